@@ -1,0 +1,2 @@
+/** @nodemesh/kube-runtime: informer adapters, change trackers, the sync runner and leader election. */
+export {};

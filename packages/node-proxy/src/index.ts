@@ -1,0 +1,2 @@
+/** @nodemesh/node-proxy: the per-node data plane. */
+export {};

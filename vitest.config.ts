@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const source = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources of the workspace packages, not their builds.
+    alias: {
+      '@nodemesh/smi-types': source('smi-types'),
+      '@nodemesh/kube-runtime': source('kube-runtime'),
+      '@nodemesh/apiserver': source('apiserver'),
+      '@nodemesh/dns-controller': source('dns-controller'),
+      '@nodemesh/node-proxy': source('node-proxy'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'e2e/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default', './scripts/summary-reporter.ts'],
+  },
+});
