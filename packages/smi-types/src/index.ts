@@ -3,4 +3,7 @@
  * normalised to one model), the Nodemesh annotations, the shadow-Service contract and the CRD manifests.
  * Pure: nothing here does I/O.
  */
+export * from './annotations/service-config.js';
+export * from './model/index.js';
+export * from './shadow/contract.js';
 export * from './validation/index.js';

@@ -1,0 +1,27 @@
+import type { ResourceMeta } from './resource.js';
+
+/** One backend of a TrafficSplit: a Service in the split's namespace and its share of the traffic. */
+export interface TrafficSplitBackend {
+  readonly service: string;
+  /** Non-negative integer; shares are weight / sum of weights. A weight of 0 gets no traffic. */
+  readonly weight: number;
+}
+
+/** A reference from a TrafficSplit (v1alpha3+) to the routes whose requests it splits. */
+export interface TrafficSplitMatch {
+  readonly kind: 'HTTPRouteGroup' | 'TCPRoute' | 'UDPRoute';
+  readonly name: string;
+}
+
+/**
+ * split.smi-spec.io TrafficSplit, every served version (v1alpha2, v1alpha3, v1alpha4) normalised.
+ * v1alpha2 weights such as "500m" are converted to integers in the same proportion.
+ */
+export interface TrafficSplit extends ResourceMeta {
+  readonly kind: 'TrafficSplit';
+  /** The root Service: callers address it; the split sends its traffic to the backends. */
+  readonly service: string;
+  readonly backends: readonly TrafficSplitBackend[];
+  /** Empty: the split applies to all traffic of the root Service. */
+  readonly matches: readonly TrafficSplitMatch[];
+}
