@@ -1,3 +1,4 @@
+export { SMI_EXAMPLES, type SmiExample } from './examples.js';
 export { validateHTTPRouteGroupV1alpha3, validateHTTPRouteGroupV1alpha4 } from './http-route-group.js';
 export { findSmiResourceType, parseSmiResource, SMI_RESOURCE_TYPES, type SmiResourceType } from './parse.js';
 export {
