@@ -44,3 +44,8 @@ export function resource(spec: JsonSchema, specRequired: boolean): JsonSchema {
     },
   };
 }
+
+/** An optional field the validators read `null` for as absent, so the schema must accept `null` too. */
+export function nullable(schema: JsonSchema): JsonSchema {
+  return { ...schema, nullable: true };
+}

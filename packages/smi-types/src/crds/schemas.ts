@@ -6,6 +6,7 @@ import {
   integer,
   type JsonSchema,
   list,
+  nullable,
   object,
   oneOfStrings,
   resource,
@@ -37,12 +38,14 @@ const trafficTarget = resource(
   object(
     {
       destination: subject(true),
-      sources: list(subject(false)),
-      rules: list(
-        object({ kind: oneOfStrings(ROUTE_KINDS), name: string(), matches: list(string()) }, [
-          'kind',
-          'name',
-        ]),
+      sources: nullable(list(subject(false))),
+      rules: nullable(
+        list(
+          object({ kind: oneOfStrings(ROUTE_KINDS), name: string(), matches: nullable(list(string())) }, [
+            'kind',
+            'name',
+          ]),
+        ),
       ),
     },
     ['destination'],
@@ -58,7 +61,7 @@ const httpRouteGroup = resource(
           {
             name: string(),
             pathRegex: string({ maxLength: MAX_PATTERN_LENGTH }),
-            methods: list(oneOfStrings([...HTTP_METHODS, ANY_METHOD])),
+            methods: nullable(list(oneOfStrings([...HTTP_METHODS, ANY_METHOD]))),
             headers: anyShape(
               'Header name to regular expression: a map, or a list of single-entry maps as older CRDs had it.',
             ),
@@ -72,9 +75,12 @@ const httpRouteGroup = resource(
   true,
 );
 
-const tcpRouteV1alpha3 = resource({ type: 'object' }, false);
+const tcpRouteV1alpha3 = resource(nullable({ type: 'object' }), false);
 
-const portRoute = resource(object({ matches: object({ name: string(), ports: list(port) }) }), false);
+const portRoute = resource(
+  nullable(object({ matches: nullable(object({ name: string(), ports: nullable(list(port)) })) })),
+  false,
+);
 
 function trafficSplit(withMatches: boolean): JsonSchema {
   return resource(
@@ -86,10 +92,16 @@ function trafficSplit(withMatches: boolean): JsonSchema {
         }),
         ...(withMatches
           ? {
-              matches: list(
-                object(
-                  { kind: oneOfStrings(ROUTE_KINDS), name: string(), apiGroup: oneOfStrings([SPECS_GROUP]) },
-                  ['kind', 'name'],
+              matches: nullable(
+                list(
+                  object(
+                    {
+                      kind: oneOfStrings(ROUTE_KINDS),
+                      name: string(),
+                      apiGroup: oneOfStrings([SPECS_GROUP]),
+                    },
+                    ['kind', 'name'],
+                  ),
                 ),
               ),
             }

@@ -55,7 +55,7 @@ const split = (apiVersion: string, withMatches: boolean) => ({
   },
 });
 
-const example = (object: { apiVersion: string; kind: string }): SmiExample => ({
+const example = (object: { apiVersion: string; kind: string; [field: string]: unknown }): SmiExample => ({
   apiVersion: object.apiVersion,
   kind: object.kind,
   object,

@@ -103,7 +103,7 @@ function readMatch(
 
 function validateHTTPRouteGroup(value: unknown, apiVersion: string): Result<HTTPRouteGroup> {
   const errors: ErrorSink = [];
-  const { meta, spec } = readEnvelope(value, apiVersion, errors);
+  const { meta, spec } = readEnvelope(value, apiVersion, 'HTTPRouteGroup', errors);
   if (spec === undefined) return fail(errors);
   const matches: HTTPMatch[] = [];
   const names = new Map<string, string>();

@@ -35,16 +35,29 @@ export function readMetadata(
     : { name, namespace, apiVersion };
 }
 
-/** Reads the object itself and its `spec`; `undefined` parts have already been reported. */
+/**
+ * Reads the object itself and its `spec`; `undefined` parts have already been reported. `apiVersion` and
+ * `kind` may be absent (the caller chose the validator), but when set they must be the validator's own.
+ */
 export function readEnvelope(
   value: unknown,
   apiVersion: string,
+  kind: string,
   errors: ErrorSink,
   options: { specRequired: boolean } = { specRequired: true },
 ): { meta: ResourceMeta | undefined; spec: UnknownObject | undefined } {
   if (!isObject(value)) {
     errors.push({ path: '', message: `must be an object, got ${describeValue(value)}` });
     return { meta: undefined, spec: undefined };
+  }
+  for (const [field, expected] of [
+    ['apiVersion', apiVersion],
+    ['kind', kind],
+  ] as const) {
+    const actual = own(value, field);
+    if (actual !== undefined && actual !== expected) {
+      errors.push({ path: field, message: `must be "${expected}" when set, got ${describeValue(actual)}` });
+    }
   }
   const meta = readMetadata(value, apiVersion, errors);
   const rawSpec = own(value, 'spec');

@@ -47,7 +47,9 @@ function readPortMatches(spec: UnknownObject, errors: ErrorSink): PortMatch[] | 
 /** specs.smi-spec.io/v1alpha3 TCPRoute: its spec is empty, it stands for all TCP traffic of a destination. */
 export function validateTCPRouteV1alpha3(value: unknown): Result<TCPRoute> {
   const errors: ErrorSink = [];
-  const { meta, spec } = readEnvelope(value, `${SPECS_GROUP}/v1alpha3`, errors, { specRequired: false });
+  const { meta, spec } = readEnvelope(value, `${SPECS_GROUP}/v1alpha3`, 'TCPRoute', errors, {
+    specRequired: false,
+  });
   if (spec === undefined || errors.length > 0 || meta === undefined) return fail(errors);
   return ok({ ...meta, kind: 'TCPRoute', matches: [] });
 }
@@ -55,7 +57,9 @@ export function validateTCPRouteV1alpha3(value: unknown): Result<TCPRoute> {
 /** specs.smi-spec.io/v1alpha4 TCPRoute. */
 export function validateTCPRouteV1alpha4(value: unknown): Result<TCPRoute> {
   const errors: ErrorSink = [];
-  const { meta, spec } = readEnvelope(value, `${SPECS_GROUP}/v1alpha4`, errors, { specRequired: false });
+  const { meta, spec } = readEnvelope(value, `${SPECS_GROUP}/v1alpha4`, 'TCPRoute', errors, {
+    specRequired: false,
+  });
   const matches = spec === undefined ? undefined : readPortMatches(spec, errors);
   if (errors.length > 0 || meta === undefined || matches === undefined) return fail(errors);
   return ok({ ...meta, kind: 'TCPRoute', matches });
@@ -64,7 +68,9 @@ export function validateTCPRouteV1alpha4(value: unknown): Result<TCPRoute> {
 /** specs.smi-spec.io/v1alpha4 UDPRoute. */
 export function validateUDPRouteV1alpha4(value: unknown): Result<UDPRoute> {
   const errors: ErrorSink = [];
-  const { meta, spec } = readEnvelope(value, `${SPECS_GROUP}/v1alpha4`, errors, { specRequired: false });
+  const { meta, spec } = readEnvelope(value, `${SPECS_GROUP}/v1alpha4`, 'UDPRoute', errors, {
+    specRequired: false,
+  });
   const matches = spec === undefined ? undefined : readPortMatches(spec, errors);
   if (errors.length > 0 || meta === undefined || matches === undefined) return fail(errors);
   return ok({ ...meta, kind: 'UDPRoute', matches });

@@ -73,6 +73,12 @@ const common: InvalidCase[] = [
     errors: [{ path: 'spec', message: 'must be an object, got "orders"' }],
   },
   {
+    name: "a kind that is not this validator's",
+    path: ['kind'],
+    value: 'TrafficTarget',
+    errors: [{ path: 'kind', message: 'must be "TrafficSplit" when set, got "TrafficTarget"' }],
+  },
+  {
     name: 'missing metadata',
     path: ['metadata'],
     value: undefined,

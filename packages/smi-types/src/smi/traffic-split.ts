@@ -61,7 +61,7 @@ function readMatch(value: unknown, path: string, errors: ErrorSink): TrafficSpli
 
 function validateTrafficSplit(value: unknown, apiVersion: string, hasMatches: boolean): Result<TrafficSplit> {
   const errors: ErrorSink = [];
-  const { meta, spec } = readEnvelope(value, apiVersion, errors);
+  const { meta, spec } = readEnvelope(value, apiVersion, 'TrafficSplit', errors);
   if (spec === undefined) return fail(errors);
   const service = expectDns1123Label(own(spec, 'service'), 'spec.service', errors);
   const backends: TrafficSplitBackend[] = [];

@@ -68,6 +68,17 @@ const invalid: InvalidCase[] = [
     errors: [{ path: 'spec.rules[0].matches[0]', message: 'must not be empty' }],
   },
   {
+    name: "an apiVersion that is not this validator's",
+    path: ['apiVersion'],
+    value: 'access.smi-spec.io/v1alpha1',
+    errors: [
+      {
+        path: 'apiVersion',
+        message: 'must be "access.smi-spec.io/VERSION" when set, got "access.smi-spec.io/v1alpha1"',
+      },
+    ],
+  },
+  {
     name: 'missing metadata.namespace',
     path: ['metadata', 'namespace'],
     value: undefined,
@@ -112,15 +123,16 @@ describe.each(versions)('TrafficTarget %s', (version, validate) => {
     });
   });
 
-  it('reads a missing subject namespace as the target namespace, and missing rules as none', () => {
+  it('reads a missing subject namespace as the target namespace, and null rules as none', () => {
     const withoutNamespace = withField(valid, ['spec', 'sources', 0, 'namespace'], undefined);
-    const result = validate(withField(withoutNamespace, ['spec', 'rules'], undefined));
+    const result = validate(withField(withoutNamespace, ['spec', 'rules'], null));
     expect(result.ok && result.value.sources[0]?.namespace).toBe('shop');
     expect(result.ok && result.value.rules).toEqual([]);
   });
 
   it.each(invalid)('rejects $name', ({ path, value, errors }) => {
-    expect(validate(withField(valid, path, value))).toEqual({ ok: false, errors });
+    const expected = errors.map((e) => ({ ...e, message: e.message.replace('VERSION', version) }));
+    expect(validate(withField(valid, path, value))).toEqual({ ok: false, errors: expected });
   });
 
   it('reports every error, not just the first', () => {

@@ -74,7 +74,7 @@ function readRule(value: unknown, path: string, errors: ErrorSink): TrafficTarge
 
 function validateTrafficTarget(value: unknown, apiVersion: string): Result<TrafficTarget> {
   const errors: ErrorSink = [];
-  const { meta, spec } = readEnvelope(value, apiVersion, errors);
+  const { meta, spec } = readEnvelope(value, apiVersion, 'TrafficTarget', errors);
   if (spec === undefined) return fail(errors);
   const namespace = meta?.namespace;
   const destination = readSubject(own(spec, 'destination'), 'spec.destination', namespace, errors);
