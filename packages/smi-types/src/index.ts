@@ -3,6 +3,9 @@
  * normalised to one model), the Nodemesh annotations, the shadow-Service contract and the CRD manifests.
  * Pure: nothing here does I/O.
  */
+export * from './annotations/annotation-keys.js';
+export * from './annotations/duration.js';
+export * from './annotations/parse-service-annotations.js';
 export * from './annotations/service-config.js';
 export * from './model/index.js';
 export * from './shadow/contract.js';
