@@ -76,8 +76,8 @@ export function parseServiceAnnotations(
   annotations: unknown,
   defaults: MeshDefaults,
 ): Result<ServiceMeshConfig> {
-  if (annotations === undefined || annotations === null) annotations = {};
-  if (typeof annotations !== 'object' || Array.isArray(annotations)) {
+  const given = annotations ?? {};
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
     return fail([
       {
         path: 'metadata.annotations',
@@ -87,7 +87,7 @@ export function parseServiceAnnotations(
   }
   const errors: FieldError[] = [];
   const values = new Map<string, string>();
-  for (const [key, value] of Object.entries(annotations)) {
+  for (const [key, value] of Object.entries(given)) {
     if (!key.startsWith(ANNOTATION_PREFIX)) continue;
     if (!KNOWN_SERVICE_ANNOTATIONS.includes(key)) {
       errors.push({
