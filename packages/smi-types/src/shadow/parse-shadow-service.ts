@@ -37,9 +37,9 @@ const TRAFFIC_TYPES: readonly TrafficType[] = ['http', 'tcp', 'udp'];
 export function parseShadowService(obj: unknown): Result<ParsedShadow> {
   if (!isObject(obj)) return fail([{ path: '', message: `must be an object, got ${describeValue(obj)}` }]);
   const errors: FieldError[] = [];
-  const metadata = isObject(obj.metadata) ? obj.metadata : {};
-  if (!isObject(obj.metadata)) {
-    errors.push({ path: 'metadata', message: `must be an object, got ${describeValue(obj.metadata)}` });
+  const metadata = obj.metadata;
+  if (!isObject(metadata)) {
+    return fail([{ path: 'metadata', message: `must be an object, got ${describeValue(metadata)}` }]);
   }
   const namespace = readNonEmptyString(metadata.namespace, 'metadata.namespace', errors);
   const name = readNonEmptyString(metadata.name, 'metadata.name', errors);

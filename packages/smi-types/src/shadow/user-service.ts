@@ -44,15 +44,15 @@ const PROTOCOLS: readonly ServiceProtocol[] = ['TCP', 'UDP', 'SCTP'];
 export function readUserService(obj: unknown): Result<UserService> {
   if (!isObject(obj)) return fail([{ path: '', message: `must be an object, got ${describeValue(obj)}` }]);
   const errors: FieldError[] = [];
-  const metadata = isObject(obj.metadata) ? obj.metadata : undefined;
-  if (metadata === undefined) {
-    errors.push({ path: 'metadata', message: `must be an object, got ${describeValue(obj.metadata)}` });
+  const metadata = obj.metadata;
+  if (!isObject(metadata)) {
+    return fail([{ path: 'metadata', message: `must be an object, got ${describeValue(metadata)}` }]);
   }
-  const namespace = readNonEmptyString(metadata?.namespace, 'metadata.namespace', errors);
-  const name = readNonEmptyString(metadata?.name, 'metadata.name', errors);
-  const annotations = readStringMap(metadata?.annotations, 'metadata.annotations', errors);
+  const namespace = readNonEmptyString(metadata.namespace, 'metadata.namespace', errors);
+  const name = readNonEmptyString(metadata.name, 'metadata.name', errors);
+  const annotations = readStringMap(metadata.annotations, 'metadata.annotations', errors);
   let resourceVersion: string | undefined;
-  if (metadata?.resourceVersion !== undefined) {
+  if (metadata.resourceVersion !== undefined) {
     resourceVersion = readNonEmptyString(metadata.resourceVersion, 'metadata.resourceVersion', errors);
   }
 
