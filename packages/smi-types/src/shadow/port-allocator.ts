@@ -79,28 +79,36 @@ export function allocatePorts(input: PortAllocatorInput): AllocationTable {
   }
 
   const allocations = [...kept.values()];
-  const errors: AllocationError[] = [];
+  const shortfalls: { of: ShadowOf; missing: [ProxyProtocol, number][] }[] = [];
+  const needOf = (missing: [ProxyProtocol, number][], protocol: ProxyProtocol) =>
+    missing.filter(([p]) => p === protocol).length;
   for (const svc of services) {
     const missing = wantedPorts(svc).filter(
       ([protocol, port]) => !kept.has(allocationKey(svc.of, protocol, port)),
     );
-    const shortfalls = (['TCP', 'UDP'] as const).flatMap((protocol) => {
-      const need = missing.filter(([p]) => p === protocol).length;
-      const pool = pools[protocol];
-      return need > pool.free
-        ? [
-            `needs ${count(need, `${protocol} port`)} more but ${count(pool.free, 'is')} free in ${pool.describe()}`,
-          ]
-        : [];
-    });
-    if (shortfalls.length > 0) {
-      errors.push({ of: svc.of, message: shortfalls.join('; ') });
+    if (needOf(missing, 'TCP') > pools.TCP.free || needOf(missing, 'UDP') > pools.UDP.free) {
+      shortfalls.push({ of: svc.of, missing });
       continue;
     }
     for (const [protocol, servicePort] of missing) {
       allocations.push({ of: svc.of, protocol, servicePort, proxyPort: pools[protocol].takeLowest() });
     }
   }
+  // Worded with the free counts of the final table (which only shrank since the Service was turned down), so
+  // a rebuild from the same table says the same thing.
+  const errors = shortfalls.map(({ of, missing }) => ({
+    of,
+    message: (['TCP', 'UDP'] as const)
+      .filter((protocol) => needOf(missing, protocol) > pools[protocol].free)
+      .map((protocol) => {
+        const pool = pools[protocol];
+        const need = needOf(missing, protocol);
+        const ports = need === 1 ? 'port' : 'ports';
+        const free = pool.free === 1 ? '1 is' : `${pool.free} are`;
+        return `needs ${need} more ${protocol} ${ports} but ${free} free in ${pool.describe()}`;
+      })
+      .join('; '),
+  }));
   return { allocations: allocations.sort(compareAllocations), errors };
 }
 
@@ -140,12 +148,6 @@ function dedupeServices(services: readonly MeshServicePorts[]): MeshServicePorts
     if (!byKey.has(key)) byKey.set(key, svc);
   }
   return [...byKey.values()].sort((a, b) => compareOf(a.of, b.of));
-}
-
-/** `1 TCP port`, `2 TCP ports`; `1 is`, `0 are`. */
-function count(n: number, noun: string): string {
-  if (noun === 'is') return n === 1 ? '1 is' : `${n} are`;
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function allocationKey(of: ShadowOf, protocol: ProxyProtocol, servicePort: number): string {
