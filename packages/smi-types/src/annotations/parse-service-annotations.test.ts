@@ -86,13 +86,11 @@ describe('parseServiceAnnotations', () => {
     };
     expect(parseServiceAnnotations({}, defaults)).toEqual({
       ok: true,
-      value: {
-        ...plain,
-        trafficType: 'tcp',
-        scheme: 'h2c',
-        timeoutMs: 20_000,
-        retry: { attempts: 2, perTryTimeoutMs: 20_000 },
-      },
+      value: { ...plain, trafficType: 'tcp', scheme: 'h2c' },
+    });
+    expect(parseServiceAnnotations({ 'nodemesh.io/traffic-type': 'http' }, defaults)).toEqual({
+      ok: true,
+      value: { ...plain, scheme: 'h2c', timeoutMs: 20_000, retry: { attempts: 2, perTryTimeoutMs: 20_000 } },
     });
     const http = parseServiceAnnotations(
       { 'nodemesh.io/traffic-type': 'http' },

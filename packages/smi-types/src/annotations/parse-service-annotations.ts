@@ -116,6 +116,18 @@ export function parseServiceAnnotations(
   }
 
   const scheme = read.oneOf(ANNOTATION_SCHEME, SCHEMES) ?? defaults.scheme;
+  if (trafficType !== 'http') {
+    // The HTTP policies do not apply, and the mesh defaults for them must not leak into tcp/udp config.
+    if (errors.length > 0) return fail(errors);
+    return ok({
+      trafficType,
+      scheme,
+      retry: undefined,
+      timeoutMs: undefined,
+      circuitBreaker: undefined,
+      rateLimit: undefined,
+    });
+  }
   const timeoutMs = read.duration(ANNOTATION_TIMEOUT, 1, DAY_MS, '1ms to 24h') ?? defaults.timeoutMs;
   const retry = readRetry(read, values, errors, defaults, timeoutMs);
   const circuitBreaker = readCircuitBreaker(read, values);

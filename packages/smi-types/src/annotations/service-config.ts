@@ -38,7 +38,10 @@ export interface CircuitBreakerConfig {
   readonly openDurationMs: number;
 }
 
-/** Everything the `nodemesh.io/*` annotations of one Service say, with the defaults filled in. */
+/**
+ * Everything the `nodemesh.io/*` annotations of one Service say, with the defaults filled in. For tcp and
+ * udp traffic the HTTP policies (retry, timeout, circuit breaker, rate limit) are always absent.
+ */
 export interface ServiceMeshConfig {
   readonly trafficType: TrafficType;
   /** Only meaningful for http traffic. */
