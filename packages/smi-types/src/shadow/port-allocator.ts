@@ -63,6 +63,7 @@ export function portTrafficType(serviceTrafficType: TrafficType, protocol: Proxy
   return serviceTrafficType === 'udp' ? 'tcp' : serviceTrafficType;
 }
 
+/** The full allocation table and the Services that did not fit, by the rules at the top of this file. */
 export function allocatePorts(input: PortAllocatorInput): AllocationTable {
   const services = dedupeServices(input.services);
   const wanted = new Set<string>();
