@@ -10,6 +10,7 @@ export { type DecodeResult, decodeQuery } from './decode.js';
 export { encodeResponse } from './encode.js';
 export * from './message.js';
 export { createDnsMetrics, type DnsMetrics } from './metrics.js';
+export { encodeQuery, type QueryOptions } from './query.js';
 export { encodeWithin, type Outcome, respond, type Transport, udpLimit } from './respond.js';
 export { type ListeningAddress, MeshDnsServer, type MeshDnsServerOptions } from './server.js';
 export {
