@@ -3,7 +3,7 @@
  * and returns the ConfigMap data changes to make (or the reason it cannot). Pure: the caller reads the
  * ConfigMaps and applies the changes.
  */
-import { describeValue, type FieldError, fail, fieldPath, ok, type Result } from '@nodemesh/smi-types';
+import { describeValue, type FieldError, fail, formatFieldError, ok, type Result } from '@nodemesh/smi-types';
 import { CUSTOM_SERVER_KEY, renderCustomServerEntry } from './coredns-custom.js';
 import { addMeshBlock, removeMeshBlock } from './corefile.js';
 import { type MeshForwardTarget, validateForwardTarget } from './forward-target.js';
@@ -56,15 +56,13 @@ function stringEntry(
   ]);
 }
 
+/** Errors about a ConfigMap entry's text: the path names the entry, the message keeps the line. */
 function located(
   configMap: ClusterDnsConfigMapName,
   key: string,
   errors: readonly FieldError[],
 ): FieldError[] {
-  return errors.map((error) => ({
-    path: fieldPath(`${configMap}.data.${key}`, error.path),
-    message: error.message,
-  }));
+  return errors.map((error) => ({ path: `${configMap}.data.${key}`, message: formatFieldError(error) }));
 }
 
 /** Our Corefile block, removed: needed when the flavour moves to coredns-custom. */
