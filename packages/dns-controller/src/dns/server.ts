@@ -180,7 +180,16 @@ export class MeshDnsServer {
 
   private handle(packet: Buffer, transport: Transport): Outcome {
     const started = process.hrtime.bigint();
-    const outcome = respond(packet, this.options.zone, this.resolver, transport);
+    let outcome: Outcome;
+    try {
+      outcome = respond(packet, this.options.zone, this.resolver, transport);
+    } catch (error) {
+      // respond() is written not to throw; if a bug makes it, drop this packet and keep serving.
+      this.report(
+        `answering a ${transport} query failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return { reply: undefined, qtype: 'none', rcode: 'SERVFAIL', malformed: false, truncated: false };
+    }
     if (outcome.malformed) this.metrics.malformed.inc({ transport });
     if (outcome.reply !== undefined) {
       this.metrics.queries.inc({ type: outcome.qtype, rcode: outcome.rcode, transport });
