@@ -144,7 +144,11 @@ export class MeshDnsServer {
       clearDeadline();
       this.connections.delete(socket);
     });
+    let ending = false;
+    // A client that sends faster than it reads stops being read until its answers drain.
+    socket.on('drain', () => socket.resume());
     socket.on('data', (chunk) => {
+      if (ending) return;
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       while (pending.length >= 2) {
         const length = pending.readUInt16BE(0);
@@ -167,10 +171,11 @@ export class MeshDnsServer {
         if (outcome.malformed) {
           // The stream can no longer be trusted to be framed right: answer, then hang up.
           clearDeadline();
+          ending = true;
           socket.end(frame);
           return;
         }
-        socket.write(frame);
+        if (!socket.write(frame)) socket.pause();
       }
       // A client stuck half-way through a frame is cut off even if it trickles bytes.
       if (pending.length > 0 && frameDeadline === undefined) frameDeadline = setTimeout(drop, timeoutMs);
