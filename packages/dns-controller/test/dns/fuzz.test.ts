@@ -68,10 +68,10 @@ describe('mesh DNS server under malformed traffic', () => {
     } finally {
       socket.close();
     }
-    // Loopback may drop some datagrams under load; most arrive.
+    // Loopback may drop datagrams under load (the sender shares the process); thousands arrive.
     expect(
       await metricValue(registry, 'nodemesh_dns_malformed_queries_total', { transport: 'udp' }),
-    ).toBeGreaterThan(2000);
+    ).toBeGreaterThan(1000);
     // Like any resolver, ask again if a datagram is lost in a still-full socket buffer.
     let answered = false;
     for (let attempt = 0; attempt < 5 && !answered; attempt++)
