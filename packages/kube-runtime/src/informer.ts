@@ -19,7 +19,7 @@ export interface InformerHandlers {
   onAdd?(obj: unknown): void;
   /** `previous` is the last state this informer delivered for the object. */
   onUpdate?(current: unknown, previous: unknown): void;
-  /** The last known state of the deleted object. */
+  /** The final state of the deleted object (from the watch event, or the last known one after a relist). */
   onDelete?(obj: unknown): void;
   /** Called once, after the first complete list has been delivered through onAdd. */
   onSynced?(): void;
@@ -273,9 +273,8 @@ export class ResourceInformer {
     if (this.stopped) return;
     const key = objectKey(obj);
     if (key === undefined) return;
-    const last = this.known.get(key) ?? obj;
     this.known.delete(key);
-    this.call('onDelete', () => this.options.handlers.onDelete?.(last));
+    this.call('onDelete', () => this.options.handlers.onDelete?.(obj));
   }
 
   private call(handler: string, fn: () => void): void {
