@@ -105,7 +105,7 @@ export class EventRecorder {
     const event: EventRecord =
       previous === undefined
         ? {
-            name: `${object.name}.${now.toString(16)}${(this.sequence++ % 4096).toString(16).padStart(3, '0')}`,
+            name: this.eventName(object.name, now),
             namespace: object.namespace,
             involvedObject: object,
             type,
@@ -138,6 +138,12 @@ export class EventRecorder {
       this.remember(key, fresh);
       await this.options.sink.create(fresh);
     }
+  }
+
+  /** `<object>.<hex time><hex sequence>`, like the Events kubectl shows; kept under the 253-character limit. */
+  private eventName(objectName: string, now: number): string {
+    const suffix = `${now.toString(16)}${(this.sequence++ % 4096).toString(16).padStart(3, '0')}`;
+    return `${objectName.slice(0, 200)}.${suffix}`;
   }
 
   private remember(key: string, event: EventRecord): void {

@@ -3,13 +3,13 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
   ListWatch,
-  Watch,
 } from '@kubernetes/client-node';
 import { type Backoff, defaultBackoff } from './backoff.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { GuardedWatch, type WatchHooks } from './guarded-watch.js';
 import { listResource } from './list-resource.js';
 import { type Logger, silentLogger } from './logger.js';
-import { isRecord, objectKey } from './object-meta.js';
+import { objectKey } from './object-meta.js';
 
 /**
  * What the consumer hears. Objects are passed as `unknown`: they come from the API server and must be
@@ -90,7 +90,7 @@ export class ResourceInformer {
     this.backoff = options.backoff ?? defaultBackoff;
     this.listWatch = new ListWatch<KubernetesObject>(
       options.path,
-      new GuardedWatch(options.config, this),
+      new GuardedWatch(options.config, this.hooks()),
       () => this.fetchList(),
       false,
       options.labelSelector,
@@ -142,76 +142,48 @@ export class ResourceInformer {
     this.openWatches.clear();
   }
 
-  // ---- called by GuardedWatch ----
-
-  /** @internal */
-  isStopped(): boolean {
-    return this.stopped;
+  /** The informer's side of GuardedWatch. */
+  private hooks(): WatchHooks {
+    return {
+      stopped: () => this.stopped,
+      listApplied: () => {
+        if (this.synced || this.stopped) return;
+        this.synced = true;
+        this.logger.info('synced', { objects: this.known.size });
+        this.call('onSynced', () => this.options.handlers.onSynced?.());
+      },
+      opened: (controller) => {
+        if (this.stopped) {
+          controller.abort();
+          return;
+        }
+        this.openWatches.add(controller);
+        this.connected = true;
+      },
+      closed: (controller) => {
+        if (controller !== undefined) this.openWatches.delete(controller);
+        this.connected = false;
+      },
+      healthy: () => {
+        this.attempts = 0;
+      },
+      dropped: (reason) => this.logger.warn('dropped a watch event', { reason }),
+      reconnectDelay: (openedAtMs, events) => {
+        const early = this.clock.now() - openedAtMs < (this.options.minWatchDurationMs ?? 1_000);
+        if (events > 0 || !early) return 0;
+        this.attempts++;
+        return this.backoff(this.attempts);
+      },
+      defer: (fn, ms) => {
+        const timer = this.clock.setTimeout(() => {
+          this.delayedCloses.delete(timer);
+          fn();
+        }, ms);
+        this.delayedCloses.add(timer);
+      },
+      now: () => this.clock.now(),
+    };
   }
-
-  /** @internal The list finished and was applied: the watch is about to open. */
-  watchStarting(): void {
-    if (this.synced || this.stopped) return;
-    this.synced = true;
-    this.logger.info('synced', { objects: this.known.size });
-    this.call('onSynced', () => this.options.handlers.onSynced?.());
-  }
-
-  /** @internal */
-  watchOpened(controller: AbortController): void {
-    if (this.stopped) {
-      controller.abort();
-      return;
-    }
-    this.openWatches.add(controller);
-    this.connected = true;
-  }
-
-  /** @internal */
-  watchClosed(controller: AbortController | undefined): void {
-    if (controller !== undefined) this.openWatches.delete(controller);
-    this.connected = false;
-  }
-
-  /** @internal Something arrived: the server is healthy, so the next failure starts the backoff afresh. */
-  succeeded(): void {
-    this.attempts = 0;
-  }
-
-  /**
-   * @internal A clean close that came too early: delay the reconnect like a failure. Returns the delay, or 0
-   * to reconnect at once.
-   */
-  earlyCloseDelay(): number {
-    this.attempts++;
-    return this.backoff(this.attempts);
-  }
-
-  /** @internal */
-  defer(fn: () => void, ms: number): void {
-    const timer = this.clock.setTimeout(() => {
-      this.delayedCloses.delete(timer);
-      fn();
-    }, ms);
-    this.delayedCloses.add(timer);
-  }
-
-  /** @internal */
-  minWatchDurationMs(): number {
-    return this.options.minWatchDurationMs ?? 1_000;
-  }
-
-  /** @internal */
-  now(): number {
-    return this.clock.now();
-  }
-
-  /** @internal */
-  reportDropped(reason: string): void {
-    this.logger.warn('dropped a watch event', { reason });
-  }
-
-  // ---- internals ----
 
   private launch(): void {
     this.listWatch.start().catch((error: unknown) => this.failed(error));
@@ -226,7 +198,7 @@ export class ResourceInformer {
     if (this.stopped) throw new Error('informer stopped');
     if (result.skipped > 0)
       this.logger.warn('skipped listed objects without a name', { count: result.skipped });
-    this.succeeded();
+    this.attempts = 0;
     return {
       apiVersion: 'v1',
       kind: 'List',
@@ -283,67 +255,6 @@ export class ResourceInformer {
     } catch (error) {
       this.logger.error('handler threw', { handler, error: describeError(error) });
     }
-  }
-}
-
-/**
- * client-node's Watch with the guards ListWatch lacks: malformed events are dropped before ListWatch reads
- * `metadata` from them, the informer learns when the list is done and when the stream opens and closes, early
- * clean closes are delayed, and a watch that opens after `stop()` is aborted at once.
- */
-class GuardedWatch extends Watch {
-  constructor(
-    config: KubeConfig,
-    private readonly informer: ResourceInformer,
-  ) {
-    super(config);
-  }
-
-  override async watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    const informer = this.informer;
-    informer.watchStarting();
-    const openedAt = informer.now();
-    let events = 0;
-    let finished = false;
-    let controller: AbortController | undefined;
-    const guardedCallback = (phase: string, obj: unknown, watchObj?: unknown) => {
-      if (informer.isStopped()) return;
-      if (!isRecord(obj)) {
-        informer.reportDropped(`${phase} event without an object`);
-        return;
-      }
-      if (phase === 'ERROR') {
-        events++;
-        callback(phase, obj, watchObj);
-        return;
-      }
-      if (phase !== 'BOOKMARK' && objectKey(obj) === undefined) {
-        informer.reportDropped(`${phase} event for an object without a name`);
-        return;
-      }
-      events++;
-      informer.succeeded();
-      callback(phase, obj, watchObj);
-    };
-    const guardedDone = (err: unknown) => {
-      finished = true;
-      informer.watchClosed(controller);
-      if (informer.isStopped()) return;
-      const early = informer.now() - openedAt < informer.minWatchDurationMs();
-      if (!err && events === 0 && early) {
-        informer.defer(() => done(null), informer.earlyCloseDelay());
-        return;
-      }
-      done(err);
-    };
-    controller = await super.watch(path, queryParams, guardedCallback, guardedDone);
-    if (!finished) informer.watchOpened(controller);
-    return controller;
   }
 }
 
