@@ -1,4 +1,5 @@
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import { statusOf } from './api-errors.js';
 import { isRecord, objectKey } from './object-meta.js';
 
 /** What GuardedWatch reports to, and asks of, the informer that owns it. */
@@ -11,8 +12,13 @@ export interface WatchHooks {
   /** An event arrived: the server works, so the next failure starts the backoff afresh. */
   healthy(): void;
   dropped(reason: string): void;
-  /** How long to wait before letting ListWatch reconnect after a clean close; 0 for at once. */
-  reconnectDelay(openedAtMs: number, events: number): number;
+  /**
+   * A watch ended. Returns whether it proved the server healthy (it lasted, or delivered events), in which
+   * case the backoff resets.
+   */
+  ended(openedAtMs: number, events: number): boolean;
+  /** Counts one more failed attempt and returns how long to wait before the next. */
+  nextBackoff(): number;
   defer(fn: () => void, ms: number): void;
   now(): number;
 }
@@ -20,7 +26,7 @@ export interface WatchHooks {
 /**
  * client-node's Watch with the guards ListWatch lacks: malformed events are dropped before ListWatch reads
  * `metadata` from them, the informer learns when the list is done and when the stream opens and closes, early
- * clean closes are delayed, and a watch that opens after `stop()` is aborted at once.
+ * empty clean closes and 410s are delayed by a backoff, and a watch that opens after `stop()` is aborted at once.
  */
 export class GuardedWatch extends Watch {
   constructor(
@@ -61,8 +67,11 @@ export class GuardedWatch extends Watch {
       finished = true;
       hooks.closed(controller);
       if (hooks.stopped()) return;
-      const delay = err ? 0 : hooks.reconnectDelay(openedAt, events);
-      if (delay > 0) hooks.defer(() => done(null), delay);
+      // ListWatch reconnects at once after a clean close and relists at once after a 410; if either keeps
+      // happening right away with nothing received, wait a backoff first so a broken server gets no storm.
+      const healthy = hooks.ended(openedAt, events);
+      // Other errors stop ListWatch, and the informer restarts it with its own backoff.
+      if (!healthy && (!err || statusOf(err) === 410)) hooks.defer(() => done(err), hooks.nextBackoff());
       else done(err);
     };
     controller = await super.watch(path, queryParams, guardedCallback, guardedDone);

@@ -1,4 +1,6 @@
 /** @nodemesh/kube-runtime: the I/O shell around the Kubernetes API shared by the Nodemesh components. */
+
+export { ApiStatusError, statusOf } from './api-errors.js';
 export {
   type Backoff,
   defaultBackoff,
@@ -29,7 +31,7 @@ export {
   parseServerUrl,
 } from './kube-config.js';
 export { kubeEventSink } from './kube-event-sink.js';
-export { kubeLeaseClient, statusOf } from './kube-lease-client.js';
+export { kubeLeaseClient } from './kube-lease-client.js';
 export { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
 export {
   decideLease,
@@ -38,7 +40,7 @@ export {
   releasedRecord,
 } from './leader-election-decision.js';
 export { InMemoryLeaseClient, type LeaseClient, LeaseConflictError, type LeaseRecord } from './lease.js';
-export { ApiStatusError, type ListRequest, type ListResult, listResource } from './list-resource.js';
+export { type ListRequest, type ListResult, listResource } from './list-resource.js';
 export {
   createLogger,
   type LogFields,

@@ -168,9 +168,12 @@ export class ResourceInformer {
         this.attempts = 0;
       },
       dropped: (reason) => this.logger.warn('dropped a watch event', { reason }),
-      reconnectDelay: (openedAtMs, events) => {
-        const early = this.clock.now() - openedAtMs < (this.options.minWatchDurationMs ?? 1_000);
-        if (events > 0 || !early) return 0;
+      ended: (openedAtMs, events) => {
+        const lasted = this.clock.now() - openedAtMs >= (this.options.minWatchDurationMs ?? 1_000);
+        if (events > 0 || lasted) this.attempts = 0;
+        return events > 0 || lasted;
+      },
+      nextBackoff: () => {
         this.attempts++;
         return this.backoff(this.attempts);
       },
@@ -198,7 +201,6 @@ export class ResourceInformer {
     if (this.stopped) throw new Error('informer stopped');
     if (result.skipped > 0)
       this.logger.warn('skipped listed objects without a name', { count: result.skipped });
-    this.attempts = 0;
     return {
       apiVersion: 'v1',
       kind: 'List',

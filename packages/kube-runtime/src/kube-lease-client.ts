@@ -1,4 +1,5 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
+import { statusOf } from './api-errors.js';
 import { type LeaseClient, LeaseConflictError, type LeaseRecord } from './lease.js';
 
 /** A LeaseClient over client-node's CoordinationV1Api: 404 reads as "absent", 409 as LeaseConflictError. */
@@ -31,15 +32,6 @@ export function kubeLeaseClient(config: KubeConfig): LeaseClient {
       }
     },
   };
-}
-
-/** The HTTP status of a client-node ApiException (or anything carrying `code`/`statusCode`). */
-export function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
-  if (typeof code === 'number') return code;
-  if (typeof statusCode === 'number') return statusCode;
-  return undefined;
 }
 
 function toLease(namespace: string, name: string, record: LeaseRecord): V1Lease {

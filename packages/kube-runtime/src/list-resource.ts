@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { ApiStatusError } from './api-errors.js';
 import { isRecord, readObjectMeta } from './object-meta.js';
 
 export interface ListRequest {
@@ -17,17 +18,6 @@ export interface ListResult {
   readonly items: KubernetesObject[];
   readonly resourceVersion: string;
   readonly skipped: number;
-}
-
-/** An HTTP error from the API server, carrying the status the way client-node's watch errors do. */
-export class ApiStatusError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiStatusError';
-  }
 }
 
 /**

@@ -140,6 +140,18 @@ describe('ResourceInformer against a list+watch server on 127.0.0.1', () => {
     await waitFor('connected', () => informer.state().connected);
   });
 
+  it('backs off between relists when every watch is answered 410 at once', async () => {
+    const server = new FakeListWatchServer(path);
+    server.compactedBelow = Number.POSITIVE_INFINITY;
+    const backoffCalls: number[] = [];
+    const { handlers } = recorder();
+    await start(server, handlers, { backoffCalls });
+    await waitFor('three backoffs', () => backoffCalls.length >= 3);
+    expect(backoffCalls.slice(0, 3)).toEqual([1, 2, 3]);
+    const lists = server.requests.filter((url) => url.searchParams.get('watch') !== 'true').length;
+    expect(lists).toBeLessThanOrEqual(backoffCalls.length + 1);
+  });
+
   it('retries a failed initial list and syncs when the server recovers', async () => {
     const server = new FakeListWatchServer(path);
     server.put('web');
