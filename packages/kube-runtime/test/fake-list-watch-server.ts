@@ -20,10 +20,14 @@ export class FakeListWatchServer {
   private readonly log: WatchEvent[] = [];
   private readonly watchers = new Set<ServerResponse>();
   private version = 100;
+  /** Watch requests waiting on `holdWatches`. */
+  pendingWatches = 0;
   /** Watches resuming from a version below this get HTTP 410 Gone (as after etcd compaction). */
   compactedBelow = 0;
   /** When set, every watch is ended cleanly right after its headers, with no events. */
   endWatchesAtOnce = false;
+  /** When set, watch requests wait for this promise before answering. */
+  holdWatches: Promise<void> | undefined;
   /** Status codes for the next LIST requests, consumed in order. */
   readonly listFailures: number[] = [];
   /** Status codes for the next WATCH requests, consumed in order. */
@@ -110,7 +114,7 @@ export class FakeListWatchServer {
     for (const watcher of this.watchers) watcher.write(line);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     this.requests.push(url);
     if (url.pathname !== this.path) {
@@ -135,6 +139,11 @@ export class FakeListWatchServer {
         }),
       );
       return;
+    }
+    if (this.holdWatches !== undefined) {
+      this.pendingWatches++;
+      await this.holdWatches;
+      this.pendingWatches--;
     }
     const from = Number(url.searchParams.get('resourceVersion') ?? '0');
     if (from < this.compactedBelow) {

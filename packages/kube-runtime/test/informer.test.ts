@@ -228,6 +228,22 @@ describe('ResourceInformer against a list+watch server on 127.0.0.1', () => {
     expect(calls).toEqual(['add demo/web@101', 'synced', 'add demo/api@102']);
   });
 
+  it('stop() while a watch is still connecting closes that watch once it opens', async () => {
+    const server = new FakeListWatchServer(path);
+    let release: () => void = () => {};
+    server.holdWatches = new Promise((resolve) => {
+      release = resolve;
+    });
+    const { handlers } = recorder();
+    const informer = await start(server, handlers);
+    await waitFor('watch request waiting', () => server.pendingWatches === 1);
+    await informer.stop();
+    release();
+    await waitFor('watch opened on the server', () => server.pendingWatches === 0);
+    await waitFor('watch closed again', () => server.openWatches() === 0);
+    expect(informer.state().connected).toBe(false);
+  });
+
   it('stop() closes the watch and silences handlers', async () => {
     const server = new FakeListWatchServer(path);
     const { calls, handlers } = recorder();
