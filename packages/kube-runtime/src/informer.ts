@@ -96,8 +96,8 @@ export class ResourceInformer {
       options.labelSelector,
       options.fieldSelector,
     );
-    this.listWatch.on('add', (obj) => this.added(obj));
-    this.listWatch.on('update', (obj) => this.updated(obj));
+    this.listWatch.on('add', (obj) => this.upserted(obj));
+    this.listWatch.on('update', (obj) => this.upserted(obj));
     this.listWatch.on('delete', (obj) => this.deleted(obj));
     this.listWatch.on('error', (error: unknown) => this.failed(error));
   }
@@ -223,17 +223,8 @@ export class ResourceInformer {
     }, delay);
   }
 
-  private added(obj: KubernetesObject): void {
-    if (this.stopped) return;
-    const key = objectKey(obj);
-    if (key === undefined) return;
-    const previous = this.known.get(key);
-    this.known.set(key, obj);
-    if (previous === undefined) this.call('onAdd', () => this.options.handlers.onAdd?.(obj));
-    else this.call('onUpdate', () => this.options.handlers.onUpdate?.(obj, previous));
-  }
-
-  private updated(obj: KubernetesObject): void {
+  /** ListWatch's add and update both land here: what counts is whether this adapter knew the object. */
+  private upserted(obj: KubernetesObject): void {
     if (this.stopped) return;
     const key = objectKey(obj);
     if (key === undefined) return;
