@@ -52,6 +52,7 @@ export function streamWatch(
   const resource = storageKey(type);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   res.socket?.setNoDelay(true);
+  res.flushHeaders();
   const send = (kind: string, object: JsonObject | StoreEvent['object']): void => {
     if (!res.writableEnded) res.write(`${JSON.stringify({ type: kind, object })}\n`);
   };
