@@ -32,6 +32,8 @@ export interface ApiServer {
   /** The live store (changes identity after a restart without keeping state). */
   readonly store: ObjectStore;
   readonly faults: Faults;
+  /** Watches being streamed now (tests wait on it before causing the change they watch for). */
+  readonly openWatches: number;
   stop(): Promise<void>;
   restart(options?: { keepState?: boolean; downMs?: number }): Promise<void>;
 }
@@ -163,6 +165,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       return state.store;
     },
     faults,
+    get openWatches() {
+      return hub.size;
+    },
     async stop() {
       stopped = true;
       hub.closeAll();

@@ -8,6 +8,7 @@ import {
   notFound,
   type StatusCause,
 } from './api-error.js';
+import { type FieldSet, fieldSetOf, removeDroppedFields } from './applied-fields.js';
 import { type FieldRequirement, matchesFields } from './field-selector.js';
 import { applyJsonPatch } from './json-patch.js';
 import {
@@ -343,13 +344,14 @@ export class ObjectApi {
         `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`,
       );
     }
+    const nextFields = fieldSetOf(applied as unknown as JsonValue, true);
     const entry: JsonObject = {
       manager: fieldManager,
       operation: 'Apply',
       apiVersion: apiVersionOf(type),
       time: now(),
       fieldsType: 'FieldsV1',
-      fieldsV1: {},
+      fieldsV1: nextFields as unknown as JsonValue,
     };
     const withManager = (obj: KubeObject): void => {
       const existing = Array.isArray(obj.metadata.managedFields) ? obj.metadata.managedFields : [];
@@ -370,11 +372,13 @@ export class ObjectApi {
       }
       return { object: created, created: true };
     }
+    const previousFields = this.previousApply(current, fieldManager);
     const { metadata: appliedMeta, ...appliedRest } = applied;
     const base = asServed(type, current);
-    const merged = (
-      type.crdName ? applyMergePatch(base, appliedRest) : mergeStrategic(base, appliedRest as JsonObject)
-    ) as unknown;
+    const mergedRest = type.crdName
+      ? applyMergePatch(base, appliedRest)
+      : mergeStrategic(base, appliedRest as JsonObject);
+    const merged = removeDroppedFields(mergedRest, previousFields, nextFields) as unknown;
     const obj = asKubeObject(merged);
     if (!obj) throw new ApiError('InternalError', 'apply produced a non-object');
     const metaPatch = { ...appliedMeta };
@@ -383,6 +387,26 @@ export class ObjectApi {
     obj.metadata.resourceVersion = current.metadata.resourceVersion;
     withManager(obj);
     return { object: this.replace(type, ns, name, obj, undefined), created: false };
+  }
+
+  /**
+   * The fields a manager applied last time: its Apply entry in managedFields, or, for kubectl moving from
+   * client-side to server-side apply, the last-applied-configuration annotation (kubectl migrates that
+   * ownership the same way on a real server).
+   */
+  private previousApply(current: KubeObject, fieldManager: string): FieldSet {
+    const entries = Array.isArray(current.metadata.managedFields) ? current.metadata.managedFields : [];
+    const mine = entries.find((m) => isRecord(m) && m.manager === fieldManager && m.operation === 'Apply');
+    if (isRecord(mine) && isRecord(mine.fieldsV1)) return mine.fieldsV1 as unknown as FieldSet;
+    const annotation = current.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'];
+    if (fieldManager === 'kubectl' && typeof annotation === 'string') {
+      try {
+        return fieldSetOf(JSON.parse(annotation) as JsonValue, true);
+      } catch {
+        return {};
+      }
+    }
+    return {};
   }
 
   private checkBody(type: ResourceType, namespace: string | undefined, body: unknown): KubeObject {

@@ -28,7 +28,8 @@ const mergedPrimitiveLists = new Set(['finalizers']);
 
 type JsonMap = { [key: string]: JsonValue };
 
-function keyFor(field: string, element: Record<string, unknown>): string | undefined {
+/** The merge key of a list element under `field`, or undefined when that list is replaced whole. */
+export function keyFor(field: string, element: Record<string, unknown>): string | undefined {
   const rule = mergeKeyByField[field];
   if (rule === undefined) return undefined;
   return typeof rule === 'string' ? rule : rule(element);

@@ -32,7 +32,12 @@ async function setup(options: Parameters<typeof startApiServer>[0] = {}) {
 }
 
 function pod(name: string, labels: Record<string, string> = {}): V1Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'x' }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: { containers: [{ name: 'c', image: 'x' }] },
+  };
 }
 
 describe('client-node informers against the in-memory API server', () => {
@@ -79,7 +84,7 @@ describe('client-node informers against the in-memory API server', () => {
     await waitFor('add of keep', () => seen.includes('add:keep'));
     // Resume point = the informer's last seen version; then push it out of the 5-event history while no
     // watch is open: drop watches and make the re-watch fail once so the informer has to come back later.
-    const staleVersion = informer.latestResourceVersion();
+    const staleVersion = server.store.resourceVersion;
     server.faults.failNext(1, 500);
     server.faults.dropWatches();
     await waitFor('informer error from injected 500', () => errors.length > 0);
@@ -88,7 +93,7 @@ describe('client-node informers against the in-memory API server', () => {
     }
     await core.deleteNamespacedPod({ namespace: 'default', name: 'keep' });
     await core.createNamespacedPod({ namespace: 'default', body: pod('fresh') });
-    expect(server.store.oldestResumableVersion).toBeGreaterThan(Number(staleVersion));
+    expect(server.store.oldestResumableVersion).toBeGreaterThan(staleVersion);
     // Restart the informer: its watch from the stale version gets ERROR 410, it relists, and the delete
     // it missed shows up.
     await informer.start();
