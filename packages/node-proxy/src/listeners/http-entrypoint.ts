@@ -1,0 +1,249 @@
+/**
+ * An HTTP entrypoint: fastify for the server side (parsing, limits, timeouts, draining), undici for the
+ * upstream side with a pool per endpoint, and a raw tunnel for Upgrade (WebSocket). Every request reads the
+ * snapshot once, then: Host → route → split → endpoint → forward.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { chooseBackend } from '../balancer/choose-target.js';
+import { normaliseIp } from '../metrics/caller-resolver.js';
+import type { TrafficLabels } from '../metrics/proxy-metrics.js';
+import { normaliseHost } from '../snapshot/host.js';
+import type { Backend, Endpoint, Route } from '../snapshot/snapshot.js';
+import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
+import { type ProxyError, proxyErrors, rawResponse, upstreamError } from './http-errors.js';
+import type { Listener, RoutingContext } from './listener.js';
+import type { UpstreamPools } from './upstream-pools.js';
+
+export interface HttpEntrypointOptions {
+  /** Largest request head accepted; larger gets 431. */
+  readonly maxHeaderBytes: number;
+  /** A client must send its whole request head within this. */
+  readonly headersTimeoutMs: number;
+  /** A client must send its whole request within this (0: no limit, for long uploads and streams). */
+  readonly requestTimeoutMs: number;
+  /** Idle keep-alive connections from callers are closed after this. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_ENTRYPOINT_OPTIONS: HttpEntrypointOptions = {
+  maxHeaderBytes: 16 * 1024,
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 60_000,
+};
+
+interface Resolved {
+  readonly route: Route;
+  readonly backend: Backend;
+  readonly endpoint: Endpoint;
+  readonly labels: TrafficLabels;
+}
+
+export class HttpEntrypoint implements Listener {
+  readonly kind = 'http';
+  readonly logicalPort: number;
+  readonly #ctx: RoutingContext;
+  readonly #pools: UpstreamPools;
+  readonly #app: FastifyInstance;
+  readonly #upgrades = new Set<Duplex>();
+  #server: Server | undefined;
+
+  constructor(
+    logicalPort: number,
+    ctx: RoutingContext,
+    pools: UpstreamPools,
+    options = DEFAULT_HTTP_ENTRYPOINT_OPTIONS,
+  ) {
+    this.logicalPort = logicalPort;
+    this.#ctx = ctx;
+    this.#pools = pools;
+    this.#app = Fastify({
+      logger: false,
+      serverFactory: (handler) => {
+        const server = createServer(
+          {
+            maxHeaderSize: options.maxHeaderBytes,
+            headersTimeout: options.headersTimeoutMs,
+            requestTimeout: options.requestTimeoutMs,
+            keepAliveTimeout: options.keepAliveTimeoutMs,
+          },
+          handler,
+        );
+        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+          this.#upgrade(req, socket, head),
+        );
+        this.#server = server;
+        return server;
+      },
+      clientErrorHandler: answerClientError,
+      return503OnClosing: true,
+    });
+    // The body is not parsed: it streams to the upstream as it arrives.
+    this.#app.removeAllContentTypeParsers();
+    this.#app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    const handler = (request: FastifyRequest, reply: FastifyReply) => this.#proxy(request, reply);
+    this.#app.all('*', handler);
+    this.#app.setNotFoundHandler(handler);
+  }
+
+  async listen(host: string, port: number): Promise<void> {
+    await this.#app.listen({ host, port });
+  }
+
+  boundPort(): number | undefined {
+    const address = this.#server?.address();
+    return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
+  async close(deadlineMs: number): Promise<void> {
+    const server = this.#server;
+    const cut = setTimeout(() => {
+      server?.closeAllConnections();
+      for (const socket of this.#upgrades) socket.destroy();
+    }, deadlineMs);
+    try {
+      // Tunnels are long-lived: a draining entrypoint ends them at once rather than wait for the deadline.
+      for (const socket of this.#upgrades) socket.end();
+      await this.#app.close();
+    } finally {
+      clearTimeout(cut);
+    }
+  }
+
+  /** Host → route → backend → endpoint, or the error to answer with. The endpoint is counted as busy. */
+  #resolve(req: IncomingMessage): Resolved | ProxyError {
+    const snapshot = this.#ctx.snapshot();
+    const host = req.headers.host;
+    const route =
+      host === undefined ? undefined : snapshot.http.get(this.logicalPort)?.hosts.get(normaliseHost(host));
+    if (route === undefined) return proxyErrors.unknownHost(host);
+    const name = `${route.service.name}.${route.service.namespace}`;
+    const backend = chooseBackend(route, this.#ctx.random, {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+    });
+    if (backend === undefined) return proxyErrors.noBackend(name);
+    const endpoint = this.#ctx.balancer.pick(backend.endpoints);
+    if (endpoint === undefined)
+      return proxyErrors.noEndpoint(`${backend.service.name}.${backend.service.namespace}`);
+    const caller = this.#ctx.callers.resolve(normaliseIp(req.socket.remoteAddress ?? ''));
+    const labels = {
+      caller,
+      destinationNamespace: route.service.namespace,
+      destinationService: route.service.name,
+    };
+    return { route, backend, endpoint, labels };
+  }
+
+  async #proxy(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const started = performance.now();
+    const req = request.raw;
+    const resolved = this.#resolve(req);
+    if ('status' in resolved) {
+      reply.code(resolved.status).header('x-nodemesh-error', resolved.code).type('text/plain; charset=utf-8');
+      return reply.send(`${resolved.message}\n`);
+    }
+    const { backend, endpoint, labels } = resolved;
+    let released = false;
+    reply.raw.once('close', () => {
+      if (!released) this.#ctx.balancer.release(endpoint);
+      released = true;
+      this.#ctx.metrics.httpRequest(
+        labels,
+        req.method ?? 'GET',
+        reply.raw.statusCode,
+        (performance.now() - started) / 1000,
+      );
+    });
+    const hasBody =
+      req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    try {
+      const upstream = await this.#pools.get(endpoint, backend.scheme).request({
+        method: req.method as 'GET',
+        path: req.url ?? '/',
+        headers: forwardRequestHeaders(req.headers, req.socket.remoteAddress),
+        body: hasBody ? req : undefined,
+      });
+      reply.code(upstream.statusCode);
+      reply.headers(withoutHopByHop(upstream.headers, { stripMesh: true }));
+      return reply.send(upstream.body);
+    } catch (err) {
+      const answer = upstreamError(err, `${backend.service.name}.${backend.service.namespace}`);
+      if (reply.raw.headersSent) {
+        reply.raw.destroy();
+        return;
+      }
+      reply.code(answer.status).header('x-nodemesh-error', answer.code).type('text/plain; charset=utf-8');
+      return reply.send(`${answer.message}\n`);
+    }
+  }
+
+  /** Upgrade (WebSocket): the request head is replayed to the endpoint, then bytes flow both ways. */
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const resolved = this.#resolve(req);
+    if ('status' in resolved) {
+      socket.end(
+        rawResponse(resolved.status, resolved.status === 404 ? 'Not Found' : 'Bad Gateway', resolved.message),
+      );
+      return;
+    }
+    const { endpoint } = resolved;
+    this.#upgrades.add(socket);
+    const upstream: Socket = connect({ host: endpoint.address, port: endpoint.port });
+    let released = false;
+    const done = () => {
+      if (!released) this.#ctx.balancer.release(endpoint);
+      released = true;
+      this.#upgrades.delete(socket);
+      socket.destroy();
+      upstream.destroy();
+    };
+    upstream.on('error', () => {
+      if (!socket.destroyed && upstream.bytesRead === 0) {
+        socket.end(rawResponse(502, 'Bad Gateway', `could not reach ${resolved.backend.service.name}`));
+      }
+      done();
+    });
+    socket.on('close', done);
+    upstream.on('close', done);
+    upstream.once('connect', () => {
+      const headers = forwardRequestHeaders(req.headers, req.socket.remoteAddress, { keepUpgrade: true });
+      let text = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
+      for (const [name, value] of Object.entries(headers)) {
+        for (const v of Array.isArray(value) ? value : [value]) text += `${name}: ${v}\r\n`;
+      }
+      upstream.write(`${text}\r\n`);
+      if (head.length > 0) upstream.write(head);
+      socket.pipe(upstream);
+      upstream.pipe(socket);
+    });
+  }
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
+
+/** Malformed or oversized requests and slow clients: a short answer, then the connection is closed. */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message =
+    status === 431
+      ? 'request headers too large'
+      : status === 408
+        ? 'request took too long'
+        : 'malformed HTTP request';
+  socket.end(rawResponse(status, REASONS[status] ?? 'Bad Request', message));
+}
