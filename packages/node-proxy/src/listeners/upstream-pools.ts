@@ -1,9 +1,11 @@
 /**
- * One undici Pool per endpoint and scheme, with keep-alive, reused across snapshots while the endpoint
- * stays. Pools of endpoints gone from the snapshot are closed when a new snapshot is applied.
+ * One undici dispatcher per endpoint and scheme, with keep-alive, reused across snapshots while the endpoint
+ * stays: a Pool for HTTP/1.1, a single multiplexed Client for h2c (undici's Pool does not pass `useH2c` on to
+ * its connections, so an h2c Pool would speak HTTP/1.1). Those of endpoints gone from the snapshot are closed
+ * when a new snapshot is applied.
  */
 import type { HttpScheme } from '@nodemesh/smi-types';
-import { Pool } from 'undici';
+import { Client, type Dispatcher, Pool } from 'undici';
 import type { Endpoint, Snapshot } from '../snapshot/snapshot.js';
 
 export interface UpstreamOptions {
@@ -25,26 +27,29 @@ export const DEFAULT_UPSTREAM_OPTIONS: UpstreamOptions = {
 };
 
 export class UpstreamPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, Dispatcher>();
   readonly #options: UpstreamOptions;
 
   constructor(options: UpstreamOptions = DEFAULT_UPSTREAM_OPTIONS) {
     this.#options = options;
   }
 
-  get(endpoint: Endpoint, scheme: HttpScheme): Pool {
+  get(endpoint: Endpoint, scheme: HttpScheme): Dispatcher {
     const key = `${scheme} ${endpoint.key}`;
     let pool = this.#pools.get(key);
     if (pool === undefined) {
       const o = this.#options;
-      pool = new Pool(`http://${endpoint.key}`, {
-        connections: scheme === 'h2c' ? 1 : o.connectionsPerEndpoint,
+      const common = {
         connectTimeout: o.connectTimeoutMs,
         headersTimeout: o.headersTimeoutMs,
         bodyTimeout: o.bodyTimeoutMs,
         keepAliveTimeout: o.keepAliveTimeoutMs,
-        ...(scheme === 'h2c' ? { allowH2: true, useH2c: true } : {}),
-      });
+      };
+      const origin = `http://${endpoint.key}`;
+      pool =
+        scheme === 'h2c'
+          ? new Client(origin, { ...common, allowH2: true, useH2c: true })
+          : new Pool(origin, { ...common, connections: o.connectionsPerEndpoint });
       this.#pools.set(key, pool);
     }
     return pool;
