@@ -26,6 +26,9 @@ export const DEFAULT_UPSTREAM_OPTIONS: UpstreamOptions = {
   keepAliveTimeoutMs: 4_000,
 };
 
+/** undici 7 honours `useH2c` (HTTP/2 with prior knowledge) but its type declarations do not list it yet. */
+const H2C = { useH2c: true } as const;
+
 export class UpstreamPools {
   readonly #pools = new Map<string, Dispatcher>();
   readonly #options: UpstreamOptions;
@@ -48,7 +51,7 @@ export class UpstreamPools {
       const origin = `http://${endpoint.key}`;
       pool =
         scheme === 'h2c'
-          ? new Client(origin, { ...common, allowH2: true, useH2c: true })
+          ? new Client(origin, Object.assign({ ...common, allowH2: true }, H2C))
           : new Pool(origin, { ...common, connections: o.connectionsPerEndpoint });
       this.#pools.set(key, pool);
     }
