@@ -69,6 +69,8 @@ export class HttpEntrypoint implements Listener {
             headersTimeout: options.headersTimeoutMs,
             requestTimeout: options.requestTimeoutMs,
             keepAliveTimeout: options.keepAliveTimeoutMs,
+            // How often node checks the two timeouts above; its default (30 s) would let them run late.
+            connectionsCheckingInterval: Math.max(50, Math.min(1_000, options.headersTimeoutMs / 2)),
           },
           handler,
         );
@@ -104,12 +106,15 @@ export class HttpEntrypoint implements Listener {
       server?.closeAllConnections();
       for (const socket of this.#upgrades) socket.destroy();
     }, deadlineMs);
+    // A keep-alive connection whose response finishes during the drain turns idle; close those as they do.
+    const idle = setInterval(() => server?.closeIdleConnections(), 50);
     try {
       // Tunnels are long-lived: a draining entrypoint ends them at once rather than wait for the deadline.
       for (const socket of this.#upgrades) socket.end();
       await this.#app.close();
     } finally {
       clearTimeout(cut);
+      clearInterval(idle);
     }
   }
 
