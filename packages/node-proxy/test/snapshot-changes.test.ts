@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { Pool, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { meshService, readyEndpoints, split, topologyInputs } from './fixtures.js';
-import { httpBackend, Resources, rawExchange, startProxy, tcpEchoBackend } from './support.js';
+import { httpBackend, Resources, startProxy, tcpEchoBackend } from './support.js';
 
 let resources: Resources;
 
