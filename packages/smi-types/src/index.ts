@@ -4,6 +4,10 @@
  * Pure: nothing here does I/O.
  */
 export * from './annotations/service-config.js';
+export * from './crds/index.js';
 export * from './model/index.js';
 export * from './shadow/contract.js';
+export * from './smi/index.js';
+export { isDns1123Label, isDns1123Subdomain } from './validation/dns-names.js';
 export * from './validation/index.js';
+export { MAX_PATTERN_LENGTH, re2PatternProblem } from './validation/re2-pattern.js';
