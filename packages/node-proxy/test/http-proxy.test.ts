@@ -77,6 +77,10 @@ describe('HTTP entrypoint', () => {
     const empty = await request(url('/'), { headers: { host: 'empty.shop.mesh' } });
     expect(empty.statusCode).toBe(502);
     expect(await empty.body.text()).toBe('no ready endpoint for empty.shop\n');
+    // The 502 counts in the golden signals of its destination; the 404 has none.
+    expect(await proxy.metrics.registry.getSingleMetricAsString('nodemesh_http_requests_total')).toMatch(
+      /destination_service="empty",method="GET",status_class="5xx"} 1/,
+    );
   });
 
   it('502 when the endpoint refuses the connection', async () => {
@@ -89,6 +93,16 @@ describe('HTTP entrypoint', () => {
     const res = await request(url('/'), { headers: { host: 'orders.shop.mesh' } });
     expect(res.statusCode).toBe(502);
     await res.body.text();
+  });
+
+  it('answers HEAD with the upstream headers and no body', async () => {
+    const res = await request(url('/big?bytes=1000'), {
+      method: 'HEAD',
+      headers: { host: 'orders.shop.mesh' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-length']).toBe('1000');
+    expect(await res.body.text()).toBe('');
   });
 
   it('keeps connections alive on both sides', async () => {

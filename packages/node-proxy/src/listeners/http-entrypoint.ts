@@ -118,29 +118,37 @@ export class HttpEntrypoint implements Listener {
     }
   }
 
-  /** Host → route → backend → endpoint, or the error to answer with. The endpoint is counted as busy. */
-  #resolve(req: IncomingMessage): Resolved | ProxyError {
+  /**
+   * Host → route → backend → endpoint, or the error to answer with (with metric labels once the route is
+   * known). The endpoint returned is counted as busy until released.
+   */
+  #resolve(req: IncomingMessage): Resolved | { error: ProxyError; labels: TrafficLabels | undefined } {
     const snapshot = this.#ctx.snapshot();
     const host = req.headers.host;
     const route =
       host === undefined ? undefined : snapshot.http.get(this.logicalPort)?.hosts.get(normaliseHost(host));
-    if (route === undefined) return proxyErrors.unknownHost(host);
-    const name = `${route.service.name}.${route.service.namespace}`;
-    const backend = chooseBackend(route, this.#ctx.random, {
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
-      headers: req.headers,
-    });
-    if (backend === undefined) return proxyErrors.noBackend(name);
-    const endpoint = this.#ctx.balancer.pick(backend.endpoints);
-    if (endpoint === undefined)
-      return proxyErrors.noEndpoint(`${backend.service.name}.${backend.service.namespace}`);
+    if (route === undefined) return { error: proxyErrors.unknownHost(host), labels: undefined };
     const caller = this.#ctx.callers.resolve(normaliseIp(req.socket.remoteAddress ?? ''));
     const labels = {
       caller,
       destinationNamespace: route.service.namespace,
       destinationService: route.service.name,
     };
+    const backend = chooseBackend(route, this.#ctx.random, {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+    });
+    if (backend === undefined) {
+      return { error: proxyErrors.noBackend(`${route.service.name}.${route.service.namespace}`), labels };
+    }
+    const endpoint = this.#ctx.balancer.pick(backend.endpoints);
+    if (endpoint === undefined) {
+      return {
+        error: proxyErrors.noEndpoint(`${backend.service.name}.${backend.service.namespace}`),
+        labels,
+      };
+    }
     return { route, backend, endpoint, labels };
   }
 
@@ -148,9 +156,14 @@ export class HttpEntrypoint implements Listener {
     const started = performance.now();
     const req = request.raw;
     const resolved = this.#resolve(req);
-    if ('status' in resolved) {
-      reply.code(resolved.status).header('x-nodemesh-error', resolved.code).type('text/plain; charset=utf-8');
-      return reply.send(`${resolved.message}\n`);
+    if ('error' in resolved) {
+      const { error, labels } = resolved;
+      if (labels !== undefined) {
+        const seconds = (performance.now() - started) / 1000;
+        this.#ctx.metrics.httpRequest(labels, req.method ?? 'GET', error.status, seconds);
+      }
+      reply.code(error.status).header('x-nodemesh-error', error.code).type('text/plain; charset=utf-8');
+      return reply.send(`${error.message}\n`);
     }
     const { backend, endpoint, labels } = resolved;
     let released = false;
@@ -170,7 +183,7 @@ export class HttpEntrypoint implements Listener {
       const upstream = await this.#pools.get(endpoint, backend.scheme).request({
         method: req.method as 'GET',
         path: req.url ?? '/',
-        headers: forwardRequestHeaders(req.headers, req.socket.remoteAddress),
+        headers: forwardRequestHeaders(req.headers, clientIp(req)),
         body: hasBody ? req : undefined,
       });
       reply.code(upstream.statusCode);
@@ -191,9 +204,10 @@ export class HttpEntrypoint implements Listener {
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const resolved = this.#resolve(req);
-    if ('status' in resolved) {
+    if ('error' in resolved) {
+      const { error } = resolved;
       socket.end(
-        rawResponse(resolved.status, resolved.status === 404 ? 'Not Found' : 'Bad Gateway', resolved.message),
+        rawResponse(error.status, error.status === 404 ? 'Not Found' : 'Bad Gateway', error.message),
       );
       return;
     }
@@ -217,7 +231,7 @@ export class HttpEntrypoint implements Listener {
     socket.on('close', done);
     upstream.on('close', done);
     upstream.once('connect', () => {
-      const headers = forwardRequestHeaders(req.headers, req.socket.remoteAddress, { keepUpgrade: true });
+      const headers = forwardRequestHeaders(req.headers, clientIp(req), { keepUpgrade: true });
       let text = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
       for (const [name, value] of Object.entries(headers)) {
         for (const v of Array.isArray(value) ? value : [value]) text += `${name}: ${v}\r\n`;
@@ -228,6 +242,11 @@ export class HttpEntrypoint implements Listener {
       upstream.pipe(socket);
     });
   }
+}
+
+function clientIp(req: IncomingMessage): string | undefined {
+  const address = req.socket.remoteAddress;
+  return address === undefined ? undefined : normaliseIp(address);
 }
 
 const REASONS: Record<number, string> = {

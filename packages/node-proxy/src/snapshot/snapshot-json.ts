@@ -38,6 +38,7 @@ export function snapshotToJson(snapshot: Snapshot) {
     })),
     tcp: [...snapshot.tcp].map(([port, route]) => ({ listener: port, ...routeJson(route) })),
     udp: [...snapshot.udp].map(([port, route]) => ({ listener: port, ...routeJson(route) })),
+    services: Object.fromEntries(snapshot.services),
     problems: snapshot.problems,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { HttpScheme, TrafficType } from '@nodemesh/smi-types';
 import type { HttpMatchRule } from '../topology/http-match.js';
+import type { MeshServiceConfig } from '../topology/inputs.js';
 
 /** A Service by namespace and name. */
 export interface ServiceRef {
@@ -75,6 +76,8 @@ export interface Snapshot {
   readonly http: ReadonlyMap<number, HttpEntrypoint>;
   readonly tcp: ReadonlyMap<number, Route>;
   readonly udp: ReadonlyMap<number, Route>;
+  /** The mesh config of every known Service, by `<namespace>/<name>` (the policy chain reads it per request). */
+  readonly services: ReadonlyMap<string, MeshServiceConfig>;
   readonly problems: readonly Problem[];
 }
 
@@ -86,6 +89,7 @@ export const EMPTY_SNAPSHOT: Snapshot = Object.freeze({
   http: new Map(),
   tcp: new Map(),
   udp: new Map(),
+  services: new Map(),
   problems: [],
 });
 

@@ -5,7 +5,7 @@
  */
 import { hostKeys } from '../snapshot/host.js';
 import type { HttpEntrypoint, Problem, Route, Snapshot } from '../snapshot/snapshot.js';
-import type { TopologyInputs } from './inputs.js';
+import type { MeshServiceConfig, TopologyInputs } from './inputs.js';
 import {
   buildServiceRoutes,
   type ServiceRoutes,
@@ -141,8 +141,19 @@ function assemble(
     http: entrypoints,
     tcp,
     udp,
+    services: serviceConfigs(inputs, keys),
     problems: Object.freeze(problems),
   });
+}
+
+/** Configs by Service key; the config objects are the inputs' own, so unchanged ones are shared. */
+function serviceConfigs(inputs: TopologyInputs, keys: readonly string[]): Map<string, MeshServiceConfig> {
+  const configs = new Map<string, MeshServiceConfig>();
+  for (const key of keys) {
+    const config = inputs.services.get(key)?.config;
+    if (config !== undefined) configs.set(key, config);
+  }
+  return configs;
 }
 
 function conflict(route: Route, message: string): Problem {
