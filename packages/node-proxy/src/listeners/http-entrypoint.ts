@@ -7,14 +7,11 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { chooseBackend } from '../balancer/choose-target.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
-import type { TrafficLabels } from '../metrics/proxy-metrics.js';
-import { normaliseHost } from '../snapshot/host.js';
-import type { Backend, Endpoint, Route } from '../snapshot/snapshot.js';
 import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
-import { type ProxyError, proxyErrors, rawResponse, upstreamError } from './http-errors.js';
+import { rawResponse, upstreamError } from './http-errors.js';
 import type { Listener, RoutingContext } from './listener.js';
+import { type ResolvedRequest, resolveRequest, type UnroutableRequest } from './resolve-request.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 export interface HttpEntrypointOptions {
@@ -34,13 +31,6 @@ export const DEFAULT_HTTP_ENTRYPOINT_OPTIONS: HttpEntrypointOptions = {
   requestTimeoutMs: 300_000,
   keepAliveTimeoutMs: 60_000,
 };
-
-interface Resolved {
-  readonly route: Route;
-  readonly backend: Backend;
-  readonly endpoint: Endpoint;
-  readonly labels: TrafficLabels;
-}
 
 export class HttpEntrypoint implements Listener {
   readonly kind = 'http';
@@ -118,38 +108,14 @@ export class HttpEntrypoint implements Listener {
     }
   }
 
-  /**
-   * Host → route → backend → endpoint, or the error to answer with (with metric labels once the route is
-   * known). The endpoint returned is counted as busy until released.
-   */
-  #resolve(req: IncomingMessage): Resolved | { error: ProxyError; labels: TrafficLabels | undefined } {
-    const snapshot = this.#ctx.snapshot();
-    const host = req.headers.host;
-    const route =
-      host === undefined ? undefined : snapshot.http.get(this.logicalPort)?.hosts.get(normaliseHost(host));
-    if (route === undefined) return { error: proxyErrors.unknownHost(host), labels: undefined };
-    const caller = this.#ctx.callers.resolve(normaliseIp(req.socket.remoteAddress ?? ''));
-    const labels = {
-      caller,
-      destinationNamespace: route.service.namespace,
-      destinationService: route.service.name,
-    };
-    const backend = chooseBackend(route, this.#ctx.random, {
+  #resolve(req: IncomingMessage): ResolvedRequest | UnroutableRequest {
+    return resolveRequest(this.#ctx, this.logicalPort, {
+      host: req.headers.host,
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       headers: req.headers,
+      clientIp: clientIp(req),
     });
-    if (backend === undefined) {
-      return { error: proxyErrors.noBackend(`${route.service.name}.${route.service.namespace}`), labels };
-    }
-    const endpoint = this.#ctx.balancer.pick(backend.endpoints);
-    if (endpoint === undefined) {
-      return {
-        error: proxyErrors.noEndpoint(`${backend.service.name}.${backend.service.namespace}`),
-        labels,
-      };
-    }
-    return { route, backend, endpoint, labels };
   }
 
   async #proxy(request: FastifyRequest, reply: FastifyReply): Promise<void> {
