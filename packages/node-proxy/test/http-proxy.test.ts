@@ -1,3 +1,4 @@
+import { connect as connectH2 } from 'node:http2';
 import { Readable } from 'node:stream';
 import { Pool, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -152,7 +153,56 @@ describe('HTTP entrypoint', () => {
       headers: { host: 'grpc.shop.mesh' },
     });
     const body = (await res.body.json()) as { backend: string; httpVersion: string; authority: string };
-    expect(body).toEqual({ backend: 'grpc', httpVersion: '2.0', authority: 'grpc.shop.mesh' });
+    expect(body).toEqual({ backend: 'grpc', httpVersion: '2.0', authority: 'grpc.shop.mesh', bytes: 1 });
+  });
+
+  it('accepts HTTP/2 callers (h2c prior knowledge) and passes trailers back, to h2c and HTTP/1.1 backends', async () => {
+    const session = connectH2(url(''));
+    resources.add(session, async (s) => void s.destroy());
+    session.on('error', () => undefined);
+    const call = (authority: string, path: string, body?: Buffer) =>
+      new Promise<{ status: number; text: string; trailers: Record<string, unknown> }>((resolve, reject) => {
+        const stream = session.request({
+          ':method': body ? 'POST' : 'GET',
+          ':path': path,
+          ':authority': authority,
+        });
+        let text = '';
+        let status = 0;
+        let trailers: Record<string, unknown> = {};
+        stream.on('response', (headers) => {
+          status = Number(headers[':status']);
+        });
+        stream.on('trailers', (t) => {
+          trailers = { ...t };
+        });
+        stream.on('data', (d: Buffer) => {
+          text += d.toString();
+        });
+        stream.on('end', () => resolve({ status, text, trailers }));
+        stream.on('error', reject);
+        stream.end(body);
+      });
+    const grpc = await call('grpc.shop.mesh:9090', '/pkg.Service/Method', Buffer.alloc(100_000, 1));
+    expect(grpc.status).toBe(200);
+    expect(JSON.parse(grpc.text)).toEqual({
+      backend: 'grpc',
+      httpVersion: '2.0',
+      authority: 'grpc.shop.mesh:9090',
+      bytes: 100_000,
+    });
+    expect(grpc.trailers['grpc-status']).toBe('0');
+    // Several streams on the one connection, to an HTTP/1.1 backend.
+    const answers = await Promise.all([1, 2, 3].map((i) => call('orders.shop.mesh', `/h2/${i}`)));
+    expect(answers.map((a) => (JSON.parse(a.text) as { url: string }).url)).toEqual([
+      '/h2/1',
+      '/h2/2',
+      '/h2/3',
+    ]);
+    const headers = (JSON.parse(answers[0]?.text ?? '{}') as { headers: Record<string, string> }).headers;
+    expect(headers.host).toBe('orders.shop.mesh');
+    expect(headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect((await call('nope.shop.mesh', '/')).status).toBe(404);
   });
 
   it('answers 400 to a malformed request and closes', async () => {

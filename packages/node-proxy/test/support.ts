@@ -79,14 +79,26 @@ export async function httpBackend(
   return { port: (server.address() as AddressInfo).port, server };
 }
 
-/** An HTTP/2 cleartext (prior knowledge) backend answering JSON with its name and protocol version. */
+/**
+ * An HTTP/2 cleartext (prior knowledge) backend answering JSON with its name, protocol version, authority and
+ * the request body's length, then a `grpc-status: 0` trailer, as gRPC servers do.
+ */
 export async function h2cBackend(resources: Resources, name: string): Promise<number> {
   const server = createH2Server((req, res) => {
-    req.resume();
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
     req.on('end', () => {
       res.setHeader('content-type', 'application/json');
+      res.addTrailers({ 'grpc-status': '0' });
       res.end(
-        JSON.stringify({ backend: name, httpVersion: req.httpVersion, authority: req.headers[':authority'] }),
+        JSON.stringify({
+          backend: name,
+          httpVersion: req.httpVersion,
+          authority: req.headers[':authority'],
+          bytes,
+        }),
       );
     });
   });

@@ -1,6 +1,7 @@
 /**
  * An HTTP entrypoint: fastify for the server side (parsing, limits, timeouts, draining), undici for the
- * upstream side with a pool per endpoint, and a raw tunnel for Upgrade (WebSocket). Every request reads the
+ * upstream side with a pool per endpoint, a raw tunnel for Upgrade (WebSocket), and node:http2 for callers
+ * that open the connection in HTTP/2 (h2c with prior knowledge, as gRPC clients do). Every request reads the
  * snapshot once, then: Host → route → split → endpoint → forward.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -8,9 +9,12 @@ import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { normaliseIp } from '../metrics/caller-resolver.js';
+import { forward } from './forward.js';
 import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
 import { rawResponse, upstreamError } from './http-errors.js';
+import { Http2Downstream } from './http2-downstream.js';
 import type { Listener, RoutingContext } from './listener.js';
+import { splitByPreface } from './prior-knowledge.js';
 import { type ResolvedRequest, resolveRequest, type UnroutableRequest } from './resolve-request.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
@@ -39,6 +43,7 @@ export class HttpEntrypoint implements Listener {
   readonly #pools: UpstreamPools;
   readonly #app: FastifyInstance;
   readonly #upgrades = new Set<Duplex>();
+  readonly #http2: Http2Downstream;
   #server: Server | undefined;
 
   constructor(
@@ -50,6 +55,7 @@ export class HttpEntrypoint implements Listener {
     this.logicalPort = logicalPort;
     this.#ctx = ctx;
     this.#pools = pools;
+    this.#http2 = new Http2Downstream(logicalPort, ctx, pools, options.maxHeaderBytes);
     this.#app = Fastify({
       logger: false,
       serverFactory: (handler) => {
@@ -64,6 +70,19 @@ export class HttpEntrypoint implements Listener {
           },
           handler,
         );
+        // HTTP/2 callers (gRPC) share the port: the connection preface decides who gets the socket.
+        const [nodeConnection] = server.listeners('connection');
+        if (nodeConnection !== undefined) {
+          server.removeListener('connection', nodeConnection as (socket: Socket) => void);
+          server.on('connection', (socket: Socket) =>
+            splitByPreface(
+              socket,
+              options.headersTimeoutMs,
+              (http1) => Reflect.apply(nodeConnection, server, [http1]),
+              (stream, address) => this.#http2.accept(stream, address),
+            ),
+          );
+        }
         server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
           this.#upgrade(req, socket, head),
         );
@@ -95,12 +114,14 @@ export class HttpEntrypoint implements Listener {
     const cut = setTimeout(() => {
       server?.closeAllConnections();
       for (const socket of this.#upgrades) socket.destroy();
+      this.#http2.destroy();
     }, deadlineMs);
     // A keep-alive connection whose response finishes during the drain turns idle; close those as they do.
     const idle = setInterval(() => server?.closeIdleConnections(), 50);
     try {
       // Tunnels are long-lived: a draining entrypoint ends them at once rather than wait for the deadline.
       for (const socket of this.#upgrades) socket.end();
+      this.#http2.drain();
       await this.#app.close();
     } finally {
       clearTimeout(cut);
@@ -146,7 +167,7 @@ export class HttpEntrypoint implements Listener {
     const hasBody =
       req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     try {
-      const upstream = await this.#pools.get(endpoint, backend.scheme).request({
+      const upstream = await forward(this.#pools.get(endpoint, backend.scheme), {
         method: req.method as 'GET',
         path: req.url ?? '/',
         headers: forwardRequestHeaders(req.headers, clientIp(req)),
