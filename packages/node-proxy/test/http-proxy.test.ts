@@ -243,6 +243,20 @@ describe('HTTP entrypoint', () => {
     ]);
   });
 
+  it('answers 502 to an upgrade whose endpoint refuses', async () => {
+    await proxy.applyInputs(
+      topologyInputs({
+        services: [ordersSvc],
+        endpoints: { 'shop/orders': readyEndpoints([{ address: '127.0.0.1', port: 1 }]) },
+      }),
+    );
+    const answer = await rawExchange(
+      entry,
+      'GET / HTTP/1.1\r\nHost: orders.shop.mesh\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 502 /);
+  });
+
   it('answers 404 to an upgrade for an unknown Host', async () => {
     const answer = await rawExchange(
       entry,

@@ -210,13 +210,18 @@ export class HttpEntrypoint implements Listener {
       upstream.destroy();
     };
     upstream.on('error', () => {
-      if (!socket.destroyed && upstream.bytesRead === 0) {
-        socket.end(rawResponse(502, 'Bad Gateway', `could not reach ${resolved.backend.service.name}`));
+      if (socket.destroyed || upstream.bytesRead > 0) {
+        done();
+        return;
       }
-      done();
+      // Nothing came back yet: the caller gets a 502, and `done` runs when its socket has closed.
+      upstream.destroy();
+      socket.end(rawResponse(502, 'Bad Gateway', `could not reach ${resolved.backend.service.name}`));
     });
     socket.on('close', done);
-    upstream.on('close', done);
+    upstream.on('close', () => {
+      if (upstream.bytesRead > 0 || socket.destroyed) done();
+    });
     upstream.once('connect', () => {
       const headers = forwardRequestHeaders(req.headers, clientIp(req), { keepUpgrade: true });
       let text = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
