@@ -4,6 +4,7 @@ export { chooseBackend } from './balancer/choose-target.js';
 export { EndpointBalancer, pickPowerOfTwo } from './balancer/endpoint-balancer.js';
 export { defaultRandom, type RandomSource, seededRandom } from './balancer/random.js';
 export { pickWeighted } from './balancer/weighted-choice.js';
+export { forward, headersToObject, type UpstreamResponse } from './listeners/forward.js';
 export {
   forwardRequestHeaders,
   HOP_BY_HOP_HEADERS,
@@ -14,6 +15,7 @@ export {
   HttpEntrypoint,
   type HttpEntrypointOptions,
 } from './listeners/http-entrypoint.js';
+export { type ProxyError, proxyErrors } from './listeners/http-errors.js';
 export type { Listener, ListenerKind, RoutingContext } from './listeners/listener.js';
 export {
   type ListenerFailure,
@@ -34,6 +36,13 @@ export { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
 export { hostKeys, normaliseHost } from './snapshot/host.js';
 export * from './snapshot/snapshot.js';
 export { snapshotToJson } from './snapshot/snapshot-json.js';
+export {
+  type EndpointSliceView,
+  LABEL_SERVICE_NAME,
+  mergeEndpointSlices,
+  parseEndpointSlice,
+} from './topology/endpoint-slice.js';
+export { meshServiceInput } from './topology/from-kubernetes.js';
 export {
   compileHttpMatch,
   type HttpMatchRule,

@@ -20,7 +20,14 @@ export function meshService(
   return {
     namespace,
     name,
-    config: { trafficType, scheme: options.scheme ?? 'http' },
+    config: {
+      trafficType,
+      scheme: options.scheme ?? 'http',
+      retry: undefined,
+      timeoutMs: undefined,
+      circuitBreaker: undefined,
+      rateLimit: undefined,
+    },
     ports: ports.map((p) => ({
       name: p.name ?? '',
       port: p.port,

@@ -1,18 +1,19 @@
 /**
  * The plain, already validated inputs of the topology builder. The informer wiring (later) fills these from
- * the API server; tests write them by hand. They are small on purpose, so that switching to the parsed types
- * of `@nodemesh/smi-types` (`ParsedShadow`, `UserService`, `ServiceMeshConfig`) is a matter of mapping.
+ * the API server; tests write them by hand. They are small on purpose: `from-kubernetes.ts` maps the parsed
+ * types of `@nodemesh/smi-types` (`UserService`, `ServiceMeshConfig`, `ParsedShadow`) onto them, and
+ * `endpoint-slice.ts` reads EndpointSlices.
  *
  * The builder memoises by object identity: give it the same object for an unchanged Service (or endpoint
  * list, split, route group) and it reuses what it built before.
  */
-import type { HTTPRouteGroup, HttpScheme, ShadowPort, TrafficSplit, TrafficType } from '@nodemesh/smi-types';
+import type { HTTPRouteGroup, ServiceMeshConfig, ShadowPort, TrafficSplit } from '@nodemesh/smi-types';
 
-/** How the mesh treats a Service (the part of its annotation config the routing needs). */
-export interface MeshServiceConfig {
-  readonly trafficType: TrafficType;
-  readonly scheme: HttpScheme;
-}
+/**
+ * How the mesh treats a Service: its parsed `nodemesh.io/*` annotations. Routing reads `trafficType` and
+ * `scheme`; the rest (retry, timeout, breaker, rate limit) travels in the snapshot for the policy chain.
+ */
+export type MeshServiceConfig = ServiceMeshConfig;
 
 /** One port of a user Service, as the Service declares it. */
 export interface ServicePortInput {
