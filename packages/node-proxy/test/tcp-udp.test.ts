@@ -42,6 +42,15 @@ describe('TCP listener', () => {
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     const payload = Buffer.alloc(1024 * 1024, 'x');
     socket.write(payload);
+    // Bytes are counted while the connection is open (bounded wait for the echo).
+    for (let i = 0; i < 200 && Buffer.concat(received).length < payload.length; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const whileOpen = await proxy.metrics.registry.getSingleMetricAsString('nodemesh_tcp_bytes_total');
+    expect(whileOpen).toMatch(/direction="received"} 1048576/);
+    expect(await proxy.metrics.registry.getSingleMetricAsString('nodemesh_tcp_open_connections')).toMatch(
+      /destination_service="db"} 1/,
+    );
     // Half-close: the echo server still answers "bye" after our end, through the proxy.
     socket.end();
     await ended;

@@ -63,7 +63,8 @@ export class TcpListener implements Listener {
       destinationNamespace: route.service.namespace,
       destinationService: route.service.name,
     };
-    this.#ctx.metrics.tcpOpened(labels);
+    const meters = this.#ctx.metrics.tcpConnection(labels);
+    client.on('data', (chunk: Buffer) => meters.received(chunk.length));
     const upstream = connect({ host: endpoint.address, port: endpoint.port, allowHalfOpen: true });
     let finished = false;
     const finish = () => {
@@ -71,12 +72,11 @@ export class TcpListener implements Listener {
       finished = true;
       this.#connections.delete(client);
       this.#ctx.balancer.release(endpoint);
-      this.#ctx.metrics.tcpBytes(labels, 'received', client.bytesRead);
-      this.#ctx.metrics.tcpBytes(labels, 'sent', client.bytesWritten);
-      this.#ctx.metrics.tcpClosed(labels);
+      meters.closed();
       client.destroy();
       upstream.destroy();
     };
+    upstream.on('data', (chunk: Buffer) => meters.sent(chunk.length));
     upstream.on('error', finish);
     client.on('error', finish);
     // Both sides closed (each after its own half-close, or at once on an error).

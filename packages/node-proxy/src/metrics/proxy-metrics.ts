@@ -27,6 +27,14 @@ export interface TrafficLabels {
 
 export type Direction = 'received' | 'sent';
 
+/** The meters of one TCP connection. */
+export interface TcpConnectionMeters {
+  received(bytes: number): void;
+  sent(bytes: number): void;
+  /** Idempotent. */
+  closed(): void;
+}
+
 const httpLabels = [
   'source_namespace',
   'source_workload',
@@ -103,18 +111,25 @@ export class ProxyMetrics {
     this.#httpDuration.observe(values, seconds);
   }
 
-  tcpOpened(labels: TrafficLabels): void {
+  /**
+   * Counts a new TCP connection and returns its meters, bound to its labels once: bytes are counted as they
+   * flow (a long-lived connection shows up before it ends), `closed` once at the end.
+   */
+  tcpConnection(labels: TrafficLabels): TcpConnectionMeters {
     const values = streamValues(labels);
     this.#tcpConnections.inc(values);
     this.#tcpOpen.inc(values);
-  }
-
-  tcpClosed(labels: TrafficLabels): void {
-    this.#tcpOpen.dec(streamValues(labels));
-  }
-
-  tcpBytes(labels: TrafficLabels, direction: Direction, bytes: number): void {
-    if (bytes > 0) this.#tcpBytes.inc({ ...streamValues(labels), direction }, bytes);
+    const received = this.#tcpBytes.labels({ ...values, direction: 'received' });
+    const sent = this.#tcpBytes.labels({ ...values, direction: 'sent' });
+    let open = true;
+    return {
+      received: (bytes) => received.inc(bytes),
+      sent: (bytes) => sent.inc(bytes),
+      closed: () => {
+        if (open) this.#tcpOpen.dec(values);
+        open = false;
+      },
+    };
   }
 
   udpPacket(labels: TrafficLabels, direction: Direction): void {
