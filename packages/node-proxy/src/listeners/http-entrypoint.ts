@@ -5,7 +5,7 @@
  * snapshot once, then: Host → route → split → endpoint → forward.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { normaliseIp } from '../metrics/caller-resolver.js';
@@ -16,6 +16,7 @@ import { Http2Downstream } from './http2-downstream.js';
 import type { Listener, RoutingContext } from './listener.js';
 import { splitByPreface } from './prior-knowledge.js';
 import { type ResolvedRequest, resolveRequest, type UnroutableRequest } from './resolve-request.js';
+import { tunnelUpgrade } from './upgrade-tunnel.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 export interface HttpEntrypointOptions {
@@ -187,7 +188,7 @@ export class HttpEntrypoint implements Listener {
     }
   }
 
-  /** Upgrade (WebSocket): the request head is replayed to the endpoint, then bytes flow both ways. */
+  /** Upgrade (WebSocket): routed like any request, then tunnelled (see upgrade-tunnel.ts). */
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const resolved = this.#resolve(req);
@@ -198,41 +199,7 @@ export class HttpEntrypoint implements Listener {
       );
       return;
     }
-    const { endpoint } = resolved;
-    this.#upgrades.add(socket);
-    const upstream: Socket = connect({ host: endpoint.address, port: endpoint.port });
-    let released = false;
-    const done = () => {
-      if (!released) this.#ctx.balancer.release(endpoint);
-      released = true;
-      this.#upgrades.delete(socket);
-      socket.destroy();
-      upstream.destroy();
-    };
-    upstream.on('error', () => {
-      if (socket.destroyed || upstream.bytesRead > 0) {
-        done();
-        return;
-      }
-      // Nothing came back yet: the caller gets a 502, and `done` runs when its socket has closed.
-      upstream.destroy();
-      socket.end(rawResponse(502, 'Bad Gateway', `could not reach ${resolved.backend.service.name}`));
-    });
-    socket.on('close', done);
-    upstream.on('close', () => {
-      if (upstream.bytesRead > 0 || socket.destroyed) done();
-    });
-    upstream.once('connect', () => {
-      const headers = forwardRequestHeaders(req.headers, clientIp(req), { keepUpgrade: true });
-      let text = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
-      for (const [name, value] of Object.entries(headers)) {
-        for (const v of Array.isArray(value) ? value : [value]) text += `${name}: ${v}\r\n`;
-      }
-      upstream.write(`${text}\r\n`);
-      if (head.length > 0) upstream.write(head);
-      socket.pipe(upstream);
-      upstream.pipe(socket);
-    });
+    tunnelUpgrade(req, socket, head, resolved, clientIp(req), this.#ctx.balancer, this.#upgrades);
   }
 }
 
