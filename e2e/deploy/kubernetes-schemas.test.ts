@@ -20,7 +20,10 @@ const SOURCES: ReadonlyArray<readonly [string, () => KubeObject[]]> = [
   ['the default kustomization', () => expandKustomization(DEPLOY_DIR, { withoutCrds: true })],
   ...OVERLAYS.map(
     (overlay) =>
-      [`overlay ${overlay}`, () => expandKustomization(join(DEPLOY_DIR, 'overlays', overlay), { withoutCrds: true })] as const,
+      [
+        `overlay ${overlay}`,
+        () => expandKustomization(join(DEPLOY_DIR, 'overlays', overlay), { withoutCrds: true }),
+      ] as const,
   ),
   ['deploy/nodemesh.yaml', () => readYamlObjects(RENDERED_FILE)],
   ['the cleanup Job', () => readYamlObjects(CLEANUP_JOB_FILE)],
@@ -31,7 +34,9 @@ describe('Kubernetes schemas', () => {
   it.each(SOURCES)('%s: every object is valid', (_name, load) => {
     const objects = load();
     expect(objects.length).toBeGreaterThan(0);
-    const problems = objects.flatMap((object) => schemaErrors(object).map((e) => `${objectKey(object)}: ${e}`));
+    const problems = objects.flatMap((object) =>
+      schemaErrors(object).map((e) => `${objectKey(object)}: ${e}`),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -47,11 +52,18 @@ describe('Kubernetes schemas', () => {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata: { name: 'broken' },
-      spec: { selector: {}, template: { spec: { containers: [{ image: 'x', ports: [{ containerPort: 'admin' }] }] } } },
+      spec: {
+        selector: {},
+        template: { spec: { containers: [{ image: 'x', ports: [{ containerPort: 'admin' }] }] } },
+      },
     };
     const errors = schemaErrors(broken);
-    expect(errors).toContainEqual(expect.stringContaining('/spec/template/spec/containers/0 must have required property'));
-    expect(errors).toContainEqual(expect.stringContaining('/spec/template/spec/containers/0/ports/0/containerPort'));
+    expect(errors).toContainEqual(
+      expect.stringContaining('/spec/template/spec/containers/0 must have required property'),
+    );
+    expect(errors).toContainEqual(
+      expect.stringContaining('/spec/template/spec/containers/0/ports/0/containerPort'),
+    );
     expect(schemaErrors({ apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } })).toEqual([
       'no schema for example.com/v1 Unknown',
     ]);

@@ -65,7 +65,9 @@ export function parseYamlObjects(text: string, origin: string): KubeObject[] {
     const value: unknown = document.toJS();
     if (value === null || value === undefined) continue;
     if (!isKubeObject(value)) {
-      throw new Error(`${origin}: document ${index} is not a Kubernetes object (apiVersion, kind, metadata.name)`);
+      throw new Error(
+        `${origin}: document ${index} is not a Kubernetes object (apiVersion, kind, metadata.name)`,
+      );
     }
     objects.push(value);
   }
@@ -98,7 +100,8 @@ export function expandKustomization(dir: string, options: { withoutCrds?: boolea
   const file = join(dir, 'kustomization.yaml');
   const kustomization = readYamlRecord(file);
   for (const key of Object.keys(kustomization)) {
-    if (!SUPPORTED_KEYS.has(key)) throw new Error(`${file}: "${key}" is not supported by the test's expander`);
+    if (!SUPPORTED_KEYS.has(key))
+      throw new Error(`${file}: "${key}" is not supported by the test's expander`);
   }
   let objects: KubeObject[] = [];
   for (const resource of stringList(kustomization.resources, `${file}: resources`)) {
@@ -130,8 +133,11 @@ export function expandKustomization(dir: string, options: { withoutCrds?: boolea
 
 function applyPatch(objects: KubeObject[], patch: KubeObject, where: string): KubeObject[] {
   const key = objectKey(patch);
-  if (!objects.some((object) => objectKey(object) === key)) throw new Error(`${where}: patch target ${key} not found`);
-  return objects.map((object) => (objectKey(object) === key ? (mergePatch(object, patch) as KubeObject) : object));
+  if (!objects.some((object) => objectKey(object) === key))
+    throw new Error(`${where}: patch target ${key} not found`);
+  return objects.map((object) =>
+    objectKey(object) === key ? (mergePatch(object, patch) as KubeObject) : object,
+  );
 }
 
 /** A strategic merge patch for what deploy/ patches: maps merge, everything else is replaced. */
@@ -149,7 +155,9 @@ function mergePatch(target: unknown, patch: unknown): unknown {
 export function podTemplateContainers(object: KubeObject): Record<string, unknown>[] {
   const pod = podSpec(object);
   if (pod === undefined) return [];
-  return [pod.containers, pod.initContainers].flatMap((list) => (Array.isArray(list) ? list.filter(isRecord) : []));
+  return [pod.containers, pod.initContainers].flatMap((list) =>
+    Array.isArray(list) ? list.filter(isRecord) : [],
+  );
 }
 
 /** The pod spec of a Deployment, DaemonSet or Job. */
@@ -172,12 +180,17 @@ export function kubectlKustomize(): { ok: true; version: string } | { ok: false;
   try {
     const output = execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
     const parsed: unknown = JSON.parse(output);
-    const version = isRecord(parsed) && typeof parsed.kustomizeVersion === 'string' ? parsed.kustomizeVersion : '';
+    const version =
+      isRecord(parsed) && typeof parsed.kustomizeVersion === 'string' ? parsed.kustomizeVersion : '';
     const major = Number(/^v?(\d+)\./.exec(version)?.[1] ?? 0);
-    if (major < 4) return { ok: false, reason: `kubectl's kustomize (${version || 'unknown'}) is older than v4` };
+    if (major < 4)
+      return { ok: false, reason: `kubectl's kustomize (${version || 'unknown'}) is older than v4` };
     return { ok: true, version };
   } catch (error) {
-    return { ok: false, reason: `kubectl is not usable: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: `kubectl is not usable: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
@@ -194,7 +207,10 @@ export function renderWithKubectl(relativeDir: string): KubeObject[] {
     cpSync(DEPLOY_DIR, copy, { recursive: true });
     const root = join(copy, 'kustomization.yaml');
     writeFileSync(root, readFileSync(root, 'utf8').replace(/^\s*- crds\/smi-crds\.yaml\n/m, ''));
-    writeFileSync(join(copy, 'crds', 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n');
+    writeFileSync(
+      join(copy, 'crds', 'kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n',
+    );
     return parseYamlObjects(execKustomize(join(copy, relativeDir)), `kubectl kustomize ${relativeDir}`);
   } finally {
     rmSync(copy, { recursive: true, force: true });

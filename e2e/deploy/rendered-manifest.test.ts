@@ -27,7 +27,11 @@ const byKey = (objects: readonly KubeObject[]): Map<string, KubeObject> => {
 };
 
 /** Compares two sets of objects regardless of order (kustomize sorts by kind). */
-const expectSameObjects = (actual: readonly KubeObject[], expected: readonly KubeObject[], hint: string): void => {
+const expectSameObjects = (
+  actual: readonly KubeObject[],
+  expected: readonly KubeObject[],
+  hint: string,
+): void => {
   const actualMap = byKey(actual);
   const expectedMap = byKey(expected);
   expect([...actualMap.keys()].sort(), hint).toEqual([...expectedMap.keys()].sort());

@@ -52,7 +52,9 @@ export function schemaErrors(object: KubeObject): string[] {
     return [];
   } catch (error) {
     const details = isRecord(error) && Array.isArray(error.errors) ? error.errors : [];
-    const lines = details.filter(isRecord).map((e) => `${String(e.instancePath) || '/'} ${String(e.message)}`);
+    const lines = details
+      .filter(isRecord)
+      .map((e) => `${String(e.instancePath) || '/'} ${String(e.message)}`);
     return lines.length > 0 ? lines : [error instanceof Error ? error.message : String(error)];
   }
 }
