@@ -62,7 +62,7 @@ const panel = (
   type,
   title,
   targets,
-  { unit = 'short', width = 12, height = 8, description, min, max } = {},
+  { unit = 'short', width = 12, height = 8, description, min, max, options } = {},
 ) => ({
   type,
   title,
@@ -89,6 +89,7 @@ const panel = (
           reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
           colorMode: 'value',
           graphMode: 'area',
+          ...options,
         },
 });
 const timeseries = (title, targets, options) => panel('timeseries', title, targets, options);
@@ -380,6 +381,9 @@ const nodeProxy = dashboard(
 );
 
 const POD_LEGEND = '{{pod}}';
+/** A gauge as the replica holding the Lease reports it. */
+const leaderOnly = (metric) =>
+  `${metric}{${DNS}} and on (pod) (nodemesh_dns_controller_is_leader{${DNS}} == 1)`;
 const dnsController = dashboard(
   'nodemesh-dns-controller',
   'Nodemesh / DNS controller',
@@ -389,24 +393,21 @@ const dnsController = dashboard(
     stat('Leader', [[`max by (pod) (nodemesh_dns_controller_is_leader{${DNS}}) == 1`, POD_LEGEND]], {
       description: 'The replica holding the Lease; empty means no leader.',
       width: 8,
+      options: { textMode: 'name', graphMode: 'none' },
+    }),
+    stat('Shadow Services', [[`max(${leaderOnly('nodemesh_dns_controller_shadow_services')})`]], {
+      width: 8,
+      description: 'As counted by the leader.',
     }),
     stat(
-      'Shadow Services',
-      [
-        [
-          `max(nodemesh_dns_controller_shadow_services{${DNS}} * on (pod) group_left nodemesh_dns_controller_is_leader{${DNS}})`,
-        ],
-      ],
-      { width: 8 },
-    ),
-    stat(
       'Cluster DNS block present',
-      [
-        [
-          `max(nodemesh_dns_controller_cluster_dns_block_present{${DNS}} * on (pod) group_left nodemesh_dns_controller_is_leader{${DNS}})`,
-        ],
-      ],
-      { width: 8, min: 0, max: 1 },
+      [[`max(${leaderOnly('nodemesh_dns_controller_cluster_dns_block_present')})`]],
+      {
+        width: 8,
+        min: 0,
+        max: 1,
+        description: '1 when the leader finds its forward block in the cluster DNS.',
+      },
     ),
     timeseries(
       'Queries per second by type',
