@@ -1,2 +1,3 @@
 /** @nodemesh/dns-controller: the mesh DNS zone, shadow Services and the cluster DNS block. */
-export {};
+export * from './cluster-dns/index.js';
+export * from './dns/index.js';

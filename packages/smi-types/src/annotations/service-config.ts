@@ -21,3 +21,61 @@ export interface RateLimitConfig {
 
 /** The annotation prefix of every Nodemesh Service annotation. */
 export const ANNOTATION_PREFIX = 'nodemesh.io/';
+
+/**
+ * A circuit breaker per backend Service, in the terms opossum uses: it opens when, within the rolling
+ * window, at least `minimumRequests` were made and `errorPercentage` percent or more of them failed; it
+ * stays open for `openDurationMs`, then lets one trial request through (half-open).
+ */
+export interface CircuitBreakerConfig {
+  /** 1..100; opossum `errorThresholdPercentage`. */
+  readonly errorPercentage: number;
+  /** Requests in the window before the breaker may open; opossum `volumeThreshold`. */
+  readonly minimumRequests: number;
+  /** Length of the rolling statistics window, whole seconds in ms; opossum `rollingCountTimeout`. */
+  readonly windowMs: number;
+  /** How long the breaker stays open before a trial request; opossum `resetTimeout`. */
+  readonly openDurationMs: number;
+}
+
+/**
+ * Everything the `nodemesh.io/*` annotations of one Service say, with the defaults filled in. For tcp and
+ * udp traffic the HTTP policies (retry, timeout, circuit breaker, rate limit) are always absent.
+ */
+export interface ServiceMeshConfig {
+  readonly trafficType: TrafficType;
+  /** Only meaningful for http traffic. */
+  readonly scheme: HttpScheme;
+  /** Absent when the Service is not retried (attempts 0). */
+  readonly retry: RetryConfig | undefined;
+  /** Timeout of the whole request including retries, in ms; absent: no limit. */
+  readonly timeoutMs: number | undefined;
+  /** Absent: no circuit breaker. Present as soon as any `circuit-breaker-*` annotation is set. */
+  readonly circuitBreaker: CircuitBreakerConfig | undefined;
+  /** Absent: no rate limit. */
+  readonly rateLimit: RateLimitConfig | undefined;
+}
+
+/** The mesh-wide defaults an operator configures; annotations on a Service override them. */
+export interface MeshDefaults {
+  readonly trafficType: TrafficType;
+  readonly scheme: HttpScheme;
+  /** Default retry attempts (0..10). */
+  readonly retryAttempts: number;
+  /** Per-try timeout when retries are on and neither `retry-timeout` nor `timeout` is set, in ms. */
+  readonly retryTimeoutMs: number;
+  /** Whole-request timeout when `timeout` is not set, in ms; absent: no limit. */
+  readonly timeoutMs: number | undefined;
+}
+
+/**
+ * HTTP, no retries, no timeout. No timeout by default because a default would silently cut long streams
+ * (gRPC over h2c, server-sent events); a Service opts in with `nodemesh.io/timeout`.
+ */
+export const DEFAULT_MESH_DEFAULTS: MeshDefaults = {
+  trafficType: 'http',
+  scheme: 'http',
+  retryAttempts: 0,
+  retryTimeoutMs: 10_000,
+  timeoutMs: undefined,
+};

@@ -15,7 +15,7 @@ export interface TrafficSplitMatch {
 
 /**
  * split.smi-spec.io TrafficSplit, every served version (v1alpha2, v1alpha3, v1alpha4) normalised.
- * v1alpha2 weights such as "500m" are converted to integers in the same proportion.
+ * Weights are plain integers in every served version; only v1alpha1 (not served) had quantities like "500m".
  */
 export interface TrafficSplit extends ResourceMeta {
   readonly kind: 'TrafficSplit';

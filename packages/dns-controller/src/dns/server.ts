@@ -1,0 +1,209 @@
+/**
+ * The I/O shell of the mesh DNS server: UDP and TCP on one port, bytes handed to the pure `respond`.
+ * dns2's UDP and TCP servers are not used (README, "Why not dns2's server"): its TCP server answers one
+ * query per connection and has no idle timeout, and both parse with a decoder that can spin forever.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, isIPv6, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
+import { Registry } from 'prom-client';
+import { type ResolverOptions, resolverDefaults } from './answer.js';
+import { createDnsMetrics, type DnsMetrics } from './metrics.js';
+import { type Outcome, respond, type Transport } from './respond.js';
+import type { MeshZone } from './zone.js';
+
+export interface MeshDnsServerOptions {
+  readonly zone: MeshZone;
+  /** Address to listen on; default `127.0.0.1`. */
+  readonly host?: string;
+  /** Port for both UDP and TCP; 0 (the default) picks a free one. */
+  readonly port?: number;
+  /** Overrides of the resolver defaults (TTL, NS name, advertised UDP payload size). */
+  readonly resolver?: Partial<ResolverOptions>;
+  /** Where the metrics go; a private registry if omitted. */
+  readonly registry?: Registry;
+  /** A TCP connection idle, or stuck inside a frame, this long is closed; default 5000 ms. */
+  readonly tcpTimeoutMs?: number;
+  /** Largest TCP query frame accepted; default 4096 bytes (queries are small). */
+  readonly maxTcpFrame?: number;
+  /** Open TCP connections beyond this are refused; default 256. */
+  readonly maxTcpConnections?: number;
+  /** Called for socket errors that do not stop the server. */
+  readonly onError?: (message: string) => void;
+}
+
+export interface ListeningAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+const PORT_ATTEMPTS = 20;
+
+export class MeshDnsServer {
+  readonly metrics: DnsMetrics;
+  private readonly resolver: ResolverOptions;
+  private udp: UdpSocket | undefined;
+  private tcp: TcpServer | undefined;
+  private readonly connections = new Set<TcpSocket>();
+  private listening: ListeningAddress | undefined;
+
+  constructor(private readonly options: MeshDnsServerOptions) {
+    this.metrics = createDnsMetrics(options.registry ?? new Registry());
+    this.resolver = { ...resolverDefaults(options.zone.domain), ...options.resolver };
+  }
+
+  /** Where the server listens, once started. */
+  get address(): ListeningAddress | undefined {
+    return this.listening;
+  }
+
+  /** Binds UDP first (to learn the port when asked for 0), then TCP on the same port. */
+  async start(): Promise<ListeningAddress> {
+    if (this.listening !== undefined) return this.listening;
+    const host = this.options.host ?? '127.0.0.1';
+    const wanted = this.options.port ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      const udp = await this.bindUdp(host, wanted);
+      const port = udp.address().port;
+      try {
+        this.tcp = await this.listenTcp(host, port);
+        this.udp = udp;
+        this.listening = { host, port };
+        return this.listening;
+      } catch (error) {
+        udp.close();
+        // With port 0 another process may hold TCP on the port UDP got: try another one.
+        if (wanted !== 0 || attempt >= PORT_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** Closes both sockets and every open TCP connection. */
+  async stop(): Promise<void> {
+    const { udp, tcp } = this;
+    this.udp = undefined;
+    this.tcp = undefined;
+    this.listening = undefined;
+    for (const connection of this.connections) connection.destroy();
+    this.connections.clear();
+    await Promise.all([
+      udp === undefined ? undefined : new Promise<void>((done) => udp.close(() => done())),
+      tcp === undefined ? undefined : new Promise<void>((done) => tcp.close(() => done())),
+    ]);
+  }
+
+  private bindUdp(host: string, port: number): Promise<UdpSocket> {
+    return new Promise((resolve, reject) => {
+      const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.off('error', reject);
+        socket.on('error', (error) => this.report(`udp socket: ${error.message}`));
+        socket.on('message', (packet, peer) => {
+          const outcome = this.handle(packet, 'udp');
+          if (outcome.reply === undefined) return;
+          socket.send(outcome.reply, peer.port, peer.address, (error) => {
+            if (error) this.report(`udp send to ${peer.address}:${peer.port}: ${error.message}`);
+          });
+        });
+        resolve(socket);
+      });
+    });
+  }
+
+  private listenTcp(host: string, port: number): Promise<TcpServer> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((socket) => this.serveTcp(socket));
+      server.maxConnections = this.options.maxTcpConnections ?? 256;
+      server.once('error', reject);
+      server.listen({ host, port, exclusive: true }, () => {
+        server.off('error', reject);
+        server.on('error', (error) => this.report(`tcp server: ${error.message}`));
+        resolve(server);
+      });
+    });
+  }
+
+  /** Reads length-prefixed queries (RFC 7766), answers each in order, closes on garbage or silence. */
+  private serveTcp(socket: TcpSocket): void {
+    this.connections.add(socket);
+    const timeoutMs = this.options.tcpTimeoutMs ?? 5000;
+    const maxFrame = this.options.maxTcpFrame ?? 4096;
+    let pending = Buffer.alloc(0);
+    let frameDeadline: NodeJS.Timeout | undefined;
+    const clearDeadline = (): void => {
+      if (frameDeadline !== undefined) clearTimeout(frameDeadline);
+      frameDeadline = undefined;
+    };
+    const drop = (): void => {
+      clearDeadline();
+      socket.destroy();
+    };
+    socket.setTimeout(timeoutMs, drop);
+    socket.on('error', () => drop());
+    socket.on('close', () => {
+      clearDeadline();
+      this.connections.delete(socket);
+    });
+    let ending = false;
+    // A client that sends faster than it reads stops being read until its answers drain.
+    socket.on('drain', () => socket.resume());
+    socket.on('data', (chunk) => {
+      if (ending) return;
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      while (pending.length >= 2) {
+        const length = pending.readUInt16BE(0);
+        if (length < 12 || length > maxFrame) {
+          this.metrics.malformed.inc({ transport: 'tcp' });
+          drop();
+          return;
+        }
+        if (pending.length < 2 + length) break;
+        const packet = pending.subarray(2, 2 + length);
+        pending = pending.subarray(2 + length);
+        const outcome = this.handle(packet, 'tcp');
+        if (outcome.reply === undefined) {
+          drop();
+          return;
+        }
+        const frame = Buffer.alloc(2 + outcome.reply.length);
+        frame.writeUInt16BE(outcome.reply.length);
+        outcome.reply.copy(frame, 2);
+        if (outcome.malformed) {
+          // The stream can no longer be trusted to be framed right: answer, then hang up.
+          clearDeadline();
+          ending = true;
+          socket.end(frame);
+          return;
+        }
+        if (!socket.write(frame)) socket.pause();
+      }
+      // A client stuck half-way through a frame is cut off even if it trickles bytes.
+      if (pending.length > 0 && frameDeadline === undefined) frameDeadline = setTimeout(drop, timeoutMs);
+      if (pending.length === 0) clearDeadline();
+    });
+  }
+
+  private handle(packet: Buffer, transport: Transport): Outcome {
+    const started = process.hrtime.bigint();
+    let outcome: Outcome;
+    try {
+      outcome = respond(packet, this.options.zone, this.resolver, transport);
+    } catch (error) {
+      // respond() is written not to throw; if a bug makes it, drop this packet and keep serving.
+      this.report(
+        `answering a ${transport} query failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return { reply: undefined, qtype: 'none', rcode: 'SERVFAIL', malformed: false, truncated: false };
+    }
+    if (outcome.malformed) this.metrics.malformed.inc({ transport });
+    if (outcome.reply !== undefined) {
+      this.metrics.queries.inc({ type: outcome.qtype, rcode: outcome.rcode, transport });
+      this.metrics.answerDuration.observe({ transport }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+    return outcome;
+  }
+
+  private report(message: string): void {
+    this.options.onError?.(message);
+  }
+}

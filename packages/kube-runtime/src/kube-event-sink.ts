@@ -1,0 +1,44 @@
+import { CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import type { EventRecord, EventSink } from './event-recorder.js';
+
+/** An EventSink writing core/v1 Events through client-node's CoreV1Api. */
+export function kubeEventSink(config: KubeConfig): EventSink {
+  const api = config.makeApiClient(CoreV1Api);
+  return {
+    async create(event) {
+      await api.createNamespacedEvent({ namespace: event.namespace, body: toEvent(event) });
+    },
+    async update(event) {
+      await api.replaceNamespacedEvent({
+        namespace: event.namespace,
+        name: event.name,
+        body: toEvent(event),
+      });
+    },
+  };
+}
+
+function toEvent(event: EventRecord): CoreV1Event {
+  const { involvedObject: object } = event;
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: event.name, namespace: event.namespace },
+    involvedObject: {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      namespace: object.namespace,
+      name: object.name,
+      uid: object.uid,
+    },
+    type: event.type,
+    reason: event.reason,
+    message: event.message,
+    count: event.count,
+    firstTimestamp: new Date(event.firstTimestampMs),
+    lastTimestamp: new Date(event.lastTimestampMs),
+    source: { component: event.component, host: event.host },
+    reportingComponent: event.component,
+    reportingInstance: event.host,
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Reads a shadow Service back from the API server: the node-proxy builds its listeners from it and the
+ * dns-controller rebuilds its port allocations from it at start.
+ */
+import { ANNOTATION_TRAFFIC_TYPE } from '../annotations/annotation-keys.js';
+import { annotationPath } from '../annotations/parse-service-annotations.js';
+import type { TrafficType } from '../annotations/service-config.js';
+import { describeValue } from '../validation/describe.js';
+import { type FieldError, fail, ok, type Result } from '../validation/result.js';
+import {
+  LABEL_PART_OF,
+  LABEL_PART_OF_VALUE,
+  LABEL_SHADOW_OF_NAME,
+  LABEL_SHADOW_OF_NAMESPACE,
+  type ShadowOf,
+  type ShadowPort,
+} from './contract.js';
+import { isObject, readClusterIPs, readNonEmptyString, readPortNumber } from './object-fields.js';
+import { type PortAllocation, portTrafficType } from './port-allocator.js';
+import { shadowOfFromLabels } from './shadow-labels.js';
+
+export interface ParsedShadow {
+  readonly of: ShadowOf;
+  readonly namespace: string;
+  readonly name: string;
+  /** The user Service's traffic type, from the shadow's `nodemesh.io/traffic-type` annotation. */
+  readonly trafficType: TrafficType;
+  readonly clusterIPs: readonly string[];
+  /** Each port's own traffic type: a UDP port is udp, a TCP port of a udp Service is tcp. */
+  readonly ports: readonly ShadowPort[];
+  readonly resourceVersion: string | undefined;
+}
+
+const TRAFFIC_TYPES: readonly TrafficType[] = ['http', 'tcp', 'udp'];
+
+/** Validates a shadow Service from the API server. Never throws. */
+export function parseShadowService(obj: unknown): Result<ParsedShadow> {
+  if (!isObject(obj)) return fail([{ path: '', message: `must be an object, got ${describeValue(obj)}` }]);
+  const errors: FieldError[] = [];
+  const metadata = obj.metadata;
+  if (!isObject(metadata)) {
+    return fail([{ path: 'metadata', message: `must be an object, got ${describeValue(metadata)}` }]);
+  }
+  const namespace = readNonEmptyString(metadata.namespace, 'metadata.namespace', errors);
+  const name = readNonEmptyString(metadata.name, 'metadata.name', errors);
+  const of = shadowOfFromLabels(metadata.labels);
+  if (of === undefined) {
+    errors.push({
+      path: 'metadata.labels',
+      message: `must hold ${LABEL_PART_OF}=${LABEL_PART_OF_VALUE}, ${LABEL_SHADOW_OF_NAMESPACE} and ${LABEL_SHADOW_OF_NAME}`,
+    });
+  }
+  const annotations = isObject(metadata.annotations) ? metadata.annotations : {};
+  const typeText = annotations[ANNOTATION_TRAFFIC_TYPE];
+  const trafficType = TRAFFIC_TYPES.find((t) => t === typeText);
+  if (trafficType === undefined) {
+    errors.push({
+      path: annotationPath(ANNOTATION_TRAFFIC_TYPE),
+      message: `must be one of ${TRAFFIC_TYPES.join(', ')}, got ${describeValue(typeText)}`,
+    });
+  }
+  let resourceVersion: string | undefined;
+  if (metadata.resourceVersion !== undefined) {
+    resourceVersion = readNonEmptyString(metadata.resourceVersion, 'metadata.resourceVersion', errors);
+  }
+
+  const spec = isObject(obj.spec) ? obj.spec : undefined;
+  if (spec === undefined) {
+    errors.push({ path: 'spec', message: `must be an object, got ${describeValue(obj.spec)}` });
+    return fail(errors);
+  }
+  const clusterIPs = readClusterIPs(spec, errors);
+  const ports = readShadowPorts(spec.ports, trafficType ?? 'http', errors);
+
+  if (
+    errors.length > 0 ||
+    namespace === undefined ||
+    name === undefined ||
+    of === undefined ||
+    !trafficType
+  ) {
+    return fail(errors);
+  }
+  return ok({ of, namespace, name, trafficType, clusterIPs, ports, resourceVersion });
+}
+
+function readShadowPorts(value: unknown, trafficType: TrafficType, errors: FieldError[]): ShadowPort[] {
+  if (!Array.isArray(value)) {
+    errors.push({ path: 'spec.ports', message: `must be a list, got ${describeValue(value)}` });
+    return [];
+  }
+  const ports: ShadowPort[] = [];
+  value.forEach((item: unknown, i) => {
+    const path = `spec.ports[${i}]`;
+    if (!isObject(item)) {
+      errors.push({ path, message: `must be an object, got ${describeValue(item)}` });
+      return;
+    }
+    const name = readNonEmptyString(item.name, `${path}.name`, errors);
+    const protocol = item.protocol === 'TCP' || item.protocol === 'UDP' ? item.protocol : undefined;
+    if (protocol === undefined) {
+      errors.push({
+        path: `${path}.protocol`,
+        message: `must be TCP or UDP, got ${describeValue(item.protocol)}`,
+      });
+    }
+    const port = readPortNumber(item.port, `${path}.port`, errors);
+    const targetPort = readPortNumber(item.targetPort, `${path}.targetPort`, errors);
+    if (name === undefined || protocol === undefined || port === undefined || targetPort === undefined)
+      return;
+    ports.push({ name, protocol, port, targetPort, trafficType: portTrafficType(trafficType, protocol) });
+  });
+  return ports;
+}
+
+/** The port allocations recorded in shadow Services: the allocator's `existing` input at start. */
+export function allocationsFromShadows(shadows: readonly ParsedShadow[]): PortAllocation[] {
+  return shadows.flatMap((shadow) =>
+    shadow.ports
+      .filter((p) => p.trafficType !== 'http')
+      .map((p) => ({ of: shadow.of, protocol: p.protocol, servicePort: p.port, proxyPort: p.targetPort })),
+  );
+}
