@@ -27,10 +27,6 @@ const PENDING = new Set([
   'nodemesh_udp_packets_total',
   'nodemesh_snapshot_version',
   'nodemesh_snapshot_build_duration_seconds',
-  // dns-controller: the DNS server
-  'nodemesh_dns_queries_total',
-  'nodemesh_dns_answer_duration_seconds',
-  'nodemesh_dns_malformed_queries_total',
   // dns-controller: the controller. contract.md names only the leader gauge; the others are named here.
   'nodemesh_dns_controller_is_leader',
   'nodemesh_dns_controller_cluster_dns_block_present',
