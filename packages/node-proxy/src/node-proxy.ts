@@ -23,7 +23,7 @@ export interface NodeProxyOptions {
   readonly listenHost?: string;
   /** Port to bind for a snapshot port (default: the same number; tests pass `() => 0`). */
   readonly bindPort?: (kind: ListenerKind, logicalPort: number) => number;
-  /** Admin address and port (default 127.0.0.1:9901; 0 picks one). */
+  /** Admin address and port (default 127.0.0.1:9090, the deploy manifests' `admin` port; 0 picks one). */
   readonly adminHost?: string;
   readonly adminPort?: number;
   /** How long stop() and removed listeners wait for in-flight work (default 10 s). */
@@ -67,7 +67,7 @@ export class NodeProxy {
       udp: { ...DEFAULT_UDP_OPTIONS, ...options.udp },
     });
     this.#adminHost = options.adminHost ?? '127.0.0.1';
-    this.#adminPort = options.adminPort ?? 9901;
+    this.#adminPort = options.adminPort ?? 9090;
     this.#admin = createAdminServer({
       snapshot: () => this.#snapshot,
       readiness: () => this.#readiness(),
