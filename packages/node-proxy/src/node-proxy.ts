@@ -3,6 +3,7 @@
  * (informers later, tests now) calls `applyInputs` or `applySnapshot`; the new snapshot takes effect with one
  * assignment, and the listener set follows.
  */
+import { type Logger, silentLogger } from '@nodemesh/kube-runtime';
 import type { FastifyInstance } from 'fastify';
 import { createAdminServer } from './admin/admin-server.js';
 import { EndpointBalancer } from './balancer/endpoint-balancer.js';
@@ -14,7 +15,7 @@ import { DEFAULT_UDP_OPTIONS, type UdpListenerOptions } from './listeners/udp-li
 import { DEFAULT_UPSTREAM_OPTIONS, type UpstreamOptions, UpstreamPools } from './listeners/upstream-pools.js';
 import { type CallerResolver, unknownCallers } from './metrics/caller-resolver.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
-import { EMPTY_SNAPSHOT, type Snapshot } from './snapshot/snapshot.js';
+import { EMPTY_SNAPSHOT, type Problem, type Snapshot } from './snapshot/snapshot.js';
 import type { TopologyInputs } from './topology/inputs.js';
 import { createTopologyBuilder } from './topology/topology-builder.js';
 
@@ -33,6 +34,8 @@ export interface NodeProxyOptions {
   readonly http?: Partial<HttpEntrypointOptions>;
   readonly udp?: Partial<UdpListenerOptions>;
   readonly upstream?: Partial<UpstreamOptions>;
+  /** Where snapshot problems and listener failures are logged (default: nowhere). */
+  readonly logger?: Logger;
 }
 
 export class NodeProxy {
@@ -49,8 +52,10 @@ export class NodeProxy {
   /** The version whose listeners are all open; readiness waits for the current one. */
   #listenersVersion = -1;
   #lastFailures: ListenerFailure[] = [];
+  readonly #log: Logger;
 
   constructor(options: NodeProxyOptions = {}) {
+    this.#log = options.logger ?? silentLogger;
     this.#pools = new UpstreamPools({ ...DEFAULT_UPSTREAM_OPTIONS, ...options.upstream });
     const ctx: RoutingContext = {
       snapshot: () => this.#snapshot,
@@ -90,7 +95,9 @@ export class NodeProxy {
 
   /** Swaps in a snapshot, then opens and closes listeners to match. Resolves with listeners that failed. */
   async applySnapshot(snapshot: Snapshot, buildSeconds?: number): Promise<ListenerFailure[]> {
+    const previous = this.#snapshot;
     this.#snapshot = snapshot;
+    this.#logSnapshot(previous, snapshot, buildSeconds);
     this.metrics.snapshotApplied(snapshot.version, buildSeconds);
     if (!this.#started) return [];
     this.#pools.prune(snapshot);
@@ -127,8 +134,26 @@ export class NodeProxy {
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
+  /** One debug line per snapshot; a warning for each problem that the previous snapshot did not have. */
+  #logSnapshot(previous: Snapshot, next: Snapshot, buildSeconds: number | undefined): void {
+    this.#log.debug('routing snapshot applied', {
+      version: next.version,
+      buildMs: buildSeconds === undefined ? undefined : Math.round(buildSeconds * 1e6) / 1e3,
+      httpEntrypoints: next.http.size,
+      tcpListeners: next.tcp.size,
+      udpListeners: next.udp.size,
+    });
+    const known = new Set(previous.problems.map(problemKey));
+    for (const problem of next.problems) {
+      if (!known.has(problemKey(problem))) this.#log.warn(problem.message, { ...problem });
+    }
+  }
+
   async #syncListeners(snapshot: Snapshot): Promise<ListenerFailure[]> {
     const failures = await this.#listeners.reconcile(snapshot);
+    for (const failure of failures) {
+      this.#log.error('listener could not open; retried with the next snapshot', { ...failure });
+    }
     this.#lastFailures = failures;
     if (failures.length === 0) this.#listenersVersion = Math.max(this.#listenersVersion, snapshot.version);
     return failures;
@@ -144,4 +169,8 @@ export class NodeProxy {
     if (this.#listenersVersion < this.#snapshot.version) return { ready: false, reason: 'listeners opening' };
     return { ready: true, reason: '' };
   }
+}
+
+function problemKey(p: Problem): string {
+  return `${p.kind}/${p.namespace}/${p.name}/${p.reason}/${p.message}`;
 }

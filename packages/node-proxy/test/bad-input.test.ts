@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
+import { createLogger } from '@nodemesh/kube-runtime';
 import fc from 'fast-check';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { meshService, readyEndpoints, topologyInputs } from './fixtures.js';
+import { meshService, readyEndpoints, split, topologyInputs } from './fixtures.js';
 import { httpBackend, Resources, rawExchange, startProxy, udpExchange } from './support.js';
 
 let resources: Resources;
@@ -75,14 +76,22 @@ describe('a listener that cannot open', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     resources.add(blocker, (b) => new Promise<void>((resolve) => b.close(() => resolve())));
     const taken = (blocker.address() as AddressInfo).port;
-    const proxy = await startProxy(resources, { bindPort: (kind) => (kind === 'tcp' ? taken : 0) });
+    const lines: { level: string; msg: string }[] = [];
+    const logger = createLogger({ component: 'node-proxy', write: (line) => lines.push(JSON.parse(line)) });
+    const proxy = await startProxy(resources, { bindPort: (kind) => (kind === 'tcp' ? taken : 0), logger });
     proxy.markSynced();
-    const snapshot = await proxy.applyInputs(
-      topologyInputs({
-        services: [meshService('shop', 'db', [{ port: 5432, targetPort: 10000 }], { trafficType: 'tcp' })],
-      }),
-    );
+    const inputs = topologyInputs({
+      services: [meshService('shop', 'db', [{ port: 5432, targetPort: 10000 }], { trafficType: 'tcp' })],
+      splits: [split('shop', 's', 'db', [['ghost', 1]])],
+    });
+    const snapshot = await proxy.applyInputs(inputs);
     expect(snapshot.version).toBe(1);
+    await proxy.applyInputs(inputs);
+    // The problem is logged once, not on every snapshot that still has it; the failure on each try.
+    expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
+      'backend Service "ghost" does not exist',
+    ]);
+    expect(lines.filter((l) => l.level === 'error').length).toBe(2);
     const res = await request(`http://127.0.0.1:${proxy.adminPort()}/readyz`);
     expect(res.statusCode).toBe(503);
     expect(await res.body.text()).toMatch(/^not ready: listener tcp:10000 failed: .*EADDRINUSE/);
