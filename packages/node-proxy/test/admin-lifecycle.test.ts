@@ -87,6 +87,12 @@ describe('lifecycle', () => {
     ).rejects.toThrow();
   });
 
+  it('a connection that never sends a byte is closed after the headers timeout', async () => {
+    const proxy = await startProxy(resources, { http: { headersTimeoutMs: 300 } });
+    await proxy.applyInputs(topologyInputs({ services: [web] }));
+    expect(await rawExchange(proxy.boundPort('http', 5000) ?? 0, '', 5_000)).toBe('');
+  });
+
   it('a client that does not finish its request head in time gets 408', async () => {
     const proxy = await startProxy(resources, { http: { headersTimeoutMs: 300 } });
     await proxy.applyInputs(topologyInputs({ services: [web] }));
