@@ -37,7 +37,11 @@ export function toolEnvironment(extra: Readonly<Record<string, string>> = {}): N
 }
 
 /** Runs `file args…` and resolves when it exits or is killed at the time limit. Never rejects. */
-export function runCommand(file: string, args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
   const command = [file, ...args].join(' ');
   return new Promise((resolve) => {
     let stdout = '';
@@ -66,7 +70,11 @@ export function runCommand(file: string, args: readonly string[], options: Comma
 }
 
 /** Like runCommand, but throws with the command and its stderr when it does not exit 0. */
-export async function mustRun(file: string, args: readonly string[], options: CommandOptions = {}): Promise<string> {
+export async function mustRun(
+  file: string,
+  args: readonly string[],
+  options: CommandOptions = {},
+): Promise<string> {
   const result = await runCommand(file, args, options);
   if (result.code !== 0) throw new Error(describeFailure(result));
   return result.stdout;

@@ -64,7 +64,12 @@ describe('chainName', () => {
 describe('checkServiceRule', () => {
   it('accepts a good rule and names every bad field', () => {
     expect(checkServiceRule(shadow)).toEqual([]);
-    const bad = { clusterIP: '10.96.0.300', port: 0, protocol: 'sctp', endpoints: [{ ip: 'x', port: 70000, node: 'a' }] };
+    const bad = {
+      clusterIP: '10.96.0.300',
+      port: 0,
+      protocol: 'sctp',
+      endpoints: [{ ip: 'x', port: 70000, node: 'a' }],
+    };
     expect(checkServiceRule(bad as unknown as ServiceRule)).toEqual([
       '10.96.0.300:0/sctp: clusterIP must be an IPv4 address, got "10.96.0.300"',
       '10.96.0.300:0/sctp: port must be an integer from 1 to 65535, got 0',

@@ -48,21 +48,26 @@ export function serviceKey(rule: Pick<ServiceRule, 'clusterIP' | 'port' | 'proto
 export function checkServiceRule(rule: ServiceRule): string[] {
   const errors: string[] = [];
   const at = serviceKey(rule);
-  if (!IPV4.test(rule.clusterIP)) errors.push(`${at}: clusterIP must be an IPv4 address, got ${JSON.stringify(rule.clusterIP)}`);
+  if (!IPV4.test(rule.clusterIP))
+    errors.push(`${at}: clusterIP must be an IPv4 address, got ${JSON.stringify(rule.clusterIP)}`);
   if (!isPort(rule.port)) errors.push(`${at}: port must be an integer from 1 to 65535, got ${rule.port}`);
   if (rule.protocol !== 'tcp' && rule.protocol !== 'udp') {
     errors.push(`${at}: protocol must be "tcp" or "udp", got ${JSON.stringify(rule.protocol)}`);
   }
   rule.endpoints.forEach((endpoint, i) => {
-    if (!IPV4.test(endpoint.ip)) errors.push(`${at}: endpoints[${i}].ip must be an IPv4 address, got ${JSON.stringify(endpoint.ip)}`);
-    if (!isPort(endpoint.port)) errors.push(`${at}: endpoints[${i}].port must be an integer from 1 to 65535, got ${endpoint.port}`);
+    if (!IPV4.test(endpoint.ip))
+      errors.push(`${at}: endpoints[${i}].ip must be an IPv4 address, got ${JSON.stringify(endpoint.ip)}`);
+    if (!isPort(endpoint.port))
+      errors.push(`${at}: endpoints[${i}].port must be an integer from 1 to 65535, got ${endpoint.port}`);
   });
   return errors;
 }
 
 /** The endpoints a given node sends a Service's traffic to. */
 export function endpointsForNode(rule: ServiceRule, node: string): readonly Endpoint[] {
-  return rule.internalTrafficPolicy === 'Local' ? rule.endpoints.filter((e) => e.node === node) : rule.endpoints;
+  return rule.internalTrafficPolicy === 'Local'
+    ? rule.endpoints.filter((e) => e.node === node)
+    : rule.endpoints;
 }
 
 /**
@@ -70,7 +75,13 @@ export function endpointsForNode(rule: ServiceRule, node: string): readonly Endp
  * gets no rule, so its ClusterIP stays unrouted and a client fails at once (the node has no default route).
  */
 export function renderNodeRules(node: string, rules: readonly ServiceRule[]): string {
-  const chains = [':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':NMT-SERVICES - [0:0]'];
+  const chains = [
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    ':NMT-SERVICES - [0:0]',
+  ];
   const lines = [
     '-A PREROUTING -j NMT-SERVICES',
     '-A OUTPUT -j NMT-SERVICES',
@@ -83,15 +94,20 @@ export function renderNodeRules(node: string, rules: readonly ServiceRule[]): st
     const key = serviceKey(rule);
     const svcChain = chainName('SVC', key);
     chains.push(`:${svcChain} - [0:0]`);
-    lines.push(`-A NMT-SERVICES -d ${rule.clusterIP}/32 -p ${rule.protocol} -m ${rule.protocol} --dport ${rule.port} -j ${svcChain}`);
+    lines.push(
+      `-A NMT-SERVICES -d ${rule.clusterIP}/32 -p ${rule.protocol} -m ${rule.protocol} --dport ${rule.port} -j ${svcChain}`,
+    );
     endpoints.forEach((endpoint, i) => {
       const sepChain = chainName('SEP', `${key}->${endpoint.ip}:${endpoint.port}`);
       chains.push(`:${sepChain} - [0:0]`);
       const remaining = endpoints.length - i;
-      const pick = remaining > 1 ? ` -m statistic --mode random --probability ${(1 / remaining).toFixed(10)}` : '';
+      const pick =
+        remaining > 1 ? ` -m statistic --mode random --probability ${(1 / remaining).toFixed(10)}` : '';
       lines.push(`-A ${svcChain}${pick} -j ${sepChain}`);
       lines.push(`-A ${sepChain} -s ${endpoint.ip}/32 -j MARK --set-xmark ${MASQUERADE_MARK}`);
-      lines.push(`-A ${sepChain} -p ${rule.protocol} -m ${rule.protocol} -j DNAT --to-destination ${endpoint.ip}:${endpoint.port}`);
+      lines.push(
+        `-A ${sepChain} -p ${rule.protocol} -m ${rule.protocol} -j DNAT --to-destination ${endpoint.ip}:${endpoint.port}`,
+      );
     });
   }
   return ['*nat', ...chains, ...lines, 'COMMIT', ''].join('\n');

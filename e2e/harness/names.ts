@@ -37,7 +37,22 @@ export function checkShortName(kind: string, name: string): string | undefined {
 /** Throws unless `name` is a valid interface name. */
 export function assertInterfaceName(name: string): string {
   if (name.length === 0 || name.length > MAX_INTERFACE_NAME || /[\s/:]/.test(name)) {
-    throw new Error(`interface name must be 1-${MAX_INTERFACE_NAME} characters without spaces, "/" or ":", got ${JSON.stringify(name)}`);
+    throw new Error(
+      `interface name must be 1-${MAX_INTERFACE_NAME} characters without spaces, "/" or ":", got ${JSON.stringify(name)}`,
+    );
   }
   return name;
+}
+
+/**
+ * The tag that starts every interface name of a run: `nm` and the pid in base 36 (at most 7 characters for
+ * pids up to 2^22), leaving room for a role letter and an index within the 15-character limit.
+ */
+export function linkTag(pid: number = process.pid): string {
+  return `nm${pid.toString(36)}`;
+}
+
+/** An interface name of the run: tag, role letter (`b` bridge, `h` hub side, `p` pod side), index. */
+export function linkName(tag: string, role: 'b' | 'h' | 'p', index: number): string {
+  return assertInterfaceName(`${tag}${role}${index.toString(36)}`);
 }

@@ -12,7 +12,9 @@ export const NETNS_ETC_DIR = '/etc/netns';
 
 function assertHarnessNamespace(ns: string): string {
   if (!ns.startsWith(HARNESS_PREFIX) || /[\s/]/.test(ns)) {
-    throw new Error(`refusing namespace ${JSON.stringify(ns)}: the harness only touches names starting with "${HARNESS_PREFIX}"`);
+    throw new Error(
+      `refusing namespace ${JSON.stringify(ns)}: the harness only touches names starting with "${HARNESS_PREFIX}"`,
+    );
   }
   return ns;
 }
@@ -61,12 +63,22 @@ export async function deleteNamespace(ns: string): Promise<void> {
 }
 
 /** Runs a tool inside a namespace (`ip netns exec`), bounded in time. */
-export function runIn(ns: string, file: string, args: readonly string[], options?: CommandOptions): Promise<CommandResult> {
+export function runIn(
+  ns: string,
+  file: string,
+  args: readonly string[],
+  options?: CommandOptions,
+): Promise<CommandResult> {
   return runCommand('ip', ['netns', 'exec', assertHarnessNamespace(ns), file, ...args], options);
 }
 
 /** Like runIn, but throws when the tool fails. */
-export function mustRunIn(ns: string, file: string, args: readonly string[], options?: CommandOptions): Promise<string> {
+export function mustRunIn(
+  ns: string,
+  file: string,
+  args: readonly string[],
+  options?: CommandOptions,
+): Promise<string> {
   return mustRun('ip', ['netns', 'exec', assertHarnessNamespace(ns), file, ...args], options);
 }
 

@@ -1,0 +1,231 @@
+/**
+ * A cluster of network namespaces: a `hub` holding a bridge (the node network), a control-plane namespace and
+ * nodes on that bridge, and pods as namespaces of their own behind a veth into their node, which routes for
+ * them. Nothing is ever created in the runner's or the machine's namespace: every veth is made inside a
+ * harness namespace with its peer placed straight into another, so the graph of links is closed.
+ *
+ * Everything made is tracked and removed by `teardown()`, which never throws and reports what it could not
+ * undo. Processes started with `start()` are stopped first.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CONTROL_PLANE_ADDRESS,
+  NODE_NETWORK_PREFIX,
+  nodeAddress,
+  podAddress,
+  podCidr,
+  podGateway,
+} from './addressing.js';
+import { KubeProxy } from './kube-proxy.js';
+import { checkShortName, linkName, linkTag, runPrefix } from './names.js';
+import { createNamespace, deleteNamespace, ipIn, sysctlIn } from './netns.js';
+import { type ManagedProcess, type ProcessSpec, startProcess } from './process.js';
+
+/** A node: a namespace on the node network that routes for its pods. */
+export interface NodeHost {
+  readonly name: string;
+  /** 1-based position, which fixes its addresses. */
+  readonly index: number;
+  readonly ns: string;
+  readonly ip: string;
+  readonly podCidr: string;
+}
+
+/** A pod: a namespace of its own with one address, behind its node. */
+export interface Pod {
+  readonly name: string;
+  readonly node: string;
+  readonly ns: string;
+  readonly ip: string;
+}
+
+/** The control plane's host (API server, dns-controller, cluster DNS): a namespace on the node network. */
+export interface ControlPlane {
+  readonly ns: string;
+  readonly ip: string;
+}
+
+export interface ClusterOptions {
+  /** Node names, in order (default node-a, node-b, node-c). */
+  readonly nodes?: readonly string[];
+  /** Keep the log directory after teardown (default: only if NMT_KEEP_LOGS=1). */
+  readonly keepLogs?: boolean;
+}
+
+/** Where something runs: a namespace name or any host of the cluster. */
+export type Place = string | { readonly ns: string };
+
+export class Cluster {
+  readonly prefix: string;
+  readonly hubNs: string;
+  readonly controlPlane: ControlPlane;
+  readonly nodes: readonly NodeHost[];
+  readonly kubeProxy: KubeProxy;
+  /** Every namespace made, in creation order, with its inode (to find processes left inside later). */
+  readonly namespaces = new Map<string, number>();
+  readonly processes: ManagedProcess[] = [];
+  readonly pods = new Map<string, Pod>();
+  private readonly tag = linkTag();
+  private readonly podsPerNode = new Map<string, number>();
+  private links = 0;
+  private tornDown = false;
+
+  private constructor(
+    readonly runDir: string,
+    nodeNames: readonly string[],
+    private readonly keepLogs: boolean,
+  ) {
+    this.prefix = runPrefix();
+    this.hubNs = `${this.prefix}hub`;
+    this.controlPlane = { ns: `${this.prefix}ctl`, ip: CONTROL_PLANE_ADDRESS };
+    this.nodes = nodeNames.map((name, i) => ({
+      name,
+      index: i + 1,
+      ns: `${this.prefix}${name}`,
+      ip: nodeAddress(i + 1),
+      podCidr: podCidr(i + 1),
+    }));
+    this.kubeProxy = new KubeProxy(this.nodes);
+  }
+
+  /** Builds the hub, the control plane and the nodes; on failure removes what it made and rethrows. */
+  static async create(options: ClusterOptions = {}): Promise<Cluster> {
+    const nodeNames = options.nodes ?? ['node-a', 'node-b', 'node-c'];
+    for (const name of nodeNames) {
+      const problem = checkShortName('node', name);
+      if (problem) throw new Error(problem);
+    }
+    if (new Set(nodeNames).size !== nodeNames.length)
+      throw new Error(`node names must be unique, got ${nodeNames.join(', ')}`);
+    const runDir = await mkdtemp(join(tmpdir(), runPrefix()));
+    const cluster = new Cluster(runDir, nodeNames, options.keepLogs ?? process.env.NMT_KEEP_LOGS === '1');
+    try {
+      await cluster.build();
+    } catch (error) {
+      await cluster.teardown();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** The node called `name`; throws for an unknown name. */
+  node(name: string): NodeHost {
+    const node = this.nodes.find((n) => n.name === name);
+    if (!node)
+      throw new Error(
+        `no node ${JSON.stringify(name)}; nodes are ${this.nodes.map((n) => n.name).join(', ')}`,
+      );
+    return node;
+  }
+
+  /** The pod called `name`; throws for an unknown name. */
+  pod(name: string): Pod {
+    const pod = this.pods.get(name);
+    if (!pod) throw new Error(`no pod ${JSON.stringify(name)}`);
+    return pod;
+  }
+
+  /** Adds a pod on a node: its namespace, a veth into the node, its address and the routes both ways. */
+  async addPod(nodeName: string, name: string): Promise<Pod> {
+    const problem = checkShortName('pod', name);
+    if (problem) throw new Error(problem);
+    if (this.pods.has(name)) throw new Error(`pod ${JSON.stringify(name)} exists already`);
+    const node = this.node(nodeName);
+    const podIndex = (this.podsPerNode.get(node.name) ?? 0) + 1;
+    this.podsPerNode.set(node.name, podIndex);
+    const pod: Pod = {
+      name,
+      node: node.name,
+      ns: `${this.prefix}pod-${name}`,
+      ip: podAddress(node.index, podIndex),
+    };
+    const gateway = podGateway(node.index);
+    const veth = this.nextLink('p');
+    await this.addNamespace(pod.ns);
+    this.pods.set(name, pod);
+    await ipIn(node.ns, ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod.ns]);
+    await ipIn(node.ns, ['addr', 'add', `${gateway}/32`, 'dev', veth]);
+    await ipIn(node.ns, ['link', 'set', veth, 'up']);
+    await ipIn(node.ns, ['route', 'add', `${pod.ip}/32`, 'dev', veth]);
+    await ipIn(pod.ns, ['addr', 'add', `${pod.ip}/32`, 'dev', 'eth0']);
+    await ipIn(pod.ns, ['link', 'set', 'eth0', 'up']);
+    await ipIn(pod.ns, ['route', 'add', gateway, 'dev', 'eth0', 'scope', 'link']);
+    await ipIn(pod.ns, ['route', 'add', 'default', 'via', gateway, 'dev', 'eth0']);
+    return pod;
+  }
+
+  /** Starts a long-running process at `place`, logging to `<runDir>/<name>.log`; stopped by teardown. */
+  async start(place: Place, spec: Omit<ProcessSpec, 'logFile'>): Promise<ManagedProcess> {
+    const ns = typeof place === 'string' ? place : place.ns;
+    if (!this.namespaces.has(ns)) throw new Error(`namespace ${ns} is not part of this cluster`);
+    const logFile = join(this.runDir, `${spec.name.replace(/[^\w.-]/g, '_')}.log`);
+    const started = await startProcess(ns, { ...spec, logFile });
+    this.processes.push(started);
+    return started;
+  }
+
+  /**
+   * Stops every process, deletes every namespace (pods first) and the log directory. Never throws: returns
+   * what could not be undone, for the caller to assert empty.
+   */
+  async teardown(): Promise<string[]> {
+    if (this.tornDown) return [];
+    this.tornDown = true;
+    const problems: string[] = [];
+    await Promise.all(
+      this.processes.map((p) =>
+        p.stop().catch((e: unknown) => problems.push(`stop ${p.name}: ${String(e)}`)),
+      ),
+    );
+    for (const ns of [...this.namespaces.keys()].reverse()) {
+      await deleteNamespace(ns).catch((e: unknown) => problems.push(`delete ${ns}: ${String(e)}`));
+    }
+    if (!this.keepLogs) await rm(this.runDir, { recursive: true, force: true });
+    return problems;
+  }
+
+  private async build(): Promise<void> {
+    await this.addNamespace(this.hubNs);
+    const bridge = this.nextLink('b');
+    await ipIn(this.hubNs, ['link', 'add', bridge, 'type', 'bridge']);
+    await ipIn(this.hubNs, ['link', 'set', bridge, 'up']);
+    await this.addNamespace(this.controlPlane.ns);
+    await this.joinBridge(bridge, this.controlPlane.ns, this.controlPlane.ip);
+    for (const node of this.nodes) {
+      await this.addNamespace(node.ns);
+      await this.joinBridge(bridge, node.ns, node.ip);
+      await sysctlIn(node.ns, 'net.ipv4.ip_forward', '1');
+      await sysctlIn(node.ns, 'net.ipv4.conf.all.rp_filter', '0');
+      await sysctlIn(node.ns, 'net.ipv4.conf.default.rp_filter', '0');
+    }
+    // Every node, and the control plane, reaches each other node's pods through that node.
+    for (const node of this.nodes) {
+      for (const from of [this.controlPlane.ns, ...this.nodes.filter((n) => n !== node).map((n) => n.ns)]) {
+        await ipIn(from, ['route', 'add', node.podCidr, 'via', node.ip]);
+      }
+    }
+    await this.kubeProxy.sync();
+  }
+
+  private async joinBridge(bridge: string, ns: string, ip: string): Promise<void> {
+    const hubSide = this.nextLink('h');
+    await ipIn(this.hubNs, ['link', 'add', hubSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    await ipIn(this.hubNs, ['link', 'set', hubSide, 'master', bridge]);
+    await ipIn(this.hubNs, ['link', 'set', hubSide, 'up']);
+    await ipIn(ns, ['addr', 'add', `${ip}/${NODE_NETWORK_PREFIX}`, 'dev', 'eth0']);
+    await ipIn(ns, ['link', 'set', 'eth0', 'up']);
+  }
+
+  private async addNamespace(ns: string): Promise<void> {
+    if (this.tornDown) throw new Error('the cluster has been torn down');
+    this.namespaces.set(ns, -1);
+    this.namespaces.set(ns, await createNamespace(ns));
+  }
+
+  private nextLink(role: 'b' | 'h' | 'p'): string {
+    this.links += 1;
+    return linkName(this.tag, role, this.links);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The runner's own isolation. The suite's vitest process runs in a fresh network namespace of its own
+ * (`unshare --net`), so that even a mistaken connection from the runner itself cannot leave the machine: that
+ * namespace has nothing but a loopback. `runIsolated` starts such a runner; `assertIsolatedRunner` is the
+ * guard at the top of every suite meant to run inside one.
+ */
+import { spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { runCommand, toolEnvironment } from './command.js';
+
+/** Set in the environment of a runner started by runIsolated. */
+export const ISOLATED_ENV = 'NMT_ISOLATED_RUNNER';
+
+/**
+ * Throws unless this process sits in a network namespace other than the machine's (pid 1's) and that
+ * namespace has no interface but loopback.
+ */
+export async function assertIsolatedRunner(): Promise<void> {
+  const own = readlinkSync('/proc/self/ns/net');
+  const machine = readlinkSync('/proc/1/ns/net');
+  if (own === machine) {
+    throw new Error(
+      'the multi-node suite must run in a network namespace of its own: start it with `unshare --net`',
+    );
+  }
+  const links = await runCommand('ip', ['-o', 'link', 'show']);
+  const names = [...links.stdout.matchAll(/^\d+: ([^:@]+)/gm)].map((m) => m[1]);
+  if (names.some((name) => name !== 'lo')) {
+    throw new Error(`the runner's network namespace must hold only lo, it has ${names.join(', ')}`);
+  }
+}
+
+export interface IsolatedRun {
+  readonly code: number | null;
+  readonly output: string;
+  readonly timedOut: boolean;
+}
+
+/**
+ * Runs `node args…` (e.g. vitest on a config) inside `unshare --net` with loopback up, and returns its exit
+ * and combined output. `--kill-child` ends the child if unshare dies; past `timeoutMs` both are killed.
+ */
+export function runIsolated(
+  args: readonly string[],
+  options: { cwd: string; timeoutMs: number; env?: Record<string, string> },
+): Promise<IsolatedRun> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      'unshare',
+      [
+        '--net',
+        '--kill-child=SIGTERM',
+        '--',
+        '/bin/sh',
+        '-c',
+        'ip link set lo up && exec "$0" "$@"',
+        process.execPath,
+        ...args,
+      ],
+      {
+        cwd: options.cwd,
+        env: toolEnvironment({ ...options.env, [ISOLATED_ENV]: '1' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    let timedOut = false;
+    const collect = (chunk: Buffer) => {
+      if (output.length < 4 << 20) output += chunk.toString('utf8');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+    }, options.timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: null, output: `${output}${error.message}`, timedOut });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, timedOut });
+    });
+  });
+}

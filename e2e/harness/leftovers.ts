@@ -1,0 +1,103 @@
+/**
+ * Finding and removing what harness runs left behind. `findLeftovers` is the check after a suite: nothing of
+ * the run may remain. `removeStaleRuns` runs before a suite: it removes namespaces, /etc/netns entries and
+ * log directories of runs whose process is gone (killed before its teardown), and never touches a live run.
+ */
+import { readdir, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand } from './command.js';
+import { HARNESS_PREFIX, linkTag, ownerPid } from './names.js';
+import { deleteNamespace, listHarnessNamespaces, NETNS_ETC_DIR } from './netns.js';
+
+/** What a run left behind; every list empty means a clean teardown. */
+export interface Leftovers {
+  readonly namespaces: string[];
+  /** Interfaces of the run in the runner's namespace or the machine's (there should never be any). */
+  readonly links: string[];
+  /** Processes still inside one of the run's namespaces, or tracked and still alive. */
+  readonly processes: number[];
+  readonly files: string[];
+}
+
+/** What a run of process `pid` left, given the inodes of its namespaces and the PIDs it started. */
+export async function findLeftovers(
+  pid: number,
+  inodes: readonly number[] = [],
+  pids: readonly number[] = [],
+): Promise<Leftovers> {
+  const prefix = `${HARNESS_PREFIX}${pid}-`;
+  const tag = linkTag(pid);
+  const namespaces = (await listHarnessNamespaces()).filter((ns) => ns.startsWith(prefix));
+  const links = (await interfaceNames()).filter((name) => name.startsWith(tag));
+  const inNamespaces = await processesInNamespaces(new Set(inodes.filter((i) => i > 0)));
+  const processes = [...new Set([...inNamespaces, ...pids.filter(isAlive)])];
+  const files = [
+    ...(await entries(NETNS_ETC_DIR))
+      .filter((name) => name.startsWith(prefix))
+      .map((n) => join(NETNS_ETC_DIR, n)),
+    ...(await entries(tmpdir())).filter((name) => name.startsWith(prefix)).map((n) => join(tmpdir(), n)),
+  ];
+  return { namespaces, links, processes, files };
+}
+
+/** True when a Leftovers has nothing in it. */
+export function isClean(leftovers: Leftovers): boolean {
+  return Object.values(leftovers).every((list: unknown[]) => list.length === 0);
+}
+
+/** Removes everything of harness runs whose owning process no longer exists; returns what it removed. */
+export async function removeStaleRuns(): Promise<string[]> {
+  const removed: string[] = [];
+  const stale = (name: string) => {
+    const pid = ownerPid(name);
+    return pid !== undefined && !isAlive(pid);
+  };
+  for (const ns of (await listHarnessNamespaces()).filter(stale)) {
+    await deleteNamespace(ns);
+    removed.push(`namespace ${ns}`);
+  }
+  for (const dir of [NETNS_ETC_DIR, tmpdir()]) {
+    for (const name of (await entries(dir)).filter(stale)) {
+      await rm(join(dir, name), { recursive: true, force: true });
+      removed.push(join(dir, name));
+    }
+  }
+  return removed;
+}
+
+/** Whether a process exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Interface names of the runner's namespace (`ip -o link`) and of the machine's: /sys stays the machine's
+ * sysfs for a runner that only unshared its network namespace, so /sys/class/net lists the machine's links.
+ */
+async function interfaceNames(): Promise<string[]> {
+  const own = await runCommand('ip', ['-o', 'link', 'show']);
+  const names = [...own.stdout.matchAll(/^\d+: ([^:@]+)/gm)].map((m) => m[1] ?? '');
+  return [...names, ...(await entries('/sys/class/net'))];
+}
+
+async function processesInNamespaces(inodes: ReadonlySet<number>): Promise<number[]> {
+  if (inodes.size === 0) return [];
+  const found: number[] = [];
+  for (const entry of await entries('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const link = await readlink(`/proc/${entry}/ns/net`).catch(() => '');
+    const inode = /^net:\[(\d+)\]$/.exec(link)?.[1];
+    if (inode !== undefined && inodes.has(Number(inode))) found.push(Number(entry));
+  }
+  return found;
+}
+
+async function entries(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}

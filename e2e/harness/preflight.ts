@@ -1,0 +1,53 @@
+/**
+ * Whether this machine can run the multi-node suite: root, the tools, and the right to make network
+ * namespaces. The answer is a reason to skip (shown by vitest), never a silent pass.
+ */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { runCommand } from './command.js';
+
+/** The tools the harness runs, and the Debian package of each. */
+export const REQUIRED_TOOLS: Readonly<Record<string, string>> = {
+  ip: 'iproute2',
+  ss: 'iproute2',
+  iptables: 'iptables',
+  'iptables-restore': 'iptables',
+  dnsmasq: 'dnsmasq-base',
+  unshare: 'util-linux',
+  setpriv: 'util-linux',
+  sysctl: 'procps',
+  curl: 'curl',
+  dig: 'dnsutils',
+  socat: 'socat',
+  nc: 'netcat-openbsd',
+};
+
+/** Tools from REQUIRED_TOOLS not found on PATH (or in the sbin directories). */
+export function missingTools(path: string = process.env.PATH ?? ''): string[] {
+  const dirs = [...path.split(delimiter), '/usr/sbin', '/sbin', '/usr/bin', '/bin'].filter(Boolean);
+  return Object.keys(REQUIRED_TOOLS).filter((tool) => !dirs.some((dir) => isExecutable(join(dir, tool))));
+}
+
+/** Why the suite cannot run here, or undefined when it can. */
+export async function harnessSkipReason(): Promise<string | undefined> {
+  if (process.platform !== 'linux') return `the multi-node harness needs Linux, this is ${process.platform}`;
+  if (process.getuid?.() !== 0) return 'the multi-node harness needs root (network namespaces, iptables)';
+  const missing = missingTools();
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map((t) => REQUIRED_TOOLS[t]))].join(' ');
+    return `the multi-node harness needs ${missing.join(', ')} (apt-get install ${packages})`;
+  }
+  const probe = await runCommand('unshare', ['--net', '--', 'true'], { timeoutMs: 5_000 });
+  if (probe.code !== 0)
+    return `cannot create a network namespace here (unshare --net: ${probe.stderr.trim()})`;
+  return undefined;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
