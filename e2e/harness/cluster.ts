@@ -19,6 +19,7 @@ import {
   podGateway,
 } from './addressing.js';
 import { KubeProxy } from './kube-proxy.js';
+import type { LeftoverQuery } from './leftovers.js';
 import { checkShortName, linkName, linkTag, runPrefix } from './names.js';
 import { createNamespace, deleteNamespace, ipIn, sysctlIn } from './netns.js';
 import { type ManagedProcess, type ProcessSpec, startProcess } from './process.js';
@@ -57,7 +58,11 @@ export interface ClusterOptions {
 /** Where something runs: a namespace name or any host of the cluster. */
 export type Place = string | { readonly ns: string };
 
+/** Clusters made by this process so far: each gets its own prefix, `nmt<pid>-c<n>-`. */
+let clustersMade = 0;
+
 export class Cluster {
+  /** The prefix of every namespace of this cluster, e.g. `nmt4242-c1-`. */
   readonly prefix: string;
   readonly hubNs: string;
   readonly controlPlane: ControlPlane;
@@ -73,11 +78,12 @@ export class Cluster {
   private tornDown = false;
 
   private constructor(
+    prefix: string,
     readonly runDir: string,
     nodeNames: readonly string[],
     private readonly keepLogs: boolean,
   ) {
-    this.prefix = runPrefix();
+    this.prefix = prefix;
     this.hubNs = `${this.prefix}hub`;
     this.controlPlane = { ns: `${this.prefix}ctl`, ip: CONTROL_PLANE_ADDRESS };
     this.nodes = nodeNames.map((name, i) => ({
@@ -99,8 +105,15 @@ export class Cluster {
     }
     if (new Set(nodeNames).size !== nodeNames.length)
       throw new Error(`node names must be unique, got ${nodeNames.join(', ')}`);
-    const runDir = await mkdtemp(join(tmpdir(), runPrefix()));
-    const cluster = new Cluster(runDir, nodeNames, options.keepLogs ?? process.env.NMT_KEEP_LOGS === '1');
+    clustersMade += 1;
+    const prefix = `${runPrefix()}c${clustersMade}-`;
+    const runDir = await mkdtemp(join(tmpdir(), prefix));
+    const cluster = new Cluster(
+      prefix,
+      runDir,
+      nodeNames,
+      options.keepLogs ?? process.env.NMT_KEEP_LOGS === '1',
+    );
     try {
       await cluster.build();
     } catch (error) {
@@ -164,6 +177,16 @@ export class Cluster {
     const started = await startProcess(ns, { ...spec, logFile });
     this.processes.push(started);
     return started;
+  }
+
+  /** What to look for after teardown: this cluster's names, namespaces (by inode) and processes. */
+  leftoverQuery(): LeftoverQuery {
+    return {
+      prefix: this.prefix,
+      linkTag: this.tag,
+      inodes: [...this.namespaces.values()],
+      pids: this.processes.map((p) => p.pid),
+    };
   }
 
   /**

@@ -14,10 +14,17 @@ export {
 } from './cluster.js';
 export { type ClusterDns, type ClusterDnsOptions, type ForwardZone, startClusterDns } from './cluster-dns.js';
 export { type CommandResult, describeFailure, runCommand } from './command.js';
-export { assertIsolatedRunner, ISOLATED_ENV, type IsolatedRun, runIsolated } from './isolation.js';
+export { assertIsolatedRunner, type IsolatedRun, runIsolated } from './isolation.js';
 export { KubeProxy } from './kube-proxy.js';
 export type { Endpoint, Protocol, ServiceRule } from './kube-proxy-rules.js';
-export { findLeftovers, isClean, type Leftovers, removeStaleRuns } from './leftovers.js';
+export {
+  findLeftovers,
+  isClean,
+  type LeftoverQuery,
+  type Leftovers,
+  removeStaleRuns,
+  runQuery,
+} from './leftovers.js';
 export { mustRunIn, runIn } from './netns.js';
 export { waitForPort } from './port-wait.js';
 export { harnessSkipReason } from './preflight.js';

@@ -8,25 +8,36 @@ import { spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { runCommand, toolEnvironment } from './command.js';
 
-/** Set in the environment of a runner started by runIsolated. */
-export const ISOLATED_ENV = 'NMT_ISOLATED_RUNNER';
+/** Set by runIsolated to the network namespace it started from, for the runner to prove it left it. */
+export const OUTER_NETNS_ENV = 'NMT_OUTER_NETNS';
 
 /**
- * Throws unless this process sits in a network namespace other than the machine's (pid 1's) and that
- * namespace has no interface but loopback.
+ * Throws unless this process sits in a network namespace with no interface but loopback (from which no
+ * packet can leave) and, where it can tell, not in the namespace it was started from or pid 1's.
  */
 export async function assertIsolatedRunner(): Promise<void> {
-  const own = readlinkSync('/proc/self/ns/net');
-  const machine = readlinkSync('/proc/1/ns/net');
-  if (own === machine) {
-    throw new Error(
-      'the multi-node suite must run in a network namespace of its own: start it with `unshare --net`',
-    );
-  }
   const links = await runCommand('ip', ['-o', 'link', 'show']);
   const names = [...links.stdout.matchAll(/^\d+: ([^:@]+)/gm)].map((m) => m[1]);
-  if (names.some((name) => name !== 'lo')) {
-    throw new Error(`the runner's network namespace must hold only lo, it has ${names.join(', ')}`);
+  if (links.code !== 0 || names.some((name) => name !== 'lo')) {
+    throw new Error(
+      `the multi-node suite must run in a network namespace of its own (start it with \`unshare --net\`); this one has ${names.join(', ')}`,
+    );
+  }
+  const own = netnsOf('self');
+  const others = [process.env[OUTER_NETNS_ENV], netnsOf('1')].filter((ns) => ns !== undefined);
+  if (own === undefined || others.includes(own)) {
+    throw new Error(
+      `the runner is in the machine's network namespace (${own ?? 'unknown'}): start it with \`unshare --net\``,
+    );
+  }
+}
+
+/** `net:[inode]` of a process, or undefined when it cannot be read (pid 1's, inside some containers). */
+export function netnsOf(pid: string): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return undefined;
   }
 }
 
@@ -59,7 +70,7 @@ export function runIsolated(
       ],
       {
         cwd: options.cwd,
-        env: toolEnvironment({ ...options.env, [ISOLATED_ENV]: '1' }),
+        env: toolEnvironment({ ...options.env, [OUTER_NETNS_ENV]: netnsOf('self') ?? '' }),
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -20,14 +20,28 @@ export interface Leftovers {
   readonly files: string[];
 }
 
-/** What a run of process `pid` left, given the inodes of its namespaces and the PIDs it started. */
-export async function findLeftovers(
+/** What to look for: names starting with `prefix`, links with `linkTag`, and the namespaces and PIDs known. */
+export interface LeftoverQuery {
+  readonly prefix: string;
+  readonly linkTag: string;
+  /** Inodes of the namespaces made, to find processes still inside them once their names are gone. */
+  readonly inodes?: readonly number[];
+  /** PIDs of the processes started. */
+  readonly pids?: readonly number[];
+}
+
+/** The query for everything a whole run of process `pid` made (all its clusters). */
+export function runQuery(
   pid: number,
   inodes: readonly number[] = [],
   pids: readonly number[] = [],
-): Promise<Leftovers> {
-  const prefix = `${HARNESS_PREFIX}${pid}-`;
-  const tag = linkTag(pid);
+): LeftoverQuery {
+  return { prefix: `${HARNESS_PREFIX}${pid}-`, linkTag: linkTag(pid), inodes, pids };
+}
+
+/** What is left of the things a query describes. */
+export async function findLeftovers(query: LeftoverQuery): Promise<Leftovers> {
+  const { prefix, linkTag: tag, inodes = [], pids = [] } = query;
   const namespaces = (await listHarnessNamespaces()).filter((ns) => ns.startsWith(prefix));
   const links = (await interfaceNames()).filter((name) => name.startsWith(tag));
   const inNamespaces = await processesInNamespaces(new Set(inodes.filter((i) => i > 0)));

@@ -1,0 +1,70 @@
+/**
+ * Entry point of the multi-node harness suite. The suites (`*.netns.ts`) must run in a network namespace of
+ * their own, which a vitest worker cannot enter by itself; so this test starts a second vitest inside
+ * `unshare --net` on vitest.netns.config.ts and checks, from outside, that the run left nothing behind.
+ * Skipped with the reason when the machine lacks root or a tool.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  findLeftovers,
+  harnessSkipReason,
+  removeStaleRuns,
+  runIsolated,
+  runQuery,
+} from '../harness/index.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const vitestBin = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
+const skipReason =
+  (await harnessSkipReason()) ?? (existsSync(vitestBin) ? undefined : `vitest not found at ${vitestBin}`);
+
+describe.skipIf(skipReason !== undefined)(
+  `multi-node harness${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    let reportDir = '';
+
+    beforeAll(async () => {
+      await removeStaleRuns();
+      reportDir = await mkdtemp(join(tmpdir(), 'nmt-report-'));
+    });
+
+    afterAll(async () => {
+      if (reportDir) await rm(reportDir, { recursive: true, force: true });
+    });
+
+    it('passes inside unshare --net and leaves no namespace, link, process or file behind', async () => {
+      const run = await runIsolated(
+        [vitestBin, 'run', '--config', 'e2e/harness-tests/vitest.netns.config.ts'],
+        {
+          cwd: repoRoot,
+          timeoutMs: 100_000,
+          env: { NMT_REPORT_DIR: reportDir },
+        },
+      );
+      const tail = run.output.split('\n').slice(-80).join('\n');
+      expect(run.timedOut, `the isolated runner timed out:\n${tail}`).toBe(false);
+      expect(run.code, `the isolated runner failed:\n${tail}`).toBe(0);
+
+      const reports = await readdir(reportDir);
+      expect(reports.length, `no suite reported what it made:\n${tail}`).toBeGreaterThan(0);
+      for (const file of reports) {
+        const { pid, inodes, pids } = JSON.parse(await readFile(join(reportDir, file), 'utf8')) as {
+          pid: number;
+          inodes: number[];
+          pids: number[];
+        };
+        expect(await findLeftovers(runQuery(pid, inodes, pids))).toEqual({
+          namespaces: [],
+          links: [],
+          processes: [],
+          files: [],
+        });
+      }
+    }, 120_000);
+  },
+);
