@@ -4,7 +4,7 @@
  * `unshare --net` on vitest.netns.config.ts and checks, from outside, that the run left nothing behind.
  * Skipped with the reason when the machine lacks root or a tool.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   findLeftovers,
   harnessSkipReason,
+  isAlive,
   removeStaleRuns,
   runIsolated,
   runQuery,
@@ -35,6 +36,33 @@ describe.skipIf(skipReason !== undefined)(
 
     afterAll(async () => {
       if (reportDir) await rm(reportDir, { recursive: true, force: true });
+    });
+
+    it('runs the isolated runner in a network namespace of its own, holding only loopback', async () => {
+      const script = [
+        "const fs = require('node:fs');",
+        "const { execFileSync } = require('node:child_process');",
+        "console.log(fs.readlinkSync('/proc/self/ns/net'));",
+        "console.log(execFileSync('ip', ['-o', 'link', 'show']).toString().trim());",
+      ].join(' ');
+      const run = await runIsolated(['-e', script], { cwd: repoRoot, timeoutMs: 10_000 });
+      expect(run.code, run.output).toBe(0);
+      const [netns, ...links] = run.output.trim().split('\n');
+      expect(netns).toMatch(/^net:\[\d+\]$/);
+      expect(netns).not.toBe(readlinkSync('/proc/self/ns/net'));
+      expect(links).toHaveLength(1);
+      expect(links[0]).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/);
+    });
+
+    it('kills the isolated runner at its time limit', async () => {
+      const script =
+        "require('node:fs').writeFileSync(process.argv[1], String(process.pid)); setInterval(() => {}, 1000);";
+      const pidFile = join(reportDir, 'stuck.pid');
+      const run = await runIsolated(['-e', script, pidFile], { cwd: repoRoot, timeoutMs: 1_500 });
+      expect(run.timedOut).toBe(true);
+      const pid = Number(await readFile(pidFile, 'utf8'));
+      await rm(pidFile);
+      expect(isAlive(pid)).toBe(false);
     });
 
     it('passes inside unshare --net and leaves no namespace, link, process or file behind', async () => {

@@ -19,6 +19,7 @@ export { KubeProxy } from './kube-proxy.js';
 export type { Endpoint, Protocol, ServiceRule } from './kube-proxy-rules.js';
 export {
   findLeftovers,
+  isAlive,
   isClean,
   type LeftoverQuery,
   type Leftovers,

@@ -49,7 +49,9 @@ export interface IsolatedRun {
 
 /**
  * Runs `node args…` (e.g. vitest on a config) inside `unshare --net` with loopback up, and returns its exit
- * and combined output. `--kill-child` ends the child if unshare dies; past `timeoutMs` both are killed.
+ * and combined output. The chain dies with the caller: `setpriv --pdeathsig` kills unshare when the caller
+ * dies, and `--kill-child` then sends SIGTERM to the runner (whose servers get theirs the same way). Past
+ * `timeoutMs` the chain is killed. Namespaces of a killed runner stay until the next run's removeStaleRuns.
  */
 export function runIsolated(
   args: readonly string[],
@@ -57,8 +59,12 @@ export function runIsolated(
 ): Promise<IsolatedRun> {
   return new Promise((resolve) => {
     const child = spawn(
-      'unshare',
+      'setpriv',
       [
+        '--pdeathsig',
+        'SIGKILL',
+        '--',
+        'unshare',
         '--net',
         '--kill-child=SIGTERM',
         '--',
@@ -83,8 +89,8 @@ export function runIsolated(
     child.stderr.on('data', collect);
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      // unshare ignores SIGTERM while it waits for its child; SIGKILL makes it pass SIGTERM on (--kill-child).
+      child.kill('SIGKILL');
     }, options.timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);

@@ -3,6 +3,7 @@
  * the run may remain. `removeStaleRuns` runs before a suite: it removes namespaces, /etc/netns entries and
  * log directories of runs whose process is gone (killed before its teardown), and never touches a live run.
  */
+import { readFileSync } from 'node:fs';
 import { readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,13 +81,17 @@ export async function removeStaleRuns(): Promise<string[]> {
   return removed;
 }
 
-/** Whether a process exists (signal 0 checks without sending anything). */
+/**
+ * Whether a process is alive: it exists and is not a zombie (an exited process its new parent has not reaped
+ * yet, which signal 0 would still find).
+ */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
   }
 }
 
