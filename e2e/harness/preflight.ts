@@ -22,9 +22,15 @@ export const REQUIRED_TOOLS: Readonly<Record<string, string>> = {
   nc: 'netcat-openbsd',
 };
 
-/** Tools from REQUIRED_TOOLS not found on PATH (or in the sbin directories). */
-export function missingTools(path: string = process.env.PATH ?? ''): string[] {
-  const dirs = [...path.split(delimiter), '/usr/sbin', '/sbin', '/usr/bin', '/bin'].filter(Boolean);
+/** Directories searched besides PATH: root's tools live in sbin, which a non-login PATH may lack. */
+const STANDARD_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
+
+/** Tools from REQUIRED_TOOLS found in none of the PATH directories and `extraDirs`. */
+export function missingTools(
+  path: string = process.env.PATH ?? '',
+  extraDirs: readonly string[] = STANDARD_DIRS,
+): string[] {
+  const dirs = [...path.split(delimiter), ...extraDirs].filter(Boolean);
   return Object.keys(REQUIRED_TOOLS).filter((tool) => !dirs.some((dir) => isExecutable(join(dir, tool))));
 }
 
