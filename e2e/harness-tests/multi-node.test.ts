@@ -24,6 +24,8 @@ const vitestBin = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
 const skipReason =
   (await harnessSkipReason()) ?? (existsSync(vitestBin) ? undefined : `vitest not found at ${vitestBin}`);
 
+if (skipReason !== undefined) process.stderr.write(`multi-node harness skipped: ${skipReason}\n`);
+
 describe.skipIf(skipReason !== undefined)(
   `multi-node harness${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {

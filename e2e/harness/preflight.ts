@@ -4,7 +4,9 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { runCommand } from './command.js';
+import { describeFailure, runCommand } from './command.js';
+import { runPrefix } from './names.js';
+import { createNamespace, deleteNamespace, runIn } from './netns.js';
 
 /** The tools the harness runs, and the Debian package of each. */
 export const REQUIRED_TOOLS: Readonly<Record<string, string>> = {
@@ -46,7 +48,37 @@ export async function harnessSkipReason(): Promise<string | undefined> {
   const probe = await runCommand('unshare', ['--net', '--', 'true'], { timeoutMs: 5_000 });
   if (probe.code !== 0)
     return `cannot create a network namespace here (unshare --net: ${probe.stderr.trim()})`;
+  return probeNamespace();
   return undefined;
+}
+
+/** Makes and removes one named namespace with a nat rule in it: what every cluster needs of the kernel. */
+async function probeNamespace(): Promise<string | undefined> {
+  const ns = `${runPrefix()}probe`;
+  try {
+    await createNamespace(ns);
+    const nat = await runIn(ns, 'iptables', [
+      '-t',
+      'nat',
+      '-A',
+      'OUTPUT',
+      '-d',
+      '10.96.0.1/32',
+      '-p',
+      'tcp',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      '10.251.1.2:80',
+    ]);
+    if (nat.code !== 0)
+      return `iptables DNAT does not work in a network namespace here: ${describeFailure(nat)}`;
+    return undefined;
+  } catch (error) {
+    return `cannot make a named network namespace here: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    await deleteNamespace(ns);
+  }
 }
 
 function isExecutable(file: string): boolean {
