@@ -20,7 +20,9 @@ import {
   startClusterDns,
   startIdentityServer,
   startStubDns,
+  tcpExchange,
   udpExchange,
+  waitForLog,
 } from '../harness/index.js';
 
 /** Ports the plain servers play: the node-proxy's HTTP entrypoint and a UDP port, a backend's ports. */
@@ -129,6 +131,40 @@ describe('a three-node cluster of network namespaces', () => {
       client: cluster.pod('client-a').ip,
       path: '/direct',
     });
+  });
+
+  it('speaks raw TCP with nc inside a pod', async () => {
+    const proxy = cluster.pod('proxy-c');
+    const result = await tcpExchange(
+      cluster.pod('client-c').ns,
+      proxy.ip,
+      PROXY_HTTP,
+      'GET /raw HTTP/1.0\r\n\r\n',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(result.stdout).toContain('"path":"/raw"');
+  });
+
+  it('reports a server that exits before listening, with the end of its log', async () => {
+    await expect(startIdentityServer(cluster, cluster.pod('client-a'), { httpPort: 0 })).rejects.toThrow(
+      /identity-client-a exited \(code 2, signal null\) before listening on tcp\/0:\n--http-port must be a port/,
+    );
+  });
+
+  it('stops a process that ignores SIGTERM with SIGKILL, by its PID', async () => {
+    const stubborn = await cluster.start(cluster.pod('client-b'), {
+      name: 'stubborn',
+      command: process.execPath,
+      args: [
+        '-e',
+        "process.on('SIGTERM', () => console.log('ignored SIGTERM')); setInterval(() => {}, 1000); console.log('ready');",
+      ],
+    });
+    await waitForLog(stubborn, /^ready$/m);
+    await stubborn.stop(300);
+    expect(stubborn.exited()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await stubborn.log()).toContain('ignored SIGTERM');
   });
 
   it('sends a shadow ClusterIP (Local) to the proxy on the caller’s own node, from every node', async () => {

@@ -26,6 +26,7 @@ export {
   removeStaleRuns,
   runQuery,
 } from './leftovers.js';
+export { waitForLog } from './log-wait.js';
 export { mustRunIn, runIn } from './netns.js';
 export { waitForPort } from './port-wait.js';
 export { harnessSkipReason } from './preflight.js';
