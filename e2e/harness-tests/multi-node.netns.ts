@@ -56,7 +56,10 @@ beforeAll(async () => {
 afterAll(async () => {
   const reportDir = process.env.NMT_REPORT_DIR;
   if (reportDir)
-    await writeFile(join(reportDir, `${process.pid}.json`), JSON.stringify({ pid: process.pid, ...made }));
+    await writeFile(
+      join(reportDir, `made-${process.pid}.json`),
+      JSON.stringify({ pid: process.pid, ...made }),
+    );
   expect(await findLeftovers(runQuery(process.pid, made.inodes, made.pids))).toEqual(NO_LEFTOVERS);
 });
 

@@ -80,7 +80,18 @@ describe.skipIf(skipReason !== undefined)(
       expect(run.timedOut, `the isolated runner timed out:\n${tail}`).toBe(false);
       expect(run.code, `the isolated runner failed:\n${tail}`).toBe(0);
 
-      const reports = await readdir(reportDir);
+      // The inner run's own count, so a run that tested nothing cannot pass here.
+      const results = JSON.parse(await readFile(join(reportDir, 'results.json'), 'utf8')) as {
+        numTotalTests: number;
+        numPassedTests: number;
+      };
+      expect(results.numTotalTests, tail).toBeGreaterThan(0);
+      expect(results.numPassedTests, tail).toBe(results.numTotalTests);
+      process.stdout.write(
+        `isolated runner: ${results.numPassedTests} of ${results.numTotalTests} tests passed\n`,
+      );
+
+      const reports = (await readdir(reportDir)).filter((name) => name.startsWith('made-'));
       expect(reports.length, `no suite reported what it made:\n${tail}`).toBeGreaterThan(0);
       for (const file of reports) {
         const { pid, inodes, pids } = JSON.parse(await readFile(join(reportDir, file), 'utf8')) as {
