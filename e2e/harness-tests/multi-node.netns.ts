@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertIsolatedRunner,
   Cluster,
@@ -116,6 +116,11 @@ describe('a three-node cluster of network namespaces', () => {
       internalTrafficPolicy: 'Local',
       endpoints: proxies.map((p) => ({ ip: p.ip, port: PROXY_UDP, node: p.node })),
     });
+  });
+
+  afterEach(async (context) => {
+    if (cluster && context.task.result?.state === 'fail')
+      process.stderr.write(`${await cluster.logTails()}\n`);
   });
 
   afterAll(async () => {

@@ -16,6 +16,7 @@ import {
   isAlive,
   removeStaleRuns,
   runIsolated,
+  runPrefix,
   runQuery,
 } from '../harness/index.js';
 
@@ -33,7 +34,7 @@ describe.skipIf(skipReason !== undefined)(
 
     beforeAll(async () => {
       await removeStaleRuns();
-      reportDir = await mkdtemp(join(tmpdir(), 'nmt-report-'));
+      reportDir = await mkdtemp(join(tmpdir(), `${runPrefix()}report-`));
     });
 
     afterAll(async () => {

@@ -21,7 +21,7 @@ import {
 import { KubeProxy } from './kube-proxy.js';
 import type { LeftoverQuery } from './leftovers.js';
 import { checkShortName, linkName, linkTag, runPrefix } from './names.js';
-import { createNamespace, deleteNamespace, ipIn, sysctlIn } from './netns.js';
+import { createNamespace, deleteNamespace, ipIn, runIn, sysctlIn } from './netns.js';
 import { type ManagedProcess, type ProcessSpec, startProcess } from './process.js';
 
 /** A node: a namespace on the node network that routes for its pods. */
@@ -102,6 +102,12 @@ export class Cluster {
     for (const name of nodeNames) {
       const problem = checkShortName('node', name);
       if (problem) throw new Error(problem);
+      // Namespaces are <prefix>hub, <prefix>ctl, <prefix><node> and <prefix>pod-<pod>: keep them apart.
+      if (name === 'hub' || name === 'ctl' || name.startsWith('pod-')) {
+        throw new Error(
+          `node name ${JSON.stringify(name)} is reserved (hub, ctl and pod-* name other namespaces)`,
+        );
+      }
     }
     if (new Set(nodeNames).size !== nodeNames.length)
       throw new Error(`node names must be unique, got ${nodeNames.join(', ')}`);
@@ -177,6 +183,32 @@ export class Cluster {
     const started = await startProcess(ns, { ...spec, logFile });
     this.processes.push(started);
     return started;
+  }
+
+  /** The last `lines` lines of every process's log, headed by its name: for a failed test's report. */
+  async logTails(lines = 20): Promise<string> {
+    const parts = await Promise.all(
+      this.processes.map(async (p) => {
+        const tail = (await p.log()).trimEnd().split('\n').slice(-lines).join('\n');
+        return `--- ${p.name} (pid ${p.pid} in ${p.ns}) ---\n${tail}`;
+      }),
+    );
+    return parts.join('\n');
+  }
+
+  /** Each node's addresses, routes and nat rules, as the tools print them: for a failed test's report. */
+  async networkState(): Promise<string> {
+    const parts = await Promise.all(
+      this.nodes.map(async (node) => {
+        const outputs = await Promise.all([
+          runIn(node.ns, 'ip', ['-br', 'addr']),
+          runIn(node.ns, 'ip', ['route']),
+          runIn(node.ns, 'iptables-save', ['-t', 'nat']),
+        ]);
+        return `--- ${node.name} (${node.ns}) ---\n${outputs.map((o) => o.stdout.trimEnd()).join('\n')}`;
+      }),
+    );
+    return parts.join('\n');
   }
 
   /** What to look for after teardown: this cluster's names, namespaces (by inode) and processes. */

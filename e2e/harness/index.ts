@@ -20,13 +20,13 @@ export type { Endpoint, Protocol, ServiceRule } from './kube-proxy-rules.js';
 export {
   findLeftovers,
   isAlive,
-  isClean,
   type LeftoverQuery,
   type Leftovers,
   removeStaleRuns,
   runQuery,
 } from './leftovers.js';
 export { waitForLog } from './log-wait.js';
+export { linkTag, runPrefix } from './names.js';
 export { mustRunIn, runIn } from './netns.js';
 export { waitForPort } from './port-wait.js';
 export { harnessSkipReason } from './preflight.js';

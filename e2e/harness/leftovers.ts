@@ -56,11 +56,6 @@ export async function findLeftovers(query: LeftoverQuery): Promise<Leftovers> {
   return { namespaces, links, processes, files };
 }
 
-/** True when a Leftovers has nothing in it. */
-export function isClean(leftovers: Leftovers): boolean {
-  return Object.values(leftovers).every((list: unknown[]) => list.length === 0);
-}
-
 /** Removes everything of harness runs whose owning process no longer exists; returns what it removed. */
 export async function removeStaleRuns(): Promise<string[]> {
   const removed: string[] = [];
