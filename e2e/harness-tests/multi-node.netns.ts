@@ -119,8 +119,9 @@ describe('a three-node cluster of network namespaces', () => {
   });
 
   afterEach(async (context) => {
-    if (cluster && context.task.result?.state === 'fail')
-      process.stderr.write(`${await cluster.logTails()}\n`);
+    if (cluster && context.task.result?.state === 'fail') {
+      process.stderr.write(`${await cluster.logTails()}\n${await cluster.networkState()}\n`);
+    }
   });
 
   afterAll(async () => {
