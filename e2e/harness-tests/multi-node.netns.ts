@@ -219,9 +219,25 @@ describe('a three-node cluster of network namespaces', () => {
       node: 'node-b',
     });
 
+    // No endpoints: rejected at once, as kube-proxy does (curl exit 7, "couldn't connect").
+    await cluster.kubeProxy.addServiceRule({ ...rule, endpoints: [] });
+    const refused = await curl(cluster.pod('client-a').ns, `http://${WEB_IP}/`, { timeoutSec: 2 });
+    expect(refused.code).toBe(7);
+
+    // No Service at all: the node drops it, so the client times out (curl exit 28).
     await cluster.kubeProxy.removeServiceRule(WEB_IP, 80, 'tcp');
-    const gone = await curl(cluster.pod('client-a').ns, `http://${WEB_IP}/`, { timeoutSec: 2 });
-    expect(gone.code).not.toBe(0);
+    const gone = await curl(cluster.pod('client-a').ns, `http://${WEB_IP}/`, { timeoutSec: 1 });
+    expect(gone.code).toBe(28);
+  });
+
+  it('applies the rules to the node’s own connections too (OUTPUT), for host-network processes', async () => {
+    const result = await curl(cluster.node('node-b').ns, `http://${SHADOW_IP}:${WEB_HTTP}/from-node`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(parseIdentity(result.stdout)).toMatchObject({
+      pod: 'proxy-b',
+      node: 'node-b',
+      path: '/from-node',
+    });
   });
 
   it('spreads an ordinary ClusterIP over endpoints on several nodes', async () => {

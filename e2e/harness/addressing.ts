@@ -8,6 +8,11 @@
  */
 
 export const NODE_NETWORK_PREFIX = 24;
+/**
+ * The service range. Each node routes it to a sink (a veth whose peer is down), so the node's own
+ * connections to a ClusterIP find a route before OUTPUT's DNAT, and packets no rule matched are dropped.
+ */
+export const SERVICE_CIDR = '10.96.0.0/16';
 export const CONTROL_PLANE_ADDRESS = '10.250.0.10';
 export const MAX_NODES = 200;
 export const MAX_PODS_PER_NODE = 250;

@@ -17,6 +17,7 @@ import {
   podAddress,
   podCidr,
   podGateway,
+  SERVICE_CIDR,
 } from './addressing.js';
 import { KubeProxy } from './kube-proxy.js';
 import type { LeftoverQuery } from './leftovers.js';
@@ -254,6 +255,12 @@ export class Cluster {
       await sysctlIn(node.ns, 'net.ipv4.ip_forward', '1');
       await sysctlIn(node.ns, 'net.ipv4.conf.all.rp_filter', '0');
       await sysctlIn(node.ns, 'net.ipv4.conf.default.rp_filter', '0');
+      // The service range needs a route for the node's own connections to reach OUTPUT's DNAT: a veth whose
+      // peer stays down (a sink that drops what no rule matched; not every kernel has the dummy driver).
+      const services = this.nextLink('s');
+      await ipIn(node.ns, ['link', 'add', services, 'type', 'veth', 'peer', 'name', this.nextLink('s')]);
+      await ipIn(node.ns, ['link', 'set', services, 'up']);
+      await ipIn(node.ns, ['route', 'add', SERVICE_CIDR, 'dev', services]);
     }
     // Every node, and the control plane, reaches each other node's pods through that node.
     for (const node of this.nodes) {
@@ -279,7 +286,7 @@ export class Cluster {
     this.namespaces.set(ns, await createNamespace(ns));
   }
 
-  private nextLink(role: 'b' | 'h' | 'p'): string {
+  private nextLink(role: 'b' | 'h' | 'p' | 's'): string {
     this.links += 1;
     return linkName(this.tag, role, this.links);
   }

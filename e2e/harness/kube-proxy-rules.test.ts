@@ -24,10 +24,15 @@ describe('renderNodeRules', () => {
     expect(dnatTargets(renderNodeRules('node-b', [shadow]))).toEqual(['10.251.2.2:5000']);
   });
 
-  it('leaves a Local Service without a local endpoint unrouted', () => {
-    const text = renderNodeRules('node-c', [shadow]);
-    expect(text).not.toContain('10.96.0.20');
+  it('rejects a Local Service without a local endpoint, and a Service without endpoints', () => {
+    const text = renderNodeRules('node-c', [shadow, { ...ordinary, endpoints: [] }]);
     expect(dnatTargets(text)).toEqual([]);
+    expect(text).toContain(
+      '-A NMT-NO-ENDPOINTS -d 10.96.0.20/32 -p tcp -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable',
+    );
+    expect(text).toContain('-A NMT-NO-ENDPOINTS -d 10.96.0.30/32 -p udp -m udp --dport 53 -j REJECT');
+    expect(text).toContain('-A FORWARD -j NMT-NO-ENDPOINTS\n-A OUTPUT -j NMT-NO-ENDPOINTS');
+    expect(renderNodeRules('node-a', [shadow])).not.toContain('REJECT');
   });
 
   it('spreads a Cluster Service over all endpoints with decreasing probabilities', () => {
@@ -45,7 +50,8 @@ describe('renderNodeRules', () => {
     expect(text).toContain('-A OUTPUT -j NMT-SERVICES');
     expect(text).toContain('-s 10.251.1.2/32 -j MARK --set-xmark 0x4000/0x4000');
     expect(text).toContain('-A POSTROUTING -m mark --mark 0x4000/0x4000 -j MASQUERADE');
-    expect(text.trimEnd().endsWith('COMMIT')).toBe(true);
+    expect(text.match(/^COMMIT$/gm)).toHaveLength(2);
+    expect(text).toContain('COMMIT\n*filter\n');
   });
 
   it('renders the same text whatever the order of the rules', () => {

@@ -71,8 +71,9 @@ export function endpointsForNode(rule: ServiceRule, node: string): readonly Endp
 }
 
 /**
- * The iptables-restore input for one node: the whole nat table. A Service port with no endpoint for this node
- * gets no rule, so its ClusterIP stays unrouted and a client fails at once (the node has no default route).
+ * The iptables-restore input for one node: the whole nat and filter tables. A Service port with no endpoint
+ * for this node is rejected in the filter table (FORWARD for pods, OUTPUT for the node), as kube-proxy does,
+ * so a client fails at once with "connection refused"; a ClusterIP no rule knows is dropped by the node.
  */
 export function renderNodeRules(node: string, rules: readonly ServiceRule[]): string {
   const chains = [
@@ -87,10 +88,16 @@ export function renderNodeRules(node: string, rules: readonly ServiceRule[]): st
     '-A OUTPUT -j NMT-SERVICES',
     `-A POSTROUTING -m mark --mark ${MASQUERADE_MARK} -j MASQUERADE`,
   ];
+  const rejects: string[] = [];
   const sorted = [...rules].sort((a, b) => serviceKey(a).localeCompare(serviceKey(b)));
   for (const rule of sorted) {
     const endpoints = endpointsForNode(rule, node);
-    if (endpoints.length === 0) continue;
+    if (endpoints.length === 0) {
+      rejects.push(
+        `-A NMT-NO-ENDPOINTS -d ${rule.clusterIP}/32 -p ${rule.protocol} -m ${rule.protocol} --dport ${rule.port} -j REJECT --reject-with icmp-port-unreachable`,
+      );
+      continue;
+    }
     const key = serviceKey(rule);
     const svcChain = chainName('SVC', key);
     chains.push(`:${svcChain} - [0:0]`);
@@ -110,7 +117,18 @@ export function renderNodeRules(node: string, rules: readonly ServiceRule[]): st
       );
     });
   }
-  return ['*nat', ...chains, ...lines, 'COMMIT', ''].join('\n');
+  const filter = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':NMT-NO-ENDPOINTS - [0:0]',
+    '-A FORWARD -j NMT-NO-ENDPOINTS',
+    '-A OUTPUT -j NMT-NO-ENDPOINTS',
+    ...rejects,
+    'COMMIT',
+  ];
+  return ['*nat', ...chains, ...lines, 'COMMIT', ...filter, ''].join('\n');
 }
 
 /** A chain name from a hash of the key: iptables allows at most 28 characters. */

@@ -52,7 +52,7 @@ export function linkTag(pid: number = process.pid): string {
   return `nm${pid.toString(36)}`;
 }
 
-/** An interface name of the run: tag, role letter (`b` bridge, `h` hub side, `p` pod side), index. */
-export function linkName(tag: string, role: 'b' | 'h' | 'p', index: number): string {
+/** An interface name of the run: tag, role letter (`b` bridge, `h` hub side, `p` pod side, `s` services), index. */
+export function linkName(tag: string, role: 'b' | 'h' | 'p' | 's', index: number): string {
   return assertInterfaceName(`${tag}${role}${index.toString(36)}`);
 }
