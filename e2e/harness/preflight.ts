@@ -49,7 +49,6 @@ export async function harnessSkipReason(): Promise<string | undefined> {
   if (probe.code !== 0)
     return `cannot create a network namespace here (unshare --net: ${probe.stderr.trim()})`;
   return probeNamespace();
-  return undefined;
 }
 
 /** Makes and removes one named namespace with a nat rule in it: what every cluster needs of the kernel. */
