@@ -1,6 +1,6 @@
 /**
  * The vitest configuration of the runner that multi-node.test.ts starts inside `unshare --net`: the root
- * configuration (aliases, timeouts) with only the `*.netns.ts` suites, which must not run anywhere else.
+ * configuration (aliases, timeouts) with only the `e2e/**/*.netns.ts` suites, which must not run anywhere else.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   test: {
     ...rootConfig.test,
-    include: ['e2e/harness-tests/**/*.netns.ts'],
+    include: ['e2e/**/*.netns.ts'],
     reporters: reportDir
       ? ['default', ['json', { outputFile: join(reportDir, 'results.json') }]]
       : ['default'],
