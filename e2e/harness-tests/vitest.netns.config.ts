@@ -1,6 +1,7 @@
 /**
  * The vitest configuration of the runner that multi-node.test.ts starts inside `unshare --net`: the root
- * configuration (aliases, timeouts) with only the `e2e/**/*.netns.ts` suites, which must not run anywhere else.
+ * configuration (aliases, timeouts) with only the `.netns.ts` suites under e2e/, which must not run anywhere
+ * else.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
