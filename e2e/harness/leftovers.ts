@@ -51,7 +51,10 @@ export async function findLeftovers(query: LeftoverQuery): Promise<Leftovers> {
     ...(await entries(NETNS_ETC_DIR))
       .filter((name) => name.startsWith(prefix))
       .map((n) => join(NETNS_ETC_DIR, n)),
-    ...(await entries(tmpdir())).filter((name) => name.startsWith(prefix)).map((n) => join(tmpdir(), n)),
+    // Log directories, unless kept on purpose (NMT_KEEP_LOGS=1).
+    ...(process.env.NMT_KEEP_LOGS === '1' ? [] : await entries(tmpdir()))
+      .filter((name) => name.startsWith(prefix))
+      .map((n) => join(tmpdir(), n)),
   ];
   return { namespaces, links, processes, files };
 }
