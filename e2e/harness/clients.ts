@@ -70,7 +70,7 @@ export function tcpExchange(
 }
 
 /**
- * Sends one UDP datagram with socat and returns the replies that arrive within `timeoutSec` (default 1):
+ * Sends one UDP datagram with socat and returns the replies that arrive within `timeoutSec` (default 2):
  * UDP has no end, so socat always waits that long after sending. One datagram per call keeps UDP tests
  * bounded in packets as well as time.
  */
@@ -81,7 +81,7 @@ export function udpExchange(
   payload: string,
   options: ClientOptions = {},
 ): Promise<CommandResult> {
-  const timeoutSec = options.timeoutSec ?? 1;
+  const timeoutSec = options.timeoutSec ?? 2;
   const args = ['-t', String(timeoutSec), '-T', String(timeoutSec), '-', `UDP4:${host}:${port}`];
   return runIn(ns, 'socat', args, { input: payload, timeoutMs: hardLimit(timeoutSec) });
 }
