@@ -18,15 +18,6 @@ import {
  * rename it in deploy/grafana/build-dashboards.mjs and deploy/prometheus/alerts.yaml instead.
  */
 const PENDING = new Set([
-  // node-proxy (contract.md, "Metrics")
-  'nodemesh_http_requests_total',
-  'nodemesh_http_request_duration_seconds',
-  'nodemesh_tcp_connections_total',
-  'nodemesh_tcp_open_connections',
-  'nodemesh_tcp_bytes_total',
-  'nodemesh_udp_packets_total',
-  'nodemesh_snapshot_version',
-  'nodemesh_snapshot_build_duration_seconds',
   // dns-controller: the controller. contract.md names only the leader gauge; the others are named here.
   'nodemesh_dns_controller_is_leader',
   'nodemesh_dns_controller_cluster_dns_block_present',
