@@ -7,7 +7,15 @@
  * The builder memoises by object identity: give it the same object for an unchanged Service (or endpoint
  * list, split, route group) and it reuses what it built before.
  */
-import type { HTTPRouteGroup, ServiceMeshConfig, ShadowPort, TrafficSplit } from '@nodemesh/smi-types';
+import type {
+  HTTPRouteGroup,
+  ServiceMeshConfig,
+  ShadowPort,
+  TCPRoute,
+  TrafficSplit,
+  TrafficTarget,
+  UDPRoute,
+} from '@nodemesh/smi-types';
 
 /**
  * How the mesh treats a Service: its parsed `nodemesh.io/*` annotations. Routing reads `trafficType` and
@@ -39,6 +47,12 @@ export interface MeshServiceInput {
   readonly config: MeshServiceConfig;
   readonly ports: readonly ServicePortInput[];
   readonly shadow?: ShadowInput;
+  /**
+   * The ServiceAccounts the Service's pods run as, for access control (a TrafficTarget names a destination
+   * ServiceAccount). The dns-controller writes them on the shadow Service
+   * (`SHADOW_ANNOTATION_SERVICE_ACCOUNTS`), so no node-proxy has to watch every pod of the cluster.
+   */
+  readonly serviceAccounts?: readonly string[];
 }
 
 /** One endpoint of a Service, merged from its EndpointSlices. */
@@ -61,6 +75,11 @@ export interface TopologyInputs {
   readonly trafficSplits: readonly TrafficSplit[];
   /** HTTPRouteGroups by key, for the `matches` of TrafficSplits. */
   readonly httpRouteGroups: ReadonlyMap<string, HTTPRouteGroup>;
+  /** Access control: every TrafficTarget of the cluster (policy chain). */
+  readonly trafficTargets?: readonly TrafficTarget[];
+  /** TCPRoutes and UDPRoutes by key, for the rules of TrafficTargets. */
+  readonly tcpRoutes?: ReadonlyMap<string, TCPRoute>;
+  readonly udpRoutes?: ReadonlyMap<string, UDPRoute>;
 }
 
 /** The map key of a namespaced object. */
