@@ -1,7 +1,16 @@
-import { CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  type CoreV1Event,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import type { EventRecord, EventSink } from './event-recorder.js';
 
-/** An EventSink writing core/v1 Events through client-node's CoreV1Api. */
+/**
+ * An EventSink writing core/v1 Events through client-node's CoreV1Api. A repeated event is a merge patch of
+ * its count and times (RBAC: events create and patch, as client-go's recorder needs; no update).
+ */
 export function kubeEventSink(config: KubeConfig): EventSink {
   const api = config.makeApiClient(CoreV1Api);
   return {
@@ -9,11 +18,18 @@ export function kubeEventSink(config: KubeConfig): EventSink {
       await api.createNamespacedEvent({ namespace: event.namespace, body: toEvent(event) });
     },
     async update(event) {
-      await api.replaceNamespacedEvent({
-        namespace: event.namespace,
-        name: event.name,
-        body: toEvent(event),
-      });
+      await api.patchNamespacedEvent(
+        {
+          namespace: event.namespace,
+          name: event.name,
+          body: {
+            count: event.count,
+            message: event.message,
+            lastTimestamp: new Date(event.lastTimestampMs).toISOString(),
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
     },
   };
 }

@@ -108,7 +108,7 @@ describe('kubeLeaseClient', () => {
 });
 
 describe('kubeEventSink', () => {
-  it('creates and replaces core/v1 Events', async () => {
+  it('creates core/v1 Events and merge-patches repeats', async () => {
     const sink = kubeEventSink(loadKubeConfig({ server: url }).config);
     const event = {
       name: 'web.abc',
@@ -127,16 +127,17 @@ describe('kubeEventSink', () => {
     const writes = server.writes.filter((write) => write.path.startsWith('/api/v1/namespaces/demo/events'));
     expect(writes.map((write) => `${write.method} ${write.path}`)).toEqual([
       'POST /api/v1/namespaces/demo/events',
-      'PUT /api/v1/namespaces/demo/events/web.abc',
+      'PATCH /api/v1/namespaces/demo/events/web.abc',
     ]);
-    expect(writes[1]?.body).toMatchObject({
+    expect(writes[1]?.body).toEqual({ count: 2, message: 'bad', lastTimestamp: '2023-11-14T22:14:20.000Z' });
+    expect(writes[0]?.body).toMatchObject({
       kind: 'Event',
       involvedObject: { kind: 'Service', name: 'web', uid: 'u1' },
       type: 'Warning',
       reason: 'InvalidAnnotation',
-      count: 2,
+      count: 1,
       firstTimestamp: '2023-11-14T22:13:20.000Z',
-      lastTimestamp: '2023-11-14T22:14:20.000Z',
+      lastTimestamp: '2023-11-14T22:13:20.000Z',
       source: { component: 'nodemesh-dns-controller' },
     });
   });

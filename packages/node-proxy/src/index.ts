@@ -1,2 +1,55 @@
 /** @nodemesh/node-proxy: the per-node data plane. */
-export {};
+export { type AdminSources, createAdminServer } from './admin/admin-server.js';
+export { chooseBackend } from './balancer/choose-target.js';
+export { EndpointBalancer, pickPowerOfTwo } from './balancer/endpoint-balancer.js';
+export { defaultRandom, type RandomSource, seededRandom } from './balancer/random.js';
+export { pickWeighted } from './balancer/weighted-choice.js';
+export { forward, headersToObject, type UpstreamResponse } from './listeners/forward.js';
+export {
+  forwardRequestHeaders,
+  HOP_BY_HOP_HEADERS,
+  MESH_HEADER_PREFIX,
+} from './listeners/forward-headers.js';
+export {
+  DEFAULT_HTTP_ENTRYPOINT_OPTIONS,
+  HttpEntrypoint,
+  type HttpEntrypointOptions,
+} from './listeners/http-entrypoint.js';
+export { type ProxyError, proxyErrors } from './listeners/http-errors.js';
+export type { Listener, ListenerKind, RoutingContext } from './listeners/listener.js';
+export {
+  type ListenerFailure,
+  ListenerManager,
+  type ListenerManagerOptions,
+} from './listeners/listener-manager.js';
+export { TcpListener } from './listeners/tcp-listener.js';
+export { DEFAULT_UDP_OPTIONS, UdpListener, type UdpListenerOptions } from './listeners/udp-listener.js';
+export { DEFAULT_UPSTREAM_OPTIONS, type UpstreamOptions, UpstreamPools } from './listeners/upstream-pools.js';
+export {
+  type Caller,
+  type CallerResolver,
+  staticCallers,
+  unknownCallers,
+} from './metrics/caller-resolver.js';
+export { ProxyMetrics, statusClass, type TrafficLabels } from './metrics/proxy-metrics.js';
+export { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
+export { hostKeys, normaliseHost } from './snapshot/host.js';
+export * from './snapshot/snapshot.js';
+export { snapshotToJson } from './snapshot/snapshot-json.js';
+export {
+  type EndpointSliceView,
+  LABEL_SERVICE_NAME,
+  mergeEndpointSlices,
+  parseEndpointSlice,
+} from './topology/endpoint-slice.js';
+export { meshServiceInput } from './topology/from-kubernetes.js';
+export {
+  compileHttpMatch,
+  type HttpMatchRule,
+  type MatchableRequest,
+  matchesAny,
+  matchesRule,
+} from './topology/http-match.js';
+export * from './topology/inputs.js';
+export { buildServiceRoutes, type ServiceRoutes } from './topology/service-routes.js';
+export { type BuildStats, createTopologyBuilder, type TopologyBuilder } from './topology/topology-builder.js';

@@ -54,3 +54,9 @@ export interface ShadowPort {
   readonly targetPort: number;
   readonly trafficType: TrafficType;
 }
+
+/**
+ * On a shadow Service: the ServiceAccounts the user Service's ready pods run as, comma-separated and sorted.
+ * The dns-controller keeps it current; the node-proxy reads it to match TrafficTarget destinations.
+ */
+export const SHADOW_ANNOTATION_SERVICE_ACCOUNTS = 'nodemesh.io/service-accounts';

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# The node-proxy image, ghcr.io/nodemesh/node-proxy. Build from the repository root (docs/install.md, "Images"):
+#   docker build -f deploy/docker/node-proxy.Dockerfile -t ghcr.io/nodemesh/node-proxy:0.1.0 .
+# BuildKit reads deploy/docker/node-proxy.Dockerfile.dockerignore beside this file.
+#
+# Stage 1 compiles the workspace with pnpm; stage 2 holds Node.js, the compiled @nodemesh/node-proxy and its
+# production dependencies only (`pnpm deploy --prod`), with no shell and no package manager, and runs as
+# the distroless non-root user 65532. For release builds, pin both images by digest
+# (--build-arg BUILD_IMAGE=node:20.20.2-bookworm-slim@sha256:<digest>, likewise RUNTIME_IMAGE).
+ARG BUILD_IMAGE=node:20.20.2-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+
+FROM ${BUILD_IMAGE} AS build
+ENV CI=true
+RUN npm install -g pnpm@10.34.9
+WORKDIR /src
+# Dependencies first: they are fetched again only when the lockfile changes.
+COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
+RUN pnpm fetch --frozen-lockfile
+COPY . .
+RUN pnpm install --frozen-lockfile --offline \
+  && pnpm exec tsc -b packages/node-proxy \
+  && pnpm --filter @nodemesh/node-proxy deploy --prod --legacy --offline /out
+
+FROM ${RUNTIME_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and not writable by the process; the manifests also mount the root filesystem read-only.
+COPY --from=build /out/package.json ./package.json
+COPY --from=build /out/dist ./dist
+COPY --from=build /out/node_modules ./node_modules
+USER 65532:65532
+# The admin port (/healthz, /readyz, /metrics).
+EXPOSE 9090
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/bin.js"]
+CMD ["run"]

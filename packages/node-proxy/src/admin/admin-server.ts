@@ -1,0 +1,33 @@
+/**
+ * The admin endpoints, on a port of their own (never one a caller reaches through a shadow Service):
+ * liveness, readiness, Prometheus metrics and the routing snapshot for debugging.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import { snapshotToJson } from '../snapshot/snapshot-json.js';
+
+export interface AdminSources {
+  readonly snapshot: () => Snapshot;
+  /** Ready: the inputs have synced and the listeners of the current snapshot are open. */
+  readonly readiness: () => { ready: boolean; reason: string };
+  readonly registry: Registry;
+}
+
+export function createAdminServer(sources: AdminSources): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok\n'));
+  app.get('/readyz', async (_request, reply) => {
+    const { ready, reason } = sources.readiness();
+    return reply
+      .code(ready ? 200 : 503)
+      .type('text/plain')
+      .send(`${ready ? 'ready' : `not ready: ${reason}`}\n`);
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const text = await sources.registry.metrics();
+    return reply.type(sources.registry.contentType).send(text);
+  });
+  app.get('/debug/snapshot', async () => snapshotToJson(sources.snapshot()));
+  return app;
+}

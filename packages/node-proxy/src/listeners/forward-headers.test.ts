@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
+
+describe('forwarded request headers', () => {
+  it('strips hop-by-hop, Connection-named and mesh headers; keeps Host; sets X-Forwarded-*', () => {
+    const out = forwardRequestHeaders(
+      {
+        host: 'orders.shop.mesh',
+        connection: 'keep-alive, x-private',
+        'keep-alive': 'timeout=5',
+        'x-private': 'secret',
+        te: 'trailers',
+        'transfer-encoding': 'chunked',
+        'x-nodemesh-caller': 'forged',
+        'x-forwarded-for': '192.0.2.1',
+        accept: 'text/plain',
+      },
+      '127.0.0.5',
+    );
+    expect(out).toEqual({
+      host: 'orders.shop.mesh',
+      accept: 'text/plain',
+      'x-forwarded-for': '192.0.2.1, 127.0.0.5',
+      'x-forwarded-proto': 'http',
+    });
+  });
+
+  it('keeps Connection and Upgrade for an upgrade', () => {
+    const out = forwardRequestHeaders({ connection: 'Upgrade', upgrade: 'websocket' }, '127.0.0.1', {
+      keepUpgrade: true,
+    });
+    expect(out.connection).toBe('Upgrade');
+    expect(out.upgrade).toBe('websocket');
+  });
+
+  it('response headers keep mesh headers only when asked', () => {
+    expect(withoutHopByHop({ 'x-nodemesh-x': '1', connection: 'close' }, { stripMesh: false })).toEqual({
+      'x-nodemesh-x': '1',
+    });
+  });
+});

@@ -1,0 +1,232 @@
+/**
+ * An HTTP entrypoint: fastify for the server side (parsing, limits, timeouts, draining), undici for the
+ * upstream side with a pool per endpoint, a raw tunnel for Upgrade (WebSocket), and node:http2 for callers
+ * that open the connection in HTTP/2 (h2c with prior knowledge, as gRPC clients do). Every request reads the
+ * snapshot once, then: Host → route → split → endpoint → forward.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { normaliseIp } from '../metrics/caller-resolver.js';
+import { forward } from './forward.js';
+import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
+import { rawResponse, upstreamError } from './http-errors.js';
+import { Http2Downstream } from './http2-downstream.js';
+import type { Listener, RoutingContext } from './listener.js';
+import { splitByPreface } from './prior-knowledge.js';
+import { type ResolvedRequest, resolveRequest, type UnroutableRequest } from './resolve-request.js';
+import { tunnelUpgrade } from './upgrade-tunnel.js';
+import type { UpstreamPools } from './upstream-pools.js';
+
+export interface HttpEntrypointOptions {
+  /** Largest request head accepted; larger gets 431. */
+  readonly maxHeaderBytes: number;
+  /** A client must send its whole request head within this. */
+  readonly headersTimeoutMs: number;
+  /** A client must send its whole request within this (0: no limit, for long uploads and streams). */
+  readonly requestTimeoutMs: number;
+  /** Idle keep-alive connections from callers are closed after this. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_ENTRYPOINT_OPTIONS: HttpEntrypointOptions = {
+  maxHeaderBytes: 16 * 1024,
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 60_000,
+};
+
+export class HttpEntrypoint implements Listener {
+  readonly kind = 'http';
+  readonly logicalPort: number;
+  readonly #ctx: RoutingContext;
+  readonly #pools: UpstreamPools;
+  readonly #app: FastifyInstance;
+  readonly #upgrades = new Set<Duplex>();
+  readonly #http2: Http2Downstream;
+  #server: Server | undefined;
+
+  constructor(
+    logicalPort: number,
+    ctx: RoutingContext,
+    pools: UpstreamPools,
+    options = DEFAULT_HTTP_ENTRYPOINT_OPTIONS,
+  ) {
+    this.logicalPort = logicalPort;
+    this.#ctx = ctx;
+    this.#pools = pools;
+    this.#http2 = new Http2Downstream(logicalPort, ctx, pools, options.maxHeaderBytes);
+    this.#app = Fastify({
+      logger: false,
+      serverFactory: (handler) => {
+        const server = createServer(
+          {
+            maxHeaderSize: options.maxHeaderBytes,
+            headersTimeout: options.headersTimeoutMs,
+            requestTimeout: options.requestTimeoutMs,
+            keepAliveTimeout: options.keepAliveTimeoutMs,
+            // How often node checks the two timeouts above; its default (30 s) would let them run late.
+            connectionsCheckingInterval: Math.max(50, Math.min(1_000, options.headersTimeoutMs / 2)),
+          },
+          handler,
+        );
+        // HTTP/2 callers (gRPC) share the port: the connection preface decides who gets the socket.
+        const [nodeConnection] = server.listeners('connection');
+        if (nodeConnection !== undefined) {
+          server.removeListener('connection', nodeConnection as (socket: Socket) => void);
+          server.on('connection', (socket: Socket) =>
+            splitByPreface(
+              socket,
+              options.headersTimeoutMs,
+              (http1) => Reflect.apply(nodeConnection, server, [http1]),
+              (stream, address) => this.#http2.accept(stream, address),
+            ),
+          );
+        }
+        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+          this.#upgrade(req, socket, head),
+        );
+        this.#server = server;
+        return server;
+      },
+      clientErrorHandler: answerClientError,
+      return503OnClosing: true,
+    });
+    // The body is not parsed: it streams to the upstream as it arrives.
+    this.#app.removeAllContentTypeParsers();
+    this.#app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    const handler = (request: FastifyRequest, reply: FastifyReply) => this.#proxy(request, reply);
+    this.#app.all('*', handler);
+    this.#app.setNotFoundHandler(handler);
+  }
+
+  async listen(host: string, port: number): Promise<void> {
+    await this.#app.listen({ host, port });
+  }
+
+  boundPort(): number | undefined {
+    const address = this.#server?.address();
+    return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
+  async close(deadlineMs: number): Promise<void> {
+    const server = this.#server;
+    const cut = setTimeout(() => {
+      server?.closeAllConnections();
+      for (const socket of this.#upgrades) socket.destroy();
+      this.#http2.destroy();
+    }, deadlineMs);
+    // A keep-alive connection whose response finishes during the drain turns idle; close those as they do.
+    const idle = setInterval(() => server?.closeIdleConnections(), 50);
+    try {
+      // Tunnels are long-lived: a draining entrypoint ends them at once rather than wait for the deadline.
+      for (const socket of this.#upgrades) socket.end();
+      this.#http2.drain();
+      await this.#app.close();
+    } finally {
+      clearTimeout(cut);
+      clearInterval(idle);
+    }
+  }
+
+  #resolve(req: IncomingMessage): ResolvedRequest | UnroutableRequest {
+    return resolveRequest(this.#ctx, this.logicalPort, {
+      host: req.headers.host,
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+      clientIp: clientIp(req),
+    });
+  }
+
+  async #proxy(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const started = performance.now();
+    const req = request.raw;
+    const resolved = this.#resolve(req);
+    if ('error' in resolved) {
+      const { error, labels } = resolved;
+      if (labels !== undefined) {
+        const seconds = (performance.now() - started) / 1000;
+        this.#ctx.metrics.httpRequest(labels, req.method ?? 'GET', error.status, seconds);
+      }
+      reply.code(error.status).header('x-nodemesh-error', error.code).type('text/plain; charset=utf-8');
+      return reply.send(`${error.message}\n`);
+    }
+    const { backend, endpoint, labels } = resolved;
+    let released = false;
+    reply.raw.once('close', () => {
+      if (!released) this.#ctx.balancer.release(endpoint);
+      released = true;
+      this.#ctx.metrics.httpRequest(
+        labels,
+        req.method ?? 'GET',
+        reply.raw.statusCode,
+        (performance.now() - started) / 1000,
+      );
+    });
+    const hasBody =
+      req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    try {
+      const upstream = await forward(this.#pools.get(endpoint, backend.scheme), {
+        method: req.method as 'GET',
+        path: req.url ?? '/',
+        headers: forwardRequestHeaders(req.headers, clientIp(req)),
+        body: hasBody ? req : undefined,
+      });
+      reply.code(upstream.statusCode);
+      reply.headers(withoutHopByHop(upstream.headers, { stripMesh: true }));
+      return reply.send(upstream.body);
+    } catch (err) {
+      const answer = upstreamError(err, `${backend.service.name}.${backend.service.namespace}`);
+      if (reply.raw.headersSent) {
+        reply.raw.destroy();
+        return;
+      }
+      reply.code(answer.status).header('x-nodemesh-error', answer.code).type('text/plain; charset=utf-8');
+      return reply.send(`${answer.message}\n`);
+    }
+  }
+
+  /** Upgrade (WebSocket): routed like any request, then tunnelled (see upgrade-tunnel.ts). */
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const resolved = this.#resolve(req);
+    if ('error' in resolved) {
+      const { error } = resolved;
+      socket.end(
+        rawResponse(error.status, error.status === 404 ? 'Not Found' : 'Bad Gateway', error.message),
+      );
+      return;
+    }
+    tunnelUpgrade(req, socket, head, resolved, clientIp(req), this.#ctx.balancer, this.#upgrades);
+  }
+}
+
+function clientIp(req: IncomingMessage): string | undefined {
+  const address = req.socket.remoteAddress;
+  return address === undefined ? undefined : normaliseIp(address);
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
+
+/** Malformed or oversized requests and slow clients: a short answer, then the connection is closed. */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message =
+    status === 431
+      ? 'request headers too large'
+      : status === 408
+        ? 'request took too long'
+        : 'malformed HTTP request';
+  socket.end(rawResponse(status, REASONS[status] ?? 'Bad Request', message));
+}

@@ -1,0 +1,52 @@
+/** The proxy's own HTTP answers, in one place: status, a stable code and a short text body. */
+
+export interface ProxyError {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export const proxyErrors = {
+  unknownHost: (host: string | undefined): ProxyError => ({
+    status: 404,
+    code: 'NM_UNKNOWN_HOST',
+    message: host === undefined ? 'no Host header' : `no mesh Service for Host "${host.slice(0, 256)}"`,
+  }),
+  noBackend: (service: string): ProxyError => ({
+    status: 502,
+    code: 'NM_NO_BACKEND',
+    message: `TrafficSplit of ${service} gives no backend any weight`,
+  }),
+  noEndpoint: (service: string): ProxyError => ({
+    status: 502,
+    code: 'NM_NO_ENDPOINT',
+    message: `no ready endpoint for ${service}`,
+  }),
+  upstreamTimeout: (service: string): ProxyError => ({
+    status: 504,
+    code: 'NM_UPSTREAM_TIMEOUT',
+    message: `${service} did not answer in time`,
+  }),
+  upstreamFailed: (service: string): ProxyError => ({
+    status: 502,
+    code: 'NM_UPSTREAM_FAILED',
+    message: `could not reach ${service}`,
+  }),
+} as const;
+
+/** The status an undici error maps to: timeouts are 504, everything else 502. */
+export function upstreamError(err: unknown, service: string): ProxyError {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
+    ? proxyErrors.upstreamTimeout(service)
+    : proxyErrors.upstreamFailed(service);
+}
+
+/** A complete raw HTTP/1.1 response that closes the connection, for sockets outside the HTTP server's hands. */
+export function rawResponse(status: number, reason: string, body: string): string {
+  const text = `${body}\n`;
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`
+  );
+}

@@ -1,0 +1,124 @@
+/**
+ * The HTTP/2 side of an entrypoint, for callers speaking h2c with prior knowledge (gRPC clients): the same
+ * routing as HTTP/1.1, `:authority` in place of Host, and trailers passed back (gRPC puts its status there).
+ */
+import {
+  createServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+} from 'node:http2';
+import type { Duplex } from 'node:stream';
+import { normaliseIp } from '../metrics/caller-resolver.js';
+import { forward } from './forward.js';
+import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
+import { upstreamError } from './http-errors.js';
+import type { RoutingContext } from './listener.js';
+import { resolveRequest } from './resolve-request.js';
+import type { UpstreamPools } from './upstream-pools.js';
+
+export class Http2Downstream {
+  readonly #server;
+  readonly #sessions = new Set<Http2Session>();
+  readonly #addresses = new WeakMap<Http2Session, string>();
+  readonly #logicalPort: number;
+  readonly #ctx: RoutingContext;
+  readonly #pools: UpstreamPools;
+  #pendingAddress: string | undefined;
+
+  constructor(logicalPort: number, ctx: RoutingContext, pools: UpstreamPools, maxHeaderBytes: number) {
+    this.#logicalPort = logicalPort;
+    this.#ctx = ctx;
+    this.#pools = pools;
+    this.#server = createServer({ settings: { maxHeaderListSize: maxHeaderBytes } });
+    this.#server.on('session', (session: Http2Session) => {
+      this.#sessions.add(session);
+      if (this.#pendingAddress !== undefined) this.#addresses.set(session, this.#pendingAddress);
+      session.on('error', () => undefined);
+      session.on('close', () => this.#sessions.delete(session));
+    });
+    this.#server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
+      this.#proxy(req, res).catch(() => res.stream.destroy());
+    });
+  }
+
+  /** Takes over a connection whose preface said HTTP/2. */
+  accept(stream: Duplex, remoteAddress: string | undefined): void {
+    // The server creates the session synchronously inside emit, so the address lands on the right one.
+    this.#pendingAddress = remoteAddress === undefined ? undefined : normaliseIp(remoteAddress);
+    this.#server.emit('connection', stream);
+    this.#pendingAddress = undefined;
+  }
+
+  /** Sends GOAWAY to every session (in-flight streams finish); `destroy` cuts what is left. */
+  drain(): void {
+    for (const session of this.#sessions) session.close();
+  }
+
+  destroy(): void {
+    for (const session of this.#sessions) session.destroy();
+  }
+
+  get openSessions(): number {
+    return this.#sessions.size;
+  }
+
+  async #proxy(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+    const started = performance.now();
+    const clientIp = this.#addresses.get(req.stream.session as Http2Session);
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !name.startsWith(':')));
+    const host = req.authority || req.headers.host;
+    const resolved = resolveRequest(this.#ctx, this.#logicalPort, {
+      host,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+      clientIp,
+    });
+    if ('error' in resolved) {
+      const { error, labels } = resolved;
+      if (labels !== undefined) {
+        this.#ctx.metrics.httpRequest(labels, req.method, error.status, (performance.now() - started) / 1000);
+      }
+      res.writeHead(error.status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-nodemesh-error': error.code,
+      });
+      res.end(`${error.message}\n`);
+      return;
+    }
+    const { backend, endpoint, labels } = resolved;
+    res.once('close', () => {
+      this.#ctx.balancer.release(endpoint);
+      this.#ctx.metrics.httpRequest(labels, req.method, res.statusCode, (performance.now() - started) / 1000);
+    });
+    const forwarded = forwardRequestHeaders({ ...headers, host }, clientIp);
+    try {
+      const upstream = await forward(this.#pools.get(endpoint, backend.scheme), {
+        method: req.method as 'GET',
+        path: req.url,
+        headers: forwarded,
+        body: req.stream.endAfterHeaders ? undefined : req,
+      });
+      res.writeHead(upstream.statusCode, withoutHopByHop(upstream.headers, { stripMesh: true }));
+      upstream.body.on('error', () => res.stream.close(2 /* INTERNAL_ERROR */));
+      upstream.body.on('end', () => {
+        const trailers = withoutHopByHop(upstream.trailers, { stripMesh: true });
+        if (Object.keys(trailers).length > 0) res.addTrailers(trailers);
+        res.end();
+      });
+      upstream.body.pipe(res, { end: false });
+    } catch (err) {
+      const answer = upstreamError(err, `${backend.service.name}.${backend.service.namespace}`);
+      if (res.headersSent) {
+        res.stream.close(2);
+        return;
+      }
+      res.writeHead(answer.status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-nodemesh-error': answer.code,
+      });
+      res.end(`${answer.message}\n`);
+    }
+  }
+}

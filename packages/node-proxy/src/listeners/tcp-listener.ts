@@ -1,0 +1,92 @@
+/**
+ * A TCP listener: each connection goes to one endpoint of the port's route, bytes flow both ways through
+ * `pipe` (so a slow side pauses the other), and a half-close on one side is passed on to the other.
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { chooseBackend } from '../balancer/choose-target.js';
+import { normaliseIp } from '../metrics/caller-resolver.js';
+import type { Listener, RoutingContext } from './listener.js';
+
+export class TcpListener implements Listener {
+  readonly kind = 'tcp';
+  readonly logicalPort: number;
+  readonly #ctx: RoutingContext;
+  readonly #server: Server;
+  readonly #connections = new Set<Socket>();
+
+  constructor(logicalPort: number, ctx: RoutingContext) {
+    this.logicalPort = logicalPort;
+    this.#ctx = ctx;
+    this.#server = createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket));
+  }
+
+  listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host, port }, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  boundPort(): number | undefined {
+    const address = this.#server.address();
+    return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
+  async close(deadlineMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const cut = setTimeout(() => {
+      for (const socket of this.#connections) socket.destroy();
+    }, deadlineMs);
+    try {
+      await closed;
+    } finally {
+      clearTimeout(cut);
+    }
+  }
+
+  #accept(client: Socket): void {
+    this.#connections.add(client);
+    client.on('error', () => client.destroy());
+    const route = this.#ctx.snapshot().tcp.get(this.logicalPort);
+    const backend = route === undefined ? undefined : chooseBackend(route, this.#ctx.random);
+    const endpoint = backend === undefined ? undefined : this.#ctx.balancer.pick(backend.endpoints);
+    if (route === undefined || endpoint === undefined) {
+      this.#connections.delete(client);
+      client.destroy();
+      return;
+    }
+    const labels = {
+      caller: this.#ctx.callers.resolve(normaliseIp(client.remoteAddress ?? '')),
+      destinationNamespace: route.service.namespace,
+      destinationService: route.service.name,
+    };
+    const meters = this.#ctx.metrics.tcpConnection(labels);
+    client.on('data', (chunk: Buffer) => meters.received(chunk.length));
+    const upstream = connect({ host: endpoint.address, port: endpoint.port, allowHalfOpen: true });
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      this.#connections.delete(client);
+      this.#ctx.balancer.release(endpoint);
+      meters.closed();
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('data', (chunk: Buffer) => meters.sent(chunk.length));
+    upstream.on('error', finish);
+    client.on('error', finish);
+    // Both sides closed (each after its own half-close, or at once on an error).
+    let closedSides = 0;
+    const sideClosed = () => {
+      if (++closedSides === 2) finish();
+    };
+    client.on('close', sideClosed);
+    upstream.on('close', sideClosed);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+}

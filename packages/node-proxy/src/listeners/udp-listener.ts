@@ -1,0 +1,127 @@
+/**
+ * A UDP listener: each client address gets a session, a socket of its own towards one endpoint, so replies
+ * find their way back. Sessions end after an idle time; their number is bounded, and a datagram that would
+ * open one more is dropped.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { chooseBackend } from '../balancer/choose-target.js';
+import { normaliseIp } from '../metrics/caller-resolver.js';
+import type { TrafficLabels } from '../metrics/proxy-metrics.js';
+import type { Endpoint } from '../snapshot/snapshot.js';
+import type { Listener, RoutingContext } from './listener.js';
+
+export interface UdpListenerOptions {
+  readonly sessionIdleMs: number;
+  readonly maxSessions: number;
+}
+
+export const DEFAULT_UDP_OPTIONS: UdpListenerOptions = { sessionIdleMs: 30_000, maxSessions: 4096 };
+
+interface Session {
+  readonly upstream: Socket;
+  readonly endpoint: Endpoint;
+  readonly labels: TrafficLabels;
+  timer: NodeJS.Timeout;
+}
+
+export class UdpListener implements Listener {
+  readonly kind = 'udp';
+  readonly logicalPort: number;
+  readonly #ctx: RoutingContext;
+  readonly #options: UdpListenerOptions;
+  readonly #sessions = new Map<string, Session>();
+  #socket: Socket | undefined;
+  /** Datagrams dropped because no route, endpoint or session slot was there. */
+  dropped = 0;
+
+  constructor(logicalPort: number, ctx: RoutingContext, options = DEFAULT_UDP_OPTIONS) {
+    this.logicalPort = logicalPort;
+    this.#ctx = ctx;
+    this.#options = options;
+  }
+
+  listen(host: string, port: number): Promise<void> {
+    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    this.#socket = socket;
+    socket.on('message', (data, from) => this.#receive(data, from));
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address: host, port }, () => {
+        socket.off('error', reject);
+        socket.on('error', () => undefined);
+        resolve();
+      });
+    });
+  }
+
+  boundPort(): number | undefined {
+    return this.#socket?.address().port;
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  async close(): Promise<void> {
+    for (const key of [...this.#sessions.keys()]) this.#end(key);
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  #receive(data: Buffer, from: RemoteInfo): void {
+    const key = `${from.address} ${from.port}`;
+    let session = this.#sessions.get(key);
+    if (session === undefined) {
+      session = this.#open(key, from);
+      if (session === undefined) {
+        this.dropped++;
+        return;
+      }
+    } else {
+      session.timer.refresh();
+    }
+    this.#ctx.metrics.udpPacket(session.labels, 'received');
+    session.upstream.send(data, session.endpoint.port, session.endpoint.address);
+  }
+
+  #open(key: string, from: RemoteInfo): Session | undefined {
+    if (this.#sessions.size >= this.#options.maxSessions) return undefined;
+    const route = this.#ctx.snapshot().udp.get(this.logicalPort);
+    const backend = route === undefined ? undefined : chooseBackend(route, this.#ctx.random);
+    const endpoint = backend === undefined ? undefined : this.#ctx.balancer.pick(backend.endpoints);
+    if (route === undefined || endpoint === undefined) return undefined;
+    const upstream = createSocket(isIPv6(endpoint.address) ? 'udp6' : 'udp4');
+    const labels = {
+      caller: this.#ctx.callers.resolve(normaliseIp(from.address)),
+      destinationNamespace: route.service.namespace,
+      destinationService: route.service.name,
+    };
+    upstream.on('error', () => this.#end(key));
+    upstream.on('message', (reply, replyFrom) => {
+      if (replyFrom.address !== endpoint.address || replyFrom.port !== endpoint.port) return;
+      const current = this.#sessions.get(key);
+      current?.timer.refresh();
+      this.#ctx.metrics.udpPacket(labels, 'sent');
+      this.#socket?.send(reply, from.port, from.address);
+    });
+    const timer = setTimeout(() => this.#end(key), this.#options.sessionIdleMs);
+    const session: Session = { upstream, endpoint, labels, timer };
+    this.#sessions.set(key, session);
+    return session;
+  }
+
+  #end(key: string): void {
+    const session = this.#sessions.get(key);
+    if (session === undefined) return;
+    this.#sessions.delete(key);
+    clearTimeout(session.timer);
+    this.#ctx.balancer.release(session.endpoint);
+    try {
+      session.upstream.close();
+    } catch {
+      // already closed
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The golden signals of the proxy, on a Registry of its own. Label values come only from bounded sets: the
+ * Services of the snapshot, the pods of this node, a fixed list of methods and five status classes.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Caller } from './caller-resolver.js';
+
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+]);
+const UNKNOWN = 'unknown';
+
+/** Source and destination labels shared by every protocol. */
+export interface TrafficLabels {
+  readonly caller: Caller | undefined;
+  readonly destinationNamespace: string;
+  readonly destinationService: string;
+}
+
+export type Direction = 'received' | 'sent';
+
+/** The meters of one TCP connection. */
+export interface TcpConnectionMeters {
+  received(bytes: number): void;
+  sent(bytes: number): void;
+  /** Idempotent. */
+  closed(): void;
+}
+
+const httpLabels = [
+  'source_namespace',
+  'source_workload',
+  'destination_namespace',
+  'destination_service',
+  'method',
+  'status_class',
+] as const;
+const streamLabels = [
+  'source_namespace',
+  'source_workload',
+  'destination_namespace',
+  'destination_service',
+] as const;
+
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  readonly #httpRequests = new Counter({
+    name: 'nodemesh_http_requests_total',
+    help: 'HTTP requests proxied, by source workload, destination Service, method and response class.',
+    labelNames: httpLabels,
+    registers: [this.registry],
+  });
+  readonly #httpDuration = new Histogram({
+    name: 'nodemesh_http_request_duration_seconds',
+    help: 'Time from receiving an HTTP request to the end of its response.',
+    labelNames: httpLabels,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly #tcpConnections = new Counter({
+    name: 'nodemesh_tcp_connections_total',
+    help: 'TCP connections accepted on TCP listeners.',
+    labelNames: streamLabels,
+    registers: [this.registry],
+  });
+  readonly #tcpOpen = new Gauge({
+    name: 'nodemesh_tcp_open_connections',
+    help: 'TCP connections open now on TCP listeners.',
+    labelNames: streamLabels,
+    registers: [this.registry],
+  });
+  readonly #tcpBytes = new Counter({
+    name: 'nodemesh_tcp_bytes_total',
+    help: 'Bytes proxied on TCP listeners; received from callers, sent back to them.',
+    labelNames: [...streamLabels, 'direction'],
+    registers: [this.registry],
+  });
+  readonly #udpPackets = new Counter({
+    name: 'nodemesh_udp_packets_total',
+    help: 'UDP datagrams proxied; received from callers, sent back to them.',
+    labelNames: [...streamLabels, 'direction'],
+    registers: [this.registry],
+  });
+  readonly #snapshotVersion = new Gauge({
+    name: 'nodemesh_snapshot_version',
+    help: 'Version of the routing snapshot in use.',
+    registers: [this.registry],
+  });
+  readonly #snapshotBuild = new Histogram({
+    name: 'nodemesh_snapshot_build_duration_seconds',
+    help: 'Time to build a routing snapshot from its inputs.',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  httpRequest(labels: TrafficLabels, method: string, status: number, seconds: number): void {
+    const values = {
+      ...streamValues(labels),
+      method: KNOWN_METHODS.has(method) ? method : 'OTHER',
+      status_class: statusClass(status),
+    };
+    this.#httpRequests.inc(values);
+    this.#httpDuration.observe(values, seconds);
+  }
+
+  /**
+   * Counts a new TCP connection and returns its meters, bound to its labels once: bytes are counted as they
+   * flow (a long-lived connection shows up before it ends), `closed` once at the end.
+   */
+  tcpConnection(labels: TrafficLabels): TcpConnectionMeters {
+    const values = streamValues(labels);
+    this.#tcpConnections.inc(values);
+    this.#tcpOpen.inc(values);
+    const received = this.#tcpBytes.labels({ ...values, direction: 'received' });
+    const sent = this.#tcpBytes.labels({ ...values, direction: 'sent' });
+    let open = true;
+    return {
+      received: (bytes) => received.inc(bytes),
+      sent: (bytes) => sent.inc(bytes),
+      closed: () => {
+        if (open) this.#tcpOpen.dec(values);
+        open = false;
+      },
+    };
+  }
+
+  udpPacket(labels: TrafficLabels, direction: Direction): void {
+    this.#udpPackets.inc({ ...streamValues(labels), direction });
+  }
+
+  snapshotApplied(version: number, buildSeconds: number | undefined): void {
+    this.#snapshotVersion.set(version);
+    if (buildSeconds !== undefined) this.#snapshotBuild.observe(buildSeconds);
+  }
+}
+
+/** `2xx`…`5xx`; anything else (0 when no response was sent) is `unknown`. */
+export function statusClass(status: number): string {
+  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : UNKNOWN;
+}
+
+function streamValues(labels: TrafficLabels) {
+  return {
+    source_namespace: labels.caller?.namespace ?? UNKNOWN,
+    source_workload: labels.caller?.workload ?? UNKNOWN,
+    destination_namespace: labels.destinationNamespace,
+    destination_service: labels.destinationService,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * The node-proxy composed: snapshot in, listeners, balancer, metrics and admin around it. Whatever feeds it
+ * (informers later, tests now) calls `applyInputs` or `applySnapshot`; the new snapshot takes effect with one
+ * assignment, and the listener set follows.
+ */
+import { type Logger, silentLogger } from '@nodemesh/kube-runtime';
+import type { FastifyInstance } from 'fastify';
+import { createAdminServer } from './admin/admin-server.js';
+import { EndpointBalancer } from './balancer/endpoint-balancer.js';
+import { defaultRandom, type RandomSource } from './balancer/random.js';
+import { DEFAULT_HTTP_ENTRYPOINT_OPTIONS, type HttpEntrypointOptions } from './listeners/http-entrypoint.js';
+import type { ListenerKind, RoutingContext } from './listeners/listener.js';
+import { type ListenerFailure, ListenerManager } from './listeners/listener-manager.js';
+import { DEFAULT_UDP_OPTIONS, type UdpListenerOptions } from './listeners/udp-listener.js';
+import { DEFAULT_UPSTREAM_OPTIONS, type UpstreamOptions, UpstreamPools } from './listeners/upstream-pools.js';
+import { type CallerResolver, unknownCallers } from './metrics/caller-resolver.js';
+import { ProxyMetrics } from './metrics/proxy-metrics.js';
+import { EMPTY_SNAPSHOT, type Problem, type Snapshot } from './snapshot/snapshot.js';
+import type { TopologyInputs } from './topology/inputs.js';
+import { createTopologyBuilder } from './topology/topology-builder.js';
+
+export interface NodeProxyOptions {
+  /** Address the traffic listeners bind (default 127.0.0.1). */
+  readonly listenHost?: string;
+  /** Port to bind for a snapshot port (default: the same number; tests pass `() => 0`). */
+  readonly bindPort?: (kind: ListenerKind, logicalPort: number) => number;
+  /** Admin address and port (default 127.0.0.1:9090, the deploy manifests' `admin` port; 0 picks one). */
+  readonly adminHost?: string;
+  readonly adminPort?: number;
+  /** How long stop() and removed listeners wait for in-flight work (default 10 s). */
+  readonly drainMs?: number;
+  readonly random?: RandomSource;
+  readonly callers?: CallerResolver;
+  readonly http?: Partial<HttpEntrypointOptions>;
+  readonly udp?: Partial<UdpListenerOptions>;
+  readonly upstream?: Partial<UpstreamOptions>;
+  /** Where snapshot problems and listener failures are logged (default: nowhere). */
+  readonly logger?: Logger;
+}
+
+export class NodeProxy {
+  readonly metrics = new ProxyMetrics();
+  #snapshot: Snapshot = EMPTY_SNAPSHOT;
+  readonly #builder = createTopologyBuilder();
+  readonly #pools: UpstreamPools;
+  readonly #listeners: ListenerManager;
+  readonly #admin: FastifyInstance;
+  readonly #adminHost: string;
+  readonly #adminPort: number;
+  #synced = false;
+  #started = false;
+  /** The version whose listeners are all open; readiness waits for the current one. */
+  #listenersVersion = -1;
+  #lastFailures: ListenerFailure[] = [];
+  readonly #log: Logger;
+
+  constructor(options: NodeProxyOptions = {}) {
+    this.#log = options.logger ?? silentLogger;
+    this.#pools = new UpstreamPools({ ...DEFAULT_UPSTREAM_OPTIONS, ...options.upstream });
+    const ctx: RoutingContext = {
+      snapshot: () => this.#snapshot,
+      balancer: new EndpointBalancer(options.random ?? defaultRandom),
+      random: options.random ?? defaultRandom,
+      metrics: this.metrics,
+      callers: options.callers ?? unknownCallers,
+    };
+    this.#listeners = new ListenerManager(ctx, this.#pools, {
+      host: options.listenHost ?? '127.0.0.1',
+      ...(options.bindPort === undefined ? {} : { bindPort: options.bindPort }),
+      drainMs: options.drainMs ?? 10_000,
+      http: { ...DEFAULT_HTTP_ENTRYPOINT_OPTIONS, ...options.http },
+      udp: { ...DEFAULT_UDP_OPTIONS, ...options.udp },
+    });
+    this.#adminHost = options.adminHost ?? '127.0.0.1';
+    this.#adminPort = options.adminPort ?? 9090;
+    this.#admin = createAdminServer({
+      snapshot: () => this.#snapshot,
+      readiness: () => this.#readiness(),
+      registry: this.metrics.registry,
+    });
+  }
+
+  /** The snapshot in use. */
+  get snapshot(): Snapshot {
+    return this.#snapshot;
+  }
+
+  /** Builds a snapshot from the inputs (incrementally) and applies it. */
+  async applyInputs(inputs: TopologyInputs): Promise<Snapshot> {
+    const started = performance.now();
+    const snapshot = this.#builder.build(inputs);
+    await this.applySnapshot(snapshot, (performance.now() - started) / 1000);
+    return snapshot;
+  }
+
+  /** Swaps in a snapshot, then opens and closes listeners to match. Resolves with listeners that failed. */
+  async applySnapshot(snapshot: Snapshot, buildSeconds?: number): Promise<ListenerFailure[]> {
+    const previous = this.#snapshot;
+    this.#snapshot = snapshot;
+    this.#logSnapshot(previous, snapshot, buildSeconds);
+    this.metrics.snapshotApplied(snapshot.version, buildSeconds);
+    if (!this.#started) return [];
+    this.#pools.prune(snapshot);
+    return this.#syncListeners(snapshot);
+  }
+
+  /** Tells the proxy its inputs have synced once: from then on it may report ready. */
+  markSynced(): void {
+    this.#synced = true;
+  }
+
+  async start(): Promise<void> {
+    this.#started = true;
+    await this.#admin.listen({ host: this.#adminHost, port: this.#adminPort });
+    await this.#syncListeners(this.#snapshot);
+  }
+
+  /** Stops accepting, drains in-flight work up to the drain deadline, closes everything. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    await this.#listeners.close();
+    await this.#pools.close();
+    await this.#admin.close();
+  }
+
+  /** The bound port of a listener, by its snapshot port. */
+  boundPort(kind: ListenerKind, logicalPort: number): number | undefined {
+    return this.#listeners.boundPort(kind, logicalPort);
+  }
+
+  /** The admin server's bound port, once started. */
+  adminPort(): number | undefined {
+    const address = this.#admin.server.address();
+    return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
+  /** One debug line per snapshot; a warning for each problem that the previous snapshot did not have. */
+  #logSnapshot(previous: Snapshot, next: Snapshot, buildSeconds: number | undefined): void {
+    this.#log.debug('routing snapshot applied', {
+      version: next.version,
+      buildMs: buildSeconds === undefined ? undefined : Math.round(buildSeconds * 1e6) / 1e3,
+      httpEntrypoints: next.http.size,
+      tcpListeners: next.tcp.size,
+      udpListeners: next.udp.size,
+    });
+    const known = new Set(previous.problems.map(problemKey));
+    for (const problem of next.problems) {
+      if (!known.has(problemKey(problem))) this.#log.warn(problem.message, { ...problem });
+    }
+  }
+
+  async #syncListeners(snapshot: Snapshot): Promise<ListenerFailure[]> {
+    const failures = await this.#listeners.reconcile(snapshot);
+    for (const failure of failures) {
+      this.#log.error('listener could not open; retried with the next snapshot', { ...failure });
+    }
+    this.#lastFailures = failures;
+    if (failures.length === 0) this.#listenersVersion = Math.max(this.#listenersVersion, snapshot.version);
+    return failures;
+  }
+
+  #readiness(): { ready: boolean; reason: string } {
+    if (!this.#synced) return { ready: false, reason: 'inputs have not synced yet' };
+    if (!this.#started) return { ready: false, reason: 'not started' };
+    if (this.#lastFailures.length > 0) {
+      const first = this.#lastFailures[0];
+      return { ready: false, reason: `listener ${first?.kind}:${first?.port} failed: ${first?.error}` };
+    }
+    if (this.#listenersVersion < this.#snapshot.version) return { ready: false, reason: 'listeners opening' };
+    return { ready: true, reason: '' };
+  }
+}
+
+function problemKey(p: Problem): string {
+  return `${p.kind}/${p.namespace}/${p.name}/${p.reason}/${p.message}`;
+}

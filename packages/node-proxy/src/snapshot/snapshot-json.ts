@@ -1,0 +1,44 @@
+/** The snapshot as plain JSON for `/debug/snapshot`: what routes where, readable by a person. */
+import type { Backend, Route, Snapshot } from './snapshot.js';
+
+function backendJson(backend: Backend) {
+  return {
+    service: `${backend.service.namespace}/${backend.service.name}`,
+    weight: backend.weight,
+    scheme: backend.scheme,
+    endpoints: backend.endpoints.map((e) => e.key),
+  };
+}
+
+function routeJson(route: Route) {
+  return {
+    service: `${route.service.namespace}/${route.service.name}`,
+    port: route.port,
+    portName: route.portName,
+    root: backendJson(route.root),
+    split:
+      route.split === undefined
+        ? null
+        : {
+            name: route.split.name,
+            backends: route.split.backends.map(backendJson),
+            matches: route.split.matches?.map((m) => m.name) ?? null,
+          },
+  };
+}
+
+export function snapshotToJson(snapshot: Snapshot) {
+  return {
+    version: snapshot.version,
+    builtAt: new Date(snapshot.builtAt).toISOString(),
+    meshDomain: snapshot.meshDomain,
+    http: [...snapshot.http.values()].map((entry) => ({
+      entrypoint: entry.port,
+      hosts: Object.fromEntries([...entry.hosts].map(([host, route]) => [host, routeJson(route)])),
+    })),
+    tcp: [...snapshot.tcp].map(([port, route]) => ({ listener: port, ...routeJson(route) })),
+    udp: [...snapshot.udp].map(([port, route]) => ({ listener: port, ...routeJson(route) })),
+    services: Object.fromEntries(snapshot.services),
+    problems: snapshot.problems,
+  };
+}

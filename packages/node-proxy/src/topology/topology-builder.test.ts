@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest';
+import { meshService, readyEndpoints, routeGroup, split, topologyInputs } from '../../test/fixtures.js';
+import { snapshotToJson } from '../snapshot/snapshot-json.js';
+import type { EndpointInput } from './inputs.js';
+import { createTopologyBuilder } from './topology-builder.js';
+
+const orders = meshService('shop', 'orders', [{ port: 8080, targetPort: 5000 }], { clusterIP: '10.96.0.10' });
+const ordersV2 = meshService('shop', 'orders-v2', [{ port: 8080, targetPort: 5000 }], {
+  clusterIP: '10.96.0.11',
+});
+const db = meshService('shop', 'db', [{ name: 'pg', port: 5432, targetPort: 10000 }], { trafficType: 'tcp' });
+const dns = meshService('shop', 'dns', [{ name: 'dns', port: 53, targetPort: 15000 }], {
+  trafficType: 'udp',
+});
+
+const ep = (address: string, port: number, portName = ''): EndpointInput[] =>
+  readyEndpoints([{ address, port }], portName);
+
+describe('topology builder: golden snapshots', () => {
+  const cases = [
+    {
+      name: 'an HTTP Service answers to its mesh name and ClusterIP, with and without the port',
+      inputs: topologyInputs({ services: [orders], endpoints: { 'shop/orders': ep('10.0.0.1', 8000) } }),
+      golden: {
+        http: [
+          {
+            entrypoint: 5000,
+            hosts: ['orders.shop.mesh', 'orders.shop.mesh:8080', '10.96.0.10', '10.96.0.10:8080'],
+          },
+        ],
+        tcp: [],
+        udp: [],
+        endpoints: ['10.0.0.1:8000'],
+        problems: [],
+      },
+    },
+    {
+      name: 'TCP and UDP Services get their allocated listener port, endpoints resolved by port name',
+      inputs: topologyInputs({
+        services: [db, dns],
+        endpoints: { 'shop/db': ep('10.0.0.2', 5433, 'pg'), 'shop/dns': ep('10.0.0.3', 5353, 'dns') },
+      }),
+      golden: {
+        http: [],
+        tcp: [10000],
+        udp: [15000],
+        endpoints: ['10.0.0.2:5433', '10.0.0.3:5353'],
+        problems: [],
+      },
+    },
+    {
+      name: 'not-ready and terminating endpoints are left out; an endpoint without the port too',
+      inputs: topologyInputs({
+        services: [orders],
+        endpoints: {
+          'shop/orders': [
+            { address: '10.0.0.1', ports: { '': 8000 }, ready: true, serving: true, terminating: false },
+            { address: '10.0.0.2', ports: { '': 8000 }, ready: false, serving: false, terminating: false },
+            { address: '10.0.0.3', ports: { '': 8000 }, ready: false, serving: true, terminating: true },
+            { address: '10.0.0.4', ports: { other: 1 }, ready: true, serving: true, terminating: false },
+          ],
+        },
+      }),
+      golden: {
+        http: [
+          {
+            entrypoint: 5000,
+            hosts: ['orders.shop.mesh', 'orders.shop.mesh:8080', '10.96.0.10', '10.96.0.10:8080'],
+          },
+        ],
+        tcp: [],
+        udp: [],
+        endpoints: ['10.0.0.1:8000'],
+        problems: [],
+      },
+    },
+    {
+      name: 'a split backend lacking the port gets no traffic and is reported; a missing one too',
+      inputs: topologyInputs({
+        services: [orders, db, ordersV2],
+        splits: [
+          split('shop', 'canary', 'orders', [
+            ['orders', 1],
+            ['db', 1],
+            ['ghost', 1],
+          ]),
+        ],
+      }),
+      golden: {
+        http: [
+          {
+            entrypoint: 5000,
+            hosts: [
+              'orders.shop.mesh',
+              'orders.shop.mesh:8080',
+              '10.96.0.10',
+              '10.96.0.10:8080',
+              'orders-v2.shop.mesh',
+              'orders-v2.shop.mesh:8080',
+              '10.96.0.11',
+              '10.96.0.11:8080',
+            ],
+          },
+        ],
+        tcp: [10000],
+        udp: [],
+        endpoints: [],
+        problems: ['TrafficSplit shop/canary BackendPortMissing', 'TrafficSplit shop/canary BackendNotFound'],
+      },
+    },
+    {
+      name: 'a split whose root does not exist, and a route group that does not, are reported',
+      inputs: topologyInputs({
+        services: [orders],
+        splits: [
+          split('shop', 'lost', 'nothing', [['orders', 1]]),
+          split('shop', 'm', 'orders', [['orders', 1]], ['rg']),
+        ],
+      }),
+      golden: {
+        http: [
+          {
+            entrypoint: 5000,
+            hosts: ['orders.shop.mesh', 'orders.shop.mesh:8080', '10.96.0.10', '10.96.0.10:8080'],
+          },
+        ],
+        tcp: [],
+        udp: [],
+        endpoints: [],
+        problems: ['TrafficSplit shop/lost RootNotFound', 'TrafficSplit shop/m RouteGroupNotFound'],
+      },
+    },
+    {
+      name: 'two Services on one TCP port: the first (by key) keeps it, the other is reported',
+      inputs: topologyInputs({
+        services: [
+          db,
+          meshService('shop', 'cache', [{ port: 6379, targetPort: 10000 }], { trafficType: 'tcp' }),
+        ],
+      }),
+      golden: {
+        http: [],
+        tcp: [10000],
+        udp: [],
+        endpoints: [],
+        problems: ['Service shop/db ListenerConflict'],
+      },
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, () => {
+      const snapshot = createTopologyBuilder().build(c.inputs, 0);
+      const json = snapshotToJson(snapshot);
+      const endpoints = new Set<string>();
+      for (const route of [
+        ...snapshot.tcp.values(),
+        ...snapshot.udp.values(),
+        ...[...snapshot.http.values()].flatMap((e) => [...e.hosts.values()]),
+      ]) {
+        for (const e of route.root.endpoints) endpoints.add(e.key);
+      }
+      expect({
+        http: json.http.map((e) => ({ entrypoint: e.entrypoint, hosts: Object.keys(e.hosts) })),
+        tcp: json.tcp.map((t) => t.listener),
+        udp: json.udp.map((u) => u.listener),
+        endpoints: [...endpoints].sort(),
+        problems: snapshot.problems.map((p) => `${p.kind} ${p.namespace}/${p.name} ${p.reason}`),
+      }).toEqual(c.golden);
+    });
+  }
+
+  it('a backend missing the port leaves the split with the others and their weights', () => {
+    const snapshot = createTopologyBuilder().build(
+      topologyInputs({
+        services: [orders, ordersV2, db],
+        splits: [
+          split('shop', 'canary', 'orders', [
+            ['orders', 75],
+            ['orders-v2', 25],
+            ['db', 50],
+          ]),
+        ],
+      }),
+    );
+    const route = snapshot.http.get(5000)?.hosts.get('orders.shop.mesh');
+    expect(route?.split?.backends.map((b) => [b.service.name, b.weight])).toEqual([
+      ['orders', 75],
+      ['orders-v2', 25],
+    ]);
+    expect(route?.split?.totalWeight).toBe(100);
+    expect(route?.split?.matches).toBeUndefined();
+  });
+
+  it('honours the configured mesh domain', () => {
+    const snapshot = createTopologyBuilder().build(
+      topologyInputs({ services: [orders], meshDomain: 'corp' }),
+    );
+    expect(snapshot.http.get(5000)?.hosts.has('orders.shop.corp')).toBe(true);
+    expect(snapshot.http.get(5000)?.hosts.has('orders.shop.mesh')).toBe(false);
+  });
+
+  it('compiles a split’s HTTPRouteGroup matches; an HTTP split without matches applies to all', () => {
+    const group = routeGroup('shop', 'api', [
+      { name: 'v2', pathRegex: '/v2', methods: ['GET'], headers: {} },
+    ]);
+    const snapshot = createTopologyBuilder().build(
+      topologyInputs({
+        services: [orders, ordersV2],
+        splits: [split('shop', 'canary', 'orders', [['orders-v2', 1]], ['api'])],
+        routeGroups: [group],
+      }),
+    );
+    const route = snapshot.http.get(5000)?.hosts.get('orders.shop.mesh');
+    expect(route?.split?.matches?.map((m) => m.name)).toEqual(['v2']);
+  });
+});
+
+describe('topology builder: incremental', () => {
+  const base = {
+    services: [orders, ordersV2, db],
+    endpoints: {
+      'shop/orders': ep('10.0.0.1', 80),
+      'shop/orders-v2': ep('10.0.0.2', 80),
+      'shop/db': ep('10.0.0.3', 5432, 'pg'),
+    },
+  };
+
+  it('versions increase and an unchanged input rebuilds nothing', () => {
+    const builder = createTopologyBuilder();
+    const first = builder.build(topologyInputs(base));
+    const inputs = topologyInputs(base);
+    const second = builder.build(inputs);
+    expect(second.version).toBe(first.version + 1);
+    expect(builder.lastBuild).toEqual({ rebuiltServices: 0, reusedServices: 3 });
+    expect(second.tcp.get(10000)).toBe(first.tcp.get(10000));
+  });
+
+  it('new endpoints of one Service rebuild only that Service; the other routes are the same objects', () => {
+    const builder = createTopologyBuilder();
+    const first = builder.build(topologyInputs(base));
+    const second = builder.build(
+      topologyInputs({ ...base, endpoints: { ...base.endpoints, 'shop/orders': ep('10.0.0.9', 80) } }),
+    );
+    expect(builder.lastBuild).toEqual({ rebuiltServices: 1, reusedServices: 2 });
+    expect(second.http.get(5000)?.hosts.get('orders.shop.mesh')?.root.endpoints[0]?.key).toBe('10.0.0.9:80');
+    expect(second.http.get(5000)?.hosts.get('orders-v2.shop.mesh')).toBe(
+      first.http.get(5000)?.hosts.get('orders-v2.shop.mesh'),
+    );
+    expect(second.tcp.get(10000)).toBe(first.tcp.get(10000));
+  });
+
+  it('a split rebuilds its root when a backend’s endpoints change', () => {
+    const builder = createTopologyBuilder();
+    const splits = [
+      split('shop', 'canary', 'orders', [
+        ['orders', 1],
+        ['orders-v2', 1],
+      ]),
+    ];
+    builder.build(topologyInputs({ ...base, splits }));
+    const next = builder.build(
+      topologyInputs({
+        ...base,
+        splits,
+        endpoints: { ...base.endpoints, 'shop/orders-v2': ep('10.0.0.8', 80) },
+      }),
+    );
+    // orders-v2 itself and orders (whose split names it) are rebuilt; db is not.
+    expect(builder.lastBuild).toEqual({ rebuiltServices: 2, reusedServices: 1 });
+    const backends = next.http.get(5000)?.hosts.get('orders.shop.mesh')?.split?.backends;
+    expect(backends?.[1]?.endpoints.map((e) => e.key)).toEqual(['10.0.0.8:80']);
+  });
+
+  it('a removed Service disappears and its listener port with it', () => {
+    const builder = createTopologyBuilder();
+    builder.build(topologyInputs(base));
+    const next = builder.build(topologyInputs({ ...base, services: [orders, ordersV2] }));
+    expect(next.tcp.size).toBe(0);
+  });
+});
