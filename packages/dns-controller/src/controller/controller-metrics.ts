@@ -22,7 +22,7 @@ export interface ControllerMetrics {
   readonly reconcileErrors: Counter<'reconciler'>;
   readonly reconcileDuration: Histogram<'reconciler'>;
   readonly shadowWrites: Counter<'operation' | 'result'>;
-  /** 1 when the leader last found the mesh block in place (or put it there), 0 when not; absent elsewhere. */
+  /** 1 when this replica, leading, last found the mesh block in place (or put it there); 0 otherwise. */
   readonly clusterDnsBlockPresent: Gauge;
   readonly servicesWithProblems: Gauge;
   /** Set after each shadow plan. */
@@ -134,8 +134,11 @@ export function createControllerMetrics(
     }),
     clusterDnsBlockPresent: new Gauge({
       name: 'nodemesh_dns_cluster_dns_block_present',
-      help: '1 when the cluster DNS forwards the mesh zone to this controller (checked by the leader).',
+      help: '1 when the cluster DNS forwards the mesh zone to this controller; only the leader checks (0 on standbys).',
       registers,
+      collect() {
+        if (!sources.isLeader()) this.set(0);
+      },
     }),
     servicesWithProblems: new Gauge({
       name: 'nodemesh_dns_services_with_problems',

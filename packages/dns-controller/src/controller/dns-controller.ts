@@ -65,7 +65,8 @@ export interface DnsController {
 }
 
 interface LeaderWork {
-  readonly runners: SyncRunner[];
+  /** Each runner with the informers it needs synced before its first run. */
+  readonly runners: { readonly runner: SyncRunner; readonly needs: readonly ResourceInformer[] }[];
   readonly shadowRunner: SyncRunner;
   readonly dnsRunner: SyncRunner | undefined;
 }
@@ -254,18 +255,20 @@ export async function startDnsController(options: DnsControllerOptions): Promise
           }),
       });
     }
-    leaderWork = {
-      shadowRunner,
-      dnsRunner,
-      runners: dnsRunner === undefined ? [shadowRunner] : [shadowRunner, dnsRunner],
-    };
+    const runners = [{ runner: shadowRunner, needs: [shadowInformer, serviceInformer] }];
+    if (dnsRunner !== undefined && configMapInformer !== undefined && dnsServiceInformer !== undefined) {
+      runners.push({ runner: dnsRunner, needs: [configMapInformer, dnsServiceInformer] });
+    }
+    leaderWork = { shadowRunner, dnsRunner, runners };
     logger.info('leading: reconciling shadow Services and the cluster DNS');
     startRunnersWhenSynced();
   }
 
+  /** A reconciler starts once its own informers have synced, so one that cannot list does not hold up the other. */
   function startRunnersWhenSynced(): void {
-    if (leaderWork === undefined || !informers.every((i) => i.hasSynced())) return;
-    for (const runner of leaderWork.runners) runner.start();
+    for (const { runner, needs } of leaderWork?.runners ?? []) {
+      if (needs.every((i) => i.hasSynced())) runner.start();
+    }
   }
 
   function stopLeaderWork(): Promise<void> {
@@ -274,7 +277,9 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     if (work !== undefined) {
       logger.info('no longer leading: reconcilers stopped');
       const previous = leaderWorkStopped;
-      leaderWorkStopped = Promise.all([previous, ...work.runners.map((r) => r.stop())]).then(() => undefined);
+      leaderWorkStopped = Promise.all([previous, ...work.runners.map(({ runner }) => runner.stop())]).then(
+        () => undefined,
+      );
     }
     return leaderWorkStopped;
   }
