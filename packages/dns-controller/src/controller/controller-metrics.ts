@@ -44,7 +44,7 @@ export function createControllerMetrics(
     },
   });
   new Gauge({
-    name: 'nodemesh_dns_shadow_services',
+    name: 'nodemesh_dns_controller_shadow_services',
     help: 'Shadow Services in the mesh namespace, as the informer sees them.',
     registers,
     collect() {
@@ -52,7 +52,7 @@ export function createControllerMetrics(
     },
   });
   new Gauge({
-    name: 'nodemesh_dns_zone_services',
+    name: 'nodemesh_dns_controller_zone_services',
     help: 'Services with a name in the mesh DNS zone.',
     registers,
     collect() {
@@ -60,7 +60,7 @@ export function createControllerMetrics(
     },
   });
   new Gauge({
-    name: 'nodemesh_dns_port_range_size',
+    name: 'nodemesh_dns_controller_port_range_size',
     help: 'Proxy ports in the allocation range, by protocol.',
     labelNames: ['protocol'],
     registers,
@@ -70,7 +70,7 @@ export function createControllerMetrics(
     },
   });
   new Gauge({
-    name: 'nodemesh_dns_port_range_allocated',
+    name: 'nodemesh_dns_controller_allocated_ports',
     help: 'Proxy ports allocated to Service ports, by protocol (as of the leader’s last plan).',
     labelNames: ['protocol'],
     registers,
@@ -80,7 +80,7 @@ export function createControllerMetrics(
     },
   });
   new Gauge({
-    name: 'nodemesh_dns_informer_synced',
+    name: 'nodemesh_dns_controller_informer_synced',
     help: '1 once the informer has listed its resource.',
     labelNames: ['informer'],
     registers,
@@ -89,7 +89,7 @@ export function createControllerMetrics(
     },
   });
   new Gauge({
-    name: 'nodemesh_dns_informer_connected',
+    name: 'nodemesh_dns_controller_informer_connected',
     help: '1 while the informer has a watch open.',
     labelNames: ['informer'],
     registers,
@@ -98,7 +98,7 @@ export function createControllerMetrics(
     },
   });
   new Gauge({
-    name: 'nodemesh_dns_informer_restarts',
+    name: 'nodemesh_dns_controller_informer_restarts',
     help: 'Times the informer restarted its list and watch after an error, since the process started.',
     labelNames: ['informer'],
     registers,
@@ -108,32 +108,32 @@ export function createControllerMetrics(
   });
   return {
     reconciles: new Counter({
-      name: 'nodemesh_dns_reconcile_total',
+      name: 'nodemesh_dns_controller_reconciles_total',
       help: 'Reconcile runs by the leader, by reconciler.',
       labelNames: ['reconciler'],
       registers,
     }),
     reconcileErrors: new Counter({
-      name: 'nodemesh_dns_reconcile_errors_total',
+      name: 'nodemesh_dns_controller_reconcile_errors_total',
       help: 'Reconcile runs that failed and will be retried, by reconciler.',
       labelNames: ['reconciler'],
       registers,
     }),
     reconcileDuration: new Histogram({
-      name: 'nodemesh_dns_reconcile_duration_seconds',
+      name: 'nodemesh_dns_controller_reconcile_duration_seconds',
       help: 'Duration of reconcile runs, by reconciler.',
       labelNames: ['reconciler'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
       registers,
     }),
     shadowWrites: new Counter({
-      name: 'nodemesh_dns_shadow_writes_total',
+      name: 'nodemesh_dns_controller_shadow_writes_total',
       help: 'Writes of shadow Services, by operation (create, update, delete) and result (ok, conflict, error).',
       labelNames: ['operation', 'result'],
       registers,
     }),
     clusterDnsBlockPresent: new Gauge({
-      name: 'nodemesh_dns_cluster_dns_block_present',
+      name: 'nodemesh_dns_controller_cluster_dns_block_present',
       help: '1 when the cluster DNS forwards the mesh zone to this controller; only the leader checks (0 on standbys).',
       registers,
       collect() {
@@ -141,7 +141,7 @@ export function createControllerMetrics(
       },
     }),
     servicesWithProblems: new Gauge({
-      name: 'nodemesh_dns_services_with_problems',
+      name: 'nodemesh_dns_controller_services_with_problems',
       help: 'User Services with a Warning in the last plan (invalid annotations, ports exhausted, …).',
       registers,
     }),

@@ -10,7 +10,6 @@ import {
   EventRecorder,
   type EventSink,
   type InformerHandlers,
-  kubeEventSink,
   kubeLeaseClient,
   LeaderElector,
   type LeaseClient,
@@ -25,6 +24,7 @@ import { CLUSTER_DNS_CONFIG_MAPS, CLUSTER_DNS_NAMESPACE } from '../cluster-dns-s
 import { type ControllerConfig, DEFAULT_CONTROLLER_CONFIG } from '../config/controller-config.js';
 import { type ListeningAddress, MeshDnsServer } from '../dns/server.js';
 import { MeshZone } from '../dns/zone.js';
+import { kubeApiEventSink } from '../kube/event-sink.js';
 import { configMapPath, kubeApi, servicePath } from '../kube/kube-api.js';
 import { ShadowReconciler } from '../shadows/shadow-reconciler.js';
 import { ZoneAdapter } from '../zone-adapter/zone-adapter.js';
@@ -146,15 +146,22 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     '/api/v1/services',
     tracked(serviceChanges, requestShadowSync),
   );
-  let configMapInformer: ResourceInformer | undefined;
+  // One informer per ConfigMap, selected by name: RBAC can then grant list/watch on those names alone.
+  const configMapInformers: ResourceInformer[] = [];
   let dnsServiceInformer: ResourceInformer | undefined;
   if (clusterDnsMode !== 'none') {
-    const ours = (obj: unknown) => CLUSTER_DNS_CONFIG_MAPS.some((name) => name === nameOf(obj));
-    configMapInformer = informer(
-      'cluster-dns-configmaps',
-      configMapPath(CLUSTER_DNS_NAMESPACE),
-      tracked(dnsChanges, requestDnsSync, ours),
-    );
+    for (const name of CLUSTER_DNS_CONFIG_MAPS) {
+      configMapInformers.push(
+        informer(
+          `configmap-${name}`,
+          configMapPath(CLUSTER_DNS_NAMESPACE),
+          tracked(dnsChanges, requestDnsSync),
+          {
+            fieldSelector: `metadata.name=${name}`,
+          },
+        ),
+      );
+    }
     dnsServiceInformer = informer(
       'dns-service',
       servicePath(config.meshNamespace),
@@ -182,7 +189,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     udpRange: config.udpPorts,
   });
   const events = new EventRecorder({
-    sink: options.eventSink ?? kubeEventSink(kubeConfig),
+    sink: options.eventSink ?? kubeApiEventSink(api),
     component: 'nodemesh-dns-controller',
     host: identity,
     logger,
@@ -229,8 +236,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
         }),
     });
     let dnsRunner: SyncRunner | undefined;
-    if (clusterDnsMode !== 'none' && configMapInformer !== undefined && dnsServiceInformer !== undefined) {
-      const configMaps = configMapInformer;
+    if (clusterDnsMode !== 'none' && dnsServiceInformer !== undefined) {
       const dnsService = dnsServiceInformer;
       const clusterDns = new ClusterDnsReconciler({
         api,
@@ -240,7 +246,8 @@ export async function startDnsController(options: DnsControllerOptions): Promise
           meshNamespace: config.meshNamespace,
           dnsService: config.dnsService,
         },
-        configMaps: () => new Map(configMaps.objects().map((obj) => [nameOf(obj) ?? '', obj])),
+        configMaps: () =>
+          new Map(configMapInformers.flatMap((i) => i.objects()).map((obj) => [nameOf(obj) ?? '', obj])),
         dnsService: () => dnsService.objects()[0],
         logger: logger.child({ reconciler: 'cluster-dns' }),
         requestSync: requestDnsSync,
@@ -256,8 +263,8 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       });
     }
     const runners = [{ runner: shadowRunner, needs: [shadowInformer, serviceInformer] }];
-    if (dnsRunner !== undefined && configMapInformer !== undefined && dnsServiceInformer !== undefined) {
-      runners.push({ runner: dnsRunner, needs: [configMapInformer, dnsServiceInformer] });
+    if (dnsRunner !== undefined && dnsServiceInformer !== undefined) {
+      runners.push({ runner: dnsRunner, needs: [...configMapInformers, dnsServiceInformer] });
     }
     leaderWork = { shadowRunner, dnsRunner, runners };
     logger.info('leading: reconciling shadow Services and the cluster DNS');

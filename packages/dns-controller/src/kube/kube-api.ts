@@ -27,6 +27,8 @@ export interface KubeApi {
   list(path: string, labelSelector?: string): Promise<unknown[]>;
   create(collectionPath: string, body: unknown): Promise<unknown>;
   replace(path: string, body: unknown): Promise<unknown>;
+  /** A JSON merge patch (RFC 7386). */
+  mergePatch(path: string, patch: unknown): Promise<unknown>;
   /** Deletes with a resourceVersion precondition when given (409 if it changed); 404 is not an error. */
   delete(path: string, resourceVersion?: string): Promise<void>;
 }
@@ -44,8 +46,8 @@ export function configMapPath(namespace: string, name?: string): string {
 }
 
 export function kubeApi(config: KubeConfig, timeoutMs = 30_000): KubeApi {
-  const send = (method: string, path: string, body?: unknown) =>
-    request(config, method, path, body, timeoutMs);
+  const send = (method: string, path: string, body?: unknown, contentType?: string) =>
+    request(config, method, path, body, timeoutMs, contentType);
   return {
     async get(path) {
       try {
@@ -64,6 +66,7 @@ export function kubeApi(config: KubeConfig, timeoutMs = 30_000): KubeApi {
     },
     create: (collectionPath, body) => send('POST', collectionPath, body),
     replace: (path, body) => send('PUT', path, body),
+    mergePatch: (path, patch) => send('PATCH', path, patch, 'application/merge-patch+json'),
     async delete(path, resourceVersion) {
       const options =
         resourceVersion === undefined
@@ -85,6 +88,7 @@ async function request(
   path: string,
   body: unknown,
   timeoutMs: number,
+  contentType = 'application/json',
 ): Promise<unknown> {
   const cluster = config.getCurrentCluster();
   if (cluster === null) throw new Error('kube api: the kube config has no current cluster');
@@ -94,9 +98,7 @@ async function request(
     method,
     headers: {
       accept: 'application/json',
-      ...(payload === undefined
-        ? {}
-        : { 'content-type': 'application/json', 'content-length': payload.length }),
+      ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': payload.length }),
     },
   };
   await config.applyToHTTPSOptions(options);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { ApiServer } from '@nodemesh/apiserver';
+import { createLogger } from '@nodemesh/kube-runtime';
 import { shadowServiceName } from '@nodemesh/smi-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupClusterDns, type DnsController, kubeApi, removeAllShadows } from '../../src/index.js';
@@ -179,9 +180,16 @@ describe.skipIf(!existsSync('/usr/bin/dig'))('dns-controller against the in-memo
     const broken = `${COREFILE}mesh:53 {\n`;
     (cm.body.data as { Corefile: string }).Corefile = broken;
     await call(server, 'PUT', '/api/v1/namespaces/kube-system/configmaps/coredns', cm.body);
-    const controller = await start({ identity: 'one' });
-    await waitFor('the block metric', async () =>
-      (await controller.registry.metrics()).includes('nodemesh_dns_cluster_dns_block_present 0'),
+    const lines: string[] = [];
+    const logger = createLogger({ component: 'test', level: 'warn', write: (line) => lines.push(line) });
+    const controller = await start({ identity: 'one', logger });
+    await waitFor('the problem to be logged', () =>
+      lines.some(
+        (line) => line.includes('cannot point the cluster DNS') && line.includes('coredns.data.Corefile'),
+      ),
+    );
+    expect(await controller.registry.metrics()).toContain(
+      'nodemesh_dns_controller_cluster_dns_block_present 0',
     );
     expect(await corefile(server)).toBe(broken);
   });
@@ -228,21 +236,21 @@ describe.skipIf(!existsSync('/usr/bin/dig'))('dns-controller against the in-memo
     await waitFor('the zone', () => controller.zone.size === 1);
     await waitFor('the allocation metric', async () =>
       (await (await fetch(`${base}/metrics`)).text()).includes(
-        'nodemesh_dns_port_range_allocated{protocol="tcp"} 1',
+        'nodemesh_dns_controller_allocated_ports{protocol="tcp"} 1',
       ),
     );
     const text = await (await fetch(`${base}/metrics`)).text();
     for (const line of [
       'nodemesh_dns_controller_is_leader 1',
-      'nodemesh_dns_shadow_services 1',
-      'nodemesh_dns_port_range_size{protocol="tcp"} 5000',
-      'nodemesh_dns_cluster_dns_block_present 1',
-      'nodemesh_dns_informer_synced{informer="services"} 1',
+      'nodemesh_dns_controller_shadow_services 1',
+      'nodemesh_dns_controller_port_range_size{protocol="tcp"} 5000',
+      'nodemesh_dns_controller_cluster_dns_block_present 1',
+      'nodemesh_dns_controller_informer_synced{informer="services"} 1',
     ]) {
       expect(text).toContain(line);
     }
-    expect(text).toMatch(/nodemesh_dns_reconcile_total\{reconciler="shadow-services"\} [1-9]/);
-    expect(text).toMatch(/nodemesh_dns_shadow_writes_total\{operation="create",result="ok"\} 1/);
+    expect(text).toMatch(/nodemesh_dns_controller_reconciles_total\{reconciler="shadow-services"\} [1-9]/);
+    expect(text).toMatch(/nodemesh_dns_controller_shadow_writes_total\{operation="create",result="ok"\} 1/);
     expect(text).toContain('nodemesh_dns_queries_total');
     expect(text).toContain('process_cpu_seconds_total');
     expect((await fetch(`${base}/nope`)).status).toBe(404);
