@@ -38,6 +38,7 @@ export const builtinResources: readonly ResourceType[] = [
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   builtin('apps', 'v1', 'deployments', 'Deployment', true, ['deploy'], true, ['all']),
   builtin('apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], true, ['all']),
+  builtin('events.k8s.io', 'v1', 'events', 'Event', true),
   builtin(
     'apiextensions.k8s.io',
     'v1',

@@ -71,6 +71,7 @@ function now(): string {
  * optimistic concurrency, status subresources, patches, finalizers. No HTTP here.
  */
 export class ObjectApi {
+  private dryRunning = false;
   constructor(
     private readonly store: ObjectStore,
     private readonly admission: Admission,
@@ -129,12 +130,7 @@ export class ObjectApi {
     delete obj.metadata.deletionTimestamp;
     this.validate(type, obj);
     const undo = this.admission.admit(type, obj, undefined);
-    try {
-      return asServed(type, this.store.put(storageKey(type), obj));
-    } catch (error) {
-      undo();
-      throw error;
-    }
+    return asServed(type, this.write(storageKey(type), obj, undo));
   }
 
   /** PUT of the object or of its status. Stale resourceVersion → 409 Conflict. */
@@ -230,7 +226,10 @@ export class ObjectApi {
       if (current.metadata.deletionTimestamp) return asServed(type, current);
       current.metadata.deletionTimestamp = now();
       current.metadata.deletionGracePeriodSeconds = 0;
-      return asServed(type, this.store.put(key, current));
+      return asServed(
+        type,
+        this.write(key, current, () => {}),
+      );
     }
     return asServed(type, this.remove(type, current));
   }
@@ -253,7 +252,35 @@ export class ObjectApi {
     return { ...list, items: deleted };
   }
 
+  /**
+   * Runs `operation` as a dry run (`?dryRun=All`): every check and admission step happens, nothing is
+   * stored. Safe because the API is synchronous: no other request runs in between.
+   */
+  dryRun<T>(operation: () => T): T {
+    this.dryRunning = true;
+    try {
+      return operation();
+    } finally {
+      this.dryRunning = false;
+    }
+  }
+
+  /** Stores an object, or in a dry run undoes the admission side effects and returns it unstored. */
+  private write(key: string, obj: KubeObject, undo: () => void): KubeObject {
+    if (this.dryRunning) {
+      undo();
+      return cloneJson(obj);
+    }
+    try {
+      return this.store.put(key, obj);
+    } catch (error) {
+      undo();
+      throw error;
+    }
+  }
+
   private remove(type: ResourceType, current: KubeObject): KubeObject {
+    if (this.dryRunning) return current;
     const removed = this.store.remove(
       storageKey(type),
       current.metadata.namespace,
@@ -313,13 +340,8 @@ export class ObjectApi {
     meta.generation = specPart(next) === specPart(old) ? oldGeneration : oldGeneration + 1;
     this.validate(type, next);
     const undo = this.admission.admit(type, next, old);
-    let stored: KubeObject;
-    try {
-      stored = this.store.put(key, next);
-    } catch (error) {
-      undo();
-      throw error;
-    }
+    if (this.dryRunning) next.metadata.resourceVersion = old.metadata.resourceVersion;
+    const stored = this.write(key, next, undo);
     const finalizers = stored.metadata.finalizers;
     if (stored.metadata.deletionTimestamp && (!Array.isArray(finalizers) || finalizers.length === 0)) {
       return asServed(type, this.remove(type, stored));
@@ -364,7 +386,7 @@ export class ObjectApi {
       applied.metadata.name = name;
       withManager(applied);
       const created = this.create(type, ns, applied);
-      if (type.hasStatus && applied.status !== undefined) {
+      if (type.hasStatus && applied.status !== undefined && !this.dryRunning) {
         return {
           object: this.replace(type, ns, name, { ...created, status: applied.status }, 'status'),
           created: true,
@@ -422,6 +444,23 @@ export class ObjectApi {
       throw badRequest(
         `the apiVersion of the body (${obj.apiVersion}) does not match the request (${expectedVersion})`,
       );
+    }
+    for (const field of ['name', 'generateName', 'namespace', 'resourceVersion', 'uid'] as const) {
+      const value: unknown = obj.metadata[field];
+      if (value !== undefined && value !== null && typeof value !== 'string') {
+        throw badRequest(`metadata.${field} must be a string, got ${JSON.stringify(value)}`);
+      }
+      if (value === null) delete obj.metadata[field];
+    }
+    for (const field of ['labels', 'annotations'] as const) {
+      const value: unknown = obj.metadata[field];
+      if (value === null) delete obj.metadata[field];
+      else if (
+        value !== undefined &&
+        (!isRecord(value) || Object.values(value).some((v) => typeof v !== 'string'))
+      ) {
+        throw badRequest(`metadata.${field} must be a map of string keys to string values`);
+      }
     }
     obj.apiVersion = expectedVersion;
     obj.kind = type.kind;

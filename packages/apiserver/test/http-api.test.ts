@@ -560,3 +560,33 @@ describe('faults', () => {
     expect(again.status).toBe(404);
   });
 });
+
+describe('dry run', () => {
+  it('checks and answers but stores nothing, and gives back a ClusterIP it took', async () => {
+    const base = '/api/v1/namespaces/default/services';
+    const dry = await call(server.url, 'POST', `${base}?dryRun=All`, {
+      metadata: { name: 'dry' },
+      spec: { ports: [{ port: 80 }] },
+    });
+    expect(dry.status).toBe(201);
+    const ip = (dry.body.spec as { clusterIP: string }).clusterIP;
+    expect(ip).toMatch(/^127\.50\./);
+    expect((await call(server.url, 'GET', `${base}/dry`)).status).toBe(404);
+    expect(
+      (await call(server.url, 'POST', base, { metadata: { name: 'real' }, spec: { clusterIP: ip } })).status,
+    ).toBe(201);
+    const rv = server.store.resourceVersion;
+    const patched = await call(
+      server.url,
+      'PATCH',
+      `${base}/real?dryRun=All`,
+      { metadata: { labels: { a: 'b' } } },
+      'application/merge-patch+json',
+    );
+    expect(patched.body).toMatchObject({ metadata: { labels: { a: 'b' } } });
+    expect((await call(server.url, 'DELETE', `${base}/real?dryRun=All`)).status).toBe(200);
+    expect(server.store.resourceVersion).toBe(rv);
+    expect((await call(server.url, 'GET', `${base}/real`)).body).not.toHaveProperty('metadata.labels');
+    expectStatus(await call(server.url, 'DELETE', `${base}/real?dryRun=Some`), 400, 'BadRequest');
+  });
+});
