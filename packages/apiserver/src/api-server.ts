@@ -87,7 +87,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     await close(server);
     state.stopControllers();
     if (opts.downMs && opts.downMs > 0) await new Promise((r) => setTimeout(r, opts.downMs));
-    state = createClusterState(cidr.value, historySize, opts.keepState === false ? undefined : state.store);
+    const old = state.store;
+    state =
+      opts.keepState === false
+        ? createClusterState(cidr.value, historySize, undefined, old.resourceVersion)
+        : createClusterState(cidr.value, historySize, old);
     if (!stopped) await listen(server, port, host);
   };
 

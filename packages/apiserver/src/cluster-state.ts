@@ -25,8 +25,9 @@ export function createClusterState(
   serviceCidr: Ipv4Cidr,
   historySize: number,
   kept?: ObjectStore,
+  startAt = 0,
 ): ClusterState {
-  const store = kept ?? new ObjectStore({ historySize });
+  const store = kept ?? new ObjectStore({ historySize, startAt });
   const registry = new ResourceRegistry();
   const allocator = new ClusterIpAllocator(serviceCidr);
   for (const svc of store.list('services')) {

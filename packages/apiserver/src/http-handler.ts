@@ -373,6 +373,7 @@ function startWatch(
       selection,
       resourceVersion: rv,
       allowBookmarks: isTrue(url.searchParams.get('allowWatchBookmarks')),
+      sendInitialEvents: isTrue(url.searchParams.get('sendInitialEvents')),
       timeoutSeconds,
       bookmarkIntervalMs: ctx.options.bookmarkIntervalMs,
     },

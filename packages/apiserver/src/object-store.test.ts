@@ -71,6 +71,17 @@ describe('ObjectStore', () => {
     expect(seen.map((e) => e.object.metadata.name)).toEqual(['a']);
   });
 
+  it('refuses to resume from a version newer than any it made, or from a store it replaced', () => {
+    const store = new ObjectStore({ startAt: 40 });
+    expect(store.eventsSince('configmaps', 41)).toBeUndefined();
+    expect(store.eventsSince('configmaps', 40)).toBeUndefined();
+    store.put('configmaps', obj('a'));
+    expect(store.resourceVersion).toBe(41);
+    expect(store.eventsSince('configmaps', 41)).toEqual([]);
+    expect(store.eventsSince('configmaps', 40)).toBeUndefined();
+    expect(new ObjectStore().eventsSince('configmaps', 3)).toBeUndefined();
+  });
+
   it('rejects a nonsensical history size', () => {
     expect(() => new ObjectStore({ historySize: 0 })).toThrow(RangeError);
   });

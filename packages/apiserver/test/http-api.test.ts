@@ -590,3 +590,19 @@ describe('dry run', () => {
     expectStatus(await call(server.url, 'DELETE', `${base}/real?dryRun=Some`), 400, 'BadRequest');
   });
 });
+
+describe('watch list', () => {
+  it('marks the end of the initial events with a bookmark when sendInitialEvents is set', async () => {
+    await call(server.url, 'POST', '/api/v1/namespaces/default/configmaps', cm('one'));
+    const watch = await openWatch(
+      `${server.url}/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`,
+    );
+    closers.push(watch.close);
+    await waitFor('initial events and bookmark', () => watch.events.length >= 2);
+    expect(watch.events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'one' } } });
+    expect(watch.events[1]).toMatchObject({
+      type: 'BOOKMARK',
+      object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } },
+    });
+  });
+});
