@@ -116,8 +116,17 @@ export class ObjectApi {
     this.checkName(type, name);
     if (ns !== undefined) {
       obj.metadata.namespace = ns;
-      if (type.plural !== 'namespaces' && !this.store.get('namespaces', undefined, ns)) {
+      const namespaceObject =
+        type.plural === 'namespaces' ? undefined : this.store.get('namespaces', undefined, ns);
+      if (type.plural !== 'namespaces' && !namespaceObject) {
         throw new ApiError('NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' });
+      }
+      if (namespaceObject?.metadata.deletionTimestamp) {
+        throw new ApiError(
+          'Forbidden',
+          `${type.plural} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+          { name, group: type.group, kind: type.plural },
+        );
       }
     } else {
       delete obj.metadata.namespace;
@@ -220,6 +229,16 @@ export class ObjectApi {
           `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${current.metadata.uid}`,
         );
       }
+    }
+    if (storageKey(type) === 'namespaces') {
+      // Like the real server: the Namespace turns Terminating; the namespace controller empties and removes it.
+      if (current.metadata.deletionTimestamp) return asServed(type, current);
+      current.metadata.deletionTimestamp = now();
+      current.status = { phase: 'Terminating' };
+      return asServed(
+        type,
+        this.write(key, current, () => {}),
+      );
     }
     const finalizers = current.metadata.finalizers;
     if (Array.isArray(finalizers) && finalizers.length > 0) {

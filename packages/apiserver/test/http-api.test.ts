@@ -262,10 +262,17 @@ describe('REST semantics', () => {
     expect((await call(server.url, 'GET', `${base}/f`)).status).toBe(404);
   });
 
-  it('deletes the contents of a deleted namespace', async () => {
+  it('turns a deleted namespace Terminating, refuses new content, then removes it and its contents', async () => {
     await call(server.url, 'POST', '/api/v1/namespaces', { metadata: { name: 'gone' } });
     await call(server.url, 'POST', '/api/v1/namespaces/gone/configmaps', cm('x'));
-    expect((await call(server.url, 'DELETE', '/api/v1/namespaces/gone')).status).toBe(200);
+    const deleting = await call(server.url, 'DELETE', '/api/v1/namespaces/gone');
+    expect(deleting.body).toMatchObject({ status: { phase: 'Terminating' } });
+    expectStatus(
+      await call(server.url, 'POST', '/api/v1/namespaces/gone/configmaps', cm('y')),
+      403,
+      'Forbidden',
+    );
+    await waitFor('namespace removed', () => server.store.get('namespaces', undefined, 'gone') === undefined);
     expect((await call(server.url, 'GET', '/api/v1/namespaces/gone/configmaps/x')).status).toBe(404);
   });
 

@@ -268,5 +268,13 @@ describe('kubectl against the in-memory API server', () => {
     expect(crd.stdout).toContain('deleted');
     const gone = await kubectl(['get', 'trafficsplits', '-n', 'shop']);
     expect(gone.code).not.toBe(0);
+    // Everything in one go, namespace first, as `kubectl delete -f` does against a real cluster.
+    const all = await kubectl(['delete', '-f', join(dir, 'app.yaml')]);
+    expect(all.stderr).toContain('pods "orders-1" not found');
+    expect(all.stdout).toContain('namespace "shop" deleted');
+    expect(all.stdout).toContain('service "orders" deleted');
+    const waited = await kubectl(['wait', '--for=delete', 'namespace/shop', '--timeout=10s']);
+    expect(waited.code).toBe(0);
+    expect((await kubectl(['get', 'namespace', 'shop'])).code).not.toBe(0);
   });
 });
