@@ -314,17 +314,28 @@ describe('Services and EndpointSlices', () => {
       spec: { clusterIP: 'None' },
     });
     expect(headless.body).toMatchObject({ spec: { clusterIP: 'None', clusterIPs: ['None'] } });
-    const taken = await call(server.url, 'POST', base, { metadata: { name: 'b' }, spec: { clusterIP: ip } });
+    const taken = await call(server.url, 'POST', base, {
+      metadata: { name: 'b' },
+      spec: { clusterIP: ip, ports: [{ port: 80 }] },
+    });
     expectStatus(taken, 422, 'Invalid');
     expect(taken.body.message).toContain('already allocated');
     expectStatus(
-      await call(server.url, 'POST', base, { metadata: { name: 'c' }, spec: { clusterIP: '10.0.0.1' } }),
+      await call(server.url, 'POST', base, {
+        metadata: { name: 'c' },
+        spec: { clusterIP: '10.0.0.1', ports: [{ port: 80 }] },
+      }),
       422,
       'Invalid',
     );
     await call(server.url, 'DELETE', `${base}/a`);
     expect(
-      (await call(server.url, 'POST', base, { metadata: { name: 'd' }, spec: { clusterIP: ip } })).status,
+      (
+        await call(server.url, 'POST', base, {
+          metadata: { name: 'd' },
+          spec: { clusterIP: ip, ports: [{ port: 80 }] },
+        })
+      ).status,
     ).toBe(201);
   });
 
@@ -580,7 +591,12 @@ describe('dry run', () => {
     expect(ip).toMatch(/^127\.50\./);
     expect((await call(server.url, 'GET', `${base}/dry`)).status).toBe(404);
     expect(
-      (await call(server.url, 'POST', base, { metadata: { name: 'real' }, spec: { clusterIP: ip } })).status,
+      (
+        await call(server.url, 'POST', base, {
+          metadata: { name: 'real' },
+          spec: { clusterIP: ip, ports: [{ port: 80 }] },
+        })
+      ).status,
     ).toBe(201);
     const rv = server.store.resourceVersion;
     const patched = await call(
