@@ -1,14 +1,6 @@
 import { parse as parseYaml } from 'yaml';
-import {
-  ApiError,
-  alreadyExists,
-  badRequest,
-  conflict,
-  invalid,
-  notFound,
-  type StatusCause,
-} from './api-error.js';
-import { type FieldSet, fieldSetOf, removeDroppedFields } from './applied-fields.js';
+import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from './api-error.js';
+import { fieldSetOf, previousAppliedFields, removeDroppedFields } from './applied-fields.js';
 import { type FieldRequirement, matchesFields } from './field-selector.js';
 import { applyJsonPatch } from './json-patch.js';
 import {
@@ -22,7 +14,8 @@ import {
 } from './kube-object.js';
 import { type LabelRequirement, matchesLabels } from './label-selector.js';
 import { applyMergePatch } from './merge-patch.js';
-import { generateName, nameCheckerFor } from './object-names.js';
+import { checkBody, checkName, validateObject } from './object-checks.js';
+import { generateName } from './object-names.js';
 import type { ObjectStore } from './object-store.js';
 import { apiVersionOf, type ResourceType, storageKey } from './resource-type.js';
 import { applyStrategicMergePatch } from './strategic-merge-patch.js';
@@ -50,10 +43,6 @@ export function selects(selection: Selection, obj: KubeObject): boolean {
 /** The object as served at the type's version: apiVersion and kind set (versions share one storage). */
 export function asServed(type: ResourceType, obj: KubeObject): KubeObject {
   return { ...obj, apiVersion: apiVersionOf(type), kind: type.kind };
-}
-
-function qualified(type: ResourceType): string {
-  return type.group ? `${type.plural}.${type.group}` : type.plural;
 }
 
 /** Everything but metadata and status: a change here bumps metadata.generation. */
@@ -97,7 +86,7 @@ export class ObjectApi {
   }
 
   create(type: ResourceType, namespace: string | undefined, body: unknown): KubeObject {
-    const obj = this.checkBody(type, namespace, body);
+    const obj = checkBody(type, namespace, body);
     const ns = this.ns(type, namespace);
     if (!obj.metadata.name) {
       if (typeof obj.metadata.generateName === 'string' && obj.metadata.generateName !== '') {
@@ -113,7 +102,7 @@ export class ObjectApi {
       }
     }
     const name = obj.metadata.name;
-    this.checkName(type, name);
+    checkName(type, name);
     if (ns !== undefined) {
       obj.metadata.namespace = ns;
       const namespaceObject =
@@ -137,7 +126,7 @@ export class ObjectApi {
     obj.metadata.generation = 1;
     delete obj.metadata.resourceVersion;
     delete obj.metadata.deletionTimestamp;
-    this.validate(type, obj);
+    validateObject(type, obj);
     const undo = this.admission.admit(type, obj, undefined);
     return asServed(type, this.write(storageKey(type), obj, undo));
   }
@@ -150,7 +139,7 @@ export class ObjectApi {
     body: unknown,
     subresource?: 'status',
   ): KubeObject {
-    const incoming = this.checkBody(type, namespace, body);
+    const incoming = checkBody(type, namespace, body);
     if (incoming.metadata.name !== undefined && incoming.metadata.name !== name) {
       throw badRequest(
         `the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`,
@@ -357,7 +346,7 @@ export class ObjectApi {
     }
     const oldGeneration = typeof old.metadata.generation === 'number' ? old.metadata.generation : 1;
     meta.generation = specPart(next) === specPart(old) ? oldGeneration : oldGeneration + 1;
-    this.validate(type, next);
+    validateObject(type, next);
     const undo = this.admission.admit(type, next, old);
     if (this.dryRunning) next.metadata.resourceVersion = old.metadata.resourceVersion;
     const stored = this.write(key, next, undo);
@@ -413,7 +402,7 @@ export class ObjectApi {
       }
       return { object: created, created: true };
     }
-    const previousFields = this.previousApply(current, fieldManager);
+    const previousFields = previousAppliedFields(current, fieldManager);
     const { metadata: appliedMeta, ...appliedRest } = applied;
     const base = asServed(type, current);
     const mergedRest = type.crdName
@@ -428,98 +417,6 @@ export class ObjectApi {
     obj.metadata.resourceVersion = current.metadata.resourceVersion;
     withManager(obj);
     return { object: this.replace(type, ns, name, obj, undefined), created: false };
-  }
-
-  /**
-   * The fields a manager applied last time: its Apply entry in managedFields, or, for kubectl moving from
-   * client-side to server-side apply, the last-applied-configuration annotation (kubectl migrates that
-   * ownership the same way on a real server).
-   */
-  private previousApply(current: KubeObject, fieldManager: string): FieldSet {
-    const entries = Array.isArray(current.metadata.managedFields) ? current.metadata.managedFields : [];
-    const mine = entries.find((m) => isRecord(m) && m.manager === fieldManager && m.operation === 'Apply');
-    if (isRecord(mine) && isRecord(mine.fieldsV1)) return mine.fieldsV1 as unknown as FieldSet;
-    const annotation = current.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'];
-    if (fieldManager === 'kubectl' && typeof annotation === 'string') {
-      try {
-        return fieldSetOf(JSON.parse(annotation) as JsonValue, true);
-      } catch {
-        return {};
-      }
-    }
-    return {};
-  }
-
-  private checkBody(type: ResourceType, namespace: string | undefined, body: unknown): KubeObject {
-    const obj = asKubeObject(body);
-    if (!obj) throw badRequest(`the body of the request must be a ${type.kind} object with object metadata`);
-    const expectedVersion = apiVersionOf(type);
-    if (obj.kind !== '' && obj.kind !== type.kind) {
-      throw badRequest(
-        `the kind of the body (${obj.kind}) does not match the resource ${qualified(type)} (kind ${type.kind})`,
-      );
-    }
-    if (obj.apiVersion !== '' && obj.apiVersion !== expectedVersion) {
-      throw badRequest(
-        `the apiVersion of the body (${obj.apiVersion}) does not match the request (${expectedVersion})`,
-      );
-    }
-    for (const field of ['name', 'generateName', 'namespace', 'resourceVersion', 'uid'] as const) {
-      const value: unknown = obj.metadata[field];
-      if (value !== undefined && value !== null && typeof value !== 'string') {
-        throw badRequest(`metadata.${field} must be a string, got ${JSON.stringify(value)}`);
-      }
-      if (value === null) delete obj.metadata[field];
-    }
-    for (const field of ['labels', 'annotations'] as const) {
-      const value: unknown = obj.metadata[field];
-      if (value === null) delete obj.metadata[field];
-      else if (
-        value !== undefined &&
-        (!isRecord(value) || Object.values(value).some((v) => typeof v !== 'string'))
-      ) {
-        throw badRequest(`metadata.${field} must be a map of string keys to string values`);
-      }
-    }
-    obj.apiVersion = expectedVersion;
-    obj.kind = type.kind;
-    const bodyNs = obj.metadata.namespace;
-    if (type.namespaced && typeof bodyNs === 'string' && bodyNs !== '' && namespace && bodyNs !== namespace) {
-      throw badRequest(
-        'the namespace of the provided object does not match the namespace sent on the request',
-      );
-    }
-    return cloneJson(obj);
-  }
-
-  private checkName(type: ResourceType, name: string): void {
-    const problem = nameCheckerFor(type.plural)(name);
-    if (problem) {
-      throw invalid(type.kind, type.group, name, [
-        { field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${problem}` },
-      ]);
-    }
-  }
-
-  private validate(type: ResourceType, obj: KubeObject): void {
-    const causes: StatusCause[] = [];
-    for (const field of ['labels', 'annotations'] as const) {
-      const map = obj.metadata[field];
-      if (map === undefined) continue;
-      if (!isRecord(map)) {
-        causes.push({ field: `metadata.${field}`, message: 'Invalid value: must be a map of strings' });
-        continue;
-      }
-      for (const [k, v] of Object.entries(map)) {
-        if (typeof v !== 'string')
-          causes.push({
-            field: `metadata.${field}.${k}`,
-            message: `Invalid value: ${JSON.stringify(v)}: must be a string`,
-          });
-      }
-    }
-    if (type.validate) causes.push(...type.validate(obj));
-    if (causes.length > 0) throw invalid(type.kind, type.group, obj.metadata.name ?? '', causes);
   }
 
   private ns(type: ResourceType, namespace: string | undefined): string | undefined {

@@ -96,6 +96,8 @@ describe('REST semantics', () => {
       'RequestEntityTooLarge',
     );
     expectStatus(await call(server.url, 'GET', `${base}?labelSelector=a%3D(b`), 400, 'BadRequest');
+    expectStatus(await call(server.url, 'POST', base, cm('badlabel', { 'a b': 'c' })), 422, 'Invalid');
+    expectStatus(await call(server.url, 'POST', base, cm('badvalue', { a: 'not ok' })), 422, 'Invalid');
     const invalid = await call(server.url, 'POST', base, cm('Bad_Name'));
     expect(invalid.body.message).toContain('metadata.name');
     // Still serving after all that.
