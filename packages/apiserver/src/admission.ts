@@ -31,6 +31,15 @@ export function clusterAdmission(registry: ResourceRegistry, allocator: ClusterI
         }
         return noop;
       }
+      if (key === 'secrets' && isRecord(obj.stringData)) {
+        // As the real server does: stringData is write-only, folded into data as base64.
+        const data = isRecord(obj.data) ? { ...obj.data } : {};
+        for (const [k, v] of Object.entries(obj.stringData)) {
+          if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+        }
+        obj.data = data;
+        delete obj.stringData;
+      }
       if (key === 'namespaces') {
         const name = obj.metadata.name ?? '';
         obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name };
