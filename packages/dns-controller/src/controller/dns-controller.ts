@@ -58,7 +58,7 @@ export interface DnsController {
   readonly dns: ListeningAddress;
   readonly admin: { readonly host: string; readonly port: number } | undefined;
   isLeader(): boolean;
-  /** Why the controller is not ready (informers not synced, DNS not listening); empty when ready. */
+  /** Why the controller cannot answer DNS yet (shadow informer not synced, DNS not listening); empty when ready. */
   notReady(): string[];
   /** Stops writing (reconcilers first), releases the lease, closes DNS and the admin server. */
   stop(): Promise<void>;
@@ -114,10 +114,10 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     return created;
   };
   /** Informer handlers feeding a change tracker, asking for a sync when something is pending. */
-  const tracked = (tracker: ChangeTracker<unknown>, request: () => void, filter = (_: unknown) => true) => ({
-    onAdd: (obj: unknown) => filter(obj) && tracker.add(obj) && request(),
-    onUpdate: (obj: unknown, previous: unknown) => filter(obj) && tracker.update(previous, obj) && request(),
-    onDelete: (obj: unknown) => filter(obj) && tracker.delete(obj) && request(),
+  const tracked = (tracker: ChangeTracker<unknown>, request: () => void) => ({
+    onAdd: (obj: unknown) => tracker.add(obj) && request(),
+    onUpdate: (obj: unknown, previous: unknown) => tracker.update(previous, obj) && request(),
+    onDelete: (obj: unknown) => tracker.delete(obj) && request(),
   });
 
   const zoneAdapter = new ZoneAdapter(zone, logger.child({ part: 'zone' }));
