@@ -5,7 +5,9 @@ import { shadowLabels, shadowServiceName } from '@nodemesh/smi-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DnsController } from '../../src/index.js';
 import {
+  COREFILE,
   call,
+  corefile,
   createService,
   shadowsByService,
   startCluster,
@@ -128,5 +130,32 @@ describe.skipIf(!existsSync('/usr/bin/dig'))('shadow reconcile details', () => {
     await createService(server, 'shop', 'after', [{ name: 'http', port: 80 }]);
     await waitFor('b to write', async () => (await shadowsByService(server as ApiServer)).has('shop/after'));
     expect(a.isLeader()).toBe(false);
+  });
+
+  it('leaves the cluster DNS alone with --cluster-dns none', async () => {
+    server = await startCluster();
+    const controller = await start({ identity: 'one', clusterDns: 'none' });
+    await createService(server, 'shop', 'web', [{ name: 'http', port: 80 }]);
+    await waitFor('the shadow', async () => (await shadowsByService(server as ApiServer)).has('shop/web'));
+    expect(await corefile(server)).toBe(COREFILE);
+    expect(await controller.registry.metrics()).not.toContain('informer="configmap-coredns"');
+  });
+
+  it('uses coredns-custom when it exists, leaving the managed Corefile alone', async () => {
+    server = await startCluster();
+    await call(server, 'POST', '/api/v1/namespaces/kube-system/configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'coredns-custom' },
+      data: { 'other.server': 'example.org:53 {\n    forward . 10.0.0.1\n}\n' },
+    });
+    await start({ identity: 'one' });
+    const custom = async () =>
+      ((await call(server as ApiServer, 'GET', '/api/v1/namespaces/kube-system/configmaps/coredns-custom'))
+        .body.data ?? {}) as Record<string, string>;
+    await waitFor('the nodemesh.server entry', async () => (await custom())['nodemesh.server'] !== undefined);
+    expect((await custom())['nodemesh.server']).toMatch(/^mesh:53 \{/);
+    expect((await custom())['other.server']).toContain('example.org');
+    expect(await corefile(server)).toBe(COREFILE);
   });
 });
