@@ -73,20 +73,30 @@ async function main(): Promise<number> {
     });
     return 1;
   }
-  // cleanup
+  // cleanup: both halves are tried, whatever happens to the other.
   let failed = false;
-  const outcome = await cleanupClusterDns(api, config.meshDomain);
-  if (outcome.present) {
+  try {
+    const outcome = await cleanupClusterDns(api, config.meshDomain);
+    if (outcome.present) {
+      failed = true;
+      logger.error('could not remove every trace of the mesh zone from the cluster DNS', {
+        problems: formatFieldErrors(outcome.problems),
+        conflicts: outcome.conflicts,
+      });
+    } else {
+      logger.info('the cluster DNS no longer forwards the mesh zone');
+    }
+  } catch (error) {
     failed = true;
-    logger.error('could not remove every trace of the mesh zone from the cluster DNS', {
-      problems: formatFieldErrors(outcome.problems),
-      conflicts: outcome.conflicts,
-    });
-  } else {
-    logger.info('the cluster DNS no longer forwards the mesh zone');
+    logger.error('could not clean the cluster DNS', { error });
   }
-  const removed = await removeAllShadows(api, config.meshNamespace);
-  logger.info('shadow Services removed', { count: removed.length });
+  try {
+    const removed = await removeAllShadows(api, config.meshNamespace);
+    logger.info('shadow Services removed', { count: removed.length });
+  } catch (error) {
+    failed = true;
+    logger.error('could not remove the shadow Services', { error });
+  }
   return failed ? 1 : 0;
 }
 

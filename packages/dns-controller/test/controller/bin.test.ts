@@ -151,4 +151,28 @@ describe.skipIf(!existsSync(bin) || !existsSync('/usr/bin/dig'))('the nodemesh-d
     expect(prepared.stderr).toContain('nodemesh/nodemesh-dns not found');
     expect(await corefile(server)).toBe(COREFILE);
   });
+
+  it('cleanup reports a Corefile it cannot clean, still removes the shadows, and exits 1', async () => {
+    server = await startCluster();
+    const cm = await call(server, 'GET', '/api/v1/namespaces/kube-system/configmaps/coredns');
+    const broken = `# nodemesh:begin\n${COREFILE}`;
+    (cm.body.data as { Corefile: string }).Corefile = broken;
+    await call(server, 'PUT', '/api/v1/namespaces/kube-system/configmaps/coredns', cm.body);
+    const { shadowServiceName, shadowLabels } = await import('@nodemesh/smi-types');
+    await call(server, 'POST', '/api/v1/namespaces/nodemesh/services', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: shadowServiceName('shop', 'orders'),
+        labels: shadowLabels({ namespace: 'shop', name: 'orders' }),
+        annotations: { 'nodemesh.io/traffic-type': 'http' },
+      },
+      spec: { ports: [{ name: 'web', port: 80, targetPort: 5000 }] },
+    });
+    const cleaned = await runBin(['cleanup', '--server', server.url]);
+    expect(cleaned.code).toBe(1);
+    expect(cleaned.stderr).toContain('coredns.data.Corefile');
+    expect(await corefile(server)).toBe(broken);
+    expect((await shadowsByService(server)).size).toBe(0);
+  });
 });
