@@ -17,16 +17,7 @@ import {
  * the test "pending metrics are still missing" fails: remove the name here. If the code chose another name,
  * rename it in deploy/grafana/build-dashboards.mjs and deploy/prometheus/alerts.yaml instead.
  */
-const PENDING = new Set([
-  // dns-controller: the controller. docs/components.md names only the leader gauge; the others are named here.
-  'nodemesh_dns_controller_is_leader',
-  'nodemesh_dns_controller_cluster_dns_block_present',
-  'nodemesh_dns_controller_shadow_services',
-  'nodemesh_dns_controller_allocated_ports',
-  'nodemesh_dns_controller_port_range_size',
-  'nodemesh_dns_controller_reconciles_total',
-  'nodemesh_dns_controller_reconcile_errors_total',
-]);
+const PENDING = new Set<string>([]);
 
 /** Produced by Prometheus itself (`up`) or by kube-state-metrics, which the DaemonSet alert needs. */
 const EXTERNAL = new Set([

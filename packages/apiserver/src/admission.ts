@@ -3,20 +3,12 @@ import type { ClusterIpAllocator } from './cluster-ip-allocator.js';
 import { resourceTypesFromCrd } from './crd-resource-types.js';
 import { isRecord, type KubeObject } from './kube-object.js';
 import type { Admission } from './object-api.js';
-import type { ObjectStore } from './object-store.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { type ResourceType, storageKey } from './resource-type.js';
 import { admitService, clusterIpOf } from './service-admission.js';
 
-/**
- * The per-kind rules of this server: Service ClusterIPs, CRD checks, Namespace defaults and the removal of
- * a Namespace's contents when it is deleted.
- */
-export function clusterAdmission(
-  store: ObjectStore,
-  registry: ResourceRegistry,
-  allocator: ClusterIpAllocator,
-): Admission {
+/** The per-kind rules of this server: Service ClusterIPs, CRD checks and Namespace defaults. */
+export function clusterAdmission(registry: ResourceRegistry, allocator: ClusterIpAllocator): Admission {
   const noop = () => {};
   return {
     admit(type: ResourceType, obj: KubeObject, old: KubeObject | undefined) {
@@ -39,6 +31,15 @@ export function clusterAdmission(
         }
         return noop;
       }
+      if (key === 'secrets' && isRecord(obj.stringData)) {
+        // As the real server does: stringData is write-only, folded into data as base64.
+        const data = isRecord(obj.data) ? { ...obj.data } : {};
+        for (const [k, v] of Object.entries(obj.stringData)) {
+          if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+        }
+        obj.data = data;
+        delete obj.stringData;
+      }
       if (key === 'namespaces') {
         const name = obj.metadata.name ?? '';
         obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name };
@@ -52,19 +53,6 @@ export function clusterAdmission(
       if (key === 'services') {
         const ip = clusterIpOf(obj);
         if (ip) allocator.release(ip);
-      }
-      if (key === 'namespaces') {
-        const ns = obj.metadata.name ?? '';
-        for (const t of registry.all()) {
-          if (!t.namespaced) continue;
-          for (const child of store.list(storageKey(t), ns)) {
-            store.remove(storageKey(t), ns, child.metadata.name ?? '');
-            if (storageKey(t) === 'services') {
-              const ip = clusterIpOf(child);
-              if (ip) allocator.release(ip);
-            }
-          }
-        }
       }
     },
   };

@@ -7,6 +7,7 @@ export type StatusReason =
   | 'Conflict'
   | 'Invalid'
   | 'BadRequest'
+  | 'Forbidden'
   | 'Expired'
   | 'Gone'
   | 'MethodNotAllowed'
@@ -23,6 +24,7 @@ const codeOf: Record<StatusReason, number> = {
   Conflict: 409,
   Invalid: 422,
   BadRequest: 400,
+  Forbidden: 403,
   Expired: 410,
   Gone: 410,
   MethodNotAllowed: 405,

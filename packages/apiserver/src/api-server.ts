@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { statusObject } from './api-error.js';
 import { parseCidr } from './cidr.js';
-import { type ClusterState, createClusterState } from './cluster-state.js';
+import { type ClusterConfig, type ClusterState, createClusterState } from './cluster-state.js';
 import { FailureCounter, type Faults } from './faults.js';
 import { createRequestHandler } from './http-handler.js';
 import type { ObjectStore } from './object-store.js';
@@ -23,6 +23,8 @@ export interface ApiServerOptions {
   watchTimeoutSeconds?: number;
   /** How often a watch with allowWatchBookmarks gets a BOOKMARK. Default 60000. */
   bookmarkIntervalMs?: number;
+  /** How long a deleted Namespace stays Terminating before its contents and it are removed. Default 100. */
+  namespaceDeletionDelayMs?: number;
 }
 
 export interface ApiServer {
@@ -76,8 +78,12 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const host = options.host ?? '127.0.0.1';
   const cidr = parseCidr(options.serviceCidr ?? '10.96.0.0/16');
   if (!cidr.ok) throw new Error(cidr.error);
-  const historySize = options.historySize ?? 1000;
-  let state: ClusterState = createClusterState(cidr.value, historySize);
+  const config: ClusterConfig = {
+    serviceCidr: cidr.value,
+    historySize: options.historySize ?? 1000,
+    namespaceDeletionDelayMs: options.namespaceDeletionDelayMs ?? 100,
+  };
+  let state: ClusterState = createClusterState(config);
   const hub = new WatchHub();
   const failures = new FailureCounter();
   let stopped = false;
@@ -87,7 +93,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     await close(server);
     state.stopControllers();
     if (opts.downMs && opts.downMs > 0) await new Promise((r) => setTimeout(r, opts.downMs));
-    state = createClusterState(cidr.value, historySize, opts.keepState === false ? undefined : state.store);
+    const old = state.store;
+    state =
+      opts.keepState === false
+        ? createClusterState(config, undefined, old.resourceVersion)
+        : createClusterState(config, old);
     if (!stopped) await listen(server, port, host);
   };
 

@@ -1,4 +1,4 @@
-import { isRecord, type JsonValue } from './kube-object.js';
+import { isRecord, type JsonValue, type KubeObject } from './kube-object.js';
 import { keyFor } from './strategic-merge-patch.js';
 
 /** The set of fields an apply names, in the `FieldsV1` shape of managedFields (`f:spec`, `k:{"port":80}`). */
@@ -82,4 +82,24 @@ export function removeDroppedFields(live: JsonValue, previous: FieldSet, next: F
     }
   }
   return out;
+}
+
+/**
+ * The fields a manager applied last time: its Apply entry in managedFields, or, for kubectl moving from
+ * client-side to server-side apply, the last-applied-configuration annotation (kubectl migrates that
+ * ownership the same way on a real server).
+ */
+export function previousAppliedFields(current: KubeObject, fieldManager: string): FieldSet {
+  const entries = Array.isArray(current.metadata.managedFields) ? current.metadata.managedFields : [];
+  const mine = entries.find((m) => isRecord(m) && m.manager === fieldManager && m.operation === 'Apply');
+  if (isRecord(mine) && isRecord(mine.fieldsV1)) return mine.fieldsV1 as unknown as FieldSet;
+  const annotation = current.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'];
+  if (fieldManager === 'kubectl' && typeof annotation === 'string') {
+    try {
+      return fieldSetOf(JSON.parse(annotation) as JsonValue, true);
+    } catch {
+      return {};
+    }
+  }
+  return {};
 }

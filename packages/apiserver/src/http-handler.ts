@@ -277,14 +277,24 @@ async function handleResource(
     }
     return sendJson(res, 200, api.get(type, namespace, path.name));
   }
+  const dryRun = url.searchParams.getAll('dryRun');
+  if (dryRun.some((d) => d !== 'All'))
+    throw badRequest(`dryRun must be "All", got ${JSON.stringify(dryRun)}`);
+  const write = dryRun.length > 0 ? <T>(op: () => T): T => api.dryRun(op) : <T>(op: () => T): T => op();
+
   if (method === 'POST' && path.name === undefined) {
     const obj = parseObjectBody(await body(), contentType);
-    const created = api.create(type, namespace, obj);
+    const created = write(() => api.create(type, namespace, obj));
     return sendJson(res, 201, created);
   }
   if (method === 'PUT' && path.name !== undefined) {
     const obj = parseObjectBody(await body(), contentType);
-    return sendJson(res, 200, api.update(type, namespace, path.name, obj, subresource));
+    const name = path.name;
+    return sendJson(
+      res,
+      200,
+      write(() => api.update(type, namespace, name, obj, subresource)),
+    );
   }
   if (method === 'PATCH' && path.name !== undefined) {
     const patchType = patchTypeOf(contentType);
@@ -293,19 +303,26 @@ async function handleResource(
     if (subresource) options.subresource = subresource;
     const manager = url.searchParams.get('fieldManager');
     if (manager) options.fieldManager = manager;
-    const result = api.patch(type, namespace, path.name, patchType, text, options);
+    const name = path.name;
+    const result = write(() => api.patch(type, namespace, name, patchType, text, options));
     return sendJson(res, result.created ? 201 : 200, result.object);
   }
   if (method === 'DELETE' && path.name !== undefined) {
     const text = await body();
     const options = text.trim() === '' ? {} : parseObjectBody(text, contentType);
-    const deleted = api.delete(type, namespace, path.name, options);
+    const name = path.name;
+    const deleted = write(() => api.delete(type, namespace, name, options));
     return sendJson(res, 200, deleted.metadata.deletionTimestamp ? deleted : deletedResponse(type, deleted));
   }
   if (method === 'DELETE' && path.name === undefined) {
     const text = await body();
     const options = text.trim() === '' ? {} : parseObjectBody(text, contentType);
-    return sendJson(res, 200, api.deleteCollection(type, selectionOf(url, namespace), options));
+    const selection = selectionOf(url, namespace);
+    return sendJson(
+      res,
+      200,
+      write(() => api.deleteCollection(type, selection, options)),
+    );
   }
   req.resume();
   throw new ApiError(
@@ -356,6 +373,7 @@ function startWatch(
       selection,
       resourceVersion: rv,
       allowBookmarks: isTrue(url.searchParams.get('allowWatchBookmarks')),
+      sendInitialEvents: isTrue(url.searchParams.get('sendInitialEvents')),
       timeoutSeconds,
       bookmarkIntervalMs: ctx.options.bookmarkIntervalMs,
     },

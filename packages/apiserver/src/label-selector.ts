@@ -31,12 +31,14 @@ function splitTopLevel(text: string): string[] | undefined {
   return parts;
 }
 
-function checkKey(key: string): string | undefined {
+/** Why a label (or annotation) key is malformed, or undefined. */
+export function checkLabelKey(key: string): string | undefined {
   if (!keyPattern.test(key) || key.length > 317) return `invalid label key "${key}"`;
   return undefined;
 }
 
-function checkValue(value: string): string | undefined {
+/** Why a label value is malformed, or undefined. */
+export function checkLabelValue(value: string): string | undefined {
   if (value.length > 63 || !valuePattern.test(value)) return `invalid label value "${value}"`;
   return undefined;
 }
@@ -47,24 +49,24 @@ function parseRequirement(raw: string): ParseResult<LabelRequirement> {
   if (setMatch) {
     const [, key = '', op = '', list = ''] = setMatch;
     const values = list.split(',').map((v) => v.trim());
-    const bad = checkKey(key) ?? values.map(checkValue).find((e) => e !== undefined);
+    const bad = checkLabelKey(key) ?? values.map(checkLabelValue).find((e) => e !== undefined);
     if (bad) return { ok: false, error: bad };
     return { ok: true, value: { key, op: op === 'in' ? 'in' : 'notin', values } };
   }
   const opMatch = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(text);
   if (opMatch) {
     const [, key = '', op = '', value = ''] = opMatch;
-    const bad = checkKey(key) ?? checkValue(value);
+    const bad = checkLabelKey(key) ?? checkLabelValue(value);
     if (bad) return { ok: false, error: bad };
     return { ok: true, value: { key, op: op === '!=' ? 'neq' : 'eq', value } };
   }
   if (text.startsWith('!')) {
     const key = text.slice(1).trim();
-    const bad = checkKey(key);
+    const bad = checkLabelKey(key);
     if (bad) return { ok: false, error: bad };
     return { ok: true, value: { key, op: 'notexists' } };
   }
-  const bad = checkKey(text);
+  const bad = checkLabelKey(text);
   if (bad) return { ok: false, error: `unable to parse requirement: ${JSON.stringify(text)}` };
   return { ok: true, value: { key: text, op: 'exists' } };
 }

@@ -1,14 +1,6 @@
 import { parse as parseYaml } from 'yaml';
-import {
-  ApiError,
-  alreadyExists,
-  badRequest,
-  conflict,
-  invalid,
-  notFound,
-  type StatusCause,
-} from './api-error.js';
-import { type FieldSet, fieldSetOf, removeDroppedFields } from './applied-fields.js';
+import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from './api-error.js';
+import { fieldSetOf, previousAppliedFields, removeDroppedFields } from './applied-fields.js';
 import { type FieldRequirement, matchesFields } from './field-selector.js';
 import { applyJsonPatch } from './json-patch.js';
 import {
@@ -22,7 +14,8 @@ import {
 } from './kube-object.js';
 import { type LabelRequirement, matchesLabels } from './label-selector.js';
 import { applyMergePatch } from './merge-patch.js';
-import { generateName, nameCheckerFor } from './object-names.js';
+import { checkBody, checkName, validateObject } from './object-checks.js';
+import { generateName } from './object-names.js';
 import type { ObjectStore } from './object-store.js';
 import { apiVersionOf, type ResourceType, storageKey } from './resource-type.js';
 import { applyStrategicMergePatch } from './strategic-merge-patch.js';
@@ -52,10 +45,6 @@ export function asServed(type: ResourceType, obj: KubeObject): KubeObject {
   return { ...obj, apiVersion: apiVersionOf(type), kind: type.kind };
 }
 
-function qualified(type: ResourceType): string {
-  return type.group ? `${type.plural}.${type.group}` : type.plural;
-}
-
 /** Everything but metadata and status: a change here bumps metadata.generation. */
 function specPart(obj: KubeObject): string {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
@@ -71,6 +60,7 @@ function now(): string {
  * optimistic concurrency, status subresources, patches, finalizers. No HTTP here.
  */
 export class ObjectApi {
+  private dryRunning = false;
   constructor(
     private readonly store: ObjectStore,
     private readonly admission: Admission,
@@ -96,7 +86,7 @@ export class ObjectApi {
   }
 
   create(type: ResourceType, namespace: string | undefined, body: unknown): KubeObject {
-    const obj = this.checkBody(type, namespace, body);
+    const obj = checkBody(type, namespace, body);
     const ns = this.ns(type, namespace);
     if (!obj.metadata.name) {
       if (typeof obj.metadata.generateName === 'string' && obj.metadata.generateName !== '') {
@@ -112,11 +102,20 @@ export class ObjectApi {
       }
     }
     const name = obj.metadata.name;
-    this.checkName(type, name);
+    checkName(type, name);
     if (ns !== undefined) {
       obj.metadata.namespace = ns;
-      if (type.plural !== 'namespaces' && !this.store.get('namespaces', undefined, ns)) {
+      const namespaceObject =
+        type.plural === 'namespaces' ? undefined : this.store.get('namespaces', undefined, ns);
+      if (type.plural !== 'namespaces' && !namespaceObject) {
         throw new ApiError('NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' });
+      }
+      if (namespaceObject?.metadata.deletionTimestamp) {
+        throw new ApiError(
+          'Forbidden',
+          `${type.plural} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+          { name, group: type.group, kind: type.plural },
+        );
       }
     } else {
       delete obj.metadata.namespace;
@@ -127,14 +126,9 @@ export class ObjectApi {
     obj.metadata.generation = 1;
     delete obj.metadata.resourceVersion;
     delete obj.metadata.deletionTimestamp;
-    this.validate(type, obj);
+    validateObject(type, obj);
     const undo = this.admission.admit(type, obj, undefined);
-    try {
-      return asServed(type, this.store.put(storageKey(type), obj));
-    } catch (error) {
-      undo();
-      throw error;
-    }
+    return asServed(type, this.write(storageKey(type), obj, undo));
   }
 
   /** PUT of the object or of its status. Stale resourceVersion → 409 Conflict. */
@@ -145,7 +139,7 @@ export class ObjectApi {
     body: unknown,
     subresource?: 'status',
   ): KubeObject {
-    const incoming = this.checkBody(type, namespace, body);
+    const incoming = checkBody(type, namespace, body);
     if (incoming.metadata.name !== undefined && incoming.metadata.name !== name) {
       throw badRequest(
         `the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`,
@@ -225,12 +219,25 @@ export class ObjectApi {
         );
       }
     }
+    if (storageKey(type) === 'namespaces') {
+      // Like the real server: the Namespace turns Terminating; the namespace controller empties and removes it.
+      if (current.metadata.deletionTimestamp) return asServed(type, current);
+      current.metadata.deletionTimestamp = now();
+      current.status = { phase: 'Terminating' };
+      return asServed(
+        type,
+        this.write(key, current, () => {}),
+      );
+    }
     const finalizers = current.metadata.finalizers;
     if (Array.isArray(finalizers) && finalizers.length > 0) {
       if (current.metadata.deletionTimestamp) return asServed(type, current);
       current.metadata.deletionTimestamp = now();
       current.metadata.deletionGracePeriodSeconds = 0;
-      return asServed(type, this.store.put(key, current));
+      return asServed(
+        type,
+        this.write(key, current, () => {}),
+      );
     }
     return asServed(type, this.remove(type, current));
   }
@@ -253,7 +260,35 @@ export class ObjectApi {
     return { ...list, items: deleted };
   }
 
+  /**
+   * Runs `operation` as a dry run (`?dryRun=All`): every check and admission step happens, nothing is
+   * stored. Safe because the API is synchronous: no other request runs in between.
+   */
+  dryRun<T>(operation: () => T): T {
+    this.dryRunning = true;
+    try {
+      return operation();
+    } finally {
+      this.dryRunning = false;
+    }
+  }
+
+  /** Stores an object, or in a dry run undoes the admission side effects and returns it unstored. */
+  private write(key: string, obj: KubeObject, undo: () => void): KubeObject {
+    if (this.dryRunning) {
+      undo();
+      return cloneJson(obj);
+    }
+    try {
+      return this.store.put(key, obj);
+    } catch (error) {
+      undo();
+      throw error;
+    }
+  }
+
   private remove(type: ResourceType, current: KubeObject): KubeObject {
+    if (this.dryRunning) return current;
     const removed = this.store.remove(
       storageKey(type),
       current.metadata.namespace,
@@ -311,15 +346,10 @@ export class ObjectApi {
     }
     const oldGeneration = typeof old.metadata.generation === 'number' ? old.metadata.generation : 1;
     meta.generation = specPart(next) === specPart(old) ? oldGeneration : oldGeneration + 1;
-    this.validate(type, next);
+    validateObject(type, next);
     const undo = this.admission.admit(type, next, old);
-    let stored: KubeObject;
-    try {
-      stored = this.store.put(key, next);
-    } catch (error) {
-      undo();
-      throw error;
-    }
+    if (this.dryRunning) next.metadata.resourceVersion = old.metadata.resourceVersion;
+    const stored = this.write(key, next, undo);
     const finalizers = stored.metadata.finalizers;
     if (stored.metadata.deletionTimestamp && (!Array.isArray(finalizers) || finalizers.length === 0)) {
       return asServed(type, this.remove(type, stored));
@@ -364,7 +394,7 @@ export class ObjectApi {
       applied.metadata.name = name;
       withManager(applied);
       const created = this.create(type, ns, applied);
-      if (type.hasStatus && applied.status !== undefined) {
+      if (type.hasStatus && applied.status !== undefined && !this.dryRunning) {
         return {
           object: this.replace(type, ns, name, { ...created, status: applied.status }, 'status'),
           created: true,
@@ -372,7 +402,7 @@ export class ObjectApi {
       }
       return { object: created, created: true };
     }
-    const previousFields = this.previousApply(current, fieldManager);
+    const previousFields = previousAppliedFields(current, fieldManager);
     const { metadata: appliedMeta, ...appliedRest } = applied;
     const base = asServed(type, current);
     const mergedRest = type.crdName
@@ -387,81 +417,6 @@ export class ObjectApi {
     obj.metadata.resourceVersion = current.metadata.resourceVersion;
     withManager(obj);
     return { object: this.replace(type, ns, name, obj, undefined), created: false };
-  }
-
-  /**
-   * The fields a manager applied last time: its Apply entry in managedFields, or, for kubectl moving from
-   * client-side to server-side apply, the last-applied-configuration annotation (kubectl migrates that
-   * ownership the same way on a real server).
-   */
-  private previousApply(current: KubeObject, fieldManager: string): FieldSet {
-    const entries = Array.isArray(current.metadata.managedFields) ? current.metadata.managedFields : [];
-    const mine = entries.find((m) => isRecord(m) && m.manager === fieldManager && m.operation === 'Apply');
-    if (isRecord(mine) && isRecord(mine.fieldsV1)) return mine.fieldsV1 as unknown as FieldSet;
-    const annotation = current.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'];
-    if (fieldManager === 'kubectl' && typeof annotation === 'string') {
-      try {
-        return fieldSetOf(JSON.parse(annotation) as JsonValue, true);
-      } catch {
-        return {};
-      }
-    }
-    return {};
-  }
-
-  private checkBody(type: ResourceType, namespace: string | undefined, body: unknown): KubeObject {
-    const obj = asKubeObject(body);
-    if (!obj) throw badRequest(`the body of the request must be a ${type.kind} object with object metadata`);
-    const expectedVersion = apiVersionOf(type);
-    if (obj.kind !== '' && obj.kind !== type.kind) {
-      throw badRequest(
-        `the kind of the body (${obj.kind}) does not match the resource ${qualified(type)} (kind ${type.kind})`,
-      );
-    }
-    if (obj.apiVersion !== '' && obj.apiVersion !== expectedVersion) {
-      throw badRequest(
-        `the apiVersion of the body (${obj.apiVersion}) does not match the request (${expectedVersion})`,
-      );
-    }
-    obj.apiVersion = expectedVersion;
-    obj.kind = type.kind;
-    const bodyNs = obj.metadata.namespace;
-    if (type.namespaced && typeof bodyNs === 'string' && bodyNs !== '' && namespace && bodyNs !== namespace) {
-      throw badRequest(
-        'the namespace of the provided object does not match the namespace sent on the request',
-      );
-    }
-    return cloneJson(obj);
-  }
-
-  private checkName(type: ResourceType, name: string): void {
-    const problem = nameCheckerFor(type.plural)(name);
-    if (problem) {
-      throw invalid(type.kind, type.group, name, [
-        { field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${problem}` },
-      ]);
-    }
-  }
-
-  private validate(type: ResourceType, obj: KubeObject): void {
-    const causes: StatusCause[] = [];
-    for (const field of ['labels', 'annotations'] as const) {
-      const map = obj.metadata[field];
-      if (map === undefined) continue;
-      if (!isRecord(map)) {
-        causes.push({ field: `metadata.${field}`, message: 'Invalid value: must be a map of strings' });
-        continue;
-      }
-      for (const [k, v] of Object.entries(map)) {
-        if (typeof v !== 'string')
-          causes.push({
-            field: `metadata.${field}.${k}`,
-            message: `Invalid value: ${JSON.stringify(v)}: must be a string`,
-          });
-      }
-    }
-    if (type.validate) causes.push(...type.validate(obj));
-    if (causes.length > 0) throw invalid(type.kind, type.group, obj.metadata.name ?? '', causes);
   }
 
   private ns(type: ResourceType, namespace: string | undefined): string | undefined {

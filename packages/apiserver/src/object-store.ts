@@ -19,6 +19,11 @@ export type StoreListener = (event: StoreEvent) => void;
 export interface ObjectStoreOptions {
   /** How many events the history keeps; a watch from before the oldest kept one gets 410 Expired. */
   historySize?: number;
+  /**
+   * Start the resourceVersion counter here, with nothing resumable before it. A store that replaces a lost
+   * one starts where the old one stopped, so clients resuming from an old version get 410 and relist.
+   */
+  startAt?: number;
 }
 
 /**
@@ -40,6 +45,12 @@ export class ObjectStore {
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`historySize must be a positive integer, got ${size}`);
     this.history = new Array(size);
+    const startAt = options.startAt ?? 0;
+    if (!Number.isInteger(startAt) || startAt < 0)
+      throw new RangeError(`startAt must be a non-negative integer, got ${startAt}`);
+    this.revision = startAt;
+    // Nothing at or before startAt can be resumed: those versions belong to a store that is gone.
+    this.compacted = startAt > 0 ? startAt + 1 : 0;
   }
 
   get resourceVersion(): number {
@@ -119,10 +130,11 @@ export class ObjectStore {
 
   /**
    * Events of one resource after `resourceVersion`, oldest first; `undefined` when the history no longer
-   * reaches back that far (the caller answers 410 Expired).
+   * reaches back that far, or the version is newer than any this store made (the caller answers 410).
    */
   eventsSince(resource: string, resourceVersion: number): StoreEvent[] | undefined {
-    if (resourceVersion < this.compacted) return undefined;
+    // Too old (compacted away) or from the future (a store that lost its state): the client must relist.
+    if (resourceVersion < this.compacted || resourceVersion > this.revision) return undefined;
     const out: StoreEvent[] = [];
     for (let i = 0; i < this.historyLength; i++) {
       const event = this.history[(this.historyStart + i) % this.history.length];

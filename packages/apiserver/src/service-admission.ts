@@ -1,6 +1,7 @@
 import { ApiError, invalid } from './api-error.js';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.js';
 import { isRecord, type JsonValue, type KubeObject } from './kube-object.js';
+import { validateService } from './service-validation.js';
 
 function specOf(obj: KubeObject): Record<string, JsonValue> {
   if (!isRecord(obj.spec)) obj.spec = {};
@@ -35,6 +36,8 @@ export function admitService(
   old: KubeObject | undefined,
 ): () => void {
   const name = obj.metadata.name ?? '';
+  const causes = validateService(obj);
+  if (causes.length > 0) throw invalid('Service', '', name, causes);
   const spec = specOf(obj);
   if (spec.type === undefined) spec.type = 'ClusterIP';
   if (spec.sessionAffinity === undefined) spec.sessionAffinity = 'None';

@@ -14,6 +14,8 @@ export interface WatchRequest {
   allowBookmarks: boolean;
   timeoutSeconds: number;
   bookmarkIntervalMs: number;
+  /** `sendInitialEvents=true`: after the current objects, a BOOKMARK marking the end of them. */
+  sendInitialEvents: boolean;
 }
 
 /** Open watches, so a fault can end them all at once. */
@@ -64,11 +66,21 @@ export function streamWatch(
     for (const obj of store.list(resource, type.namespaced ? selection.namespace : undefined)) {
       if (selects(selection, obj)) send('ADDED', served(obj));
     }
+    if (request.sendInitialEvents) {
+      send('BOOKMARK', {
+        kind: type.kind,
+        apiVersion: apiVersionOf(type),
+        metadata: { resourceVersion: String(since), annotations: { 'k8s.io/initial-events-end': 'true' } },
+      });
+    }
   } else {
     since = Number(request.resourceVersion);
     const backlog = store.eventsSince(resource, since);
     if (backlog === undefined) {
-      const message = `too old resource version: ${request.resourceVersion} (${store.oldestResumableVersion})`;
+      const message =
+        since > store.resourceVersion
+          ? `resource version ${request.resourceVersion} is newer than this server's ${store.resourceVersion} (its state was reset)`
+          : `too old resource version: ${request.resourceVersion} (${store.oldestResumableVersion})`;
       send('ERROR', statusObject(410, 'Expired', message));
       res.end();
       return;

@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.stop();
 });
 
-async function setup(options: Parameters<typeof startApiServer>[0] = {}) {
+async function setup(options: Parameters<typeof startApiServer>[0] = {}, restartOnError = false) {
   const server = await startApiServer(options);
   servers.push(server);
   const kc = kubeConfigFor(server.url);
@@ -25,9 +25,17 @@ async function setup(options: Parameters<typeof startApiServer>[0] = {}) {
   informer.on('update', names('update'));
   informer.on('delete', names('delete'));
   const errors: unknown[] = [];
-  informer.on('error', (err: unknown) => errors.push(err));
+  let stopped = false;
+  informer.on('error', (err: unknown) => {
+    errors.push(err);
+    // The pattern client-node documents: after an error the informer stops; start it again a bit later.
+    if (restartOnError && !stopped) setTimeout(() => !stopped && void informer.start(), 100);
+  });
   await informer.start();
-  stoppers.push(() => void informer.stop());
+  stoppers.push(() => {
+    stopped = true;
+    void informer.stop();
+  });
   return { server, core, informer, seen, errors };
 }
 
@@ -99,5 +107,15 @@ describe('client-node informers against the in-memory API server', () => {
     await informer.start();
     await waitFor('relist after 410', () => seen.includes('add:fresh') && seen.includes('delete:keep'));
     expect(informer.list('default').map((p) => p.metadata?.name)).toEqual(['fresh']);
+  });
+
+  it('relists after a restart that lost all state, and sees its objects gone', async () => {
+    const { server, core, seen } = await setup({}, true);
+    await core.createNamespacedPod({ namespace: 'default', body: pod('lost') });
+    await waitFor('add of lost', () => seen.includes('add:lost'));
+    await server.restart({ keepState: false, downMs: 200 });
+    await waitFor('delete of lost', () => seen.includes('delete:lost'), 10_000);
+    await core.createNamespacedPod({ namespace: 'default', body: pod('new') });
+    await waitFor('add of new', () => seen.includes('add:new'));
   });
 });

@@ -37,3 +37,43 @@ export async function call(
   }
   return { status: res.status, body: parsed };
 }
+
+export interface WatchEvent {
+  type: string;
+  object: {
+    metadata?: { name?: string; resourceVersion?: string; labels?: Record<string, string> };
+    code?: number;
+    reason?: string;
+  };
+}
+
+/** Opens a raw watch and collects its events; `ended` resolves when the server ends the stream. */
+export async function openWatch(
+  url: string,
+): Promise<{ events: WatchEvent[]; ended: Promise<void>; close(): void }> {
+  const controller = new AbortController();
+  const res = await fetch(url, { signal: controller.signal });
+  if (res.status !== 200 || !res.body) throw new Error(`watch answered ${res.status}: ${await res.text()}`);
+  const events: WatchEvent[] = [];
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  const ended = (async () => {
+    let buffer = '';
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let newline = buffer.indexOf('\n');
+        while (newline >= 0) {
+          events.push(JSON.parse(buffer.slice(0, newline)) as WatchEvent);
+          buffer = buffer.slice(newline + 1);
+          newline = buffer.indexOf('\n');
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  return { events, ended, close: () => controller.abort() };
+}

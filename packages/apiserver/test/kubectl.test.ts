@@ -71,6 +71,91 @@ spec:
       value: "${port}"
 `;
 
+const workloads = (replicas: number, secondPort: string, extraEnv: string) => `apiVersion: v1
+kind: Namespace
+metadata:
+  name: nodemesh
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: node-proxy
+  namespace: nodemesh
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: nodemesh-node-proxy
+rules:
+- apiGroups: [""]
+  resources: [pods, services]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: nodemesh-node-proxy
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: nodemesh-node-proxy
+subjects:
+- kind: ServiceAccount
+  name: node-proxy
+  namespace: nodemesh
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: node-proxy
+  namespace: nodemesh
+spec:
+  selector:
+    matchLabels: {app: node-proxy}
+  template:
+    metadata:
+      labels: {app: node-proxy}
+    spec:
+      serviceAccountName: node-proxy
+      containers:
+      - name: proxy
+        image: nodemesh/node-proxy:0.1.0
+        args: ["--log-level=info"]
+        ports:
+        - {name: http-5000, containerPort: 5000}
+        - {name: ${secondPort}}
+        securityContext:
+          runAsNonRoot: true
+          readOnlyRootFilesystem: true
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: dns-controller
+  namespace: nodemesh
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: dns-controller}
+  template:
+    metadata:
+      labels: {app: dns-controller}
+    spec:
+      containers:
+      - name: controller
+        image: nodemesh/dns-controller:0.1.0
+        env:
+        - {name: A, value: "1"}
+${extraEnv}---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: s
+  namespace: nodemesh
+stringData:
+  token: abc
+`;
+
 const trafficSplitCrd = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
@@ -230,6 +315,45 @@ describe('kubectl against the in-memory API server', () => {
     expect(bad.stderr).toContain('spec.backends[1].weight');
   });
 
+  it('applies typical workload manifests (RBAC, DaemonSet, Deployment, Secret) and merges lists by key', async () => {
+    const file = await manifest(
+      'mesh.yaml',
+      workloads(2, 'admin, containerPort: 9000', '        - {name: B, value: "2"}\n'),
+    );
+    const first = await kubectl(['apply', '-f', file]);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toContain(
+      'clusterrolebinding.rbac.authorization.k8s.io/nodemesh-node-proxy created',
+    );
+    expect(first.stdout).toContain('daemonset.apps/node-proxy created');
+    await manifest('mesh.yaml', workloads(3, 'metrics, containerPort: 9100', ''));
+    const second = await kubectl(['apply', '-f', file]);
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toContain('deployment.apps/dns-controller configured');
+    const jsonpath = async (args: string[], path: string) =>
+      (await kubectl(['get', ...args, '-o', `jsonpath=${path}`])).stdout;
+    expect(await jsonpath(['deploy', 'dns-controller', '-n', 'nodemesh'], '{.spec.replicas}')).toBe('3');
+    expect(
+      JSON.parse(
+        await jsonpath(
+          ['deploy', 'dns-controller', '-n', 'nodemesh'],
+          '{.spec.template.spec.containers[0].env}',
+        ),
+      ),
+    ).toEqual([{ name: 'A', value: '1' }]);
+    expect(
+      JSON.parse(
+        await jsonpath(['ds', 'node-proxy', '-n', 'nodemesh'], '{.spec.template.spec.containers[0].ports}'),
+      ),
+    ).toEqual([
+      { containerPort: 5000, name: 'http-5000' },
+      { containerPort: 9100, name: 'metrics' },
+    ]);
+    expect(await jsonpath(['secret', 's', '-n', 'nodemesh'], '{.data.token}')).toBe(
+      Buffer.from('abc').toString('base64'),
+    );
+  });
+
   it('streams a change with get -w', async () => {
     const child = spawn(
       kubectlPath,
@@ -268,5 +392,13 @@ describe('kubectl against the in-memory API server', () => {
     expect(crd.stdout).toContain('deleted');
     const gone = await kubectl(['get', 'trafficsplits', '-n', 'shop']);
     expect(gone.code).not.toBe(0);
+    // Everything in one go, namespace first, as `kubectl delete -f` does against a real cluster.
+    const all = await kubectl(['delete', '-f', join(dir, 'app.yaml')]);
+    expect(all.stderr).toContain('pods "orders-1" not found');
+    expect(all.stdout).toContain('namespace "shop" deleted');
+    expect(all.stdout).toContain('service "orders" deleted');
+    const waited = await kubectl(['wait', '--for=delete', 'namespace/shop', '--timeout=10s']);
+    expect(waited.code).toBe(0);
+    expect((await kubectl(['get', 'namespace', 'shop'])).code).not.toBe(0);
   });
 });
