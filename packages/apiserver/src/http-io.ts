@@ -65,7 +65,7 @@ export function parseObjectBody(text: string, contentType: string): unknown {
     );
   }
   try {
-    return contentType.includes('yaml') ? parseYaml(text, { logLevel: 'silent' }) : JSON.parse(text);
+    return contentType.includes('yaml') ? parseYaml(text, { logLevel: 'error' }) : JSON.parse(text);
   } catch (error) {
     const what = contentType.includes('yaml') ? 'YAML' : 'JSON';
     throw badRequest(
