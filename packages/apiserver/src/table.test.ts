@@ -51,4 +51,24 @@ describe('server-side printing', () => {
     expect((plain.columnDefinitions as { name: string }[]).map((c) => c.name)).toEqual(['Name', 'Age']);
     expect((plain.rows as { object: { kind: string } }[])[0]?.object.kind).toBe('Lease');
   });
+
+  it("shows a CRD's additionalPrinterColumns", () => {
+    if (!leases) throw new Error('built-ins missing');
+    const type = {
+      ...leases,
+      printerColumns: [
+        { name: 'Service', type: 'string', jsonPath: '.spec.service', priority: 0 },
+        { name: 'First', type: 'integer', jsonPath: '.spec.backends[0].weight', priority: 0 },
+        { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', priority: 0 },
+      ],
+    };
+    const obj: KubeObject = {
+      apiVersion: 'x/v1',
+      kind: 'TrafficSplit',
+      metadata: { name: 'ts', creationTimestamp: '2026-01-09T23:00:00Z' },
+      spec: { service: 'orders', backends: [{ weight: 90 }] },
+    };
+    const table = toTable(type, [obj], '1', null, Date.parse('2026-01-10T00:00:00Z'));
+    expect((table.rows as { cells: unknown[] }[])[0]?.cells).toEqual(['ts', 'orders', 90, '60m']);
+  });
 });

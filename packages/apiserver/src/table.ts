@@ -6,7 +6,7 @@ import {
   type KubeObject,
   stringMap,
 } from './kube-object.js';
-import type { ResourceType } from './resource-type.js';
+import type { PrinterColumn, ResourceType } from './resource-type.js';
 
 /** Whether an Accept header asks for the server-side printing format kubectl prefers. */
 export function wantsTable(accept: string | undefined): boolean {
@@ -128,7 +128,40 @@ const columnsByResource: Record<string, Column[]> = {
   ],
 };
 
+/** Follows a simple JSONPath (`.spec.a`, `.spec.list[0].b`); anything fancier prints as empty. */
+function jsonPathValue(obj: unknown, path: string): unknown {
+  const tokens = path
+    .replace(/^\{?\.?/, '')
+    .replace(/\}$/, '')
+    .split(/\.|\[(\d+)\]/)
+    .filter((t) => t !== undefined && t !== '');
+  let current: unknown = obj;
+  for (const token of tokens) {
+    if (Array.isArray(current) && /^\d+$/.test(token)) current = current[Number(token)];
+    else if (isRecord(current)) current = current[token];
+    else return undefined;
+  }
+  return current;
+}
+
+function printerColumn(column: PrinterColumn): Column {
+  return {
+    name: column.name,
+    type: column.type === 'date' ? 'date' : column.type === 'integer' ? 'integer' : 'string',
+    priority: column.priority,
+    cell: (obj, now) => {
+      const value = jsonPathValue(obj, column.jsonPath);
+      if (column.type === 'date' && typeof value === 'string') return shortAge(value, now);
+      if (typeof value === 'string' || typeof value === 'number') return value;
+      if (typeof value === 'boolean') return String(value);
+      return value === undefined || value === null ? '<none>' : JSON.stringify(value);
+    },
+  };
+}
+
 function columnsFor(type: ResourceType): Column[] {
+  if (type.printerColumns && type.printerColumns.length > 0)
+    return [nameColumn, ...type.printerColumns.map(printerColumn)];
   return type.group === '' || type.group === 'discovery.k8s.io'
     ? (columnsByResource[type.plural] ?? [nameColumn, ageColumn])
     : [nameColumn, ageColumn];
