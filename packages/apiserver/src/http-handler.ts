@@ -198,6 +198,13 @@ async function handleResource(
   const write = dryRun.length > 0 ? <T>(op: () => T): T => api.dryRun(op) : <T>(op: () => T): T => op();
 
   if (method === 'POST' && path.name === undefined) {
+    if (type.namespaced && path.namespace === undefined) {
+      req.resume();
+      throw new ApiError(
+        'MethodNotAllowed',
+        `${type.plural} are namespaced: create them under /namespaces/<namespace>/${type.plural}`,
+      );
+    }
     const obj = parseObjectBody(await body(), contentType);
     const created = write(() => api.create(type, namespace, obj));
     return sendJson(res, 201, created);

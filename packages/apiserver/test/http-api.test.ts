@@ -82,6 +82,7 @@ describe('REST semantics', () => {
       'NotFound',
     );
     expectStatus(await call(server.url, 'PUT', base, cm('x')), 405, 'MethodNotAllowed');
+    expectStatus(await call(server.url, 'POST', '/api/v1/configmaps', cm('x')), 405, 'MethodNotAllowed');
     expectStatus(
       await call(server.url, 'PATCH', `${base}/dup`, '{}', 'text/plain'),
       415,
