@@ -111,6 +111,7 @@ export function resourceTypesFromCrd(
         validate: compiled.validate,
         crdName: expectedName,
         printerColumns: printerColumnsOf(v.additionalPrinterColumns),
+        schema: getPath(v, ['schema', 'openAPIV3Schema']),
       });
     });
     if (storageCount !== 1) {

@@ -195,7 +195,11 @@ async function handleResource(
   const dryRun = url.searchParams.getAll('dryRun');
   if (dryRun.some((d) => d !== 'All'))
     throw badRequest(`dryRun must be "All", got ${JSON.stringify(dryRun)}`);
-  const write = dryRun.length > 0 ? <T>(op: () => T): T => api.dryRun(op) : <T>(op: () => T): T => op();
+  const options = {
+    dryRun: dryRun.length > 0,
+    strictFields: url.searchParams.get('fieldValidation') === 'Strict',
+  };
+  const write = <T>(op: () => T): T => api.withOptions(options, op);
 
   if (method === 'POST' && path.name === undefined) {
     if (type.namespaced && path.namespace === undefined) {

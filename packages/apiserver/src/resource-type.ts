@@ -34,6 +34,8 @@ export interface ResourceType {
   validate?: ObjectValidator;
   /** For CRD-defined resources: the name of the CRD. */
   crdName?: string;
+  /** For CRD-defined resources: the version's `openAPIV3Schema`, for pruning undeclared fields. */
+  schema?: unknown;
   /** For CRD-defined resources: `additionalPrinterColumns`, shown by `kubectl get`. */
   printerColumns?: PrinterColumn[];
 }

@@ -547,6 +547,23 @@ describe('CRDs', () => {
     expect((await call(server.url, 'GET', '/apis/example.com/v1')).status).toBe(404);
   });
 
+  it('prunes fields the schema does not declare, or refuses them with fieldValidation=Strict', async () => {
+    await call(server.url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd('widgets'));
+    const path = '/apis/example.com/v1/namespaces/default/widgets';
+    const body = (name: string) => ({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name },
+      spec: { size: 1, colour: 'red' },
+    });
+    const pruned = await call(server.url, 'POST', path, body('p'));
+    expect(pruned.status).toBe(201);
+    expect(pruned.body.spec).toEqual({ size: 1 });
+    const strict = await call(server.url, 'POST', `${path}?fieldValidation=Strict`, body('s'));
+    expectStatus(strict, 400, 'BadRequest');
+    expect(strict.body.message).toContain('unknown field "spec.colour"');
+  });
+
   it('rejects an invalid CRD with 422', async () => {
     const bad = crd('widgets');
     bad.metadata.name = 'wrong.example.com';

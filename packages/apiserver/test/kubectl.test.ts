@@ -312,6 +312,14 @@ describe('kubectl against the in-memory API server', () => {
     };
     expect(got.spec.backends.map((b) => b.weight)).toEqual([90, 30]);
 
+    const typo = await kubectl([
+      'apply',
+      '-f',
+      await manifest('typo.yaml', trafficSplit(30).replace('service: orders\n', 'servce: orders\n')),
+    ]);
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toContain('unknown field "spec.servce"');
+
     await manifest('ts.yaml', trafficSplit('ten'));
     const bad = await kubectl(['apply', '-f', file]);
     expect(bad.code).not.toBe(0);
