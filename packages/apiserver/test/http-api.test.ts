@@ -399,6 +399,41 @@ describe('Services and EndpointSlices', () => {
   });
 });
 
+describe('terminating endpoints', () => {
+  it('shows a pod held by a finalizer as terminating, then drops it', async () => {
+    await call(server.url, 'POST', '/api/v1/namespaces/default/services', {
+      metadata: { name: 'api' },
+      spec: { selector: { app: 'api' }, ports: [{ port: 80 }] },
+    });
+    await call(server.url, 'POST', '/api/v1/namespaces/default/pods', {
+      metadata: { name: 'api-1', labels: { app: 'api' }, finalizers: ['example.com/drain'] },
+      spec: { containers: [{ name: 'c' }] },
+      status: { podIP: '10.2.0.1', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    const endpoints = async () =>
+      (
+        (
+          await call(
+            server.url,
+            'GET',
+            '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi',
+          )
+        ).body.items as { endpoints: { conditions: Record<string, boolean> }[] }[]
+      )[0]?.endpoints ?? [];
+    expect((await endpoints())[0]?.conditions).toEqual({ ready: true, serving: true, terminating: false });
+    await call(server.url, 'DELETE', '/api/v1/namespaces/default/pods/api-1');
+    expect((await endpoints())[0]?.conditions).toEqual({ ready: false, serving: true, terminating: true });
+    await call(
+      server.url,
+      'PATCH',
+      '/api/v1/namespaces/default/pods/api-1',
+      { metadata: { finalizers: null } },
+      'application/merge-patch+json',
+    );
+    expect(await endpoints()).toEqual([]);
+  });
+});
+
 describe('watch', () => {
   const base = '/api/v1/namespaces/default/configmaps';
 
