@@ -51,14 +51,14 @@ export async function exchange(
     request.span === undefined
       ? request.headers
       : { ...request.headers, traceparent: request.span.traceparent };
-  let body: RequestBody =
-    request.body === undefined ? { kind: 'none' } : { kind: 'stream', stream: request.body };
-  if (request.body !== undefined && retry !== undefined && retry.attempts > 0) {
-    // Only a request that could be retried is worth holding: any method on a refused connection.
-    body = await bufferBody(request.body, policy.retryBodyLimit, request.contentLength);
-  }
   let attempts = 1;
   try {
+    let body: RequestBody =
+      request.body === undefined ? { kind: 'none' } : { kind: 'stream', stream: request.body };
+    if (request.body !== undefined && retry !== undefined && retry.attempts > 0) {
+      // Only a request that could be retried is worth holding: any method on a refused connection.
+      body = await bufferBody(request.body, policy.retryBodyLimit, request.contentLength);
+    }
     const result = await resilientForward(
       {
         method: request.method,

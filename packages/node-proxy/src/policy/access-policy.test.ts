@@ -1,4 +1,4 @@
-import type { TrafficTarget } from '@nodemesh/smi-types';
+import type { HTTPRouteGroup, TrafficTarget } from '@nodemesh/smi-types';
 import { describe, expect, it } from 'vitest';
 import type { MeshServiceInput, TopologyInputs } from '../topology/inputs.js';
 import { createTopologyBuilder } from '../topology/topology-builder.js';
@@ -41,7 +41,7 @@ function inputs(targets: TrafficTarget[], services = [service('orders', ['orders
     services: new Map(services.map((s) => [`shop/${s.name}`, s])),
     endpoints: new Map(),
     trafficSplits: [],
-    httpRouteGroups: new Map([
+    httpRouteGroups: new Map<string, HTTPRouteGroup>([
       [
         'shop/g',
         {

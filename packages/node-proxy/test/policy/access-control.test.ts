@@ -91,6 +91,8 @@ describe('access control on', () => {
     expect((await httpCall(http, { from: CALLER_IPS.stranger })).status).toBe(403);
     await proxy.applyInputs(withAccess(base, { routeGroups: [allRoutes] }));
     expect((await httpCall(http, { from: CALLER_IPS.a })).status).toBe(403);
+    // The change took effect with the snapshot, on the same listener (not reopened).
+    expect(proxy.boundPort('http', 5000)).toBe(http);
     const text = await metrics();
     expect(
       metricValue(text, 'nodemesh_denied_total', {
