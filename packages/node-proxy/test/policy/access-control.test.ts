@@ -1,3 +1,5 @@
+import { createSocket } from 'node:dgram';
+import { connect as connectH2 } from 'node:http2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type NodeProxy, staticCallers } from '../../src/index.js';
 import type { TopologyInputs } from '../../src/topology/inputs.js';
@@ -201,6 +203,50 @@ describe('access control on', () => {
     expect(
       metricValue(text, 'nodemesh_denied_total', { protocol: 'udp', reason: 'source_not_allowed' }),
     ).toBe(1);
+  });
+
+  it('an open UDP session is checked again when a new snapshot removes its TrafficTarget', async () => {
+    const udpPort = proxy.boundPort('udp', 15000) ?? 0;
+    const targets = [
+      trafficTarget(
+        'dns',
+        { namespace: 'shop', name: 'dns' },
+        [A],
+        [{ kind: 'UDPRoute', name: 'dns', matches: [] }],
+      ),
+    ];
+    await proxy.applyInputs(withAccess(base, { targets, udpRoutes: [udpRoute('shop', 'dns', [53])] }));
+    const socket = createSocket('udp4');
+    resources.add(socket, (s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    await new Promise<void>((resolve) => socket.bind(0, CALLER_IPS.a, resolve));
+    const replies: string[] = [];
+    socket.on('message', (data) => replies.push(data.toString()));
+    const exchange = async (message: string) => {
+      socket.send(message, udpPort, '127.0.0.1');
+      for (let i = 0; i < 20 && !replies.includes(`dns:${message}`); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    };
+    await exchange('one');
+    expect(replies).toEqual(['dns:one']);
+    await proxy.applyInputs(withAccess(base, { udpRoutes: [udpRoute('shop', 'dns', [53])] }));
+    await exchange('two');
+    expect(replies).toEqual(['dns:one']);
+  });
+
+  it('denies an HTTP/2 (h2c) caller like an HTTP/1.1 one', async () => {
+    const session = connectH2(`http://127.0.0.1:${http}`, { localAddress: CALLER_IPS.c } as object);
+    resources.add(session, (s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    session.on('error', () => undefined);
+    const status = await new Promise<number>((resolve, reject) => {
+      const stream = session.request({ ':path': '/', ':authority': 'orders.shop.mesh' });
+      stream.setTimeout(3_000, () => reject(new Error('no HTTP/2 answer')));
+      stream.on('response', (headers) => resolve(Number(headers[':status'])));
+      stream.on('error', reject);
+      stream.resume();
+      stream.end();
+    });
+    expect(status).toBe(403);
   });
 
   it('behind a TrafficSplit the chosen backend is checked', async () => {

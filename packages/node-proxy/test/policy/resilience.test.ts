@@ -106,6 +106,26 @@ describe('retries', () => {
     }
   });
 
+  it('stay within the retry budget when a Service fails every request', async () => {
+    await resources.closeAll();
+    resources = new Resources();
+    proxy = await startProxy(resources, { retryBudget: { ratio: 0.2, minPerSecond: 0 } });
+    let seen = 0;
+    const server = createServer((_req, res) => {
+      seen++;
+      res.writeHead(503).end('down');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    resources.add(server, (s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    const port = await route({ retry: { attempts: 3, perTryTimeoutMs: 2_000 } }, [
+      (server.address() as AddressInfo).port,
+    ]);
+    for (let i = 0; i < 20; i++) expect((await httpCall(port)).status).toBe(503);
+    // Without a budget this would be 80 (1 + 3 attempts each); the budget allows 20 % extra.
+    expect(seen).toBeLessThanOrEqual(24);
+    expect(await metric('nodemesh_http_retries_total', { outcome: 'budget_exhausted' })).toBeGreaterThan(0);
+  });
+
   it('do not retry a body larger than the buffer limit', async () => {
     const dead = await deadPort();
     const port = await route({ retry: { attempts: 3, perTryTimeoutMs: 2_000 } }, [dead]);
