@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { connect as connectH2 } from 'node:http2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type NodeProxy, staticCallers } from '../../src/index.js';
+import { type NodeProxy, snapshotToJson, staticCallers } from '../../src/index.js';
 import type { TopologyInputs } from '../../src/topology/inputs.js';
 import { meshService, readyEndpoints, routeGroup, split, topologyInputs } from '../fixtures.js';
 import { httpBackend, Resources, startProxy, tcpEchoBackend, udpEchoBackend } from '../support.js';
@@ -88,11 +88,25 @@ describe('access control on', () => {
     const allow = trafficTarget('orders-from-frontend', ORDERS_SA, [A], ALL_HTTP);
     await proxy.applyInputs(withAccess(base, { targets: [allow], routeGroups: [allRoutes] }));
     expect((await httpCall(http, { from: CALLER_IPS.a })).status).toBe(200);
+    expect(snapshotToJson(proxy.snapshot).access.grants).toEqual({
+      'shop/orders': {
+        'web/frontend': [
+          {
+            trafficTarget: 'shop/orders-from-frontend',
+            port: null,
+            httpMatches: ['any'],
+            tcpPorts: null,
+            udpPorts: null,
+          },
+        ],
+      },
+    });
     const denied = await httpCall(http, { from: CALLER_IPS.c });
     expect(denied.status).toBe(403);
     expect((await httpCall(http, { from: CALLER_IPS.stranger })).status).toBe(403);
     await proxy.applyInputs(withAccess(base, { routeGroups: [allRoutes] }));
     expect((await httpCall(http, { from: CALLER_IPS.a })).status).toBe(403);
+    expect(snapshotToJson(proxy.snapshot).access.grants).toEqual({});
     // The change took effect with the snapshot, on the same listener (not reopened).
     expect(proxy.boundPort('http', 5000)).toBe(http);
     const text = await metrics();
