@@ -85,11 +85,15 @@ export async function resilientForward(
   };
 
   for (let attempt = 1; ; attempt++) {
-    const endpoint = attempt === 1 ? tools.firstEndpoint : (tools.pick() ?? tools.firstEndpoint);
-    const picked = attempt > 1 && endpoint !== tools.firstEndpoint;
+    // A retry's endpoint is counted busy by `pick` (even when it is the first one again) until it answers.
+    const picked = attempt === 1 ? undefined : tools.pick();
+    const endpoint = picked ?? tools.firstEndpoint;
     const remaining = deadline === undefined ? undefined : deadline - performance.now();
     if (remaining !== undefined && remaining <= 0) throw new RequestTimeoutError();
     const perTry = minDefined(request.retry?.perTryTimeoutMs, remaining);
+    // This try's timeout is the rest of the request's: when it fires, the request has run out of time.
+    const lastChance =
+      remaining !== undefined && (request.retry === undefined || remaining <= request.retry.perTryTimeoutMs);
     const send = async () => {
       const response = await tools.send(tools.dispatcher(endpoint), {
         method: request.method as Dispatcher.HttpMethod,
@@ -114,14 +118,12 @@ export async function resilientForward(
         return { response, attempts: attempt };
       }
       const timedOut = errorCode(err) === 'UND_ERR_HEADERS_TIMEOUT';
-      if (timedOut && deadline !== undefined && performance.now() >= deadline - 1) {
-        throw new RequestTimeoutError();
-      }
+      if (timedOut && lastChance) throw new RequestTimeoutError();
       const retryable = timedOut ? isIdempotent(request.method) : isRetryableError(err, request.method);
       if (retryable && mayRetry(attempt)) continue;
       throw err;
     } finally {
-      if (picked) tools.release(endpoint);
+      if (picked !== undefined) tools.release(picked);
     }
   }
 }
