@@ -106,6 +106,32 @@ describe('retries', () => {
     }
   });
 
+  it('give up on a slow try after the per-try timeout and try again', async () => {
+    let calls = 0;
+    const server = createServer((_req, res) => {
+      if (++calls === 1) {
+        const timer = setTimeout(() => res.end('late'), 2_000);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
+      res.end('quick');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    resources.add(
+      server,
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.closeAllConnections();
+          s.close(() => resolve());
+        }),
+    );
+    const port = await route({ retry: { attempts: 1, perTryTimeoutMs: 100 } }, [
+      (server.address() as AddressInfo).port,
+    ]);
+    expect(await httpCall(port)).toMatchObject({ status: 200, body: 'quick' });
+    expect(calls).toBe(2);
+  });
+
   it('stay within the retry budget when a Service fails every request', async () => {
     await resources.closeAll();
     resources = new Resources();
@@ -149,7 +175,7 @@ describe('timeouts', () => {
 
 describe('circuit breaker', () => {
   it('opens on a dead backend (503 at once), survives a new snapshot, closes after recovery', async () => {
-    const breaker = { errorPercentage: 50, minimumRequests: 3, windowMs: 10_000, openDurationMs: 300 };
+    const breaker = { errorPercentage: 50, minimumRequests: 3, windowMs: 10_000, openDurationMs: 1_000 };
     const dead = await deadPort();
     const port = await route({ circuitBreaker: breaker }, [dead]);
     for (let i = 0; i < 3; i++) expect((await httpCall(port)).status).toBe(502);
@@ -163,7 +189,7 @@ describe('circuit breaker', () => {
     await route({ circuitBreaker: { ...breaker } }, [b.port]);
     expect((await httpCall(port)).status).toBe(503);
     let status = 0;
-    for (let i = 0; i < 40 && status !== 200; i++) {
+    for (let i = 0; i < 80 && status !== 200; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       status = (await httpCall(port)).status;
     }
@@ -178,7 +204,7 @@ describe('circuit breaker', () => {
 describe('rate limit', () => {
   it('answers 429 with Retry-After beyond the burst', async () => {
     const b = await backend();
-    const port = await route({ rateLimit: { average: 1, burst: 3 } }, [b.port]);
+    const port = await route({ rateLimit: { average: 0.2, burst: 3 } }, [b.port]);
     const statuses: number[] = [];
     let retryAfter: unknown;
     for (let i = 0; i < 5; i++) {
