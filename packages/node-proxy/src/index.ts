@@ -16,7 +16,7 @@ export {
   type HttpEntrypointOptions,
 } from './listeners/http-entrypoint.js';
 export { type ProxyError, proxyErrors } from './listeners/http-errors.js';
-export type { Listener, ListenerKind, PolicyContext, RoutingContext } from './listeners/listener.js';
+export type { Listener, ListenerKind, RoutingContext } from './listeners/listener.js';
 export {
   type ListenerFailure,
   ListenerManager,
@@ -33,23 +33,6 @@ export {
 } from './metrics/caller-resolver.js';
 export { ProxyMetrics, statusClass, type TrafficLabels } from './metrics/proxy-metrics.js';
 export { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
-export {
-  type AccessDecision,
-  type AccessGrant,
-  type AccessPolicy,
-  type AccessProtocol,
-  type AccessQuery,
-  checkAccess,
-  type DenyReason,
-  EMPTY_ACCESS_POLICY,
-} from './policy/access-policy.js';
-export { type CompiledAccessPolicy, compileAccessPolicy } from './policy/compile-access-policy.js';
-export { IDENTITY_HEADER_PREFIXES, IDENTITY_HEADERS, isIdentityHeader } from './policy/identity-headers.js';
-export { type BreakerState, CircuitBreakers, CircuitOpenError } from './resilience/circuit-breakers.js';
-export { RateLimiters } from './resilience/rate-limiters.js';
-export { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetConfig } from './resilience/retry-budget.js';
-export { isIdempotent, isRetryableError, isRetryableStatus } from './resilience/retry-policy.js';
-export { TokenBucket, type TokenBucketConfig } from './resilience/token-bucket.js';
 export { hostKeys, normaliseHost } from './snapshot/host.js';
 export * from './snapshot/snapshot.js';
 export { snapshotToJson } from './snapshot/snapshot-json.js';
@@ -70,6 +53,3 @@ export {
 export * from './topology/inputs.js';
 export { buildServiceRoutes, type ServiceRoutes } from './topology/service-routes.js';
 export { type BuildStats, createTopologyBuilder, type TopologyBuilder } from './topology/topology-builder.js';
-export { DEFAULT_OTLP_OPTIONS, OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
-export { formatTraceParent, parseTraceParent, type TraceParent } from './tracing/trace-context.js';
-export { type ActiveSpan, Tracer, type TracingOptions } from './tracing/tracer.js';
