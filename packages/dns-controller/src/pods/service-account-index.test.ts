@@ -82,25 +82,30 @@ describe('ServiceAccountIndex', () => {
       maxKeys: 2,
     });
     fc.assert(
-      fc.property(fc.array(change, { maxLength: 40 }), selector, fc.constantFrom('a', 'b'), (changes, sel, ns) => {
-        const index = new ServiceAccountIndex();
-        const truth = new Map<string, PodView>();
-        for (const { view: v, gone } of changes) {
-          const key = `${v.namespace}/${v.name}`;
-          index.set(key, gone ? undefined : v);
-          if (gone) truth.delete(key);
-          else truth.set(key, v);
-        }
-        const expected = [
-          ...new Set(
-            [...truth.values()]
-              .filter((p) => p.active && p.namespace === ns)
-              .filter((p) => Object.entries(sel).every(([k, v]) => p.labels[k] === v))
-              .map((p) => p.serviceAccount),
-          ),
-        ].sort();
-        expect(index.serviceAccountsFor(ns, sel)).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(change, { maxLength: 40 }),
+        selector,
+        fc.constantFrom('a', 'b'),
+        (changes, sel, ns) => {
+          const index = new ServiceAccountIndex();
+          const truth = new Map<string, PodView>();
+          for (const { view: v, gone } of changes) {
+            const key = `${v.namespace}/${v.name}`;
+            index.set(key, gone ? undefined : v);
+            if (gone) truth.delete(key);
+            else truth.set(key, v);
+          }
+          const expected = [
+            ...new Set(
+              [...truth.values()]
+                .filter((p) => p.active && p.namespace === ns)
+                .filter((p) => Object.entries(sel).every(([k, v]) => p.labels[k] === v))
+                .map((p) => p.serviceAccount),
+            ),
+          ].sort();
+          expect(index.serviceAccountsFor(ns, sel)).toEqual(expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -131,7 +136,9 @@ describe('readPodView', () => {
     expect(readPodView(raw({}))?.serviceAccount).toBe('default');
     expect(readPodView(raw({ serviceAccountName: '' }))?.serviceAccount).toBe('default');
     expect(readPodView(raw({ serviceAccount: 'legacy' }))?.serviceAccount).toBe('legacy');
-    expect(readPodView(raw({ serviceAccountName: 'new', serviceAccount: 'old' }))?.serviceAccount).toBe('new');
+    expect(readPodView(raw({ serviceAccountName: 'new', serviceAccount: 'old' }))?.serviceAccount).toBe(
+      'new',
+    );
   });
 
   it('reads nothing from objects no Pod can be', () => {
