@@ -281,6 +281,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
           new Map(configMapInformers.flatMap((i) => i.objects()).map((obj) => [nameOf(obj) ?? '', obj])),
         dnsService: () => dnsService.objects()[0],
         logger: logger.child({ reconciler: 'cluster-dns' }),
+        events,
         requestSync: requestDnsSync,
         onOutcome: (outcome) => metrics.clusterDnsBlockPresent.set(outcome.present ? 1 : 0),
       });

@@ -344,9 +344,8 @@ describe('planShadowChanges', () => {
       const plan = planShadowChanges([svc], [tcpShadow], config, lookup(['web']));
       expect(plan.invalidShadows).toHaveLength(1);
       expect(plan.update).toHaveLength(1);
-      expect((plan.update[0]?.body.spec as { ports: { targetPort: number }[] }).ports[0]?.targetPort).toBe(
-        10007,
-      );
+      const spec = plan.update[0]?.body.spec as { ports: { targetPort: number }[] } | undefined;
+      expect(spec?.ports[0]?.targetPort).toBe(10007);
       expect(annotationsOf(plan)?.['nodemesh.io/service-accounts']).toBe('web');
     });
   });
