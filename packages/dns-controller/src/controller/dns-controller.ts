@@ -211,7 +211,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
    * The leader's pods informer, feeding the ServiceAccount index. Only changes to what the index keeps (a
    * pod's labels, ServiceAccount, finishing, coming or going) ask for a shadow sync; status updates do not.
    */
-  function startPodWatch(index: ServiceAccountIndex): ResourceInformer {
+  function createPodInformer(index: ServiceAccountIndex): ResourceInformer {
     const changed = (obj: unknown, gone: boolean) => {
       const key = objectKey(obj);
       if (key !== undefined && index.set(key, gone ? undefined : readPodView(obj))) requestShadowSync();
@@ -233,7 +233,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   function startLeaderWork(): void {
     if (stopping || leaderWork !== undefined) return;
     const serviceAccounts = new ServiceAccountIndex();
-    const podInformer = startPodWatch(serviceAccounts);
+    const podInformer = createPodInformer(serviceAccounts);
     const shadows = new ShadowReconciler({
       config: {
         meshNamespace: config.meshNamespace,

@@ -57,8 +57,8 @@ async function shadowOf(key: string) {
 
 const accountsOf = async (key: string) => (await shadowOf(key))?.metadata.annotations?.[ANNOTATION];
 
-async function start() {
-  const controller = await startController(api(), { identity: 'one' });
+async function start(identity = 'one') {
+  const controller = await startController(api(), { identity });
   controllers.push(controller);
   return controller;
 }
@@ -126,5 +126,19 @@ describe('ServiceAccounts on shadow Services', () => {
     await start();
     await waitFor('the shadow', async () => (await shadowOf('shop/manual')) !== undefined);
     expect((await shadowOf('shop/manual'))?.metadata.annotations).not.toHaveProperty(ANNOTATION);
+  });
+
+  it('watches pods on the leader only', async () => {
+    server = await startCluster();
+    const a = await start('replica-a');
+    const b = await start('replica-b');
+    await waitFor('a leader', () => a.isLeader() || b.isLeader());
+    const [leader, standby] = a.isLeader() ? [a, b] : [b, a];
+    await waitFor('the leader to watch pods', async () =>
+      (await leader.registry.metrics()).includes(
+        'nodemesh_dns_controller_informer_synced{informer="pods"} 1',
+      ),
+    );
+    expect(await standby.registry.metrics()).not.toContain('informer="pods"');
   });
 });
