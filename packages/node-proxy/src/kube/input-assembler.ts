@@ -86,6 +86,7 @@ export class InputAssembler {
   #shadowOf = new Map<string, string>();
   readonly #configs = new Map<string, ConfigMemo>();
   readonly #services = new Map<string, ServiceMemo>();
+  #servicesNow: ReadonlyMap<string, MeshServiceInput> = new Map();
   /** Service key → the keys of its EndpointSlices. */
   readonly #slicesOf = new Map<string, Set<string>>();
   readonly #endpoints = new Map<string, readonly EndpointInput[]>();
@@ -119,6 +120,10 @@ export class InputAssembler {
       );
       if (changed.size > 0) this.#indexShadows();
     }
+    // Configs are judged now, so a later bad version has this good one to fall back on.
+    if (changes.services !== undefined || changes.shadows !== undefined) {
+      this.#servicesNow = this.#assembleServices();
+    }
     if (changes.endpointSlices !== undefined) this.#applySlices(changes.endpointSlices);
     for (const [kind, kindChanges] of Object.entries(changes.smi ?? {}) as [SmiKind, Changes][]) {
       this.#applySmi(kind, kindChanges);
@@ -129,7 +134,7 @@ export class InputAssembler {
   inputs(): TopologyInputs {
     return {
       meshDomain: this.#options.meshDomain,
-      services: this.#assembleServices(),
+      services: new Map(this.#servicesNow),
       endpoints: new Map(this.#endpoints),
       trafficSplits: this.#trafficSplits,
       httpRouteGroups: this.#httpRouteGroups,
