@@ -147,15 +147,16 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
         smi: Object.fromEntries([...smiTrackers].map(([kind, tracker]) => [kind, tracker.drain()])),
       };
       const changed =
-        dirty ||
         changes.services?.size !== 0 ||
         changes.shadows?.size !== 0 ||
         changes.endpointSlices?.size !== 0 ||
         Object.values(changes.smi ?? {}).some((c) => c.size > 0);
-      dirty = false;
-      if (changed) {
-        assembler.apply(changes);
+      assembler.apply(changes);
+      // Stays set until a build succeeds, so a failed run is retried with the whole current state.
+      dirty ||= changed;
+      if (dirty) {
         const snapshot = await proxy.applyInputs(assembler.inputs());
+        dirty = false;
         knownProblems = reportProblems(snapshot.problems, knownProblems, recorder);
       } else {
         // Nothing new: re-apply the snapshot so listeners that failed to open are retried.
