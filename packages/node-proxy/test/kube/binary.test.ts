@@ -105,6 +105,9 @@ describe('nodemesh-proxy binary', () => {
     const res = await request(`http://${host}:5000/`, { headers: { host: 'orders.shop.mesh' } });
     await res.body.text();
     expect(res.headers['x-backend']).toBe('v1');
+    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    expect(metrics).toContain('nodemesh_informer_synced{informer="trafficsplits"} 1');
+    expect(metrics).toContain('nodemesh_informer_synced{informer="pods"} 1');
 
     if (proxy.child.pid !== undefined) process.kill(proxy.child.pid, 'SIGTERM');
     expect(await proxy.exited).toBe(0);
