@@ -166,6 +166,26 @@ describe('node-proxy wired to the API server', () => {
     expect(await tally(10)).toEqual({ v2: 10 });
   });
 
+  it('keeps a Service’s last good config when its annotations go bad, with a Warning Event', async () => {
+    await api.mergePatch('/api/v1/namespaces/shop/services/orders', {
+      metadata: { annotations: { 'nodemesh.io/retry-attempts': '2' } },
+    });
+    await waitFor(
+      'the retry config',
+      () => running.proxy.snapshot.services.get('shop/orders')?.retry?.attempts === 2,
+    );
+    await api.mergePatch('/api/v1/namespaces/shop/services/orders', {
+      metadata: { annotations: { 'nodemesh.io/retry-attempts': 'many' } },
+    });
+    await waitFor('an InvalidAnnotations Event', async () =>
+      (await api.events('shop', 'orders')).some((e) => e.reason === 'InvalidAnnotations'),
+    );
+    const [event] = (await api.events('shop', 'orders')).filter((e) => e.reason === 'InvalidAnnotations');
+    expect(event?.message).toContain('metadata.annotations["nodemesh.io/retry-attempts"]');
+    expect(running.proxy.snapshot.services.get('shop/orders')?.retry?.attempts).toBe(2);
+    expect(await tally(3)).toEqual({ v1: 3 });
+  });
+
   it('turns snapshot problems into Events on the TrafficSplit', async () => {
     await api.applySplit(
       api.trafficSplit('shop', 'orders-split', 'orders', [
