@@ -1,7 +1,7 @@
 /**
  * Every PromQL expression in the dashboards and alerts parses, and reads only metrics that exist: exported by
  * the components' code (string literals in packages/<pkg>/src), prom-client's default metrics, or produced
- * outside Nodemesh (listed below). PENDING lists what contract.md promises but the code does not export yet.
+ * outside Nodemesh (listed below). PENDING lists what docs/components.md promises but the code does not export yet.
  */
 import { describe, expect, it } from 'vitest';
 import { alertPromql, dashboardPromql, readAlertRules, readDashboards } from './observability-files.js';
@@ -13,20 +13,11 @@ import {
 } from './promql.js';
 
 /**
- * Metrics promised by contract.md that no source file exports yet. When a component starts exporting one,
+ * Metrics promised by docs/components.md that no source file exports yet. When a component starts exporting one,
  * the test "pending metrics are still missing" fails: remove the name here. If the code chose another name,
  * rename it in deploy/grafana/build-dashboards.mjs and deploy/prometheus/alerts.yaml instead.
  */
-const PENDING = new Set([
-  // dns-controller: the controller. contract.md names only the leader gauge; the others are named here.
-  'nodemesh_dns_controller_is_leader',
-  'nodemesh_dns_controller_cluster_dns_block_present',
-  'nodemesh_dns_controller_shadow_services',
-  'nodemesh_dns_controller_allocated_ports',
-  'nodemesh_dns_controller_port_range_size',
-  'nodemesh_dns_controller_reconciles_total',
-  'nodemesh_dns_controller_reconcile_errors_total',
-]);
+const PENDING = new Set<string>([]);
 
 /** Produced by Prometheus itself (`up`) or by kube-state-metrics, which the DaemonSet alert needs. */
 const EXTERNAL = new Set([

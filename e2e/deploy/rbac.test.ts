@@ -1,5 +1,5 @@
 /**
- * RBAC grants exactly the API calls contract.md lists for each component, and nothing more: the effective
+ * RBAC grants exactly the API calls docs/components.md lists for each component, and nothing more: the effective
  * permissions of each ServiceAccount, computed from every Role, ClusterRole and binding, equal the table below.
  */
 import { describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ const DNS = 'nodemesh-dns-controller';
 const PROXY = 'nodemesh-node-proxy';
 const READ = ['get', 'list', 'watch'];
 
-/** contract.md, "API calls it makes", one line per call. */
+/** docs/components.md, "API calls it makes", one line per call. */
 const EXPECTED: Grant[] = [
   ...expand(DNS, '*', [''], ['services'], READ),
   ...expand(DNS, 'nodemesh', [''], ['services'], ['create', 'update', 'patch', 'delete']),
@@ -108,7 +108,7 @@ function effectiveGrants(all: readonly KubeObject[]): Grant[] {
 describe('RBAC', () => {
   const actual = effectiveGrants(objects);
 
-  it('grants each component exactly the API calls of contract.md', () => {
+  it('grants each component exactly the API calls of docs/components.md', () => {
     expect([...new Set(actual)].sort()).toEqual([...new Set(EXPECTED)].sort());
   });
 

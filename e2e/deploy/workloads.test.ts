@@ -1,7 +1,7 @@
 /**
  * The workloads as installed: every container locked down, the DaemonSet upgrade that never leaves a node
  * without its proxy, the dns-controller's availability settings, and configuration that only sets flags the
- * components have (contract.md).
+ * components have (docs/components.md).
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -223,7 +223,7 @@ describe('the cleanup Job', () => {
   });
 });
 
-/** contract.md: each component's flags. A ConfigMap key is NODEMESH_ + the flag upper-cased, - as _. */
+/** docs/components.md: each component's flags. A ConfigMap key is NODEMESH_ + the flag upper-cased, - as _. */
 const FLAGS = {
   'dns-controller': [
     'server',

@@ -1,3 +1,32 @@
 /** @nodemesh/dns-controller: the mesh DNS zone, shadow Services and the cluster DNS block. */
 export * from './cluster-dns/index.js';
+export {
+  type ClusterDnsOutcome,
+  ClusterDnsReconciler,
+  type ClusterDnsReconcilerOptions,
+  type ClusterDnsTarget,
+  cleanupClusterDns,
+  ensureMeshForward,
+  prepareClusterDns,
+} from './cluster-dns-sync/cluster-dns-reconciler.js';
+export { changedConfigMap, configMapView, dnsServiceAddress } from './cluster-dns-sync/config-maps.js';
+export { type Command, type CommandLine, envName, FLAGS, parseCommandLine } from './config/command-line.js';
+export {
+  CLUSTER_DNS_MODES,
+  type ClusterDnsMode,
+  type ControllerConfig,
+  DEFAULT_CONTROLLER_CONFIG,
+} from './config/controller-config.js';
+export { type AdminServer, type AdminServerOptions, startAdminServer } from './controller/admin-server.js';
+export {
+  type DnsController,
+  type DnsControllerOptions,
+  startDnsController,
+} from './controller/dns-controller.js';
 export * from './dns/index.js';
+export { type KubeApi, KubeApiError, kubeApi } from './kube/kube-api.js';
+export * from './shadows/plan-shadow-changes.js';
+export { removeAllShadows } from './shadows/remove-all-shadows.js';
+export { shadowDiffers, shadowUpdateBody } from './shadows/shadow-diff.js';
+export { ShadowReconciler, type ShadowReconcilerOptions } from './shadows/shadow-reconciler.js';
+export { meshRecordOf, ZoneAdapter } from './zone-adapter/zone-adapter.js';

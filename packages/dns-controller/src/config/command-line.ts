@@ -1,0 +1,362 @@
+/**
+ * The command line of `nodemesh-dns`: a command, `--flag value` or `--flag=value`, and every flag also as an
+ * environment variable `NODEMESH_<FLAG>` (flags win). Pure: argv and env in, a config or every error out, each
+ * naming the flag (or variable) and the values it accepts.
+ */
+import { isIP } from 'node:net';
+import {
+  describeValue,
+  type FieldError,
+  fail,
+  HTTP_ENTRYPOINT_BASE,
+  isDns1123Label,
+  isDns1123Subdomain,
+  ok,
+  type PortRange,
+  parseDuration,
+  type Result,
+  type TrafficType,
+} from '@nodemesh/smi-types';
+import { validateMeshDomain } from '../dns/zone.js';
+import {
+  CLUSTER_DNS_MODES,
+  type ClusterDnsMode,
+  type ControllerConfig,
+  type ControllerLogLevel,
+  DEFAULT_CONTROLLER_CONFIG,
+} from './controller-config.js';
+
+export type Command = 'run' | 'prepare' | 'cleanup' | 'help';
+
+export const COMMANDS: readonly Exclude<Command, 'help'>[] = ['run', 'prepare', 'cleanup'];
+
+export interface CommandLine {
+  readonly command: Command;
+  readonly config: ControllerConfig;
+}
+
+type Draft = { -readonly [K in keyof ControllerConfig]: ControllerConfig[K] };
+/** Reads one value into the draft, or returns what is wrong with it ("must be …, got …"). */
+type FlagReader = (value: string, draft: Draft) => string | undefined;
+
+const got = (value: string) => `got ${describeValue(value)}`;
+
+function oneOf<T extends string>(allowed: readonly T[], set: (draft: Draft, value: T) => void): FlagReader {
+  return (value, draft) => {
+    const found = allowed.find((a) => a === value);
+    if (found === undefined) return `must be one of ${allowed.join(', ')}, ${got(value)}`;
+    set(draft, found);
+    return undefined;
+  };
+}
+
+function port(set: (draft: Draft, port: number) => void): FlagReader {
+  return (value, draft) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n > 65535)
+      return `must be a port number from 0 to 65535 (0: any free port), ${got(value)}`;
+    set(draft, n);
+    return undefined;
+  };
+}
+
+function host(set: (draft: Draft, host: string) => void): FlagReader {
+  return (value, draft) => {
+    if (isIP(value) === 0) return `must be an IPv4 or IPv6 address such as 0.0.0.0 or ::, ${got(value)}`;
+    set(draft, value);
+    return undefined;
+  };
+}
+
+function name(kind: 'label' | 'subdomain', set: (draft: Draft, name: string) => void): FlagReader {
+  return (value, draft) => {
+    const valid = kind === 'label' ? isDns1123Label(value) : isDns1123Subdomain(value);
+    if (!valid) return `must be a DNS-1123 ${kind} (lower-case letters, digits and '-'), ${got(value)}`;
+    set(draft, value);
+    return undefined;
+  };
+}
+
+function duration(min: number, set: (draft: Draft, ms: number) => void, wholeSeconds = false): FlagReader {
+  return (value, draft) => {
+    const ms = parseDuration(value);
+    const whole = wholeSeconds ? ' in whole seconds' : '';
+    if (ms === undefined || ms < min || (wholeSeconds && ms % 1000 !== 0)) {
+      return `must be a duration${whole} of at least ${min / 1000}s such as 30s or 1m, ${got(value)}`;
+    }
+    set(draft, ms);
+    return undefined;
+  };
+}
+
+function portRange(set: (draft: Draft, range: PortRange) => void): FlagReader {
+  return (value, draft) => {
+    const m = /^(\d+)-(\d+)$/.exec(value);
+    const first = Number(m?.[1]);
+    const last = Number(m?.[2]);
+    if (!m || first < 1 || last > 65535 || first > last) {
+      return `must be a port range FIRST-LAST with 1 <= FIRST <= LAST <= 65535, such as 10000-14999, ${got(value)}`;
+    }
+    set(draft, { first, last });
+    return undefined;
+  };
+}
+
+function namespaces(set: (draft: Draft, list: string[]) => void): FlagReader {
+  return (value, draft) => {
+    const list = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    const bad = list.filter((item) => !isDns1123Label(item));
+    if (bad.length > 0)
+      return `must be comma-separated namespace names, got ${bad.map((b) => describeValue(b)).join(', ')}`;
+    set(draft, list);
+    return undefined;
+  };
+}
+
+/** Every flag, in the order `--help` lists them. */
+export const FLAGS: Readonly<Record<string, { readonly help: string; readonly read: FlagReader }>> = {
+  server: {
+    help: 'API server URL without credentials (local mode); default: --kubeconfig, else in-cluster',
+    read: (value, draft) => {
+      if (!/^https?:\/\/[^/\s@]+\/?$/.test(value))
+        return `must be a URL such as http://127.0.0.1:8080, ${got(value)}`;
+      draft.server = value;
+      return undefined;
+    },
+  },
+  kubeconfig: {
+    help: 'kubeconfig file (its current context)',
+    read: (value, draft) => {
+      if (value === '') return 'must be a file path';
+      draft.kubeconfig = value;
+      return undefined;
+    },
+  },
+  'mesh-namespace': {
+    help: 'where shadow Services live (default nodemesh)',
+    read: name('label', (d, v) => {
+      d.meshNamespace = v;
+    }),
+  },
+  'mesh-domain': {
+    help: 'the DNS zone (default mesh)',
+    read: (value, draft) => {
+      const checked = validateMeshDomain(value);
+      if (!checked.ok) return `must be lower-case DNS labels separated by dots such as mesh, ${got(value)}`;
+      draft.meshDomain = checked.value;
+      return undefined;
+    },
+  },
+  'dns-host': {
+    help: 'DNS listen address (default 0.0.0.0)',
+    read: host((d, v) => {
+      d.dnsHost = v;
+    }),
+  },
+  'dns-port': {
+    help: 'DNS UDP and TCP port (default 5353)',
+    read: port((d, v) => {
+      d.dnsPort = v;
+    }),
+  },
+  'dns-ttl': {
+    help: 'TTL of answers (default 30s)',
+    read: duration(
+      0,
+      (d, v) => {
+        d.dnsTtlSeconds = v / 1000;
+      },
+      true,
+    ),
+  },
+  'dns-service': {
+    help: 'the Service in the mesh namespace the cluster DNS forwards to (default nodemesh-dns)',
+    read: name('label', (d, v) => {
+      d.dnsService = v;
+    }),
+  },
+  'admin-host': {
+    help: 'address of /healthz, /readyz, /metrics (default 0.0.0.0)',
+    read: host((d, v) => {
+      d.adminHost = v;
+    }),
+  },
+  'admin-port': {
+    help: 'port of /healthz, /readyz, /metrics (default 9090)',
+    read: port((d, v) => {
+      d.adminPort = v;
+    }),
+  },
+  'tcp-ports': {
+    help: 'TCP allocation range (default 10000-14999)',
+    read: portRange((d, v) => {
+      d.tcpPorts = v;
+    }),
+  },
+  'udp-ports': {
+    help: 'UDP allocation range (default 15000-19999)',
+    read: portRange((d, v) => {
+      d.udpPorts = v;
+    }),
+  },
+  'http-entrypoints': {
+    help: 'number of HTTP entrypoints, 5000 … 5000+N-1 (default 10)',
+    read: (value, draft) => {
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || n < 1 || n > 1000)
+        return `must be an integer from 1 to 1000, ${got(value)}`;
+      draft.httpEntrypoints = n;
+      return undefined;
+    },
+  },
+  'default-traffic-type': {
+    help: 'traffic type of Services without the annotation: http, tcp, udp (default http)',
+    read: oneOf<TrafficType>(['http', 'tcp', 'udp'], (d, v) => {
+      d.defaultTrafficType = v;
+    }),
+  },
+  'watch-namespaces': {
+    help: 'comma-separated namespaces to mesh (default: all)',
+    read: namespaces((d, v) => {
+      d.watchNamespaces = v;
+    }),
+  },
+  'ignore-namespaces': {
+    help: 'comma-separated namespaces never meshed (default kube-system,kube-public,kube-node-lease)',
+    read: namespaces((d, v) => {
+      d.ignoreNamespaces = v;
+    }),
+  },
+  'lease-name': {
+    help: 'the coordination.k8s.io Lease in the mesh namespace (default nodemesh-dns-controller)',
+    read: name('subdomain', (d, v) => {
+      d.leaseName = v;
+    }),
+  },
+  'lease-duration': {
+    help: 'how long a standby waits for an unrenewed lease (default 15s)',
+    read: duration(1000, (d, v) => {
+      d.leaseDurationMs = v;
+    }),
+  },
+  'lease-renew-deadline': {
+    help: 'the leader steps down if it cannot renew for this long (default 10s)',
+    read: duration(1, (d, v) => {
+      d.leaseRenewDeadlineMs = v;
+    }),
+  },
+  'lease-retry-period': {
+    help: 'time between lease attempts (default 2s)',
+    read: duration(1, (d, v) => {
+      d.leaseRetryPeriodMs = v;
+    }),
+  },
+  'cluster-dns': {
+    help: 'auto, coredns, coredns-custom, kube-dns, none (default auto)',
+    read: oneOf<ClusterDnsMode>(CLUSTER_DNS_MODES, (d, v) => {
+      d.clusterDns = v;
+    }),
+  },
+  'log-level': {
+    help: 'debug, info, warn, error (default info)',
+    read: oneOf<ControllerLogLevel>(['debug', 'info', 'warn', 'error'], (d, v) => {
+      d.logLevel = v;
+    }),
+  },
+};
+
+/** `dns-ttl` → `NODEMESH_DNS_TTL`. */
+export function envName(flag: string): string {
+  return `NODEMESH_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** Parses argv (without `node` and the script) and the environment. Never throws. */
+export function parseCommandLine(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Result<CommandLine> {
+  const draft: Draft = { ...DEFAULT_CONTROLLER_CONFIG };
+  const errors: FieldError[] = [];
+  for (const [flag, { read }] of Object.entries(FLAGS)) {
+    const value = env[envName(flag)];
+    if (value === undefined) continue;
+    const problem = read(value, draft);
+    if (problem !== undefined) errors.push({ path: envName(flag), message: problem });
+  }
+
+  let command: Command | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h' || arg === 'help') {
+      command = 'help';
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      const known = COMMANDS.find((c) => c === arg);
+      if (known === undefined) {
+        errors.push({ path: 'command', message: `must be one of ${COMMANDS.join(', ')}, ${got(arg)}` });
+      } else if (command !== undefined && command !== 'help') {
+        errors.push({ path: 'command', message: `only one command may be given, got ${command} and ${arg}` });
+      } else if (command === undefined) {
+        command = known;
+      }
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = arg.slice(2, eq === -1 ? undefined : eq);
+    const spec = FLAGS[flag];
+    if (spec === undefined) {
+      errors.push({ path: `--${flag}`, message: `is not a flag of nodemesh-dns; see --help for the flags` });
+      if (eq === -1 && argv[i + 1] !== undefined && !argv[i + 1]?.startsWith('--')) i++;
+      continue;
+    }
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else value = argv[++i];
+    if (value === undefined) {
+      errors.push({ path: `--${flag}`, message: 'needs a value' });
+      continue;
+    }
+    const problem = spec.read(value, draft);
+    if (problem !== undefined) errors.push({ path: `--${flag}`, message: problem });
+  }
+  if (command === 'help') return ok({ command, config: draft });
+  if (command === undefined && errors.length === 0) {
+    errors.push({ path: 'command', message: `is missing: give one of ${COMMANDS.join(', ')}, or --help` });
+  }
+  errors.push(...crossChecks(draft));
+  if (errors.length > 0 || command === undefined) return fail(errors);
+  return ok({ command, config: draft });
+}
+
+/** Rules between flags: lease timings in order, allocation ranges clear of the HTTP entrypoints. */
+function crossChecks(config: ControllerConfig): FieldError[] {
+  const errors: FieldError[] = [];
+  if (
+    !(
+      config.leaseDurationMs > config.leaseRenewDeadlineMs &&
+      config.leaseRenewDeadlineMs > config.leaseRetryPeriodMs
+    )
+  ) {
+    errors.push({
+      path: '--lease-duration',
+      message: `must be longer than --lease-renew-deadline, itself longer than --lease-retry-period, got ${config.leaseDurationMs}ms, ${config.leaseRenewDeadlineMs}ms, ${config.leaseRetryPeriodMs}ms`,
+    });
+  }
+  const lastEntrypoint = HTTP_ENTRYPOINT_BASE + config.httpEntrypoints - 1;
+  for (const [flag, range] of [
+    ['--tcp-ports', config.tcpPorts],
+    ['--udp-ports', config.udpPorts],
+  ] as const) {
+    if (range.first <= lastEntrypoint && range.last >= HTTP_ENTRYPOINT_BASE) {
+      errors.push({
+        path: flag,
+        message: `must not overlap the HTTP entrypoints ${HTTP_ENTRYPOINT_BASE}-${lastEntrypoint} (--http-entrypoints ${config.httpEntrypoints}), got ${range.first}-${range.last}`,
+      });
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,73 @@
+/** The dns-controller's settings, as the flags and `NODEMESH_*` variables give them (contract.md). */
+import {
+  DEFAULT_TCP_PORT_RANGE,
+  DEFAULT_UDP_PORT_RANGE,
+  type PortRange,
+  type TrafficType,
+} from '@nodemesh/smi-types';
+
+/** How the cluster DNS is reached: `auto` picks from the kube-system ConfigMaps found; `none` leaves it alone. */
+export type ClusterDnsMode = 'auto' | 'coredns' | 'coredns-custom' | 'kube-dns' | 'none';
+
+export const CLUSTER_DNS_MODES: readonly ClusterDnsMode[] = [
+  'auto',
+  'coredns',
+  'coredns-custom',
+  'kube-dns',
+  'none',
+];
+
+export type ControllerLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ControllerConfig {
+  /** A plain API server URL (local mode, tests); else `kubeconfig`; else in-cluster. */
+  readonly server: string | undefined;
+  readonly kubeconfig: string | undefined;
+  readonly meshNamespace: string;
+  readonly meshDomain: string;
+  readonly dnsHost: string;
+  readonly dnsPort: number;
+  readonly dnsTtlSeconds: number;
+  /** The Service (in the mesh namespace) the cluster DNS forwards the mesh zone to, on port 53. */
+  readonly dnsService: string;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  readonly tcpPorts: PortRange;
+  readonly udpPorts: PortRange;
+  readonly httpEntrypoints: number;
+  readonly defaultTrafficType: TrafficType;
+  /** Empty: every namespace. */
+  readonly watchNamespaces: readonly string[];
+  readonly ignoreNamespaces: readonly string[];
+  readonly leaseName: string;
+  readonly leaseDurationMs: number;
+  readonly leaseRenewDeadlineMs: number;
+  readonly leaseRetryPeriodMs: number;
+  readonly clusterDns: ClusterDnsMode;
+  readonly logLevel: ControllerLogLevel;
+}
+
+export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
+  server: undefined,
+  kubeconfig: undefined,
+  meshNamespace: 'nodemesh',
+  meshDomain: 'mesh',
+  dnsHost: '0.0.0.0',
+  dnsPort: 5353,
+  dnsTtlSeconds: 30,
+  dnsService: 'nodemesh-dns',
+  adminHost: '0.0.0.0',
+  adminPort: 9090,
+  tcpPorts: DEFAULT_TCP_PORT_RANGE,
+  udpPorts: DEFAULT_UDP_PORT_RANGE,
+  httpEntrypoints: 10,
+  defaultTrafficType: 'http',
+  watchNamespaces: [],
+  ignoreNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
+  leaseName: 'nodemesh-dns-controller',
+  leaseDurationMs: 15_000,
+  leaseRenewDeadlineMs: 10_000,
+  leaseRetryPeriodMs: 2_000,
+  clusterDns: 'auto',
+  logLevel: 'info',
+};

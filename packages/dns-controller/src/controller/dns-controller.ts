@@ -1,0 +1,363 @@
+/**
+ * `startDnsController`: wires the informers, the zone, the DNS server, leader election, the two leader-only
+ * reconcilers and the admin server. Every replica watches and answers DNS; only the lease holder writes.
+ */
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  ChangeTracker,
+  createLogger,
+  EventRecorder,
+  type EventSink,
+  type InformerHandlers,
+  kubeLeaseClient,
+  LeaderElector,
+  type LeaseClient,
+  type Logger,
+  ResourceInformer,
+  SyncRunner,
+} from '@nodemesh/kube-runtime';
+import { DEFAULT_MESH_DEFAULTS, shadowListSelector } from '@nodemesh/smi-types';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { ClusterDnsReconciler } from '../cluster-dns-sync/cluster-dns-reconciler.js';
+import { CLUSTER_DNS_CONFIG_MAPS, CLUSTER_DNS_NAMESPACE } from '../cluster-dns-sync/config-maps.js';
+import { type ControllerConfig, DEFAULT_CONTROLLER_CONFIG } from '../config/controller-config.js';
+import { type ListeningAddress, MeshDnsServer } from '../dns/server.js';
+import { MeshZone } from '../dns/zone.js';
+import { kubeApiEventSink } from '../kube/event-sink.js';
+import { configMapPath, kubeApi, servicePath } from '../kube/kube-api.js';
+import { ShadowReconciler } from '../shadows/shadow-reconciler.js';
+import { ZoneAdapter } from '../zone-adapter/zone-adapter.js';
+import { type AdminServer, startAdminServer } from './admin-server.js';
+import { createControllerMetrics, measured } from './controller-metrics.js';
+
+export interface DnsControllerOptions extends Partial<Omit<ControllerConfig, 'server' | 'kubeconfig'>> {
+  /** How to reach the API server (`loadKubeConfig` builds one from --server/--kubeconfig/in-cluster). */
+  readonly kubeConfig: KubeConfig;
+  /** The Lease holder identity; default POD_NAME, else `<hostname>-<pid>`. Unique per replica. */
+  readonly identity?: string;
+  readonly logger?: Logger;
+  /** Where metrics go; default a fresh registry with the process metrics. */
+  readonly registry?: Registry;
+  /** Start the admin HTTP server (default true). */
+  readonly admin?: boolean;
+  /** Shortest time between two reconcile runs (bursts coalesce); default 500 ms. */
+  readonly syncMinIntervalMs?: number;
+  /** A reconcile runs at least this often; default 60 s. */
+  readonly resyncIntervalMs?: number;
+  /** Overrides for tests: where Events and the Lease go (default: the API server). */
+  readonly eventSink?: EventSink;
+  readonly leaseClient?: LeaseClient;
+}
+
+export interface DnsController {
+  readonly identity: string;
+  readonly zone: MeshZone;
+  readonly registry: Registry;
+  /** Where the DNS server listens (UDP and TCP). */
+  readonly dns: ListeningAddress;
+  readonly admin: { readonly host: string; readonly port: number } | undefined;
+  isLeader(): boolean;
+  /** Why the controller cannot answer DNS yet (shadow informer not synced, DNS not listening); empty when ready. */
+  notReady(): string[];
+  /** Stops writing (reconcilers first), releases the lease, closes DNS and the admin server. */
+  stop(): Promise<void>;
+}
+
+interface LeaderWork {
+  /** Each runner with the informers it needs synced before its first run. */
+  readonly runners: { readonly runner: SyncRunner; readonly needs: readonly ResourceInformer[] }[];
+  readonly shadowRunner: SyncRunner;
+  readonly dnsRunner: SyncRunner | undefined;
+}
+
+export async function startDnsController(options: DnsControllerOptions): Promise<DnsController> {
+  const config: ControllerConfig = {
+    ...DEFAULT_CONTROLLER_CONFIG,
+    ...options,
+    server: undefined,
+    kubeconfig: undefined,
+  };
+  const identity = options.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
+  const logger = (
+    options.logger ?? createLogger({ component: 'dns-controller', level: config.logLevel })
+  ).child({
+    identity,
+  });
+  const registry = options.registry ?? new Registry();
+  if (options.registry === undefined) collectDefaultMetrics({ register: registry });
+  const kubeConfig = options.kubeConfig;
+  const api = kubeApi(kubeConfig);
+  const zone = new MeshZone(config.meshDomain);
+  const clusterDnsMode = config.clusterDns;
+
+  let stopping = false;
+  let leaderWork: LeaderWork | undefined;
+  let leaderWorkStopped: Promise<void> = Promise.resolve();
+  const shadowChanges = new ChangeTracker<unknown>();
+  const serviceChanges = new ChangeTracker<unknown>();
+  const dnsChanges = new ChangeTracker<unknown>();
+  const requestShadowSync = () => leaderWork?.shadowRunner.run();
+  const requestDnsSync = () => leaderWork?.dnsRunner?.run();
+
+  const informers: ResourceInformer[] = [];
+  const informer = (name: string, path: string, handlers: InformerHandlers, selectors = {}) => {
+    const created = new ResourceInformer({
+      name,
+      config: kubeConfig,
+      path,
+      ...selectors,
+      logger,
+      handlers: { ...handlers, onSynced: () => startRunnersWhenSynced() },
+    });
+    informers.push(created);
+    return created;
+  };
+  /** Informer handlers feeding a change tracker, asking for a sync when something is pending. */
+  const tracked = (tracker: ChangeTracker<unknown>, request: () => void) => ({
+    onAdd: (obj: unknown) => tracker.add(obj) && request(),
+    onUpdate: (obj: unknown, previous: unknown) => tracker.update(previous, obj) && request(),
+    onDelete: (obj: unknown) => tracker.delete(obj) && request(),
+  });
+
+  const zoneAdapter = new ZoneAdapter(zone, logger.child({ part: 'zone' }));
+  const shadowHandlers = tracked(shadowChanges, requestShadowSync);
+  const shadowInformer = informer(
+    'shadow-services',
+    servicePath(config.meshNamespace),
+    {
+      onAdd: (obj) => {
+        zoneAdapter.onAdd(obj);
+        shadowHandlers.onAdd(obj);
+      },
+      onUpdate: (obj, previous) => {
+        zoneAdapter.onUpdate(obj, previous);
+        shadowHandlers.onUpdate(obj, previous);
+      },
+      onDelete: (obj) => {
+        zoneAdapter.onDelete(obj);
+        shadowHandlers.onDelete(obj);
+      },
+    },
+    { labelSelector: shadowListSelector() },
+  );
+  const serviceInformer = informer(
+    'services',
+    '/api/v1/services',
+    tracked(serviceChanges, requestShadowSync),
+  );
+  // One informer per ConfigMap, selected by name: RBAC can then grant list/watch on those names alone.
+  const configMapInformers: ResourceInformer[] = [];
+  let dnsServiceInformer: ResourceInformer | undefined;
+  if (clusterDnsMode !== 'none') {
+    for (const name of CLUSTER_DNS_CONFIG_MAPS) {
+      configMapInformers.push(
+        informer(
+          `configmap-${name}`,
+          configMapPath(CLUSTER_DNS_NAMESPACE),
+          tracked(dnsChanges, requestDnsSync),
+          {
+            fieldSelector: `metadata.name=${name}`,
+          },
+        ),
+      );
+    }
+    dnsServiceInformer = informer(
+      'dns-service',
+      servicePath(config.meshNamespace),
+      tracked(dnsChanges, requestDnsSync),
+      { fieldSelector: `metadata.name=${config.dnsService}` },
+    );
+  }
+
+  const dnsServer = new MeshDnsServer({
+    zone,
+    host: config.dnsHost,
+    port: config.dnsPort,
+    registry,
+    resolver: { ttl: config.dnsTtlSeconds },
+    onError: (message) => logger.warn('dns server', { error: message }),
+  });
+
+  let elector: LeaderElector | undefined;
+  const metrics = createControllerMetrics(registry, {
+    isLeader: () => elector?.isLeader() ?? false,
+    informers: () => informers.map((i) => i.state()),
+    shadowServices: () => shadowInformer.state().objects,
+    zoneRecords: () => zone.size,
+    tcpRange: config.tcpPorts,
+    udpRange: config.udpPorts,
+  });
+  const events = new EventRecorder({
+    sink: options.eventSink ?? kubeApiEventSink(api),
+    component: 'nodemesh-dns-controller',
+    host: identity,
+    logger,
+  });
+
+  const runnerOptions = (name: string) => ({
+    name,
+    minIntervalMs: options.syncMinIntervalMs ?? 500,
+    maxIntervalMs: Math.max(options.resyncIntervalMs ?? 60_000, options.syncMinIntervalMs ?? 500),
+    logger,
+  });
+
+  function startLeaderWork(): void {
+    if (stopping || leaderWork !== undefined) return;
+    const shadows = new ShadowReconciler({
+      config: {
+        meshNamespace: config.meshNamespace,
+        watchNamespaces: config.watchNamespaces,
+        ignoreNamespaces: config.ignoreNamespaces,
+        defaults: { ...DEFAULT_MESH_DEFAULTS, trafficType: config.defaultTrafficType },
+        tcpRange: config.tcpPorts,
+        udpRange: config.udpPorts,
+        httpEntrypoints: config.httpEntrypoints,
+      },
+      api,
+      userServices: () => serviceInformer.objects(),
+      shadows: () => shadowInformer.objects(),
+      events,
+      logger: logger.child({ reconciler: 'shadow-services' }),
+      onWrite: (operation, result) => metrics.shadowWrites.inc({ operation, result }),
+      onPlan: ({ allocations, servicesWithProblems }) => {
+        metrics.recordAllocations(allocations);
+        metrics.servicesWithProblems.set(servicesWithProblems);
+      },
+      requestSync: requestShadowSync,
+    });
+    const shadowRunner = new SyncRunner({
+      ...runnerOptions('shadow-services'),
+      sync: () =>
+        measured(metrics, 'shadow-services', () => {
+          shadowChanges.drain();
+          serviceChanges.drain();
+          return shadows.sync();
+        }),
+    });
+    let dnsRunner: SyncRunner | undefined;
+    if (clusterDnsMode !== 'none' && dnsServiceInformer !== undefined) {
+      const dnsService = dnsServiceInformer;
+      const clusterDns = new ClusterDnsReconciler({
+        api,
+        target: {
+          mode: clusterDnsMode,
+          domain: config.meshDomain,
+          meshNamespace: config.meshNamespace,
+          dnsService: config.dnsService,
+        },
+        configMaps: () =>
+          new Map(configMapInformers.flatMap((i) => i.objects()).map((obj) => [nameOf(obj) ?? '', obj])),
+        dnsService: () => dnsService.objects()[0],
+        logger: logger.child({ reconciler: 'cluster-dns' }),
+        requestSync: requestDnsSync,
+        onOutcome: (outcome) => metrics.clusterDnsBlockPresent.set(outcome.present ? 1 : 0),
+      });
+      dnsRunner = new SyncRunner({
+        ...runnerOptions('cluster-dns'),
+        sync: () =>
+          measured(metrics, 'cluster-dns', () => {
+            dnsChanges.drain();
+            return clusterDns.sync();
+          }),
+      });
+    }
+    const runners = [{ runner: shadowRunner, needs: [shadowInformer, serviceInformer] }];
+    if (dnsRunner !== undefined && dnsServiceInformer !== undefined) {
+      runners.push({ runner: dnsRunner, needs: [...configMapInformers, dnsServiceInformer] });
+    }
+    leaderWork = { shadowRunner, dnsRunner, runners };
+    logger.info('leading: reconciling shadow Services and the cluster DNS');
+    startRunnersWhenSynced();
+  }
+
+  /** A reconciler starts once its own informers have synced, so one that cannot list does not hold up the other. */
+  function startRunnersWhenSynced(): void {
+    for (const { runner, needs } of leaderWork?.runners ?? []) {
+      if (needs.every((i) => i.hasSynced())) runner.start();
+    }
+  }
+
+  function stopLeaderWork(): Promise<void> {
+    const work = leaderWork;
+    leaderWork = undefined;
+    if (work !== undefined) {
+      logger.info('no longer leading: reconcilers stopped');
+      const previous = leaderWorkStopped;
+      leaderWorkStopped = Promise.all([previous, ...work.runners.map(({ runner }) => runner.stop())]).then(
+        () => undefined,
+      );
+    }
+    return leaderWorkStopped;
+  }
+
+  const dns = await dnsServer.start();
+  logger.info('mesh DNS server listening', { host: dns.host, port: dns.port, domain: config.meshDomain });
+  for (const i of informers) i.start();
+  elector = new LeaderElector({
+    namespace: config.meshNamespace,
+    name: config.leaseName,
+    identity,
+    client: options.leaseClient ?? kubeLeaseClient(kubeConfig),
+    leaseDurationMs: config.leaseDurationMs,
+    renewDeadlineMs: config.leaseRenewDeadlineMs,
+    retryPeriodMs: config.leaseRetryPeriodMs,
+    logger,
+    onStartedLeading: startLeaderWork,
+    onStoppedLeading: () => void stopLeaderWork(),
+    onNewLeader: (holder) => logger.info('leader observed', { leader: holder }),
+  });
+  elector.start();
+
+  const notReady = (): string[] => {
+    const reasons = informers
+      .filter((i) => !i.hasSynced())
+      .map((i) => `informer ${i.state().name} not synced`);
+    if (dnsServer.address === undefined) reasons.push('DNS server not listening');
+    return reasons;
+  };
+  let admin: AdminServer | undefined;
+  if (options.admin !== false) {
+    try {
+      admin = await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, notReady });
+    } catch (error) {
+      await Promise.all([elector.stop(), ...informers.map((i) => i.stop()), dnsServer.stop()]);
+      throw error;
+    }
+    logger.info('admin server listening', { host: admin.host, port: admin.port });
+  }
+
+  const activeElector = elector;
+  let stopped: Promise<void> | undefined;
+  return {
+    identity,
+    zone,
+    registry,
+    dns,
+    admin: admin === undefined ? undefined : { host: admin.host, port: admin.port },
+    isLeader: () => activeElector.isLeader(),
+    notReady,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        // Writes end before the lease is released, so the next leader never overlaps with this one.
+        await stopLeaderWork();
+        await activeElector.stop();
+        await stopLeaderWork();
+        await Promise.all(informers.map((i) => i.stop()));
+        await Promise.race([events.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+        await Promise.all([dnsServer.stop(), admin?.stop()]);
+        logger.info('stopped');
+      })();
+      return stopped;
+    },
+  };
+}
+
+function nameOf(obj: unknown): string | undefined {
+  const metadata =
+    typeof obj === 'object' && obj !== null ? (obj as { metadata?: unknown }).metadata : undefined;
+  const name =
+    typeof metadata === 'object' && metadata !== null ? (metadata as { name?: unknown }).name : undefined;
+  return typeof name === 'string' ? name : undefined;
+}

@@ -1,0 +1,278 @@
+/**
+ * What the shadow Services should be, from the user Services and the shadows that exist: pure, so every rule
+ * (which Services join the mesh, port allocation, bad annotations, orphans) is unit-tested without an API
+ * server. The shell (shadow-reconciler.ts) applies the plan.
+ */
+import {
+  allocatePorts,
+  allocationsFromShadows,
+  desiredShadowService,
+  formatFieldErrors,
+  HTTP_ENTRYPOINT_BASE,
+  isMeshCandidate,
+  type MeshCandidateOptions,
+  type MeshDefaults,
+  type MeshServicePorts,
+  type ParsedShadow,
+  type PortAllocation,
+  type PortRange,
+  parseServiceAnnotations,
+  parseShadowService,
+  readUserService,
+  type ShadowOf,
+  type ShadowServiceManifest,
+  shadowOfFromLabels,
+  type TrafficType,
+  type UserService,
+} from '@nodemesh/smi-types';
+import { shadowDiffers, shadowUpdateBody } from './shadow-diff.js';
+
+export interface ShadowPlanConfig extends MeshCandidateOptions {
+  /** Traffic type and HTTP defaults for Services without annotations. */
+  readonly defaults: MeshDefaults;
+  readonly tcpRange: PortRange;
+  readonly udpRange: PortRange;
+  /** HTTP entrypoints the node-proxies listen on: HTTP_ENTRYPOINT_BASE … + n - 1. */
+  readonly httpEntrypoints: number;
+}
+
+/** Why a user Service gets an Event. Stable: alerts and tests match on them. */
+export type ShadowEventReason =
+  | 'InvalidService'
+  | 'InvalidAnnotations'
+  | 'PortRangeExhausted'
+  | 'NotEnoughHttpEntrypoints';
+
+/** A Kubernetes Event to record on a user Service. */
+export interface ShadowEvent {
+  readonly of: ShadowOf;
+  readonly uid: string | undefined;
+  readonly type: 'Warning';
+  readonly reason: ShadowEventReason;
+  readonly message: string;
+}
+
+export interface ShadowCreate {
+  readonly of: ShadowOf;
+  readonly manifest: ShadowServiceManifest;
+}
+
+export interface ShadowUpdate {
+  readonly of: ShadowOf;
+  readonly name: string;
+  /** The full object to PUT: the current shadow with the desired fields, carrying its resourceVersion. */
+  readonly body: Record<string, unknown>;
+}
+
+export type ShadowDeleteReason = 'orphaned' | 'no-ports' | 'duplicate';
+
+export interface ShadowDelete {
+  readonly name: string;
+  /** Sent as a precondition, so a shadow changed meanwhile is not deleted blindly (409, next sync decides). */
+  readonly resourceVersion: string | undefined;
+  readonly reason: ShadowDeleteReason;
+}
+
+export interface ShadowPlan {
+  readonly create: readonly ShadowCreate[];
+  readonly update: readonly ShadowUpdate[];
+  readonly delete: readonly ShadowDelete[];
+  readonly events: readonly ShadowEvent[];
+  /** The allocation table after this plan, for the port-usage metrics. */
+  readonly allocations: readonly PortAllocation[];
+  /** Shadows that could not be read (their allocations are lost); for the log. */
+  readonly invalidShadows: readonly { readonly name: string; readonly message: string }[];
+}
+
+interface ShadowSeen {
+  readonly name: string;
+  readonly raw: unknown;
+  readonly of: ShadowOf;
+  readonly parsed: ParsedShadow | undefined;
+  readonly resourceVersion: string | undefined;
+}
+
+const keyOf = (of: ShadowOf): string => `${of.namespace}/${of.name}`;
+
+/**
+ * The changes that make the shadows match the user Services:
+ * - a mesh candidate with valid annotations gets the shadow smi-types describes, ports allocated from the
+ *   allocations recorded in the existing shadows (so a restart moves nothing);
+ * - a Service that cannot be read, or whose annotations are invalid, keeps its shadow (the last good one) and
+ *   its allocations, and gets a Warning Event naming the field;
+ * - a Service whose ports cannot all be allocated gets a Warning Event, and a shadow with the ports that could;
+ * - a shadow without ports is not created, and an existing one is deleted;
+ * - shadows of Services that are gone or no longer meshed, and duplicates under another name, are deleted.
+ */
+export function planShadowChanges(
+  userServices: readonly unknown[],
+  shadows: readonly unknown[],
+  config: ShadowPlanConfig,
+): ShadowPlan {
+  const events: ShadowEvent[] = [];
+  const invalidShadows: { name: string; message: string }[] = [];
+  const shadowsOf = new Map<string, ShadowSeen[]>();
+  for (const raw of shadows) {
+    const seen = readShadow(raw, config.meshNamespace, invalidShadows);
+    if (seen === undefined) continue;
+    const list = shadowsOf.get(keyOf(seen.of)) ?? [];
+    list.push(seen);
+    shadowsOf.set(keyOf(seen.of), list);
+  }
+
+  const wanted: { svc: UserService; uid: string | undefined; trafficType: TrafficType }[] = [];
+  const kept = new Set<string>();
+  for (const raw of userServices) {
+    const meta = metaOf(raw);
+    if (meta === undefined || !namespaceIsMeshed(meta.namespace, config)) continue;
+    const of = { namespace: meta.namespace, name: meta.name };
+    const svc = readUserService(raw);
+    if (!svc.ok) {
+      kept.add(keyOf(of));
+      events.push(warning(of, meta.uid, 'InvalidService', svc.errors, 'the Service'));
+      continue;
+    }
+    if (!isMeshCandidate(svc.value, config)) continue;
+    const meshConfig = parseServiceAnnotations(svc.value.annotations, config.defaults);
+    if (!meshConfig.ok) {
+      kept.add(keyOf(of));
+      events.push(warning(of, meta.uid, 'InvalidAnnotations', meshConfig.errors, 'the annotations'));
+      continue;
+    }
+    wanted.push({ svc: svc.value, uid: meta.uid, trafficType: meshConfig.value.trafficType });
+  }
+
+  const allParsed = [...shadowsOf.values()].flat().flatMap((s) => (s.parsed ? [s.parsed] : []));
+  // A kept Service keeps the allocations its shadow records: they are still wanted.
+  const keptPorts: MeshServicePorts[] = allParsed
+    .filter((s) => kept.has(keyOf(s.of)))
+    .map((s) => ({ of: s.of, trafficType: s.trafficType, ports: s.ports }));
+  const table = allocatePorts({
+    existing: allocationsFromShadows(allParsed),
+    services: [
+      ...wanted.map(({ svc, trafficType }) => ({
+        of: { namespace: svc.namespace, name: svc.name },
+        trafficType,
+        ports: svc.ports,
+      })),
+      ...keptPorts,
+    ],
+    tcpRange: config.tcpRange,
+    udpRange: config.udpRange,
+  });
+
+  const create: ShadowCreate[] = [];
+  const update: ShadowUpdate[] = [];
+  const remove: ShadowDelete[] = [];
+  const handled = new Set<string>(kept);
+  for (const { svc, uid, trafficType } of wanted) {
+    const of = { namespace: svc.namespace, name: svc.name };
+    handled.add(keyOf(of));
+    for (const error of table.errors.filter((e) => keyOf(e.of) === keyOf(of))) {
+      events.push({ of, uid, type: 'Warning', reason: 'PortRangeExhausted', message: error.message });
+    }
+    const full = desiredShadowService(svc, { trafficType }, table, { meshNamespace: config.meshNamespace });
+    const lastEntrypoint = HTTP_ENTRYPOINT_BASE + config.httpEntrypoints - 1;
+    const tooFar = full.spec.ports.filter(
+      (p) => p.protocol === 'TCP' && trafficType === 'http' && p.targetPort > lastEntrypoint,
+    );
+    if (tooFar.length > 0) {
+      events.push({
+        of,
+        uid,
+        type: 'Warning',
+        reason: 'NotEnoughHttpEntrypoints',
+        message: `ports ${tooFar.map((p) => p.name).join(', ')} need HTTP entrypoints up to ${Math.max(...tooFar.map((p) => p.targetPort))} but the node-proxies listen on ${HTTP_ENTRYPOINT_BASE}-${lastEntrypoint} (--http-entrypoints ${config.httpEntrypoints}); those ports are left out of the mesh`,
+      });
+    }
+    const manifest: ShadowServiceManifest = {
+      ...full,
+      spec: { ...full.spec, ports: full.spec.ports.filter((p) => !tooFar.includes(p)) },
+    };
+    const existing = shadowsOf.get(keyOf(of)) ?? [];
+    for (const other of existing.filter((s) => s.name !== manifest.metadata.name)) {
+      remove.push({ name: other.name, resourceVersion: other.resourceVersion, reason: 'duplicate' });
+    }
+    const current = existing.find((s) => s.name === manifest.metadata.name);
+    if (manifest.spec.ports.length === 0) {
+      if (current)
+        remove.push({ name: current.name, resourceVersion: current.resourceVersion, reason: 'no-ports' });
+    } else if (current === undefined) {
+      create.push({ of, manifest });
+    } else if (shadowDiffers(current.raw, manifest)) {
+      update.push({ of, name: current.name, body: shadowUpdateBody(current.raw, manifest) });
+    }
+  }
+  for (const [key, list] of shadowsOf) {
+    if (handled.has(key)) continue;
+    for (const s of list)
+      remove.push({ name: s.name, resourceVersion: s.resourceVersion, reason: 'orphaned' });
+  }
+  return { create, update, delete: remove, events, allocations: table.allocations, invalidShadows };
+}
+
+/** Whether Services of this namespace may join the mesh at all (the part of isMeshCandidate about namespaces). */
+export function namespaceIsMeshed(namespace: string, opts: MeshCandidateOptions): boolean {
+  if (namespace === opts.meshNamespace || opts.ignoreNamespaces.includes(namespace)) return false;
+  return opts.watchNamespaces.length === 0 || opts.watchNamespaces.includes(namespace);
+}
+
+function warning(
+  of: ShadowOf,
+  uid: string | undefined,
+  reason: ShadowEventReason,
+  errors: Parameters<typeof formatFieldErrors>[0],
+  what: string,
+): ShadowEvent {
+  return {
+    of,
+    uid,
+    type: 'Warning',
+    reason,
+    message: `${what} cannot be read; the mesh keeps the last good configuration: ${formatFieldErrors(errors).replaceAll('\n', '; ')}`,
+  };
+}
+
+function readShadow(
+  raw: unknown,
+  meshNamespace: string,
+  invalid: { name: string; message: string }[],
+): ShadowSeen | undefined {
+  const meta = metaOf(raw);
+  if (meta === undefined || meta.namespace !== meshNamespace) return undefined;
+  const labels = isRecord(raw) && isRecord(raw.metadata) ? raw.metadata.labels : undefined;
+  const of = shadowOfFromLabels(labels);
+  if (of === undefined) return undefined;
+  const parsed = parseShadowService(raw);
+  if (!parsed.ok)
+    invalid.push({ name: meta.name, message: formatFieldErrors(parsed.errors).replaceAll('\n', '; ') });
+  return {
+    name: meta.name,
+    raw,
+    of,
+    parsed: parsed.ok ? parsed.value : undefined,
+    resourceVersion: meta.resourceVersion,
+  };
+}
+
+interface Meta {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string | undefined;
+  readonly resourceVersion: string | undefined;
+}
+
+/** namespace, name, uid and resourceVersion of an object that has not been validated; undefined without a name. */
+function metaOf(raw: unknown): Meta | undefined {
+  if (!isRecord(raw)) return undefined;
+  const metadata = isRecord(raw.metadata) ? raw.metadata : raw;
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const namespace = text(metadata.namespace);
+  const name = text(metadata.name);
+  if (namespace === undefined || name === undefined) return undefined;
+  return { namespace, name, uid: text(metadata.uid), resourceVersion: text(metadata.resourceVersion) };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
