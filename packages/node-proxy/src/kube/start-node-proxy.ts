@@ -274,7 +274,8 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     await Promise.all([...required.map((i) => i.stop()), ...optional.map((o) => o.stop())]);
     await runner.stop();
     await proxy.stop();
-    await recorder.flush();
+    // Events still in flight get a moment, not a veto over exiting.
+    await Promise.race([recorder.flush(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
   };
   return {
     proxy,
