@@ -4,6 +4,21 @@ export { chooseBackend } from './balancer/choose-target.js';
 export { EndpointBalancer, pickPowerOfTwo } from './balancer/endpoint-balancer.js';
 export { defaultRandom, type RandomSource, seededRandom } from './balancer/random.js';
 export { pickWeighted } from './balancer/weighted-choice.js';
+export { envName, type ParsedCommand, parseCommandLine, type RunFlags } from './cli/flags.js';
+export { registerInformerMetrics } from './kube/informer-metrics.js';
+export { InputAssembler, type InputAssemblerOptions, type InputChanges } from './kube/input-assembler.js';
+export { LastGoodStore } from './kube/last-good-store.js';
+export { OptionalCollection } from './kube/optional-collection.js';
+export { type PodCaller, PodCallerIndex, podCaller } from './kube/pod-callers.js';
+export type { Rejection, RejectionSink } from './kube/rejection.js';
+export { portAllowed, type ShadowEntry } from './kube/shadow-entry.js';
+export { SMI_COLLECTIONS, type SmiCollection, smiCollectionPath } from './kube/smi-kinds.js';
+export {
+  type PolicyFlags,
+  type RunningNodeProxy,
+  type StartNodeProxyOptions,
+  startNodeProxy,
+} from './kube/start-node-proxy.js';
 export { forward, headersToObject, type UpstreamResponse } from './listeners/forward.js';
 export {
   forwardRequestHeaders,
