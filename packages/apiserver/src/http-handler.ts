@@ -1,16 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, statusObject, successStatus } from './api-error.js';
 import type { ClusterState } from './cluster-state.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import type { FailureCounter } from './faults.js';
-import { parseFieldSelector } from './field-selector.js';
+import { parseObjectBody, patchTypeOf, readBody, selectionOf, sendError, sendJson } from './http-io.js';
 import type { JsonObject, KubeObject } from './kube-object.js';
-import { parseLabelSelector } from './label-selector.js';
-import type { PatchType, Selection } from './object-api.js';
+import type { Selection } from './object-api.js';
 import { openApiGroupVersion, openApiRoot } from './openapi.js';
 import { parseApiPath, type ResourcePath } from './request-path.js';
 import type { ResourceType } from './resource-type.js';
+import { toTable, wantsTable } from './table.js';
 import { streamWatch, type WatchHub } from './watch-stream.js';
 
 export interface HandlerOptions {
@@ -27,101 +26,6 @@ export interface HandlerContext {
   options: HandlerOptions;
   /** Serves `/_nodemesh/...`; returns false when the path is not one of its own. */
   control(method: string, url: URL, res: ServerResponse): boolean;
-}
-
-function sendJson(res: ServerResponse, code: number, body: unknown): void {
-  if (res.headersSent) {
-    if (!res.writableEnded) res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, error: ApiError): void {
-  if (!res.headersSent && error.details.retryAfterSeconds !== undefined) {
-    res.setHeader('Retry-After', String(error.details.retryAfterSeconds));
-  }
-  sendJson(res, error.code, error.toStatus());
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        reject(
-          new ApiError(
-            'RequestEntityTooLarge',
-            `the request body is larger than the limit of ${limit} bytes`,
-          ),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', (error) => {
-      if (!failed) reject(error);
-    });
-  });
-}
-
-/** Parses a create/update body as JSON or YAML according to its Content-Type. */
-function parseObjectBody(text: string, contentType: string): unknown {
-  if (text.trim() === '') throw badRequest('the request body is empty; expected an object');
-  if (contentType.includes('protobuf')) {
-    throw new ApiError(
-      'UnsupportedMediaType',
-      `the body of type ${contentType} is not supported; send application/json`,
-    );
-  }
-  try {
-    return contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    const what = contentType.includes('yaml') ? 'YAML' : 'JSON';
-    throw badRequest(
-      `the request body is not valid ${what}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-}
-
-function patchTypeOf(contentType: string): PatchType {
-  const base = (contentType.split(';')[0] ?? '').trim();
-  switch (base) {
-    case 'application/json-patch+json':
-      return 'json';
-    case 'application/merge-patch+json':
-      return 'merge';
-    case 'application/strategic-merge-patch+json':
-      return 'strategic';
-    case 'application/apply-patch+yaml':
-    case 'application/apply-patch+cbor':
-      if (base.endsWith('cbor')) break;
-      return 'apply';
-  }
-  throw new ApiError(
-    'UnsupportedMediaType',
-    `the patch content type ${JSON.stringify(contentType)} is not supported; use application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json or application/apply-patch+yaml`,
-  );
-}
-
-function selectionOf(url: URL, namespace: string | undefined): Selection {
-  const labels = parseLabelSelector(url.searchParams.get('labelSelector') ?? '');
-  if (!labels.ok) throw badRequest(`unable to parse labelSelector: ${labels.error}`);
-  const fields = parseFieldSelector(url.searchParams.get('fieldSelector') ?? '');
-  if (!fields.ok) throw badRequest(`unable to parse fieldSelector: ${fields.error}`);
-  const selection: Selection = { labels: labels.value, fields: fields.value };
-  if (namespace !== undefined) selection.namespace = namespace;
-  return selection;
 }
 
 function isTrue(value: string | null): boolean {
@@ -264,25 +168,47 @@ async function handleResource(
   const contentType = req.headers['content-type'] ?? 'application/json';
   const body = async () => readBody(req, ctx.options.maxBodyBytes);
 
+  const asTable = method === 'GET' && wantsTable(req.headers.accept);
+  const includeObject = url.searchParams.get('includeObject');
+  const present = asTable
+    ? (obj: KubeObject) => toTable(type, [obj], obj.metadata.resourceVersion ?? '', includeObject)
+    : undefined;
+
   if (method === 'GET' && path.name === undefined) {
     const selection = selectionOf(url, namespace);
-    if (watching) return startWatch(ctx, state, type, selection, url, res);
-    return sendJson(res, 200, api.list(type, selection));
+    if (watching) return startWatch(ctx, state, type, selection, url, res, present);
+    const list = api.list(type, selection);
+    if (!asTable) return sendJson(res, 200, list);
+    const items = (Array.isArray(list.items) ? list.items : []) as unknown as KubeObject[];
+    return sendJson(res, 200, toTable(type, items, String(state.store.resourceVersion), includeObject));
   }
   if (method === 'GET' && path.name !== undefined) {
     if (watching) {
       const selection = selectionOf(url, namespace);
       selection.fields.push({ field: 'metadata.name', op: 'eq', value: path.name });
-      return startWatch(ctx, state, type, selection, url, res);
+      return startWatch(ctx, state, type, selection, url, res, present);
     }
-    return sendJson(res, 200, api.get(type, namespace, path.name));
+    const obj = api.get(type, namespace, path.name);
+    if (!asTable) return sendJson(res, 200, obj);
+    return sendJson(res, 200, toTable(type, [obj], obj.metadata.resourceVersion ?? '', includeObject));
   }
   const dryRun = url.searchParams.getAll('dryRun');
   if (dryRun.some((d) => d !== 'All'))
     throw badRequest(`dryRun must be "All", got ${JSON.stringify(dryRun)}`);
-  const write = dryRun.length > 0 ? <T>(op: () => T): T => api.dryRun(op) : <T>(op: () => T): T => op();
+  const options = {
+    dryRun: dryRun.length > 0,
+    strictFields: url.searchParams.get('fieldValidation') === 'Strict',
+  };
+  const write = <T>(op: () => T): T => api.withOptions(options, op);
 
   if (method === 'POST' && path.name === undefined) {
+    if (type.namespaced && path.namespace === undefined) {
+      req.resume();
+      throw new ApiError(
+        'MethodNotAllowed',
+        `${type.plural} are namespaced: create them under /namespaces/<namespace>/${type.plural}`,
+      );
+    }
     const obj = parseObjectBody(await body(), contentType);
     const created = write(() => api.create(type, namespace, obj));
     return sendJson(res, 201, created);
@@ -352,6 +278,7 @@ function startWatch(
   selection: Selection,
   url: URL,
   res: ServerResponse,
+  present: ((obj: KubeObject) => JsonObject) | undefined,
 ): void {
   const rv = url.searchParams.get('resourceVersion') ?? '';
   if (rv !== '' && !/^[0-9]+$/.test(rv))
@@ -374,6 +301,7 @@ function startWatch(
       resourceVersion: rv,
       allowBookmarks: isTrue(url.searchParams.get('allowWatchBookmarks')),
       sendInitialEvents: isTrue(url.searchParams.get('sendInitialEvents')),
+      ...(present ? { present } : {}),
       timeoutSeconds,
       bookmarkIntervalMs: ctx.options.bookmarkIntervalMs,
     },

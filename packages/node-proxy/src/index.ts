@@ -4,6 +4,21 @@ export { chooseBackend } from './balancer/choose-target.js';
 export { EndpointBalancer, pickPowerOfTwo } from './balancer/endpoint-balancer.js';
 export { defaultRandom, type RandomSource, seededRandom } from './balancer/random.js';
 export { pickWeighted } from './balancer/weighted-choice.js';
+export { envName, type ParsedCommand, parseCommandLine, type RunFlags } from './cli/flags.js';
+export { registerInformerMetrics } from './kube/informer-metrics.js';
+export { InputAssembler, type InputAssemblerOptions, type InputChanges } from './kube/input-assembler.js';
+export { LastGoodStore } from './kube/last-good-store.js';
+export { OptionalCollection } from './kube/optional-collection.js';
+export { type PodCaller, PodCallerIndex, podCaller } from './kube/pod-callers.js';
+export type { Rejection, RejectionSink } from './kube/rejection.js';
+export { portAllowed, type ShadowEntry } from './kube/shadow-entry.js';
+export { SMI_COLLECTIONS, type SmiCollection, smiCollectionPath } from './kube/smi-kinds.js';
+export {
+  type PolicyFlags,
+  type RunningNodeProxy,
+  type StartNodeProxyOptions,
+  startNodeProxy,
+} from './kube/start-node-proxy.js';
 export { forward, headersToObject, type UpstreamResponse } from './listeners/forward.js';
 export {
   forwardRequestHeaders,
@@ -33,6 +48,20 @@ export {
 } from './metrics/caller-resolver.js';
 export { ProxyMetrics, statusClass, type TrafficLabels } from './metrics/proxy-metrics.js';
 export { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
+export {
+  type AccessDecision,
+  type AccessPolicy,
+  type AccessProtocol,
+  type AccessQuery,
+  checkAccess,
+  type DenyReason,
+  EMPTY_ACCESS_POLICY,
+} from './policy/access-policy.js';
+export { compileAccessPolicy } from './policy/compile-access-policy.js';
+export { IDENTITY_HEADERS, isIdentityHeader } from './policy/identity-headers.js';
+export { type BreakerState, CircuitBreakers } from './resilience/circuit-breakers.js';
+export { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetConfig } from './resilience/retry-budget.js';
+export { TokenBucket, type TokenBucketConfig } from './resilience/token-bucket.js';
 export { hostKeys, normaliseHost } from './snapshot/host.js';
 export * from './snapshot/snapshot.js';
 export { snapshotToJson } from './snapshot/snapshot-json.js';
@@ -53,3 +82,6 @@ export {
 export * from './topology/inputs.js';
 export { buildServiceRoutes, type ServiceRoutes } from './topology/service-routes.js';
 export { type BuildStats, createTopologyBuilder, type TopologyBuilder } from './topology/topology-builder.js';
+export { OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
+export { formatTraceParent, parseTraceParent, type TraceParent } from './tracing/trace-context.js';
+export { Tracer, type TracingOptions } from './tracing/tracer.js';
