@@ -17,7 +17,7 @@ Nodemesh is running locally.
 
 Try:
   dig @${settings.dnsHost} -p ${settings.dnsPort} bookstore.default.mesh
-  curl --interface 127.20.0.21 http://$(dig +short @${settings.dnsHost} -p ${settings.dnsPort} bookstore.default.mesh):8080/books -H 'Host: bookstore.default.mesh:8080'
+  curl --interface ${settings.podPrefix}.21 http://$(dig +short @${settings.dnsHost} -p ${settings.dnsPort} bookstore.default.mesh):8080/books -H 'Host: bookstore.default.mesh:8080'
   ${kubectl} get services,pods,trafficsplits -A
   ${kubectl} apply -f ${examples}/traffic-split-75-25.yaml    # watch bookbuyer's counts move
   ${kubectl} apply -f ${examples}/traffic-split-v2.yaml

@@ -22,7 +22,8 @@ import type { LocalSettings } from './settings.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 const componentBin = (pkg: string) => `${REPO_ROOT}/packages/${pkg}/dist/bin.js`;
-const sampleProgram = (program: string) => fileURLToPath(new URL(`./samples/${program}.js`, import.meta.url));
+/** The built sample programs (also when this file runs from its TypeScript source, as in tests). */
+const sampleProgram = (program: string) => `${REPO_ROOT}/packages/local/dist/samples/${program}.js`;
 
 export interface LocalMesh {
   readonly server: string;
@@ -104,7 +105,7 @@ export async function startLocalMesh(
     await waitReady(`http://127.0.0.1:${settings.proxyAdminPort}/readyz`, 'node-proxy');
 
     const meshDns = `${settings.dnsHost}:${settings.dnsPort}`;
-    for (const pod of samplePods(meshDns)) {
+    for (const pod of samplePods(meshDns, settings.podPrefix)) {
       children.push(
         startChild(pod.name, [sampleProgram(pod.program)], { ...pod.env, POD_IP: pod.ip }, print),
       );
@@ -133,7 +134,7 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
     for (const object of readManifests(`${examples}/${file}`)) await applyObject(server, object);
   }
   const now = new Date();
-  for (const pod of samplePods(`${settings.dnsHost}:${settings.dnsPort}`)) {
+  for (const pod of samplePods(`${settings.dnsHost}:${settings.dnsPort}`, settings.podPrefix)) {
     const manifest = podManifest(pod, settings.nodeName, now) as unknown as KubeObjectRef & {
       status: unknown;
     };

@@ -15,7 +15,7 @@ export interface SamplePod {
   readonly env: Readonly<Record<string, string>>;
 }
 
-export function samplePods(meshDns: string): readonly SamplePod[] {
+export function samplePods(meshDns: string, podPrefix: string): readonly SamplePod[] {
   const caller = (name: string, ip: string): SamplePod => ({
     name,
     ip,
@@ -34,13 +34,13 @@ export function samplePods(meshDns: string): readonly SamplePod[] {
     env: { PORT: '8080', STORE: `bookstore-${version}` },
   });
   return [
-    store('v1', '127.20.0.11'),
-    store('v2', '127.20.0.12'),
-    caller('bookbuyer', '127.20.0.21'),
-    caller('bookthief', '127.20.0.22'),
+    store('v1', `${podPrefix}.11`),
+    store('v2', `${podPrefix}.12`),
+    caller('bookbuyer', `${podPrefix}.21`),
+    caller('bookthief', `${podPrefix}.22`),
     {
       name: 'tcp-echo',
-      ip: '127.20.0.31',
+      ip: `${podPrefix}.31`,
       serviceAccount: 'echo',
       labels: { app: 'tcp-echo' },
       program: 'tcp-echo',
@@ -49,7 +49,7 @@ export function samplePods(meshDns: string): readonly SamplePod[] {
     },
     {
       name: 'udp-echo',
-      ip: '127.20.0.32',
+      ip: `${podPrefix}.32`,
       serviceAccount: 'echo',
       labels: { app: 'udp-echo' },
       program: 'udp-echo',

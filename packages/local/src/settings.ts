@@ -9,6 +9,8 @@ export interface LocalSettings {
   readonly nodeName: string;
   /** The node's address: the node-proxy's listeners bind here. */
   readonly nodeIP: string;
+  /** The first three parts of the sample pods' addresses, e.g. `127.20.0` for 127.20.0.11 and so on. */
+  readonly podPrefix: string;
   readonly dnsHost: string;
   readonly dnsPort: number;
   readonly dnsAdminPort: number;
@@ -21,6 +23,7 @@ export const DEFAULT_LOCAL_SETTINGS: LocalSettings = {
   serviceCidr: '127.10.0.0/16',
   nodeName: 'local',
   nodeIP: '127.30.0.1',
+  podPrefix: '127.20.0',
   dnsHost: '127.0.0.1',
   dnsPort: 15353,
   dnsAdminPort: 19090,
