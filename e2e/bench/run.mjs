@@ -41,7 +41,7 @@ export const SETTINGS = {
     udpSeconds: 5,
     dnsNames: 10_000,
     dnsSeconds: 8,
-    dnsRate: 5000,
+    dnsRate: 2000,
     scaleSizes: [1000, 10_000],
     incrementalUpdates: 20,
   },
@@ -57,7 +57,7 @@ export const SETTINGS = {
     udpSeconds: 2,
     dnsNames: 10_000,
     dnsSeconds: 3,
-    dnsRate: 5000,
+    dnsRate: 2000,
     scaleSizes: [1000, 10_000],
     incrementalUpdates: 10,
   },
@@ -65,14 +65,19 @@ export const SETTINGS = {
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? SECTIONS;
+const only =
+  args
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',') ?? SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length > 0 || args.some((a) => a !== '--quick' && !a.startsWith('--only='))) {
   process.stderr.write(`usage: run.mjs [--quick] [--only=${SECTIONS.join(',')}]\n`);
   process.exit(2);
 }
 
-const log = (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const log = (message) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nodemesh-bench-'));
 const cleanUp = () => {
   killAllNow();
@@ -91,9 +96,20 @@ if (!existsSync(path.join(here, '../../packages/node-proxy/dist/index.js'))) {
   process.exit(1);
 }
 const cpus = os.cpus().length;
-const settings = { ...(quick ? SETTINGS.quick : SETTINGS.full), loadCpu: 0, sutCpu: cpus > 1 ? 1 : 0, bodyBytes: 37 };
+const settings = {
+  ...(quick ? SETTINGS.quick : SETTINGS.full),
+  loadCpu: 0,
+  sutCpu: cpus > 1 ? 1 : 0,
+  bodyBytes: 37,
+};
 const missing = ensureTools(log);
-const needs = { http: ['wrk', 'nginx', 'haproxy'], tcp: ['haproxy'], udp: [], dns: ['dnsperf', 'unbound'], scale: [] };
+const needs = {
+  http: ['wrk', 'nginx', 'haproxy'],
+  tcp: ['haproxy'],
+  udp: [],
+  dns: ['dnsperf', 'unbound'],
+  scale: [],
+};
 const sections = only.filter((s) => {
   const lacking = needs[s].filter((tool) => missing.includes(tool));
   if (lacking.length > 0) log(`skipping ${s}: missing ${lacking.join(', ')}`);
@@ -109,6 +125,12 @@ const results = {
   sections,
 };
 const ctx = { settings, tmp, log, loadCpu: settings.loadCpu, sutCpu: settings.sutCpu, origin: {} };
+/** The 1-minute load average before each section: other work on the machine skews every figure. */
+results.loadAverages = {};
+const section = async (name, work) => {
+  results.loadAverages[name] = Math.round(os.loadavg()[0] * 100) / 100;
+  results[name] = await work();
+};
 const started = performance.now();
 
 try {
@@ -118,16 +140,16 @@ try {
     const sockets = await startOriginSockets(ctx, settings.bulkBytes);
     ctx.origin = { http: http?.port, ...sockets.ports };
     try {
-      if (sections.includes('http')) results.http = await httpSection(ctx, variants);
-      if (sections.includes('tcp')) results.tcp = await tcpSection(ctx, variants);
-      if (sections.includes('udp')) results.udp = await udpSection(ctx, variants);
+      if (sections.includes('http')) await section('http', () => httpSection(ctx, variants));
+      if (sections.includes('tcp')) await section('tcp', () => tcpSection(ctx, variants));
+      if (sections.includes('udp')) await section('udp', () => udpSection(ctx, variants));
     } finally {
       await stopProcess(http?.proc);
       await stopProcess(sockets.proc);
     }
   }
-  if (sections.includes('dns')) results.dns = await dnsSection(ctx);
-  if (sections.includes('scale')) results.scale = await scaleSection(ctx);
+  if (sections.includes('dns')) await section('dns', () => dnsSection(ctx));
+  if (sections.includes('scale')) await section('scale', () => scaleSection(ctx));
 } finally {
   await stopAll();
 }

@@ -69,9 +69,14 @@ async function startNginxProxy(ctx) {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig({ dir, port, upstreamPort: ctx.origin.http }));
-  const proc = startProcess('nginx proxy', '/usr/sbin/nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf')], {
-    cpu: ctx.sutCpu,
-  });
+  const proc = startProcess(
+    'nginx proxy',
+    '/usr/sbin/nginx',
+    ['-p', dir, '-c', path.join(dir, 'nginx.conf')],
+    {
+      cpu: ctx.sutCpu,
+    },
+  );
   await waitForPort(port, proc);
   return { ports: { http: port }, proc };
 }
@@ -100,18 +105,28 @@ export async function startOriginNginx(ctx) {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig({ dir, port }));
-  const proc = startProcess('nginx origin', '/usr/sbin/nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf')], {
-    cpu: ctx.loadCpu,
-  });
+  const proc = startProcess(
+    'nginx origin',
+    '/usr/sbin/nginx',
+    ['-p', dir, '-c', path.join(dir, 'nginx.conf')],
+    {
+      cpu: ctx.loadCpu,
+    },
+  );
   await waitForPort(port, proc);
   return { port, proc };
 }
 
 /** The TCP/UDP origin (servers/origin.mjs), on the load generator's core. */
 export async function startOriginSockets(ctx, bulkBytes) {
-  const proc = startProcess('tcp/udp origin', process.execPath, [path.join(here, 'servers/origin.mjs'), String(bulkBytes)], {
-    cpu: ctx.loadCpu,
-  });
+  const proc = startProcess(
+    'tcp/udp origin',
+    process.execPath,
+    [path.join(here, 'servers/origin.mjs'), String(bulkBytes)],
+    {
+      cpu: ctx.loadCpu,
+    },
+  );
   const match = await waitForOutput(proc, /ORIGIN (\{.*\})/);
   return { ports: JSON.parse(match[1] ?? '{}'), proc };
 }

@@ -39,6 +39,7 @@ export function ensureTools(log) {
     }
     missing = missingTools();
   }
-  if (missing.length > 0) log(`missing ${missing.join(', ')}: run \`sudo ${command}\`; sections that need them are skipped`);
+  if (missing.length > 0)
+    log(`missing ${missing.join(', ')}: run \`sudo ${command}\`; sections that need them are skipped`);
   return missing;
 }

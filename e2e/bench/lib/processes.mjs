@@ -54,7 +54,8 @@ export async function waitForOutput(proc, pattern, timeoutMs = 15_000) {
   while (Date.now() < deadline) {
     const match = proc.output.match(pattern);
     if (match) return match;
-    if (proc.exited) throw new Error(`${proc.name} exited (${proc.exitCode}) before it was ready:\n${tail(proc)}`);
+    if (proc.exited)
+      throw new Error(`${proc.name} exited (${proc.exitCode}) before it was ready:\n${tail(proc)}`);
     await sleep(25);
   }
   throw new Error(`${proc.name} was not ready within ${timeoutMs} ms:\n${tail(proc)}`);
@@ -75,7 +76,9 @@ export async function waitForPort(port, proc, timeoutMs = 15_000) {
     if (ok) return;
     await sleep(50);
   }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms${proc ? `:\n${tail(proc)}` : ''}`);
+  throw new Error(
+    `nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms${proc ? `:\n${tail(proc)}` : ''}`,
+  );
 }
 
 /** Stops one process by its PID: SIGTERM, then SIGKILL after `graceMs`. */

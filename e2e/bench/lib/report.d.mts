@@ -7,6 +7,9 @@ export interface TargetResult {
 }
 export declare function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string;
 export declare function num(v: number, digits?: number): string;
-export declare function med(summary: { median: number; min: number; max: number; runs: number } | undefined, digits?: number): string;
+export declare function med(
+  summary: { median: number; min: number; max: number; runs: number } | undefined,
+  digits?: number,
+): string;
 export declare function evaluateTargets(results: unknown): TargetResult[];
 export declare function renderReport(results: unknown, options?: { chartPrefix?: string }): string;

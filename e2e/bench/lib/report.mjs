@@ -43,7 +43,12 @@ export function httpTable(http, rates) {
     'max req/s',
     'vs nginx',
     'vCPU per 1000 req/s (at max)',
-    ...rates.flatMap((r) => [`p50 ms @${r}/s`, `p99 ms @${r}/s`, `added p99 ms @${r}/s`, `vCPU per 1000 req/s @${r}/s`]),
+    ...rates.flatMap((r) => [
+      `p50 ms @${r}/s`,
+      `p99 ms @${r}/s`,
+      `added p99 ms @${r}/s`,
+      `vCPU per 1000 req/s @${r}/s`,
+    ]),
     'RSS MiB',
   ];
   const rows = (http ?? []).map((v) => {
@@ -57,7 +62,12 @@ export function httpTable(http, rates) {
       ...rates.flatMap((r) => {
         const at = v.rates?.[r];
         const added = at?.p99?.median - direct?.rates?.[r]?.p99?.median;
-        return [med(at?.p50, 2), med(at?.p99, 2), v.id === 'direct' ? '' : num(added, 2), num(at?.vcpuPer1000?.median, 3)];
+        return [
+          med(at?.p50, 2),
+          med(at?.p99, 2),
+          v.id === 'direct' ? '' : num(added, 2),
+          num(at?.vcpuPer1000?.median, 3),
+        ];
       }),
       num(v.rssMiB, 0),
     ];
@@ -105,7 +115,15 @@ export function udpTable(udp) {
 export function dnsTable(dns) {
   const unbound = byId(dns?.servers, 'unbound');
   return renderTable(
-    ['server', 'queries/s', 'vs unbound', 'lost', `p50 ms @${dns?.rate}/s`, `p99 ms @${dns?.rate}/s`, 'RSS MiB'],
+    [
+      'server',
+      'queries/s',
+      'vs unbound',
+      'lost',
+      `p50 ms @${dns?.rate}/s`,
+      `p99 ms @${dns?.rate}/s`,
+      'RSS MiB',
+    ],
     (dns?.servers ?? []).map((s) => {
       const why = notMeasured(s);
       if (why) return [s.label, why, '', '', '', '', ''];
@@ -164,7 +182,8 @@ export function evaluateTargets(results) {
   const dnsUnbound = byId(results.dns?.servers, 'unbound');
   const target = (name, limit, value, unit, lowerIsBetter, note = '') => {
     const limitText = `${lowerIsBetter ? '≤' : '≥'} ${limit}${unit}`;
-    if (!Number.isFinite(value)) return { name, limit: limitText, value: 'not measured', met: undefined, gap: note };
+    if (!Number.isFinite(value))
+      return { name, limit: limitText, value: 'not measured', met: undefined, gap: note };
     const met = lowerIsBetter ? value <= limit : value >= limit;
     const gap = lowerIsBetter ? value - limit : limit - value;
     return {
@@ -192,20 +211,70 @@ export function evaluateTargets(results) {
       true,
       proxyNote,
     ),
-    target('max req/s vs nginx (one core each)', 0.5, ratio(measuredProxy?.maxRps?.median, nginx?.maxRps?.median), '×', false, proxyNote),
-    target('TCP bulk throughput vs direct', 0.8, ratio(tcpProxy?.bulkGbps?.median, tcpDirect?.bulkGbps?.median), '×', false),
+    target(
+      'max req/s vs nginx (one core each)',
+      0.5,
+      ratio(measuredProxy?.maxRps?.median, nginx?.maxRps?.median),
+      '×',
+      false,
+      proxyNote,
+    ),
+    target(
+      'TCP bulk throughput vs direct',
+      0.8,
+      ratio(tcpProxy?.bulkGbps?.median, tcpDirect?.bulkGbps?.median),
+      '×',
+      false,
+    ),
     target('DNS queries/s vs unbound', 0.5, ratio(dnsMesh?.qps?.median, dnsUnbound?.qps?.median), '×', false),
-    target('convergence p99 (API server → proxy)', 500, Number.NaN, ' ms', true, 'pending: needs the informer wiring'),
+    target(
+      'convergence p99 (API server → proxy)',
+      500,
+      Number.NaN,
+      ' ms',
+      true,
+      'pending: needs the informer wiring',
+    ),
     target('10 000 Services: proxy memory (RSS)', 300, scale10k?.rssMiB, ' MiB', true),
-    target('10 000 Services: incremental update (apply, median)', 50, scale10k?.incrementalApplyMs?.median, ' ms', true),
+    target(
+      '10 000 Services: incremental update (apply, median)',
+      50,
+      scale10k?.incrementalApplyMs?.median,
+      ' ms',
+      true,
+    ),
   ];
 }
 
 export function targetsTable(results) {
   return renderTable(
     ['target', 'limit', 'measured', 'met', 'gap'],
-    evaluateTargets(results).map((t) => [t.name, t.limit, t.value, t.met === undefined ? '—' : t.met ? 'yes' : 'no', t.gap]),
+    evaluateTargets(results).map((t) => [
+      t.name,
+      t.limit,
+      t.value,
+      t.met === undefined ? '—' : t.met ? 'yes' : 'no',
+      t.gap,
+    ]),
   );
+}
+
+/** How often the open-loop generator itself sent late (> 1 ms after the slot): a sign of a busy load core. */
+export function generatorNote(http, rates) {
+  const parts = [];
+  for (const v of http ?? []) {
+    for (const r of rates) {
+      const at = v.rates?.[r];
+      if (at?.scheduled > 0) parts.push(`${v.label} @${r}/s ${num((100 * at.late) / at.scheduled, 0)}%`);
+    }
+  }
+  return parts.length === 0
+    ? ''
+    : `Requests the generator sent more than 1 ms after their slot (load core busy; their delay is in the latency): ${parts.join(', ')}. Failed requests: ${(
+        http ?? []
+      )
+        .flatMap((v) => rates.map((r) => v.rates?.[r]?.failed ?? 0))
+        .reduce((a, b) => a + b, 0)}.`;
 }
 
 export function renderReport(results, { chartPrefix = '' } = {}) {
@@ -215,46 +284,75 @@ export function renderReport(results, { chartPrefix = '' } = {}) {
   return `# Nodemesh benchmark results
 
 ${results.mode === 'quick' ? '**Quick mode**: shorter runs, fewer repetitions; for development, not for comparison.\n\n' : ''}Run ${results.startedAt} → ${results.finishedAt} (${results.mode}); ${s.runs} runs per figure, median (min–max).
-Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.kernel}, ${m.os}, Node ${m.node}; load average at start ${(m.loadAverage ?? []).join(' ')}.
+Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.kernel}, ${m.os}, Node ${m.node}.
+Load average (1 min) at start ${(m.loadAverage ?? [])[0]}; before each section: ${Object.entries(
+    results.loadAverages ?? {},
+  )
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}. A load above the core count means other work shared the cores: treat ratios as indicative.
 Tools: ${Object.entries(m.tools ?? {})
     .map(([k, v]) => `${k} ${v}`)
-    .join(', ')}. Load generators and origins pinned to CPU ${s.loadCpu}, the system under test to CPU ${s.sutCpu}.
+    .join(
+      ', ',
+    )}. Load generators and origins pinned to CPU ${s.loadCpu}, the system under test to CPU ${s.sutCpu}.
 
 ## Targets (issue 9)
 
 ${targetsTable(results)}
 
-${results.http ? `## HTTP data plane
+${
+  results.http
+    ? `## HTTP data plane
 
 Keep-alive, ${s.wrkConnections} connections, a ${s.bodyBytes ?? 37}-byte body from one nginx origin. Max req/s: wrk, ${s.maxSeconds} s per run;
 fixed rates: open-loop generator, ${s.rateSeconds} s per run, latency from each request's scheduled send time.
 
 ${httpTable(results.http, rates)}
 
+${generatorNote(results.http, rates)}
+
 Latency by percentile: ${rates.map((r) => `[${r}/s](${chartPrefix}latency-${r}rps.svg)`).join(', ')}.
 
-` : ''}${results.tcp ? `## TCP
+`
+    : ''
+}${
+  results.tcp
+    ? `## TCP
 
 Bulk: one connection reading ${num((s.bulkBytes ?? 0) / 2 ** 20)} MiB. New connections: 16 concurrent clients, each waiting for the origin's one-byte greeting, ${s.connectSeconds} s.
 
 ${tcpTable(results.tcp)}
 
-` : ''}${results.udp ? `## UDP
+`
+    : ''
+}${
+  results.udp
+    ? `## UDP
 
 Echo of 64-byte datagrams, 4 client sockets with 32 in flight each, ${s.udpSeconds} s.
 
 ${udpTable(results.udp)}
 
-` : ''}${results.dns ? `## DNS
+`
+    : ''
+}${
+  results.dns
+    ? `## DNS
 
 ${num(results.dns?.names)} names (A), the same dnsperf query file for both; max queries/s with 4 clients and 200 outstanding, ${s.dnsSeconds} s; latency from dnsperf -v at ${results.dns?.rate} queries/s.
 
 ${dnsTable(results.dns)}
 
-` : ''}${results.scale ? `## Control-plane scale
+`
+    : ''
+}${
+  results.scale
+    ? `## Control-plane scale
 
 ${scaleTable(results.scale)}
 
-` : ''}Convergence (API server change → proxy serving it): **pending**, needs the informer wiring (\`nodemesh-proxy run\`).
+`
+    : ''
+}Convergence (API server change → proxy serving it): **pending**, needs the informer wiring (\`nodemesh-proxy run\`).
 `;
 }

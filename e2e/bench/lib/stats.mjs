@@ -43,7 +43,8 @@ export function latencyProfile(samplesMs) {
 export function summarize(values) {
   const ok = values.filter((v) => Number.isFinite(v));
   const sorted = sortedCopy(ok);
-  if (sorted.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, spread: 0, runs: 0 };
+  if (sorted.length === 0)
+    return { median: Number.NaN, min: Number.NaN, max: Number.NaN, spread: 0, runs: 0 };
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   const min = sorted[0];
@@ -54,7 +55,10 @@ export function summarize(values) {
 /** Median latency curve of several runs: per percentile, the median across runs. */
 export function medianCurve(curves) {
   if (curves.length === 0) return [];
-  return CURVE_PERCENTILES.map((p, i) => ({ p, ms: summarize(curves.map((c) => c[i]?.ms ?? Number.NaN)).median }));
+  return CURVE_PERCENTILES.map((p, i) => ({
+    p,
+    ms: summarize(curves.map((c) => c[i]?.ms ?? Number.NaN)).median,
+  }));
 }
 
 /** a / b, NaN when either is missing or b is 0. */

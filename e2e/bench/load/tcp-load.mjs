@@ -57,7 +57,9 @@ if (mode === 'bulk') {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  process.stdout.write(`${JSON.stringify({ completed, failed, seconds: elapsed, perSecond: completed / elapsed })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ completed, failed, seconds: elapsed, perSecond: completed / elapsed })}\n`,
+  );
 } else {
   process.stderr.write('usage: tcp-load.mjs bulk <port> <bytes> | connect <port> <seconds> <concurrency>\n');
   process.exitCode = 2;

@@ -62,5 +62,7 @@ await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 running = false;
 const elapsed = (performance.now() - started) / 1000;
 clearInterval(stall);
-process.stdout.write(`${JSON.stringify({ received, lost, seconds: elapsed, perSecond: received / elapsed })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ received, lost, seconds: elapsed, perSecond: received / elapsed })}\n`,
+);
 for (const state of states) state.socket.close();

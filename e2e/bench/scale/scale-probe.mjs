@@ -21,7 +21,14 @@ const runs = Number(runsArg ?? 3);
 const updates = Number(updatesArg ?? 20);
 const gc = globalThis.gc ?? (() => {});
 
-const config = { trafficType: 'http', scheme: 'http', retry: undefined, timeoutMs: undefined, circuitBreaker: undefined, rateLimit: undefined };
+const config = {
+  trafficType: 'http',
+  scheme: 'http',
+  retry: undefined,
+  timeoutMs: undefined,
+  circuitBreaker: undefined,
+  rateLimit: undefined,
+};
 const ip = (a, i) => `${a}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
 function endpointsOf(i, generation) {

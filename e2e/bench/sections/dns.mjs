@@ -8,7 +8,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unboundConfig } from '../lib/configs.mjs';
 import { meshRecords, queryFile } from '../lib/dns-names.mjs';
-import { freePort, runToEnd, startProcess, stopProcess, usage, waitForOutput, waitForPort } from '../lib/processes.mjs';
+import {
+  freePort,
+  runToEnd,
+  startProcess,
+  stopProcess,
+  usage,
+  waitForOutput,
+  waitForPort,
+} from '../lib/processes.mjs';
 import { latencyProfile, summarize } from '../lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,9 +42,14 @@ export function parseDnsperfVerbose(text) {
 }
 
 async function startMeshDns(ctx, names) {
-  const proc = startProcess('mesh dns', process.execPath, [path.join(here, '../servers/mesh-dns-target.mjs'), String(names)], {
-    cpu: ctx.sutCpu,
-  });
+  const proc = startProcess(
+    'mesh dns',
+    process.execPath,
+    [path.join(here, '../servers/mesh-dns-target.mjs'), String(names)],
+    {
+      cpu: ctx.sutCpu,
+    },
+  );
   const match = await waitForOutput(proc, /MESHDNS (\{.*\})/, 60_000);
   return { port: JSON.parse(match[1] ?? '{}').port, proc };
 }
@@ -58,11 +71,16 @@ export async function dnsSection(ctx) {
   const queries = path.join(ctx.tmp, 'queries.txt');
   writeFileSync(queries, queryFile(names));
   const dnsperf = (port, extra, seconds, maxOutput) =>
-    runToEnd('dnsperf', '/usr/bin/dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-l', String(seconds), ...extra], {
-      cpu: ctx.loadCpu,
-      timeoutMs: (seconds + 30) * 1000,
-      maxOutput,
-    });
+    runToEnd(
+      'dnsperf',
+      '/usr/bin/dnsperf',
+      ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-l', String(seconds), ...extra],
+      {
+        cpu: ctx.loadCpu,
+        timeoutMs: (seconds + 30) * 1000,
+        maxOutput,
+      },
+    );
   const servers = [
     { id: 'mesh-dns', label: 'mesh DNS server (node)', start: startMeshDns },
     { id: 'unbound', label: 'unbound, 1 thread', start: startUnbound },
@@ -81,7 +99,12 @@ export async function dnsSection(ctx) {
       const latency = [];
       let notNoerror = 0;
       for (let run = 0; run < settings.runs; run++) {
-        const text = await dnsperf(started.port, ['-Q', String(settings.dnsRate), '-v'], settings.dnsSeconds, 64 * 2 ** 20);
+        const text = await dnsperf(
+          started.port,
+          ['-Q', String(settings.dnsRate), '-v'],
+          settings.dnsSeconds,
+          64 * 2 ** 20,
+        );
         const parsed = parseDnsperfVerbose(text);
         notNoerror += parsed.notNoerror;
         latency.push(latencyProfile(parsed.latencies));

@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { medianCurve, summarize } from '../lib/stats.mjs';
 import { runToEnd, stopProcess, usage } from '../lib/processes.mjs';
+import { medianCurve, summarize } from '../lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const HOST = 'echo.bench.mesh';
@@ -24,7 +24,14 @@ async function wrk(ctx, port, seconds) {
   const out = await runToEnd(
     'wrk',
     '/usr/bin/wrk',
-    ['-t1', `-c${ctx.settings.wrkConnections}`, `-d${seconds}s`, '-H', `Host: ${HOST}`, `http://127.0.0.1:${port}/`],
+    [
+      '-t1',
+      `-c${ctx.settings.wrkConnections}`,
+      `-d${seconds}s`,
+      '-H',
+      `Host: ${HOST}`,
+      `http://127.0.0.1:${port}/`,
+    ],
     { cpu: ctx.loadCpu, timeoutMs: (seconds + 20) * 1000 },
   );
   return parseWrk(out);
@@ -34,7 +41,14 @@ async function openLoop(ctx, port, rate, seconds) {
   const out = await runToEnd(
     'open-loop',
     process.execPath,
-    [path.join(here, '../load/open-loop.mjs'), `http://127.0.0.1:${port}/`, HOST, String(rate), String(seconds), '64'],
+    [
+      path.join(here, '../load/open-loop.mjs'),
+      `http://127.0.0.1:${port}/`,
+      HOST,
+      String(rate),
+      String(seconds),
+      '64',
+    ],
     { cpu: ctx.loadCpu, timeoutMs: (seconds + 20) * 1000 },
   );
   return JSON.parse(out.trim().split('\n').pop() ?? '{}');
@@ -73,7 +87,9 @@ export async function httpSection(ctx, variants) {
       for (const rate of settings.rates) {
         const runs = [];
         for (let run = 0; run < settings.runs; run++) {
-          const { result, cpuSeconds } = await measuredCpu(proc, () => openLoop(ctx, port, rate, settings.rateSeconds));
+          const { result, cpuSeconds } = await measuredCpu(proc, () =>
+            openLoop(ctx, port, rate, settings.rateSeconds),
+          );
           runs.push({ ...result, vcpuPer1000: cpuSeconds / (result.ok / 1000) });
         }
         rates[rate] = {
@@ -83,6 +99,7 @@ export async function httpSection(ctx, variants) {
           vcpuPer1000: summarize(runs.map((r) => r.vcpuPer1000)),
           failed: runs.reduce((sum, r) => sum + r.failed, 0),
           late: runs.reduce((sum, r) => sum + r.late, 0),
+          scheduled: runs.reduce((sum, r) => sum + r.scheduled, 0),
           curve: medianCurve(runs.map((r) => r.latency.curve)),
         };
       }

@@ -57,7 +57,12 @@ export function tcpSection(ctx, variants) {
     const connect = [];
     let failed = 0;
     for (let run = 0; run < settings.runs; run++) {
-      const r = await tool(ctx, 'tcp-load.mjs', ['connect', String(ports.greeter), String(settings.connectSeconds), '16'], settings.connectSeconds);
+      const r = await tool(
+        ctx,
+        'tcp-load.mjs',
+        ['connect', String(ports.greeter), String(settings.connectSeconds), '16'],
+        settings.connectSeconds,
+      );
       connect.push(r.perSecond);
       failed += r.failed;
     }
@@ -72,7 +77,12 @@ export function udpSection(ctx, variants) {
     const pps = [];
     let lost = 0;
     for (let run = 0; run < settings.runs; run++) {
-      const r = await tool(ctx, 'udp-load.mjs', [String(ports.udp), String(settings.udpSeconds), '4', '32'], settings.udpSeconds);
+      const r = await tool(
+        ctx,
+        'udp-load.mjs',
+        [String(ports.udp), String(settings.udpSeconds), '4', '32'],
+        settings.udpSeconds,
+      );
       pps.push(r.perSecond);
       lost += r.lost;
     }

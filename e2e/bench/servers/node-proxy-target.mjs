@@ -76,13 +76,25 @@ const inputs = {
   tcpRoutes: new Map([
     [
       'bench/any-port',
-      { kind: 'TCPRoute', apiVersion: 'specs.smi-spec.io/v1alpha4', namespace: 'bench', name: 'any-port', matches: [] },
+      {
+        kind: 'TCPRoute',
+        apiVersion: 'specs.smi-spec.io/v1alpha4',
+        namespace: 'bench',
+        name: 'any-port',
+        matches: [],
+      },
     ],
   ]),
   udpRoutes: new Map([
     [
       'bench/any-port',
-      { kind: 'UDPRoute', apiVersion: 'specs.smi-spec.io/v1alpha4', namespace: 'bench', name: 'any-port', matches: [] },
+      {
+        kind: 'UDPRoute',
+        apiVersion: 'specs.smi-spec.io/v1alpha4',
+        namespace: 'bench',
+        name: 'any-port',
+        matches: [],
+      },
     ],
   ]),
   trafficTargets: full
@@ -108,7 +120,9 @@ const proxy = new NodeProxy({
   bindPort: () => 0,
   adminPort: 0,
   drainMs: 1000,
-  callers: staticCallers(new Map([['127.0.0.1', { namespace: 'bench', workload: 'client', serviceAccount: 'client' }]])),
+  callers: staticCallers(
+    new Map([['127.0.0.1', { namespace: 'bench', workload: 'client', serviceAccount: 'client' }]]),
+  ),
 });
 await proxy.start();
 await proxy.applyInputs(inputs);
