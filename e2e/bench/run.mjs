@@ -36,7 +36,7 @@ export const SETTINGS = {
     rates: [1000, 5000],
     rateSeconds: 8,
     wrkConnections: 50,
-    bulkBytes: 512 * 2 ** 20,
+    bulkBytes: 256 * 2 ** 20,
     connectSeconds: 5,
     udpSeconds: 5,
     dnsNames: 10_000,

@@ -1,5 +1,5 @@
 /** What the numbers were measured on: the report states it, so results from two machines are not mixed up. */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -32,12 +32,7 @@ function osRelease() {
 }
 
 function version(command, args, pattern) {
-  let text;
-  try {
-    text = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    // Several of these print their version on stderr, some with a non-zero exit.
-    text = `${error?.stdout ?? ''}${error?.stderr ?? ''}`;
-  }
-  return text.match(pattern)?.[1] ?? 'not installed';
+  // Several of these print their version on stderr, some with a non-zero exit.
+  const run = spawnSync(command, args, { encoding: 'utf8', timeout: 5000 });
+  return `${run.stdout ?? ''}${run.stderr ?? ''}`.match(pattern)?.[1] ?? 'not installed';
 }
