@@ -62,9 +62,11 @@ export function httpTable(http, rates) {
       ...rates.flatMap((r) => {
         const at = v.rates?.[r];
         const added = at?.p99?.median - direct?.rates?.[r]?.p99?.median;
+        // Above the variant's own max the queue only grows: the latency then measures the overload.
+        const over = v.maxRps?.median < r ? ' (over max)' : '';
         return [
-          med(at?.p50, 2),
-          med(at?.p99, 2),
+          `${med(at?.p50, 2)}${over}`,
+          `${med(at?.p99, 2)}${over}`,
           v.id === 'direct' ? '' : num(added, 2),
           num(at?.vcpuPer1000?.median, 3),
         ];
