@@ -43,6 +43,7 @@ export function httpTable(http, rates) {
     'max req/s',
     'vs nginx',
     'vCPU per 1000 req/s (at max)',
+    'req/s per full core (from CPU)',
     ...rates.flatMap((r) => [
       `p50 ms @${r}/s`,
       `p99 ms @${r}/s`,
@@ -59,6 +60,7 @@ export function httpTable(http, rates) {
       med(v.maxRps),
       num(ratio(v.maxRps?.median, nginx?.maxRps?.median), 2),
       num(v.vcpuPer1000AtMax?.median, 3),
+      num(1000 / v.vcpuPer1000AtMax?.median),
       ...rates.flatMap((r) => {
         const at = v.rates?.[r];
         const added = at?.p99?.median - direct?.rates?.[r]?.p99?.median;
@@ -217,6 +219,14 @@ export function evaluateTargets(results) {
       'max req/s vs nginx (one core each)',
       0.5,
       ratio(measuredProxy?.maxRps?.median, nginx?.maxRps?.median),
+      '×',
+      false,
+      proxyNote,
+    ),
+    target(
+      'req/s per full core vs nginx, from CPU per request (steadier on a shared machine)',
+      0.5,
+      ratio(nginx?.vcpuPer1000AtMax?.median, measuredProxy?.vcpuPer1000AtMax?.median),
       '×',
       false,
       proxyNote,
