@@ -1,6 +1,6 @@
 /** Smoke test of the bench's pure helpers (the benchmarks themselves run with `pnpm bench`, not here). */
 import { describe, expect, it } from 'vitest';
-import { evaluateTargets, med, renderReport, renderTable } from './lib/report.mjs';
+import { evaluateTargets, med, renderReport, renderTable, replaceLatest } from './lib/report.mjs';
 import { latencyProfile, medianCurve, percentile, ratio, summarize } from './lib/stats.mjs';
 import { escapeXml, niceCeiling, ninesOf, renderLatencyChart } from './lib/svg.mjs';
 
@@ -59,6 +59,12 @@ describe('report', () => {
     expect(byName.get('10 000 Services: proxy memory (RSS)')?.met).toBe(true);
     expect(byName.get('10 000 Services: incremental update (apply, median)')?.gap).toBe('30.0 ms short');
     expect(byName.get('convergence p99 (API server → proxy)')?.met).toBeUndefined();
+  });
+
+  it('replaces the latest results between the markers of the docs page, and only there', () => {
+    const page = 'intro\n<!-- latest:begin -->\nold\n<!-- latest:end -->\nend\n';
+    expect(replaceLatest(page, 'new')).toBe('intro\n<!-- latest:begin -->\nnew\n<!-- latest:end -->\nend\n');
+    expect(replaceLatest('no markers', 'new')).toBe('no markers');
   });
 
   it('renders only the sections that ran', () => {

@@ -9,14 +9,14 @@
  * Loopback only; every process it starts is pinned with taskset and stopped by PID, also on Ctrl-C.
  * Targets are reported with their gap; a missed target never fails the run.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.mjs';
 import { ensureTools } from './lib/preflight.mjs';
 import { killAllNow, stopAll, stopProcess } from './lib/processes.mjs';
-import { renderReport } from './lib/report.mjs';
+import { renderReport, renderSummary, replaceLatest } from './lib/report.mjs';
 import { renderLatencyChart } from './lib/svg.mjs';
 import { dnsSection } from './sections/dns.mjs';
 import { httpSection } from './sections/http.mjs';
@@ -180,6 +180,8 @@ function writeResults(res) {
   if (!quick) {
     writeFileSync(path.join(root, 'latest.json'), json);
     writeFileSync(path.join(root, 'latest.md'), renderReport(res, { chartPrefix: `${stamp}/` }));
+    const docs = path.join(here, '../../docs/benchmarks.md');
+    if (existsSync(docs)) writeFileSync(docs, replaceLatest(readFileSync(docs, 'utf8'), renderSummary(res)));
   }
   log(`done in ${res.durationSeconds} s: ${path.relative(process.cwd(), path.join(runDir, 'results.md'))}`);
 }

@@ -13,3 +13,5 @@ export declare function med(
 ): string;
 export declare function evaluateTargets(results: unknown): TargetResult[];
 export declare function renderReport(results: unknown, options?: { chartPrefix?: string }): string;
+export declare function renderSummary(results: unknown): string;
+export declare function replaceLatest(text: string, content: string): string;

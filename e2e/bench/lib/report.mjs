@@ -368,3 +368,30 @@ ${scaleTable(results.scale)}
 }Convergence (API server change → proxy serving it): **pending**, needs the informer wiring (\`nodemesh-proxy run\`).
 `;
 }
+
+/** The short form for docs/benchmarks.md: when and where, the targets, then each section's table. */
+export function renderSummary(results) {
+  const m = results.machine ?? {};
+  const tables = [
+    ['Targets', targetsTable(results)],
+    ['HTTP', results.http && httpTable(results.http, results.settings?.rates ?? [])],
+    ['TCP', results.tcp && tcpTable(results.tcp)],
+    ['UDP', results.udp && udpTable(results.udp)],
+    ['DNS', results.dns && dnsTable(results.dns)],
+    ['Control-plane scale', results.scale && scaleTable(results.scale)],
+  ].filter(([, table]) => table);
+  return [
+    `Run ${results.startedAt} (${results.mode}, ${results.settings?.runs} runs per figure, median (min–max)) on ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; 1-minute load average before the sections: ${Object.values(results.loadAverages ?? {}).join(', ')}.`,
+    ...tables.map(([name, table]) => `**${name}**\n\n${table}`),
+  ].join('\n\n');
+}
+
+/** Replaces what lies between `<!-- latest:begin -->` and `<!-- latest:end -->`; text unchanged without them. */
+export function replaceLatest(text, content) {
+  const begin = '<!-- latest:begin -->';
+  const end = '<!-- latest:end -->';
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) return text;
+  return `${text.slice(0, from + begin.length)}\n${content}\n${text.slice(to)}`;
+}
