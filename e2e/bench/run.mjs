@@ -88,7 +88,7 @@ process.on('exit', cleanUp);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     log(`${signal}: stopping everything the bench started`);
-    stopAll().finally(() => process.exit(130));
+    stopAll({ final: true }).finally(() => process.exit(130));
   });
 }
 

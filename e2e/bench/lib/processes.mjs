@@ -19,12 +19,15 @@ const HAS_TASKSET = existsSync('/usr/bin/taskset');
 
 /** Every process started and not yet reaped, by PID. */
 const running = new Map();
+/** Set once the bench is shutting down: no new process may start after that. */
+let stopping = false;
 
 /**
  * Starts `command` pinned to `cpu` (when taskset exists and cpu is defined). Resolves once the process has
  * spawned; its stdout and stderr are kept (the last `maxOutput` characters) for readiness and errors.
  */
 export function startProcess(name, command, args, { cpu, env, maxOutput = 65_536 } = {}) {
+  if (stopping) throw new Error(`not starting ${name}: the bench is stopping`);
   const [file, argv] =
     HAS_TASKSET && cpu !== undefined ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
   const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -99,16 +102,21 @@ export async function stopProcess(proc, graceMs = 2000) {
   clearTimeout(timer);
 }
 
-/** Stops every process still running (used at the end, on failure and on SIGINT/SIGTERM). */
-export async function stopAll() {
+/** Stops every process still running (at the end, on failure); `final` also refuses new ones (Ctrl-C). */
+export async function stopAll({ final = false } = {}) {
+  if (final) stopping = true;
   await Promise.all([...running.values()].map((proc) => stopProcess(proc)));
 }
 
-/** Synchronous last resort for process exit: SIGKILL by PID to whatever is left. */
+/**
+ * Synchronous last resort when the bench exits: SIGTERM by PID to whatever is left. SIGTERM, not SIGKILL,
+ * so that an nginx master still takes its worker down with it.
+ */
 export function killAllNow() {
+  stopping = true;
   for (const pid of running.keys()) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(pid, 'SIGTERM');
     } catch {}
   }
 }
