@@ -30,7 +30,8 @@ export function med(summary, digits = 0) {
 const byId = (list, id) => (list ?? []).find((v) => v.id === id);
 
 function notMeasured(v) {
-  if (v.pending) return `pending: ${v.pending}`;
+  // The first clause only: the table stays narrow; the JSON keeps the whole reason.
+  if (v.pending) return `pending: ${v.pending.split(' (')[0]}`;
   if (v.error) return `failed: ${v.error}`;
   return undefined;
 }
