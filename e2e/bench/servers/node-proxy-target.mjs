@@ -6,9 +6,10 @@
  *
  * Usage: node-proxy-target.mjs <origin-json> [none|full]
  * `full` turns every policy of the chain on (access control with a TrafficTarget that allows the bench
- * client, a rate limit far above the load, a circuit breaker, retries and a timeout), for when the chain
- * has landed; without it the config travels in the snapshot but is not applied.
+ * client, a TrafficSplit, a rate limit far above the load, a circuit breaker, retries, a timeout, and
+ * tracing sampled at 1% to a local OTLP receiver).
  */
+import { createServer } from 'node:http';
 import { NodeProxy, staticCallers } from '../../../packages/node-proxy/dist/index.js';
 
 const origin = JSON.parse(process.argv[2] ?? '{}');
@@ -60,7 +61,19 @@ const inputs = {
     ['bench/greeter', endpoint(origin.greeter)],
     ['bench/udp-echo', endpoint(origin.udp)],
   ]),
-  trafficSplits: [],
+  trafficSplits: full
+    ? [
+        {
+          kind: 'TrafficSplit',
+          apiVersion: 'split.smi-spec.io/v1alpha4',
+          namespace: 'bench',
+          name: 'echo-split',
+          service: 'echo',
+          backends: [{ service: 'echo', weight: 100 }],
+          matches: [],
+        },
+      ]
+    : [],
   httpRouteGroups: new Map([
     [
       'bench/everything',
@@ -116,7 +129,17 @@ const inputs = {
     : [],
 };
 
+// With full policy, 1% of requests are traced to an OTLP receiver that accepts and drops the spans.
+const traceSink = full
+  ? createServer((request, response) => request.resume().on('end', () => response.end()))
+  : undefined;
+if (traceSink !== undefined) await new Promise((resolve) => traceSink.listen(0, '127.0.0.1', resolve));
+
 const proxy = new NodeProxy({
+  accessControl: full,
+  ...(traceSink === undefined
+    ? {}
+    : { tracing: { endpoint: `http://127.0.0.1:${traceSink.address().port}/v1/traces`, sampleRatio: 0.01 } }),
   bindPort: () => 0,
   adminPort: 0,
   drainMs: 1000,
