@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `pnpm bench`: the Nodemesh benchmark suite. Measures the node-proxy data plane (HTTP, TCP, UDP), the mesh
- * DNS server and control-plane scale side by side with nginx, haproxy and unbound in the same run, and
- * writes markdown, JSON and SVG charts under e2e/bench/results/. See docs/benchmarks.md.
+ * DNS server and control-plane scale side by side with nginx, haproxy and unbound in the same run, and how
+ * fast a change at the API server reaches the proxy (convergence); writes markdown, JSON and SVG charts
+ * under e2e/bench/results/. See docs/benchmarks.md.
  *
  *   node e2e/bench/run.mjs [--quick] [--only=http,tcp,udp,dns,scale,convergence]
  *

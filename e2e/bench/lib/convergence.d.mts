@@ -23,7 +23,12 @@ export declare function serviceManifest(
   selector: Record<string, string>,
   targetPort: number | string,
 ): Json;
-export declare function podManifest(name: string, labels: Record<string, string>, port: number, ready?: boolean): Json;
+export declare function podManifest(
+  name: string,
+  labels: Record<string, string>,
+  port: number,
+  ready?: boolean,
+): Json;
 export declare function podReadyPatch(ready: boolean): Json;
 export declare function splitBackends(to: 'v1' | 'v2'): { service: string; weight: number }[];
 export declare function splitManifest(to: 'v1' | 'v2'): Json;

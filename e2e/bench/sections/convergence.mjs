@@ -58,7 +58,8 @@ export async function convergenceSection(ctx) {
       `convergence: ${settings.convergenceChanges} split changes, ${settings.readinessChanges} readiness changes`,
     );
     const budgetMs =
-      (settings.convergenceChanges + 2 * settings.readinessChanges + 2) * (settings.convergenceTimeoutMs + 300);
+      (settings.convergenceChanges + 2 * settings.readinessChanges + 6) *
+      (settings.convergenceTimeoutMs + 300);
     const out = await runToEnd(
       'convergence-probe',
       process.execPath,
@@ -103,7 +104,8 @@ async function createCluster(api, backends) {
       body: JSON.stringify(body),
     });
     const parsed = await res.json();
-    if (res.status >= 300) throw new Error(`POST ${collection}: HTTP ${res.status}: ${JSON.stringify(parsed)}`);
+    if (res.status >= 300)
+      throw new Error(`POST ${collection}: HTTP ${res.status}: ${JSON.stringify(parsed)}`);
     return parsed;
   };
   for (const name of [ns, meshNamespace]) await create('/api/v1/namespaces', { metadata: { name } });
