@@ -1,6 +1,21 @@
 /** Smoke test of the bench's pure helpers (the benchmarks themselves run with `pnpm bench`, not here). */
 import { describe, expect, it } from 'vitest';
-import { evaluateTargets, med, renderReport, renderTable, replaceLatest } from './lib/report.mjs';
+import {
+  createStreakTracker,
+  flipTarget,
+  pauseBefore,
+  podReadyPatch,
+  splitPatch,
+  summarizeDelays,
+} from './lib/convergence.mjs';
+import {
+  convergenceTable,
+  evaluateTargets,
+  med,
+  renderReport,
+  renderTable,
+  replaceLatest,
+} from './lib/report.mjs';
 import { latencyProfile, medianCurve, percentile, ratio, summarize } from './lib/stats.mjs';
 import { escapeXml, niceCeiling, ninesOf, renderLatencyChart } from './lib/svg.mjs';
 
@@ -71,6 +86,60 @@ describe('report', () => {
     const text = renderReport({ mode: 'quick', settings: { runs: 1, rates: [] }, scale: [] });
     expect(text).toContain('## Control-plane scale');
     expect(text).not.toContain('## HTTP data plane');
+  });
+});
+
+describe('convergence', () => {
+  it('converges at the first answer of a streak from the expected backend, restarting on any other', () => {
+    const tracker = createStreakTracker('v2', 3);
+    expect(tracker.observe('v1', 1)).toBeUndefined();
+    expect(tracker.observe('v2', 2)).toBeUndefined();
+    expect(tracker.observe('status 502', 3)).toBeUndefined();
+    expect(tracker.observe('v2', 4)).toBeUndefined();
+    expect(tracker.observe('v2', 5)).toBeUndefined();
+    expect(tracker.observe('v2', 6)).toBe(4);
+    expect(createStreakTracker('v1', 1).observe('v1', 7)).toBe(7);
+  });
+
+  it('flips the split so that every change moves all traffic, and pauses out of step with the syncs', () => {
+    expect([0, 1, 2, 3].map(flipTarget)).toEqual(['v2', 'v1', 'v2', 'v1']);
+    expect(splitPatch('v2')).toEqual({
+      spec: {
+        backends: [
+          { service: 'orders-v1', weight: 0 },
+          { service: 'orders-v2', weight: 100 },
+        ],
+      },
+    });
+    expect(podReadyPatch(false)).toEqual({ status: { conditions: [{ type: 'Ready', status: 'False' }] } });
+    const pauses = Array.from({ length: 100 }, (_, i) => pauseBefore(i));
+    expect(Math.min(...pauses)).toBeGreaterThanOrEqual(60);
+    expect(new Set(pauses.map((p) => p % 50)).size).toBeGreaterThan(20);
+  });
+
+  it('summarises delays by nearest rank and counts timeouts apart', () => {
+    const summary = summarizeDelays(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+      2,
+    );
+    expect(summary).toEqual({ count: 100, timedOut: 2, p50: 50, p99: 99, max: 100 });
+  });
+
+  it('fills the convergence target from the split p99, and a timeout makes it a missed lower bound', () => {
+    const split = { count: 100, timedOut: 0, p50: 10, p99: 120, max: 130 };
+    const converged = evaluateTargets({ convergence: { timeoutMs: 5000, split } }).find((t) =>
+      t.name.startsWith('convergence'),
+    );
+    expect(converged).toMatchObject({ met: true, gap: 'met' });
+    expect(converged?.value).toContain('120.0 ms');
+    const late = evaluateTargets({
+      convergence: { timeoutMs: 5000, split: { ...split, count: 99, timedOut: 1 } },
+    }).find((t) => t.name.startsWith('convergence'));
+    expect(late).toMatchObject({ met: false, gap: '4,500.0 ms short' });
+    const table = convergenceTable({ timeoutMs: 5000, split, endpointRemoved: split });
+    expect(table.split('\n')).toHaveLength(4);
+    expect(table).toContain('| 100 | 10.0 | 120.0 | 130.0 | 0 |');
+    expect(convergenceTable({ error: 'boom' })).toContain('failed: boom');
   });
 });
 

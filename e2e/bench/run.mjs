@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * `pnpm bench`: the Nodemesh benchmark suite. Measures the node-proxy data plane (HTTP, TCP, UDP), the mesh
- * DNS server and control-plane scale side by side with nginx, haproxy and unbound in the same run, and
- * writes markdown, JSON and SVG charts under e2e/bench/results/. See docs/benchmarks.md.
+ * DNS server and control-plane scale side by side with nginx, haproxy and unbound in the same run, and how
+ * fast a change at the API server reaches the proxy (convergence); writes markdown, JSON and SVG charts
+ * under e2e/bench/results/. See docs/benchmarks.md.
  *
- *   node e2e/bench/run.mjs [--quick] [--only=http,tcp,udp,dns,scale]
+ *   node e2e/bench/run.mjs [--quick] [--only=http,tcp,udp,dns,scale,convergence]
  *
  * Loopback only; every process it starts is pinned with taskset and stopped by PID, also on Ctrl-C.
  * Targets are reported with their gap; a missed target never fails the run.
@@ -19,6 +20,7 @@ import { ensureTools } from './lib/preflight.mjs';
 import { killAllNow, stopAll, stopProcess } from './lib/processes.mjs';
 import { renderReport, renderSummary, replaceLatest } from './lib/report.mjs';
 import { renderLatencyChart } from './lib/svg.mjs';
+import { convergenceSection } from './sections/convergence.mjs';
 import { dnsSection } from './sections/dns.mjs';
 import { httpSection } from './sections/http.mjs';
 import { scaleSection } from './sections/scale.mjs';
@@ -26,7 +28,7 @@ import { tcpSection, udpSection } from './sections/tcp-udp.mjs';
 import { dataPlaneVariants, startOriginNginx, startOriginSockets } from './variants.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['http', 'tcp', 'udp', 'dns', 'scale'];
+const SECTIONS = ['http', 'tcp', 'udp', 'dns', 'scale', 'convergence'];
 
 /** Durations and sizes; full mode stays well under 30 minutes, quick mode around 2–3. */
 export const SETTINGS = {
@@ -45,6 +47,9 @@ export const SETTINGS = {
     dnsRate: 2000,
     scaleSizes: [1000, 10_000],
     incrementalUpdates: 20,
+    convergenceChanges: 100,
+    readinessChanges: 100,
+    convergenceTimeoutMs: 5000,
   },
   quick: {
     runs: 1,
@@ -61,6 +66,9 @@ export const SETTINGS = {
     dnsRate: 2000,
     scaleSizes: [1000, 10_000],
     incrementalUpdates: 10,
+    convergenceChanges: 20,
+    readinessChanges: 20,
+    convergenceTimeoutMs: 5000,
   },
 };
 
@@ -110,6 +118,7 @@ const needs = {
   udp: [],
   dns: ['dnsperf', 'unbound'],
   scale: [],
+  convergence: [],
 };
 const sections = only.filter((s) => {
   const lacking = needs[s].filter((tool) => missing.includes(tool));
@@ -151,6 +160,7 @@ try {
   }
   if (sections.includes('dns')) await section('dns', () => dnsSection(ctx));
   if (sections.includes('scale')) await section('scale', () => scaleSection(ctx));
+  if (sections.includes('convergence')) await section('convergence', () => convergenceSection(ctx));
 } finally {
   await stopAll();
 }

@@ -11,6 +11,7 @@ export declare function med(
   summary: { median: number; min: number; max: number; runs: number } | undefined,
   digits?: number,
 ): string;
+export declare function convergenceTable(convergence: unknown): string;
 export declare function evaluateTargets(results: unknown): TargetResult[];
 export declare function renderReport(results: unknown, options?: { chartPrefix?: string }): string;
 export declare function renderSummary(results: unknown): string;

@@ -171,6 +171,35 @@ export function scaleTable(scale) {
   );
 }
 
+/**
+ * Convergence: per kind of change, how many changes, p50/p99/max of the delay until the proxy served it,
+ * and how many were not served within the bound (left out of the percentiles, never hidden).
+ */
+export function convergenceTable(convergence) {
+  const headers = [
+    'change',
+    'changes',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    `not served within ${num((convergence?.timeoutMs ?? 0) / 1000)} s`,
+  ];
+  if (!convergence || convergence.error)
+    return renderTable(headers, [[`failed: ${convergence?.error ?? 'not run'}`, '', '', '', '', '']]);
+  const row = (label, d) =>
+    d
+      ? [label, num(d.count + d.timedOut), num(d.p50, 1), num(d.p99, 1), num(d.max, 1), num(d.timedOut)]
+      : undefined;
+  return renderTable(
+    headers,
+    [
+      row('TrafficSplit flipped (100/0 ↔ 0/100) → only the new backend answers', convergence.split),
+      row('pod not Ready → its endpoint gets no more traffic', convergence.endpointRemoved),
+      row('pod Ready again → its endpoint answers again', convergence.endpointRestored),
+    ].filter((r) => r !== undefined),
+  );
+}
+
 /** The issue's targets: each with the measured value, whether it is met, and the gap. */
 export function evaluateTargets(results) {
   const http = results.http ?? [];
@@ -185,6 +214,7 @@ export function evaluateTargets(results) {
   const tcpProxy = byId(results.tcp, 'node-proxy');
   const dnsMesh = byId(results.dns?.servers, 'mesh-dns');
   const dnsUnbound = byId(results.dns?.servers, 'unbound');
+  const convergence = convergenceP99(results.convergence);
   const target = (name, limit, value, unit, lowerIsBetter, note = '') => {
     const limitText = `${lowerIsBetter ? '≤' : '≥'} ${limit}${unit}`;
     if (!Number.isFinite(value))
@@ -240,14 +270,7 @@ export function evaluateTargets(results) {
       false,
     ),
     target('DNS queries/s vs unbound', 0.5, ratio(dnsMesh?.qps?.median, dnsUnbound?.qps?.median), '×', false),
-    target(
-      'convergence p99 (API server → proxy)',
-      500,
-      Number.NaN,
-      ' ms',
-      true,
-      'pending: needs the informer wiring',
-    ),
+    target('convergence p99 (API server → proxy)', 500, convergence.value, ' ms', true, convergence.note),
     target('10 000 Services: proxy memory (RSS)', 300, scale10k?.rssMiB, ' MiB', true),
     target(
       '10 000 Services: incremental update (apply, median)',
@@ -257,6 +280,21 @@ export function evaluateTargets(results) {
       true,
     ),
   ];
+}
+
+/**
+ * The convergence figure of the target: the TrafficSplit changes' p99, with a note. A change not served
+ * within the bound has no delay; with any such change the figure is the bound itself, a lower limit.
+ */
+function convergenceP99(convergence) {
+  const split = convergence?.split;
+  if (convergence?.error) return { value: Number.NaN, note: `failed: ${convergence.error}` };
+  if (!split || split.count + split.timedOut === 0) return { value: Number.NaN, note: 'not in this run' };
+  if (split.timedOut === 0) return { value: split.p99, note: ` (${split.count} TrafficSplit changes)` };
+  return {
+    value: convergence.timeoutMs,
+    note: ` or more: ${split.timedOut} of ${split.count + split.timedOut} changes not served within the bound`,
+  };
 }
 
 export function targetsTable(results) {
@@ -366,8 +404,16 @@ ${scaleTable(results.scale)}
 
 `
     : ''
-}Convergence (API server change → proxy serving it): **pending**, needs the informer wiring (\`nodemesh-proxy run\`).
-`;
+}${
+  results.convergence
+    ? `## Convergence
+
+A change written to the in-memory API server until the node-proxy (informers, defaults of \`nodemesh-proxy run\`) serves it, seen from one client polling it over one keep-alive connection; from just before the write to the first of the answers in a row that show the change (${results.convergence.streaks?.split ?? '—'} for a split, ${results.convergence.streaks?.readiness ?? '—'} for a removed endpoint, 1 for a restored one).
+
+${convergenceTable(results.convergence)}
+`
+    : ''
+}`;
 }
 
 /** The short form for docs/benchmarks.md: when and where, the targets, then each section's table. */
@@ -380,6 +426,7 @@ export function renderSummary(results) {
     ['UDP', results.udp && udpTable(results.udp)],
     ['DNS', results.dns && dnsTable(results.dns)],
     ['Control-plane scale', results.scale && scaleTable(results.scale)],
+    ['Convergence', results.convergence && convergenceTable(results.convergence)],
   ].filter(([, table]) => table);
   return [
     `Run ${results.startedAt} (${results.mode}, ${results.settings?.runs} runs per figure, median (min–max)) on ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; 1-minute load average before the sections: ${Object.values(results.loadAverages ?? {}).join(', ')}.`,
