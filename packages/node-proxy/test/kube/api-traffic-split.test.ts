@@ -2,13 +2,14 @@
  * TrafficSplits applied through the in-memory API server, measured at the proxy: 100/0, 0/100 and 75/25
  * (within a binomial tolerance), and routes changing while other Services are under load.
  */
+import { connect } from 'node:net';
 import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
 import { shadowServiceName } from '@nodemesh/smi-types';
 import { Pool } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningNodeProxy } from '../../src/index.js';
 import { httpBackend, Resources, tcpEchoBackend, udpEchoBackend } from '../support.js';
-import { startMeshProxy, tcpRoundTrip, UdpClient } from './api-harness.js';
+import { startMeshProxy, tcpRoundTrip, UdpClient, withTimeout } from './api-harness.js';
 import { Api, type Json, waitFor } from './kube-fixtures.js';
 
 let resources: Resources;
@@ -211,7 +212,18 @@ describe('routes changing under load', () => {
       }),
     ];
     const orders = load('orders', 3_000, http('orders.shop.mesh'));
+    // One TCP connection to db stays open across every change, and is used before and after them.
+    const longLived = connect({ host: '127.0.0.1', port: tcpPort, allowHalfOpen: true });
+    resources.add(longLived, async (s) => void s.destroy());
+    longLived.on('error', () => undefined);
+    let longLivedText = '';
+    longLived.on('data', (d: Buffer) => {
+      longLivedText += d.toString();
+    });
+    const longLivedEnded = new Promise<void>((resolve) => longLived.once('end', () => resolve()));
+    longLived.write('before;');
     try {
+      await waitFor('the long-lived echo', () => longLivedText === 'before;');
       // Every load is running before the first change.
       await waitFor('the loads to get going', () => [...loads, orders].every((l) => l.ok() >= 5));
       await applyOrdersSplit(100, 0);
@@ -262,6 +274,11 @@ describe('routes changing under load', () => {
       await waitFor('more load after the last change', () =>
         [...loads, orders].every((l, i) => l.ok() >= (counts[i] ?? 0) + 5),
       );
+      longLived.write('after;');
+      await waitFor('the long-lived echo after the changes', () => longLivedText === 'before;after;');
+      longLived.end();
+      await withTimeout(longLivedEnded, 5_000, 'the long-lived connection to end');
+      expect(longLivedText).toBe('before;after;bye');
     } finally {
       for (const l of [...loads, orders]) l.stop();
       await Promise.all([...loads, orders].map((l) => l.done));
