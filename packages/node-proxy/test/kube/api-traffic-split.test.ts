@@ -2,7 +2,7 @@
  * TrafficSplits applied through the in-memory API server, measured at the proxy: 100/0, 0/100 and 75/25
  * (within a binomial tolerance), and routes changing while other Services are under load.
  */
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
 import { shadowServiceName } from '@nodemesh/smi-types';
 import { Pool } from 'undici';
@@ -182,6 +182,106 @@ function load(
     },
   };
 }
+
+/** A TCP server that answers every connection's half-close with `name:` and what it received. */
+async function namedTcpBackend(name: string): Promise<number> {
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    const chunks: Buffer[] = [];
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('end', () => socket.end(`${name}:${Buffer.concat(chunks).toString()}`));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  resources.add(server, (s) => new Promise<void>((resolve) => s.close(() => resolve())));
+  return (server.address() as AddressInfo).port;
+}
+
+describe('TrafficSplit on tcp and udp Services, applied through the API server', () => {
+  it('moves new TCP connections and UDP sessions to the other backend, 0/100 then 100/0', async () => {
+    const tcpPorts = [{ name: 'store', port: 7000, protocol: 'TCP' }];
+    const udpPorts = [{ name: 'lookup', port: 53, protocol: 'UDP' }];
+    const tcp = { 'nodemesh.io/traffic-type': 'tcp' };
+    const udp = { 'nodemesh.io/traffic-type': 'udp' };
+    const storeA = await namedTcpBackend('store-a');
+    const store = await userService('store', 'store-a', tcpPorts, storeA, tcp);
+    await userService('store-a', 'store-a', tcpPorts, storeA, tcp);
+    await userService('store-b', 'store-b', tcpPorts, await namedTcpBackend('store-b'), tcp);
+    const lookupA = await udpEchoBackend(resources, 'lookup-a');
+    const lookup = await userService('lookup', 'lookup-a', udpPorts, lookupA, udp);
+    await userService('lookup-a', 'lookup-a', udpPorts, lookupA, udp);
+    await userService('lookup-b', 'lookup-b', udpPorts, await udpEchoBackend(resources, 'lookup-b'), udp);
+    for (const app of ['store-a', 'store-b', 'lookup-a', 'lookup-b']) await pod(app);
+    const storeProxy = (await api.meshShadow(store)).get('TCP/7000') ?? 0;
+    const lookupProxy = (await api.meshShadow(lookup)).get('UDP/53') ?? 0;
+    await waitFor(
+      'the store and lookup listeners',
+      () =>
+        running.proxy.boundPort('tcp', storeProxy) !== undefined &&
+        running.proxy.boundPort('udp', lookupProxy) !== undefined,
+    );
+    const storePort = running.proxy.boundPort('tcp', storeProxy) ?? 0;
+    const lookupPort = running.proxy.boundPort('udp', lookupProxy) ?? 0;
+    const storeAnswers = async (n: number) => {
+      const seen: Record<string, number> = {};
+      for (let i = 0; i < n; i++) {
+        const answer = (await tcpRoundTrip(storePort, Buffer.from(`${i}`))).toString();
+        const who = answer.slice(0, answer.indexOf(':'));
+        expect(answer).toBe(`${who}:${i}`);
+        seen[who] = (seen[who] ?? 0) + 1;
+      }
+      return seen;
+    };
+    /** Fresh client sockets: each is a new UDP session, so each picks a backend anew. */
+    const lookupAnswers = async (n: number) => {
+      const seen: Record<string, number> = {};
+      for (let i = 0; i < n; i++) {
+        const client = new UdpClient(lookupPort);
+        try {
+          const answer = (await client.exchange(`${i}`)).toString();
+          const who = answer.slice(0, answer.indexOf(':'));
+          seen[who] = (seen[who] ?? 0) + 1;
+        } finally {
+          await client.close();
+        }
+      }
+      return seen;
+    };
+    await waitFor('store to answer', async () => (await storeAnswers(1))['store-a'] === 1);
+    await waitFor('lookup to answer', async () => (await lookupAnswers(1))['lookup-a'] === 1);
+
+    for (const [root, a, b] of [
+      ['store', 'store-a', 'store-b'],
+      ['lookup', 'lookup-a', 'lookup-b'],
+    ] as const) {
+      await api.applySplit(
+        api.trafficSplit('shop', `${root}-split`, root, [
+          [a, 0],
+          [b, 100],
+        ]),
+      );
+    }
+    await waitFor('store on b', async () => (await storeAnswers(1))['store-b'] === 1);
+    await waitFor('lookup on b', async () => (await lookupAnswers(1))['lookup-b'] === 1);
+    expect(await storeAnswers(30)).toEqual({ 'store-b': 30 });
+    expect(await lookupAnswers(30)).toEqual({ 'lookup-b': 30 });
+
+    for (const [root, a, b] of [
+      ['store', 'store-a', 'store-b'],
+      ['lookup', 'lookup-a', 'lookup-b'],
+    ] as const) {
+      await api.applySplit(
+        api.trafficSplit('shop', `${root}-split`, root, [
+          [a, 100],
+          [b, 0],
+        ]),
+      );
+    }
+    await waitFor('store on a', async () => (await storeAnswers(1))['store-a'] === 1);
+    await waitFor('lookup on a', async () => (await lookupAnswers(1))['lookup-a'] === 1);
+    expect(await storeAnswers(30)).toEqual({ 'store-a': 30 });
+    expect(await lookupAnswers(30)).toEqual({ 'lookup-a': 30 });
+  });
+});
 
 describe('routes changing under load', () => {
   it('fails no request to the Services that did not change while splits, Services and shadows do', async () => {
