@@ -2,14 +2,16 @@
  * TrafficSplits applied through the in-memory API server, measured at the proxy: 100/0, 0/100 and 75/25
  * (within a binomial tolerance), and routes changing while other Services are under load.
  */
+import { Agent, type Server as HttpServer } from 'node:http';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
 import { shadowServiceName } from '@nodemesh/smi-types';
 import { Pool } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
 import type { RunningNodeProxy } from '../../src/index.js';
 import { httpBackend, Resources, tcpEchoBackend, udpEchoBackend } from '../support.js';
-import { startMeshProxy, tcpRoundTrip, UdpClient, withTimeout } from './api-harness.js';
+import { send, startMeshProxy, tcpRoundTrip, UdpClient, withTimeout } from './api-harness.js';
 import { Api, type Json, waitFor } from './kube-fixtures.js';
 
 let resources: Resources;
@@ -18,6 +20,8 @@ let api: Api;
 let running: RunningNodeProxy;
 let client: Pool;
 let tcpPort: number;
+let v1Server: HttpServer;
+let v2Server: HttpServer;
 let udpPort: number;
 
 /** A Service `name` in shop selecting app=`app`, its ports aimed at `backendPort`. */
@@ -70,8 +74,10 @@ beforeEach(async () => {
   await api.namespace('shop');
   await api.namespace('nodemesh');
   await api.installSmiCrds();
-  const v1 = (await httpBackend(resources, 'v1')).port;
-  const v2 = (await httpBackend(resources, 'v2')).port;
+  v1Server = (await httpBackend(resources, 'v1')).server;
+  v2Server = (await httpBackend(resources, 'v2')).server;
+  const v1 = (v1Server.address() as AddressInfo).port;
+  const v2 = (v2Server.address() as AddressInfo).port;
   const payments = (await httpBackend(resources, 'payments')).port;
   const orders = await userService('orders', 'orders-v1', httpPort, v1);
   await userService('orders-v1', 'orders-v1', httpPort, v1);
@@ -141,6 +147,56 @@ describe('TrafficSplit applied through the API server', () => {
     // fails a correct proxy with probability below 1e-6, and still catches 50/50 (mean 200) or 100/0.
     const sd = Math.sqrt(n * p * (1 - p));
     expect(Math.abs((seen.v1 ?? 0) - n * p)).toBeLessThanOrEqual(Math.ceil(5 * sd));
+  });
+  it('re-routes the next request on a kept-alive connection, and leaves an open WebSocket where it was', async () => {
+    for (const [server, name] of [
+      [v1Server, 'v1'],
+      [v2Server, 'v2'],
+    ] as const) {
+      const wss = new WebSocketServer({ server });
+      resources.add(wss, (w) => new Promise<void>((resolve) => w.close(() => resolve())));
+      wss.on('connection', (ws) => ws.on('message', (data) => ws.send(`${name}:${data.toString()}`)));
+    }
+    const entry = running.proxy.boundPort('http', 5000) ?? 0;
+    const openSocket = async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${entry}/ws`, { headers: { host: 'orders.shop.mesh' } });
+      resources.add(ws, async (w) => w.terminate());
+      await withTimeout(
+        new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve());
+          ws.once('error', reject);
+        }),
+        5_000,
+        'the WebSocket to open',
+      );
+      return ws;
+    };
+    const ask = (ws: WebSocket, text: string) =>
+      withTimeout(
+        new Promise<string>((resolve) => {
+          ws.once('message', (d: Buffer) => resolve(d.toString()));
+          ws.send(text);
+        }),
+        5_000,
+        `the answer to ${text}`,
+      );
+    const agent = resources.add(new Agent({ keepAlive: true, maxSockets: 1 }), async (a) => a.destroy());
+    const backendOf = async () => {
+      const answer = await send(agent, entry, 'orders.shop.mesh', '/');
+      return { backend: answer.headers['x-backend'], socket: answer.socket };
+    };
+    const first = await backendOf();
+    expect(first.backend).toBe('v1');
+    const before = await openSocket();
+    expect(await ask(before, 'one')).toBe('v1:one');
+
+    await applyOrdersSplit(0, 100);
+    const after = await backendOf();
+    expect(after.backend).toBe('v2');
+    expect(after.socket).toBe(first.socket);
+    // The tunnel opened before the change stays with its backend; a new one goes to v2.
+    expect(await ask(before, 'two')).toBe('v1:two');
+    expect(await ask(await openSocket(), 'three')).toBe('v2:three');
   });
 });
 
