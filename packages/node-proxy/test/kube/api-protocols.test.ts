@@ -346,11 +346,8 @@ describe('UDP through the API-fed proxy (nodemesh.io/traffic-type: udp)', () => 
     expect(reply.subarray(4).equals(big)).toBe(true);
   });
 
-  // BUG (src/topology/service-routes.ts, resolveBackend): the Service port of a route is found by number
-  // alone (`service.ports.find((p) => p.port === port)`), not by number and protocol. With UDP 53 and TCP 53
-  // on one Service (every DNS Service), the TCP route gets the endpoints of the first port with that number,
-  // the UDP one: TCP connections go to the pods' UDP target port and are refused. Remove `.fails` once fixed.
-  it.fails('serves both ports of a udp Service that also has a TCP port (DNS-style): UDP as udp, TCP as tcp', async () => {
+  // A route's Service port is found by number and protocol: a DNS Service has UDP 53 and TCP 53.
+  it('serves both ports of a udp Service that also has a TCP port (DNS-style): UDP as udp, TCP as tcp', async () => {
     const udpBackend = await udpEchoBackend(resources, 'resolver');
     const tcpBackend = await tcpEchoBackend(resources);
     const ports = await meshService(
