@@ -1,14 +1,16 @@
 /**
  * Per-Service routes → the snapshot's lookup maps. A full assembly walks every Service in key order; when only
  * some Services were rebuilt and each new route sits exactly where its old one did (same kind, listener port
- * and Host keys, owning all of them), the previous maps are copied and patched instead, which gives the same
- * snapshot (same entries, same order, same problems) without recomputing every Host key.
+ * and Host keys, owning all of them), the previous maps are patched instead (Host maps as a ReplacedValuesMap over the old
+ * ones), which gives the same snapshot (same entries, same order, same problems) without recomputing or
+ * copying every Host key.
  */
 import type { AccessPolicy } from '../policy/access-policy.js';
 import type { CompiledAccessPolicy } from '../policy/compile-access-policy.js';
 import { hostKeys } from '../snapshot/host.js';
 import type { HttpEntrypoint, Problem, Route, Snapshot } from '../snapshot/snapshot.js';
 import type { MeshServiceConfig, TopologyInputs } from './inputs.js';
+import { ReplacedValuesMap } from './replaced-values-map.js';
 import type { ServiceRoutes } from './service-routes.js';
 
 /** A snapshot with what the next patch needs: the sorted keys it was built from and where conflicts fell. */
@@ -152,7 +154,7 @@ export function patchSnapshot(
     }
   }
 
-  // Every rebuilt route takes its old route's entries, in place (Map.set on a present key keeps its order).
+  // Every rebuilt route takes its old route's entries, in place: same keys, same order.
   const httpHosts = new Map<number, Map<string, Route>>();
   let tcp: Map<number, Route> | undefined;
   let udp: Map<number, Route> | undefined;
@@ -161,7 +163,7 @@ export function patchSnapshot(
       if (route.trafficType === 'http') {
         let hosts = httpHosts.get(route.listenerPort);
         if (hosts === undefined) {
-          hosts = new Map(prev.http.get(route.listenerPort)?.hosts);
+          hosts = new Map();
           httpHosts.set(route.listenerPort, hosts);
         }
         for (const host of hostKeysOf.get(route) ?? []) hosts.set(host, route);
@@ -176,8 +178,11 @@ export function patchSnapshot(
   }
   const http = new Map<number, HttpEntrypoint>();
   for (const [port, entry] of prev.http) {
-    const hosts = httpHosts.get(port);
-    http.set(port, hosts === undefined ? entry : { port, hosts });
+    const replaced = httpHosts.get(port);
+    http.set(
+      port,
+      replaced === undefined ? entry : { port, hosts: ReplacedValuesMap.of(entry.hosts, replaced) },
+    );
   }
 
   let services: Map<string, MeshServiceConfig> | undefined;
