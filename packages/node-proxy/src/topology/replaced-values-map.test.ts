@@ -22,7 +22,9 @@ describe('ReplacedValuesMap', () => {
     expect([...map][3]).toEqual(['k3', 30]);
     expect([...map.values()][3]).toBe(30);
     const seen: [string, number][] = [];
-    map.forEach((v, k) => seen.push([k, v]));
+    map.forEach((v, k) => {
+      seen.push([k, v]);
+    });
     expect(seen).toEqual([...map.entries()]);
   });
 
