@@ -38,4 +38,20 @@ describe('forwarded request headers', () => {
       'x-nodemesh-x': '1',
     });
   });
+
+  it('drops what a common Connection value names as it does any other (parsed once, same result)', () => {
+    const upstream = {
+      connection: 'close',
+      close: 'x',
+      'keep-alive': 'timeout=5',
+      'content-type': 'text/plain',
+    };
+    expect(withoutHopByHop(upstream, { stripMesh: true })).toEqual({ 'content-type': 'text/plain' });
+    const named = { connection: 'Keep-Alive, X-Custom', 'x-custom': '1', 'x-other': '2' };
+    expect(withoutHopByHop(named, { stripMesh: true })).toEqual({ 'x-other': '2' });
+    // The cached sets are not shared with the caller: a second message still sees its own tokens.
+    expect(withoutHopByHop({ connection: 'close', 'x-custom': '1' }, { stripMesh: true })).toEqual({
+      'x-custom': '1',
+    });
+  });
 });

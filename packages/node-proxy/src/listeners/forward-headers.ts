@@ -24,10 +24,26 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 
 type HeaderValue = string | string[] | undefined;
 
+/** Shared by every message without a `Connection` header: nothing to allocate. */
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+/** The usual `Connection` values, parsed once (nearly every upstream response says `keep-alive`). */
+const COMMON_TOKENS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  ['keep-alive', 'close', 'Keep-Alive', 'Close', 'upgrade', 'Upgrade'].map((v) => [
+    v,
+    new Set([v.toLowerCase()]),
+  ]),
+);
+
 /** The header names a `Connection` header lists, lower case. */
-function connectionTokens(connection: HeaderValue): Set<string> {
+function connectionTokens(connection: HeaderValue): ReadonlySet<string> {
+  if (connection === undefined) return NO_TOKENS;
+  if (typeof connection === 'string') {
+    const common = COMMON_TOKENS.get(connection);
+    if (common !== undefined) return common;
+  }
   const tokens = new Set<string>();
-  const values = connection === undefined ? [] : Array.isArray(connection) ? connection : [connection];
+  const values = Array.isArray(connection) ? connection : [connection];
   for (const value of values) {
     for (const token of value.split(',')) {
       const name = token.trim().toLowerCase();
@@ -46,11 +62,14 @@ export function withoutHopByHop(
   options: { stripMesh: boolean; keepUpgrade?: boolean },
 ): Record<string, string | string[]> {
   const named = connectionTokens(headers.connection);
+  const keepUpgrade = options.keepUpgrade === true;
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // Runs twice per proxied request: a plain loop over the names, no [name, value] pair per header.
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    const upgradeHeader = options.keepUpgrade === true && (lower === 'connection' || lower === 'upgrade');
+    const upgradeHeader = keepUpgrade && (lower === 'connection' || lower === 'upgrade');
     if (!upgradeHeader && (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower))) continue;
     if (options.stripMesh && (lower.startsWith(MESH_HEADER_PREFIX) || isIdentityHeader(lower))) continue;
     out[lower] = value;

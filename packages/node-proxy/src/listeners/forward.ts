@@ -24,27 +24,28 @@ type RawHeaders =
 /** Header lists as undici hands them (raw pairs, or an object from node:http2) to one object, lower-case names. */
 export function headersToObject(raw: RawHeaders, into: Record<string, string | string[]> = {}) {
   if (raw === null || raw === undefined) return into;
-  const add = (name: string, value: string | string[]) => {
-    const key = name.toLowerCase();
-    if (key.startsWith(':')) return;
-    const prior = into[key];
-    if (prior === undefined) into[key] = value;
-    else
-      into[key] = [...(Array.isArray(prior) ? prior : [prior]), ...(Array.isArray(value) ? value : [value])];
-  };
   if (Array.isArray(raw)) {
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const value = raw[i + 1];
-      add(String(raw[i]), Array.isArray(value) ? value.map(String) : String(value));
+      addHeader(into, String(raw[i]), Array.isArray(value) ? value.map(String) : String(value));
     }
   } else {
     for (const [name, value] of Object.entries(raw)) {
-      if (typeof value === 'string') add(name, value);
-      else if (Array.isArray(value)) add(name, value.map(String));
-      else if (typeof value === 'number') add(name, String(value));
+      if (typeof value === 'string') addHeader(into, name, value);
+      else if (Array.isArray(value)) addHeader(into, name, value.map(String));
+      else if (typeof value === 'number') addHeader(into, name, String(value));
     }
   }
   return into;
+}
+
+/** Adds one header (pseudo-headers skipped), a repeated name turning into a list. */
+function addHeader(into: Record<string, string | string[]>, name: string, value: string | string[]): void {
+  const key = name.toLowerCase();
+  if (key.startsWith(':')) return;
+  const prior = into[key];
+  if (prior === undefined) into[key] = value;
+  else into[key] = [...(Array.isArray(prior) ? prior : [prior]), ...(Array.isArray(value) ? value : [value])];
 }
 
 /** Sends the request; resolves at the response head (1xx skipped), rejects if none comes. */

@@ -133,13 +133,13 @@ export class HttpEntrypoint implements Listener {
     }
   }
 
-  #resolve(req: IncomingMessage): ResolvedRequest | UnroutableRequest {
+  #resolve(req: IncomingMessage, ip = clientIp(req)): ResolvedRequest | UnroutableRequest {
     return resolveRequest(this.#ctx, this.logicalPort, {
       host: req.headers.host,
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       headers: req.headers,
-      clientIp: clientIp(req),
+      clientIp: ip,
     });
   }
 
@@ -149,7 +149,8 @@ export class HttpEntrypoint implements Listener {
     const method = req.method ?? 'GET';
     const span = this.#ctx.policy.tracer?.start(method, req.headers.traceparent);
     span?.set('http.request.method', method);
-    const resolved = this.#resolve(req);
+    const ip = clientIp(req);
+    const resolved = this.#resolve(req, ip);
     if ('error' in resolved) {
       const { error, labels } = resolved;
       if (labels !== undefined) {
@@ -187,7 +188,7 @@ export class HttpEntrypoint implements Listener {
     const result = await exchange(this.#ctx, this.#pools, resolved, {
       method,
       path: req.url ?? '/',
-      headers: forwardRequestHeaders(req.headers, clientIp(req)),
+      headers: forwardRequestHeaders(req.headers, ip),
       body: hasBody ? req : undefined,
       contentLength: Number.isSafeInteger(length) ? length : undefined,
       span,

@@ -6,7 +6,7 @@
  */
 import type { HttpScheme } from '@nodemesh/smi-types';
 import { Client, type Dispatcher, Pool } from 'undici';
-import type { Endpoint, Snapshot } from '../snapshot/snapshot.js';
+import type { Backend, Endpoint, Route, Snapshot } from '../snapshot/snapshot.js';
 
 export interface UpstreamOptions {
   /** Connections per endpoint (HTTP/1.1); h2c multiplexes on one. */
@@ -30,7 +30,8 @@ export const DEFAULT_UPSTREAM_OPTIONS: UpstreamOptions = {
 const H2C = { useH2c: true } as const;
 
 export class UpstreamPools {
-  readonly #pools = new Map<string, Dispatcher>();
+  /** Open dispatchers by scheme, then by endpoint key: neither a request nor a prune builds a key string. */
+  readonly #pools = new Map<HttpScheme, Map<string, Dispatcher>>();
   readonly #options: UpstreamOptions;
 
   constructor(options: UpstreamOptions = DEFAULT_UPSTREAM_OPTIONS) {
@@ -38,8 +39,12 @@ export class UpstreamPools {
   }
 
   get(endpoint: Endpoint, scheme: HttpScheme): Dispatcher {
-    const key = `${scheme} ${endpoint.key}`;
-    let pool = this.#pools.get(key);
+    let byKey = this.#pools.get(scheme);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.#pools.set(scheme, byKey);
+    }
+    let pool = byKey.get(endpoint.key);
     if (pool === undefined) {
       const o = this.#options;
       const common = {
@@ -53,31 +58,59 @@ export class UpstreamPools {
         scheme === 'h2c'
           ? new Client(origin, Object.assign({ ...common, allowH2: true }, H2C))
           : new Pool(origin, { ...common, connections: o.connectionsPerEndpoint });
-      this.#pools.set(key, pool);
+      byKey.set(endpoint.key, pool);
     }
     return pool;
   }
 
-  /** Closes (gracefully) the pools of endpoints the snapshot no longer has. */
+  /**
+   * Closes (gracefully) the pools of endpoints the snapshot no longer has. Only open pools are looked for:
+   * with none open this returns at once, and otherwise each distinct route is walked once (a route is listed
+   * under several Host keys).
+   */
   prune(snapshot: Snapshot): void {
-    const live = new Set<string>();
-    const routes = [...snapshot.tcp.values(), ...snapshot.udp.values()];
-    for (const entry of snapshot.http.values()) routes.push(...entry.hosts.values());
-    for (const route of routes) {
-      for (const backend of [route.root, ...(route.split?.backends ?? [])]) {
-        for (const e of backend.endpoints) live.add(`${backend.scheme} ${e.key}`);
-      }
-    }
-    for (const [key, pool] of this.#pools) {
-      if (!live.has(key)) {
-        this.#pools.delete(key);
-        pool.close().catch(() => undefined);
+    let open = 0;
+    for (const byKey of this.#pools.values()) open += byKey.size;
+    if (open === 0) return;
+    const live = new Map<HttpScheme, Set<string>>();
+    const seen = new Set<Route>();
+    const visit = (route: Route): void => {
+      if (seen.has(route)) return;
+      seen.add(route);
+      this.#markLive(route.root, live);
+      for (const backend of route.split?.backends ?? []) this.#markLive(backend, live);
+    };
+    for (const route of snapshot.tcp.values()) visit(route);
+    for (const route of snapshot.udp.values()) visit(route);
+    for (const entry of snapshot.http.values()) for (const route of entry.hosts.values()) visit(route);
+    for (const [scheme, byKey] of this.#pools) {
+      const liveKeys = live.get(scheme);
+      for (const [key, pool] of byKey) {
+        if (liveKeys?.has(key) !== true) {
+          byKey.delete(key);
+          pool.close().catch(() => undefined);
+        }
       }
     }
   }
 
+  /** Records the backend's endpoints that have an open pool as live. */
+  #markLive(backend: Backend, live: Map<HttpScheme, Set<string>>): void {
+    const byKey = this.#pools.get(backend.scheme);
+    if (byKey === undefined || byKey.size === 0) return;
+    let keys = live.get(backend.scheme);
+    for (const e of backend.endpoints) {
+      if (!byKey.has(e.key)) continue;
+      if (keys === undefined) {
+        keys = new Set();
+        live.set(backend.scheme, keys);
+      }
+      keys.add(e.key);
+    }
+  }
+
   async close(): Promise<void> {
-    const pools = [...this.#pools.values()];
+    const pools = [...this.#pools.values()].flatMap((byKey) => [...byKey.values()]);
     this.#pools.clear();
     await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())));
   }

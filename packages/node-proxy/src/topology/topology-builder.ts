@@ -1,23 +1,25 @@
 /**
  * Inputs → routing snapshot. Each Service's routes are memoised by the identity of the inputs they read, so
  * a change to one Service, its endpoints or a split naming it rebuilds only that Service's routes; the
- * others are reused by reference. Only the final lookup maps are assembled anew, which is cheap.
+ * others are reused by reference. The lookup maps are patched where only some Services changed in place, and
+ * assembled anew otherwise (snapshot-assembly.ts).
  */
-import type { AccessPolicy } from '../policy/access-policy.js';
+
+import type { TrafficSplit } from '@nodemesh/smi-types';
 import {
   accessPolicyDependencies,
   type CompiledAccessPolicy,
   compileAccessPolicy,
 } from '../policy/compile-access-policy.js';
-import { hostKeys } from '../snapshot/host.js';
-import type { HttpEntrypoint, Problem, Route, Snapshot } from '../snapshot/snapshot.js';
-import type { MeshServiceConfig, TopologyInputs } from './inputs.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import { type MeshServiceInput, objectKey, type TopologyInputs } from './inputs.js';
 import {
   buildServiceRoutes,
   type ServiceRoutes,
   serviceDependencies,
   splitsByRoot,
 } from './service-routes.js';
+import { type Assembly, assembleSnapshot, patchSnapshot, type RebuiltService } from './snapshot-assembly.js';
 
 /** Counts of the last build, to observe incrementality. */
 export interface BuildStats {
@@ -40,26 +42,39 @@ export function createTopologyBuilder(startVersion = 0): TopologyBuilder {
   let lastBuild: BuildStats = { rebuiltServices: 0, reusedServices: 0 };
   let accessPolicyRebuilt = false;
   let accessMemo: { dependencies: unknown[]; compiled: CompiledAccessPolicy } | undefined;
+  let assembly: Assembly | undefined;
+  /** The Service keys of the last build in input order, to skip the sort when they did not change. */
+  let inputOrder: readonly string[] = [];
 
   function build(inputs: TopologyInputs, now = Date.now()): Snapshot {
     const byRoot = splitsByRoot(inputs.trafficSplits);
-    const nextMemo = new Map<string, ServiceRoutes>();
+    const last = assembly;
+    // Cleared until this build completes: a build that throws half way leaves the next one a full assembly.
+    assembly = undefined;
+    const sameKeys = last !== undefined && sameKeyOrder(inputs.services, inputOrder);
+    let keys: readonly string[];
+    if (sameKeys && last !== undefined) keys = last.keys;
+    else {
+      inputOrder = [...inputs.services.keys()];
+      keys = [...inputOrder].sort();
+    }
+    // With the same keys the memo is updated in place; otherwise it is rebuilt so removed Services drop out.
+    const nextMemo = sameKeys ? memo : new Map<string, ServiceRoutes>();
+    const changed: RebuiltService[] = [];
     let rebuilt = 0;
     let reused = 0;
-    const keys = [...inputs.services.keys()].sort();
     for (const key of keys) {
       const service = inputs.services.get(key);
       if (service === undefined) continue;
       const splits = byRoot.get(key);
       const previous = memo.get(key);
-      if (
-        previous !== undefined &&
-        sameItems(previous.dependencies, serviceDependencies(service, splits, inputs))
-      ) {
-        nextMemo.set(key, previous);
+      if (previous !== undefined && unchanged(previous, service, splits, inputs)) {
+        if (!sameKeys) nextMemo.set(key, previous);
         reused++;
       } else {
-        nextMemo.set(key, buildServiceRoutes(service, splits, inputs));
+        const next = buildServiceRoutes(service, splits, inputs);
+        nextMemo.set(key, next);
+        if (previous !== undefined) changed.push({ key, before: previous, after: next });
         rebuilt++;
       }
     }
@@ -71,7 +86,12 @@ export function createTopologyBuilder(startVersion = 0): TopologyBuilder {
     }
     lastBuild = { rebuiltServices: rebuilt, reusedServices: reused };
     version++;
-    return assemble(inputs, keys, nextMemo, accessMemo.compiled, version, now);
+    const patched =
+      sameKeys && last !== undefined && changed.length === rebuilt
+        ? patchSnapshot(last, inputs, nextMemo, changed, accessMemo.compiled, version, now)
+        : undefined;
+    assembly = patched ?? assembleSnapshot(inputs, keys, nextMemo, accessMemo.compiled, version, now);
+    return assembly.snapshot;
   }
 
   return {
@@ -85,106 +105,32 @@ export function createTopologyBuilder(startVersion = 0): TopologyBuilder {
   };
 }
 
-function assemble(
+/** Whether a memoised Service's inputs are the same objects as now (no array built for the common case). */
+function unchanged(
+  previous: ServiceRoutes,
+  service: MeshServiceInput,
+  splits: readonly TrafficSplit[] | undefined,
   inputs: TopologyInputs,
-  keys: readonly string[],
-  perService: ReadonlyMap<string, ServiceRoutes>,
-  access: CompiledAccessPolicy,
-  version: number,
-  now: number,
-): Snapshot {
-  const http = new Map<number, Map<string, Route>>();
-  const tcp = new Map<number, Route>();
-  const udp = new Map<number, Route>();
-  const problems: Problem[] = [];
-  for (const split of inputs.trafficSplits) {
-    if (!inputs.services.has(`${split.namespace}/${split.service}`)) {
-      problems.push({
-        kind: 'TrafficSplit',
-        namespace: split.namespace,
-        name: split.name,
-        reason: 'RootNotFound',
-        message: `root Service "${split.service}" does not exist`,
-      });
-    }
+): boolean {
+  const deps = previous.dependencies;
+  if (splits === undefined) {
+    // What serviceDependencies returns for a Service no split names as its root.
+    return (
+      deps.length === 3 &&
+      deps[0] === inputs.meshDomain &&
+      deps[1] === service &&
+      deps[2] === inputs.endpoints.get(objectKey(service.namespace, service.name))
+    );
   }
-  for (const key of keys) {
-    const entry = perService.get(key);
-    if (entry === undefined) continue;
-    problems.push(...entry.problems);
-    const shadow = inputs.services.get(key)?.shadow;
-    for (const route of entry.routes) {
-      if (route.trafficType === 'http') {
-        let hosts = http.get(route.listenerPort);
-        if (hosts === undefined) {
-          hosts = new Map();
-          http.set(route.listenerPort, hosts);
-        }
-        for (const host of hostKeys(
-          route.service.namespace,
-          route.service.name,
-          inputs.meshDomain,
-          shadow?.clusterIPs ?? [],
-          route.port,
-        )) {
-          const taken = hosts.get(host);
-          if (taken === undefined) hosts.set(host, route);
-          else
-            problems.push(
-              conflict(
-                route,
-                `Host "${host}" on entrypoint ${route.listenerPort} already routes to ${taken.service.namespace}/${taken.service.name}`,
-              ),
-            );
-        }
-      } else {
-        const byPort = route.trafficType === 'tcp' ? tcp : udp;
-        const taken = byPort.get(route.listenerPort);
-        if (taken === undefined) byPort.set(route.listenerPort, route);
-        else
-          problems.push(
-            conflict(
-              route,
-              `${route.trafficType.toUpperCase()} port ${route.listenerPort} already routes to ${taken.service.namespace}/${taken.service.name}`,
-            ),
-          );
-      }
-    }
-  }
-  problems.push(...access.problems);
-  const entrypoints = new Map<number, HttpEntrypoint>();
-  for (const [port, hosts] of http) entrypoints.set(port, { port, hosts });
-  return Object.freeze({
-    version,
-    builtAt: now,
-    meshDomain: inputs.meshDomain,
-    http: entrypoints,
-    tcp,
-    udp,
-    services: serviceConfigs(inputs, keys),
-    access: access.policy satisfies AccessPolicy,
-    problems: Object.freeze(problems),
-  });
+  return sameItems(deps, serviceDependencies(service, splits, inputs));
 }
 
-/** Configs by Service key; the config objects are the inputs' own, so unchanged ones are shared. */
-function serviceConfigs(inputs: TopologyInputs, keys: readonly string[]): Map<string, MeshServiceConfig> {
-  const configs = new Map<string, MeshServiceConfig>();
-  for (const key of keys) {
-    const config = inputs.services.get(key)?.config;
-    if (config !== undefined) configs.set(key, config);
-  }
-  return configs;
-}
-
-function conflict(route: Route, message: string): Problem {
-  return {
-    kind: 'Service',
-    namespace: route.service.namespace,
-    name: route.service.name,
-    reason: 'ListenerConflict',
-    message,
-  };
+/** Whether the map's keys are `order`, in the same order. */
+function sameKeyOrder(map: ReadonlyMap<string, unknown>, order: readonly string[]): boolean {
+  if (map.size !== order.length) return false;
+  let i = 0;
+  for (const key of map.keys()) if (key !== order[i++]) return false;
+  return true;
 }
 
 function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
