@@ -88,7 +88,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const failures = new FailureCounter();
   let stopped = false;
 
-  const restart = async (opts: { keepState?: boolean; downMs?: number } = {}): Promise<void> => {
+  const restartOnce = async (opts: { keepState?: boolean; downMs?: number }): Promise<void> => {
     hub.closeAll();
     await close(server);
     state.stopControllers();
@@ -99,6 +99,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         ? createClusterState(config, undefined, old.resourceVersion)
         : createClusterState(config, old);
     if (!stopped) await listen(server, port, host);
+  };
+  // Restarts run one after another, never interleaved.
+  let restarting: Promise<void> = Promise.resolve();
+  const restart = (opts: { keepState?: boolean; downMs?: number } = {}): Promise<void> => {
+    const next = restarting.then(() => restartOnce(opts));
+    restarting = next.catch(() => {});
+    return next;
   };
 
   const faults: Faults = {
@@ -144,7 +151,11 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       }
       res.writeHead(202, { 'Content-Type': 'application/json', Connection: 'close' });
       res.end(JSON.stringify({ restarting: true, keepState }), () => {
-        void restart({ keepState, downMs });
+        restart({ keepState, downMs }).catch((error: unknown) => {
+          process.stderr.write(
+            `nodemesh-apiserver: restart failed: ${error instanceof Error ? error.message : String(error)}\n`,
+          );
+        });
       });
       return true;
     }

@@ -1,14 +1,15 @@
 import {
   buildEndpointSlices,
+  endpointsFromSlices,
   managedByLabel,
   managedByValue,
   sameSlice,
-  serviceNameLabel,
 } from './endpoint-slices.js';
 import { type KubeObject, labelsOf } from './kube-object.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 
 const slices = 'endpointslices.discovery.k8s.io';
+const skipMirrorLabel = 'endpointslice.kubernetes.io/skip-mirror';
 
 /**
  * Keeps EndpointSlices of Services with selectors in step with Pods and Services. Store events mark
@@ -60,8 +61,13 @@ export class EndpointSliceController {
       .list(slices, namespace)
       .filter((s) => labelsOf(s)[managedByLabel] === managedByValue);
     const desired = new Map<string, KubeObject>();
-    for (const svc of services)
-      for (const slice of buildEndpointSlices(svc, pods)) desired.set(slice.metadata.name ?? '', slice);
+    const endpoints = new Map<string, KubeObject>();
+    for (const svc of services) {
+      const built = buildEndpointSlices(svc, pods);
+      for (const slice of built) desired.set(slice.metadata.name ?? '', slice);
+      if (built.length > 0) endpoints.set(svc.metadata.name ?? '', endpointsFromSlices(svc, built));
+    }
+    this.syncEndpoints(namespace, endpoints);
     for (const slice of existing) {
       const name = slice.metadata.name ?? '';
       if (!desired.has(name)) this.store.remove(slices, namespace, name);
@@ -93,6 +99,34 @@ export class EndpointSliceController {
       this.store.put(slices, next);
     }
   }
-}
 
-export { serviceNameLabel };
+  /** v1 Endpoints named after each Service with a selector; ours carry the skip-mirror label. */
+  private syncEndpoints(namespace: string, desired: Map<string, KubeObject>): void {
+    for (const current of this.store.list('endpoints', namespace)) {
+      const name = current.metadata.name ?? '';
+      if (labelsOf(current)[skipMirrorLabel] === 'true' && !desired.has(name)) {
+        this.store.remove('endpoints', namespace, name);
+      }
+    }
+    for (const [name, wanted] of desired) {
+      const current = this.store.get('endpoints', namespace, name);
+      const same =
+        current &&
+        JSON.stringify([current.subsets ?? null, current.metadata.labels ?? {}]) ===
+          JSON.stringify([wanted.subsets ?? null, wanted.metadata.labels ?? {}]);
+      if (same) continue;
+      const next: KubeObject = current
+        ? { ...wanted, metadata: { ...current.metadata, labels: wanted.metadata.labels } }
+        : {
+            ...wanted,
+            metadata: {
+              ...wanted.metadata,
+              uid: crypto.randomUUID(),
+              creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            },
+          };
+      if (!wanted.subsets) delete next.subsets;
+      this.store.put('endpoints', next);
+    }
+  }
+}

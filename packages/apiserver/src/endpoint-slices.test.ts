@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildEndpointSlices, managedByLabel, serviceNameLabel } from './endpoint-slices.js';
+import {
+  buildEndpointSlices,
+  endpointsFromSlices,
+  managedByLabel,
+  serviceNameLabel,
+} from './endpoint-slices.js';
 import type { KubeObject } from './kube-object.js';
 
 const service: KubeObject = {
@@ -112,5 +117,39 @@ describe('buildEndpointSlices', () => {
     expect(
       buildEndpointSlices({ ...service, spec: { type: 'ExternalName', selector: { app: 'orders' } } }, []),
     ).toEqual([]);
+  });
+});
+
+describe('endpointsFromSlices', () => {
+  it('splits ready and not-ready addresses per slice and leaves out empty subsets', () => {
+    const slices = buildEndpointSlices(service, [
+      pod('a', { ip: '10.0.0.1' }),
+      pod('b', { ip: '10.0.0.2', ready: false }),
+    ]);
+    const endpoints = endpointsFromSlices(service, slices);
+    expect(endpoints.metadata).toMatchObject({ name: 'orders', namespace: 'shop' });
+    expect(endpoints.subsets).toEqual([
+      {
+        addresses: [
+          {
+            ip: '10.0.0.1',
+            nodeName: 'node-1',
+            targetRef: { kind: 'Pod', namespace: 'shop', name: 'a', uid: 'a-uid' },
+          },
+        ],
+        notReadyAddresses: [
+          {
+            ip: '10.0.0.2',
+            nodeName: 'node-1',
+            targetRef: { kind: 'Pod', namespace: 'shop', name: 'b', uid: 'b-uid' },
+          },
+        ],
+        ports: [
+          { name: 'http', port: 8080, protocol: 'TCP' },
+          { name: 'metrics', port: 9100, protocol: 'TCP' },
+        ],
+      },
+    ]);
+    expect(endpointsFromSlices(service, buildEndpointSlices(service, []))).not.toHaveProperty('subsets');
   });
 });

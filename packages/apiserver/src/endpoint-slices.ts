@@ -159,3 +159,41 @@ export function sameSlice(existing: KubeObject, desired: KubeObject): boolean {
     ]);
   return pick(existing) === pick(desired);
 }
+
+/**
+ * The v1 Endpoints of a Service, derived from its EndpointSlices (one subset per slice): ready endpoints as
+ * `addresses`, the rest as `notReadyAddresses`. Kept for clients that still read Endpoints. Pure.
+ */
+export function endpointsFromSlices(service: KubeObject, slices: readonly KubeObject[]): KubeObject {
+  const subsets: JsonObject[] = [];
+  for (const slice of slices) {
+    const ready: JsonObject[] = [];
+    const notReady: JsonObject[] = [];
+    for (const endpoint of Array.isArray(slice.endpoints) ? slice.endpoints : []) {
+      if (!isRecord(endpoint)) continue;
+      const ip = Array.isArray(endpoint.addresses) ? endpoint.addresses[0] : undefined;
+      if (typeof ip !== 'string') continue;
+      const address: JsonObject = { ip };
+      if (typeof endpoint.nodeName === 'string') address.nodeName = endpoint.nodeName;
+      if (isRecord(endpoint.targetRef)) address.targetRef = endpoint.targetRef as JsonObject;
+      const conditions = isRecord(endpoint.conditions) ? endpoint.conditions : {};
+      (conditions.ready === true ? ready : notReady).push(address);
+    }
+    if (ready.length === 0 && notReady.length === 0) continue;
+    const subset: JsonObject = { ports: structuredClone(slice.ports ?? []) as JsonValue };
+    if (ready.length > 0) subset.addresses = ready;
+    if (notReady.length > 0) subset.notReadyAddresses = notReady;
+    subsets.push(subset);
+  }
+  const endpoints: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: {
+      name: service.metadata.name ?? '',
+      namespace: service.metadata.namespace ?? 'default',
+      labels: { ...labelsOf(service), 'endpointslice.kubernetes.io/skip-mirror': 'true' },
+    },
+  };
+  if (subsets.length > 0) endpoints.subsets = subsets;
+  return endpoints;
+}

@@ -1,13 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, statusObject, successStatus } from './api-error.js';
 import type { ClusterState } from './cluster-state.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import type { FailureCounter } from './faults.js';
-import { parseFieldSelector } from './field-selector.js';
+import { parseObjectBody, patchTypeOf, readBody, selectionOf, sendError, sendJson } from './http-io.js';
 import type { JsonObject, KubeObject } from './kube-object.js';
-import { parseLabelSelector } from './label-selector.js';
-import type { PatchType, Selection } from './object-api.js';
+import type { Selection } from './object-api.js';
 import { openApiGroupVersion, openApiRoot } from './openapi.js';
 import { parseApiPath, type ResourcePath } from './request-path.js';
 import type { ResourceType } from './resource-type.js';
@@ -27,101 +25,6 @@ export interface HandlerContext {
   options: HandlerOptions;
   /** Serves `/_nodemesh/...`; returns false when the path is not one of its own. */
   control(method: string, url: URL, res: ServerResponse): boolean;
-}
-
-function sendJson(res: ServerResponse, code: number, body: unknown): void {
-  if (res.headersSent) {
-    if (!res.writableEnded) res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, error: ApiError): void {
-  if (!res.headersSent && error.details.retryAfterSeconds !== undefined) {
-    res.setHeader('Retry-After', String(error.details.retryAfterSeconds));
-  }
-  sendJson(res, error.code, error.toStatus());
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        reject(
-          new ApiError(
-            'RequestEntityTooLarge',
-            `the request body is larger than the limit of ${limit} bytes`,
-          ),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', (error) => {
-      if (!failed) reject(error);
-    });
-  });
-}
-
-/** Parses a create/update body as JSON or YAML according to its Content-Type. */
-function parseObjectBody(text: string, contentType: string): unknown {
-  if (text.trim() === '') throw badRequest('the request body is empty; expected an object');
-  if (contentType.includes('protobuf')) {
-    throw new ApiError(
-      'UnsupportedMediaType',
-      `the body of type ${contentType} is not supported; send application/json`,
-    );
-  }
-  try {
-    return contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    const what = contentType.includes('yaml') ? 'YAML' : 'JSON';
-    throw badRequest(
-      `the request body is not valid ${what}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-}
-
-function patchTypeOf(contentType: string): PatchType {
-  const base = (contentType.split(';')[0] ?? '').trim();
-  switch (base) {
-    case 'application/json-patch+json':
-      return 'json';
-    case 'application/merge-patch+json':
-      return 'merge';
-    case 'application/strategic-merge-patch+json':
-      return 'strategic';
-    case 'application/apply-patch+yaml':
-    case 'application/apply-patch+cbor':
-      if (base.endsWith('cbor')) break;
-      return 'apply';
-  }
-  throw new ApiError(
-    'UnsupportedMediaType',
-    `the patch content type ${JSON.stringify(contentType)} is not supported; use application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json or application/apply-patch+yaml`,
-  );
-}
-
-function selectionOf(url: URL, namespace: string | undefined): Selection {
-  const labels = parseLabelSelector(url.searchParams.get('labelSelector') ?? '');
-  if (!labels.ok) throw badRequest(`unable to parse labelSelector: ${labels.error}`);
-  const fields = parseFieldSelector(url.searchParams.get('fieldSelector') ?? '');
-  if (!fields.ok) throw badRequest(`unable to parse fieldSelector: ${fields.error}`);
-  const selection: Selection = { labels: labels.value, fields: fields.value };
-  if (namespace !== undefined) selection.namespace = namespace;
-  return selection;
 }
 
 function isTrue(value: string | null): boolean {

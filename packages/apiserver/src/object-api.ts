@@ -161,7 +161,7 @@ export class ObjectApi {
     const current = this.store.get(storageKey(type), ns, name);
     let patch: unknown;
     try {
-      patch = patchType === 'apply' ? parseYaml(rawBody) : JSON.parse(rawBody);
+      patch = patchType === 'apply' ? parseYaml(rawBody, { logLevel: 'error' }) : JSON.parse(rawBody);
     } catch (error) {
       throw badRequest(
         `the patch body is not valid ${patchType === 'apply' ? 'YAML' : 'JSON'}: ${String(error)}`,

@@ -375,12 +375,26 @@ describe('Services and EndpointSlices', () => {
     current = await slices();
     expect(current[0]?.endpoints).toMatchObject([{ conditions: { ready: false } }]);
 
+    const endpoints = await call(server.url, 'GET', '/api/v1/namespaces/default/endpoints/web');
+    expect(endpoints.body).toMatchObject({
+      subsets: [
+        {
+          notReadyAddresses: [{ ip: '10.1.0.5', nodeName: 'node-a' }],
+          ports: [{ name: 'http', port: 8080 }],
+        },
+      ],
+    });
+
     await call(server.url, 'DELETE', '/api/v1/namespaces/default/pods/web-1');
     current = await slices();
     expect(current[0]?.endpoints).toEqual([]);
 
+    expect(
+      (await call(server.url, 'GET', '/api/v1/namespaces/default/endpoints/web')).body,
+    ).not.toHaveProperty('subsets');
     await call(server.url, 'DELETE', '/api/v1/namespaces/default/services/web');
     expect(await slices()).toEqual([]);
+    expect((await call(server.url, 'GET', '/api/v1/namespaces/default/endpoints/web')).status).toBe(404);
   });
 });
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-const HELP = `nodemesh-proxy: the Nodemesh data plane, one per node
+import { parseCommandLine } from './cli/flags.js';
+import { HELP } from './cli/help.js';
+import { runProxy } from './cli/run.js';
 
-Usage:
-  nodemesh-proxy run      watch the API server and proxy mesh traffic for the pods of this node
-  nodemesh-proxy --help   show this help
-`;
-
-const command = process.argv[2];
-if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+const parsed = parseCommandLine(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  for (const error of parsed.errors) process.stderr.write(`nodemesh-proxy: ${error}\n`);
+  process.stderr.write('try nodemesh-proxy --help\n');
+  process.exitCode = 2;
+} else if (parsed.command === 'help') {
   process.stdout.write(HELP);
 } else {
-  process.stderr.write(`nodemesh-proxy: unknown command "${command}"; try --help\n`);
-  process.exitCode = 2;
+  // Exit explicitly: the proxy is stopped, and nothing left behind may keep the process alive.
+  process.exit(await runProxy(parsed.flags));
 }

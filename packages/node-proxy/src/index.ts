@@ -4,6 +4,20 @@ export { chooseBackend } from './balancer/choose-target.js';
 export { EndpointBalancer, pickPowerOfTwo } from './balancer/endpoint-balancer.js';
 export { defaultRandom, type RandomSource, seededRandom } from './balancer/random.js';
 export { pickWeighted } from './balancer/weighted-choice.js';
+export { envName, type ParsedCommand, parseCommandLine, type RunFlags } from './cli/flags.js';
+export { registerInformerMetrics } from './kube/informer-metrics.js';
+export { InputAssembler, type InputAssemblerOptions, type InputChanges } from './kube/input-assembler.js';
+export { LastGoodStore } from './kube/last-good-store.js';
+export { OptionalCollection } from './kube/optional-collection.js';
+export { type PodCaller, PodCallerIndex, podCaller } from './kube/pod-callers.js';
+export type { Rejection, RejectionSink } from './kube/rejection.js';
+export { parseServiceAccounts, portAllowed, type ShadowEntry } from './kube/shadow-entry.js';
+export { SMI_COLLECTIONS, type SmiCollection, smiCollectionPath } from './kube/smi-kinds.js';
+export {
+  type RunningNodeProxy,
+  type StartNodeProxyOptions,
+  startNodeProxy,
+} from './kube/start-node-proxy.js';
 export { forward, headersToObject, type UpstreamResponse } from './listeners/forward.js';
 export {
   forwardRequestHeaders,
@@ -32,7 +46,7 @@ export {
   unknownCallers,
 } from './metrics/caller-resolver.js';
 export { ProxyMetrics, statusClass, type TrafficLabels } from './metrics/proxy-metrics.js';
-export { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
+export { NodeProxy, type NodeProxyOptions, type PolicyFlags } from './node-proxy.js';
 export { hostKeys, normaliseHost } from './snapshot/host.js';
 export * from './snapshot/snapshot.js';
 export { snapshotToJson } from './snapshot/snapshot-json.js';

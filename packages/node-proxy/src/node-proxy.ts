@@ -36,6 +36,19 @@ export interface NodeProxyOptions {
   readonly upstream?: Partial<UpstreamOptions>;
   /** Where snapshot problems and listener failures are logged (default: nowhere). */
   readonly logger?: Logger;
+  /**
+   * `--access-control` and the tracing flags, parsed by the binary and passed through for the policy chain
+   * to pick up. Not read yet.
+   */
+  readonly policyFlags?: PolicyFlags;
+}
+
+/** The policy flags of `nodemesh-proxy run`. */
+export interface PolicyFlags {
+  /** SMI access control: deny traffic no TrafficTarget allows. */
+  readonly accessControl: boolean;
+  /** OTLP/HTTP traces; absent: tracing off. */
+  readonly tracing?: { readonly endpoint: string; readonly sampleRatio: number };
 }
 
 export class NodeProxy {

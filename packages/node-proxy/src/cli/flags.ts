@@ -1,0 +1,283 @@
+/**
+ * The command line of `nodemesh-proxy`, parsed without side effects: every flag also as an environment
+ * variable `NODEMESH_<FLAG>` (upper case, `-` → `_`), flags winning; `--node-name` falls back to `NODE_NAME`
+ * (the downward API). Errors name the flag (or variable) and what it accepts; all of them are reported at once.
+ */
+import { isIP } from 'node:net';
+import { type LogLevel, parseServerUrl } from '@nodemesh/kube-runtime';
+import {
+  DEFAULT_MESH_DOMAIN,
+  DEFAULT_MESH_NAMESPACE,
+  HTTP_ENTRYPOINT_BASE,
+  isDns1123Label,
+  isDns1123Subdomain,
+  type PortRange,
+} from '@nodemesh/smi-types';
+
+/** Everything `nodemesh-proxy run` needs. */
+export interface RunFlags {
+  readonly server: string | undefined;
+  readonly kubeconfig: string | undefined;
+  readonly nodeName: string;
+  readonly meshNamespace: string;
+  readonly meshDomain: string;
+  readonly listenHost: string;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  readonly httpEntrypoints: number;
+  readonly tcpPorts: PortRange;
+  readonly udpPorts: PortRange;
+  readonly accessControl: boolean;
+  readonly tracingEndpoint: string | undefined;
+  readonly tracingSampleRatio: number;
+  readonly logLevel: LogLevel;
+}
+
+export type ParsedCommand =
+  | { readonly ok: true; readonly command: 'help' }
+  | { readonly ok: true; readonly command: 'run'; readonly flags: RunFlags }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+interface FlagSpec {
+  readonly name: string;
+  readonly boolean?: boolean;
+}
+
+/** The flags of `run`, in help order. */
+export const RUN_FLAGS: readonly FlagSpec[] = [
+  { name: 'server' },
+  { name: 'kubeconfig' },
+  { name: 'node-name' },
+  { name: 'mesh-namespace' },
+  { name: 'mesh-domain' },
+  { name: 'listen-host' },
+  { name: 'admin-host' },
+  { name: 'admin-port' },
+  { name: 'http-entrypoints' },
+  { name: 'tcp-ports' },
+  { name: 'udp-ports' },
+  { name: 'access-control', boolean: true },
+  { name: 'tracing-endpoint' },
+  { name: 'tracing-sample-ratio' },
+  { name: 'log-level' },
+];
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+/** The most HTTP entrypoints: a Service with more ports than this is not meshed anyway. */
+const MAX_HTTP_ENTRYPOINTS = 100;
+
+/** `http-entrypoints` → `NODEMESH_HTTP_ENTRYPOINTS`. */
+export function envName(flag: string): string {
+  return `NODEMESH_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** Parses `argv` (without node and the script) and the environment. Never throws. */
+export function parseCommandLine(argv: readonly string[], env: Env): ParsedCommand {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    return { ok: true, command: 'help' };
+  }
+  if (command !== 'run') {
+    return { ok: false, errors: [`unknown command ${JSON.stringify(command)}: expected run or --help`] };
+  }
+  if (rest.includes('--help') || rest.includes('-h')) return { ok: true, command: 'help' };
+  const errors: string[] = [];
+  const given = readArgs(rest, errors);
+  const flags = readRunFlags(given, env, errors);
+  return errors.length > 0 || flags === undefined
+    ? { ok: false, errors }
+    : { ok: true, command: 'run', flags };
+}
+
+/** `--flag value`, `--flag=value`, and bare `--flag` for booleans. */
+function readArgs(args: readonly string[], errors: string[]): Map<string, string> {
+  const given = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (!arg.startsWith('--')) {
+      errors.push(`unexpected argument ${JSON.stringify(arg)}: flags look like --name value`);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const spec = RUN_FLAGS.find((f) => f.name === name);
+    if (spec === undefined) {
+      errors.push(
+        `unknown flag --${name}: accepted flags are ${RUN_FLAGS.map((f) => `--${f.name}`).join(', ')}`,
+      );
+      continue;
+    }
+    if (given.has(name)) errors.push(`--${name}: given more than once`);
+    if (eq !== -1) {
+      given.set(name, arg.slice(eq + 1));
+    } else if (spec.boolean === true) {
+      given.set(name, 'true');
+    } else {
+      const value = args[i + 1];
+      if (value === undefined || value.startsWith('--')) {
+        errors.push(`--${name}: needs a value`);
+        continue;
+      }
+      given.set(name, value);
+      i++;
+    }
+  }
+  return given;
+}
+
+function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): RunFlags | undefined {
+  /** The value and how to name its source in an error. */
+  const raw = (flag: string): { value: string; source: string } | undefined => {
+    const fromFlag = given.get(flag);
+    if (fromFlag !== undefined) return { value: fromFlag, source: `--${flag}` };
+    const variable = envName(flag);
+    const fromEnv = env[variable];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: variable };
+    return undefined;
+  };
+  const text = (flag: string, fallback: string) => raw(flag)?.value ?? fallback;
+  const check = <T>(flag: string, fallback: T, read: (value: string) => T | string): T => {
+    const found = raw(flag);
+    if (found === undefined) return fallback;
+    const result = read(found.value);
+    if (typeof result === 'string' && typeof fallback !== 'string') {
+      errors.push(`${found.source}: ${result}, got ${JSON.stringify(found.value)}`);
+      return fallback;
+    }
+    return result as T;
+  };
+  const checkText = (flag: string, fallback: string, valid: (value: string) => boolean, accepts: string) => {
+    const found = raw(flag);
+    if (found === undefined) return fallback;
+    if (!valid(found.value))
+      errors.push(`${found.source}: must be ${accepts}, got ${JSON.stringify(found.value)}`);
+    return found.value;
+  };
+
+  const server = raw('server')?.value;
+  if (server !== undefined) {
+    try {
+      parseServerUrl(server);
+    } catch (error) {
+      const message = error instanceof Error ? error.message.replace(/^server: /, '') : String(error);
+      errors.push(`${raw('server')?.source}: ${message}`);
+    }
+  }
+  const kubeconfig = raw('kubeconfig')?.value;
+
+  const nodeFound =
+    raw('node-name') ?? (env.NODE_NAME ? { value: env.NODE_NAME, source: 'NODE_NAME' } : undefined);
+  let nodeName = '';
+  if (nodeFound === undefined) {
+    errors.push(
+      '--node-name: required (or NODEMESH_NODE_NAME, or NODE_NAME from the downward API spec.nodeName)',
+    );
+  } else if (!isDns1123Subdomain(nodeFound.value)) {
+    errors.push(
+      `${nodeFound.source}: must be a node name (DNS-1123 subdomain), got ${JSON.stringify(nodeFound.value)}`,
+    );
+  } else {
+    nodeName = nodeFound.value;
+  }
+
+  const meshNamespace = checkText(
+    'mesh-namespace',
+    DEFAULT_MESH_NAMESPACE,
+    isDns1123Label,
+    'a namespace name (DNS-1123 label)',
+  );
+  const meshDomain = checkText(
+    'mesh-domain',
+    DEFAULT_MESH_DOMAIN,
+    (v) => v.split('.').every(isDns1123Label),
+    'a DNS domain like mesh or mesh.example',
+  );
+  const listenHost = checkText('listen-host', '0.0.0.0', (v) => isIP(v) !== 0, 'an IPv4 or IPv6 address');
+  const adminHost = checkText('admin-host', '0.0.0.0', (v) => isIP(v) !== 0, 'an IPv4 or IPv6 address');
+  const adminPort = check(
+    'admin-port',
+    9090,
+    (v) => integerIn(v, 0, 65535) ?? 'must be a port from 0 to 65535',
+  );
+  const httpEntrypoints = check(
+    'http-entrypoints',
+    10,
+    (v) => integerIn(v, 1, MAX_HTTP_ENTRYPOINTS) ?? `must be an integer from 1 to ${MAX_HTTP_ENTRYPOINTS}`,
+  );
+  const tcpPorts = check('tcp-ports', { first: 10000, last: 14999 }, (v) => portRange(v) ?? RANGE_FORMAT);
+  const udpPorts = check('udp-ports', { first: 15000, last: 19999 }, (v) => portRange(v) ?? RANGE_FORMAT);
+  const httpLast = HTTP_ENTRYPOINT_BASE + httpEntrypoints - 1;
+  if (tcpPorts.first <= httpLast && HTTP_ENTRYPOINT_BASE <= tcpPorts.last) {
+    errors.push(
+      `--tcp-ports: must not overlap the HTTP entrypoints ${HTTP_ENTRYPOINT_BASE}-${httpLast}, got ${tcpPorts.first}-${tcpPorts.last}`,
+    );
+  }
+  const accessControl = check('access-control', false, (v) => {
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    return 'must be true or false';
+  });
+  const tracingEndpoint = raw('tracing-endpoint')?.value;
+  if (tracingEndpoint !== undefined && !isHttpUrl(tracingEndpoint)) {
+    errors.push(
+      `${raw('tracing-endpoint')?.source}: must be an http(s) URL like http://otel-collector:4318/v1/traces, got ${JSON.stringify(tracingEndpoint)}`,
+    );
+  }
+  const tracingSampleRatio = check('tracing-sample-ratio', 0.01, (v) => {
+    const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : Number.NaN;
+    return n >= 0 && n <= 1 ? n : 'must be a number from 0 to 1';
+  });
+  const level = text('log-level', 'info');
+  const logLevel = LOG_LEVELS.find((l) => l === level);
+  if (logLevel === undefined) {
+    errors.push(
+      `${raw('log-level')?.source}: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`,
+    );
+  }
+  if (errors.length > 0 || logLevel === undefined) return undefined;
+  return {
+    server,
+    kubeconfig,
+    nodeName,
+    meshNamespace,
+    meshDomain,
+    listenHost,
+    adminHost,
+    adminPort,
+    httpEntrypoints,
+    tcpPorts,
+    udpPorts,
+    accessControl,
+    tracingEndpoint,
+    tracingSampleRatio,
+    logLevel,
+  };
+}
+
+const RANGE_FORMAT = 'must be a port range FIRST-LAST with 1 <= FIRST <= LAST <= 65535';
+
+function integerIn(text: string, min: number, max: number): number | undefined {
+  if (!/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= min && n <= max ? n : undefined;
+}
+
+function portRange(text: string): PortRange | undefined {
+  const match = /^(\d+)-(\d+)$/.exec(text);
+  if (match === null) return undefined;
+  const first = integerIn(match[1] ?? '', 1, 65535);
+  const last = integerIn(match[2] ?? '', 1, 65535);
+  if (first === undefined || last === undefined || first > last) return undefined;
+  return { first, last };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

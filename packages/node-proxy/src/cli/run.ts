@@ -1,0 +1,53 @@
+/**
+ * `nodemesh-proxy run`: starts the proxy from parsed flags and stops it on SIGTERM/SIGINT. The only place
+ * that touches the process (signals, exit code).
+ */
+import { createLogger, type Logger } from '@nodemesh/kube-runtime';
+import { type RunningNodeProxy, startNodeProxy } from '../kube/start-node-proxy.js';
+import type { RunFlags } from './flags.js';
+
+/** Runs until a signal; resolves with the exit code. */
+export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number> {
+  const log = logger ?? createLogger({ component: 'node-proxy', level: flags.logLevel });
+  let running: RunningNodeProxy;
+  try {
+    running = await startNodeProxy({
+      ...(flags.server === undefined ? {} : { server: flags.server }),
+      ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
+      nodeName: flags.nodeName,
+      meshNamespace: flags.meshNamespace,
+      meshDomain: flags.meshDomain,
+      listenHost: flags.listenHost,
+      adminHost: flags.adminHost,
+      adminPort: flags.adminPort,
+      httpEntrypoints: flags.httpEntrypoints,
+      tcpPorts: flags.tcpPorts,
+      udpPorts: flags.udpPorts,
+      policyFlags: {
+        accessControl: flags.accessControl,
+        ...(flags.tracingEndpoint === undefined
+          ? {}
+          : { tracing: { endpoint: flags.tracingEndpoint, sampleRatio: flags.tracingSampleRatio } }),
+      },
+      logger: log,
+    });
+  } catch (error) {
+    log.error('could not start', { error });
+    return 1;
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info('stopping: draining listeners', { signal });
+  // A second signal while draining ends the process at once.
+  const force = (second: NodeJS.Signals) => {
+    log.warn('second signal: exiting without draining', { signal: second });
+    process.exit(1);
+  };
+  process.once('SIGTERM', force);
+  process.once('SIGINT', force);
+  await running.stop();
+  log.info('stopped');
+  return 0;
+}

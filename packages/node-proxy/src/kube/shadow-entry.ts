@@ -1,0 +1,85 @@
+/**
+ * A shadow Service as the node-proxy uses it: the parsed shadow with only the ports this proxy may listen
+ * on, and the destination ServiceAccounts the dns-controller recorded on it for access control.
+ */
+import { isRecord as isObjectRecord } from '@nodemesh/kube-runtime';
+import {
+  type FieldError,
+  fail,
+  HTTP_ENTRYPOINT_BASE,
+  ok,
+  type ParsedShadow,
+  type PortRange,
+  parseShadowService,
+  type Result,
+  SHADOW_ANNOTATION_SERVICE_ACCOUNTS,
+  type ShadowPort,
+} from '@nodemesh/smi-types';
+
+export interface ShadowEntry {
+  readonly shadow: ParsedShadow;
+  /** From the shadow's `nodemesh.io/service-accounts` annotation (comma-separated); empty when absent. */
+  readonly serviceAccounts: readonly string[];
+}
+
+export interface ProxyPortRanges {
+  /** HTTP entrypoints are HTTP_ENTRYPOINT_BASE … HTTP_ENTRYPOINT_BASE + httpEntrypoints - 1. */
+  readonly httpEntrypoints: number;
+  readonly tcpPorts: PortRange;
+  readonly udpPorts: PortRange;
+}
+
+/** Whether this proxy may listen on a shadow port's targetPort. */
+export function portAllowed(port: ShadowPort, ranges: ProxyPortRanges): boolean {
+  const within = (range: PortRange) => port.targetPort >= range.first && port.targetPort <= range.last;
+  switch (port.trafficType) {
+    case 'http':
+      return within({ first: HTTP_ENTRYPOINT_BASE, last: HTTP_ENTRYPOINT_BASE + ranges.httpEntrypoints - 1 });
+    case 'tcp':
+      return within(ranges.tcpPorts);
+    case 'udp':
+      return within(ranges.udpPorts);
+  }
+}
+
+/** `a, b,,c` → `['a', 'b', 'c']`. */
+export function parseServiceAccounts(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  return value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
+
+/**
+ * A parser for shadow Services. A port outside this proxy's ranges (the dns-controller and the proxy were
+ * configured differently) is an error, so the last good version of the shadow stays in effect.
+ */
+export function shadowEntryParser(ranges: ProxyPortRanges): (raw: unknown) => Result<ShadowEntry> {
+  return (raw) => {
+    const parsed = parseShadowService(raw);
+    if (!parsed.ok) return parsed;
+    const errors: FieldError[] = [];
+    parsed.value.ports.forEach((port, i) => {
+      if (!portAllowed(port, ranges)) {
+        errors.push({
+          path: `spec.ports[${i}].targetPort`,
+          message: `${port.targetPort} is outside this proxy's ${port.trafficType} ports (${describeRange(port.trafficType, ranges)}): check --http-entrypoints, --tcp-ports and --udp-ports of both components`,
+        });
+      }
+    });
+    if (errors.length > 0) return fail(errors);
+    const metadata = isObjectRecord(raw) && isObjectRecord(raw.metadata) ? raw.metadata : {};
+    const annotations = isObjectRecord(metadata.annotations) ? metadata.annotations : {};
+    return ok({
+      shadow: parsed.value,
+      serviceAccounts: parseServiceAccounts(annotations[SHADOW_ANNOTATION_SERVICE_ACCOUNTS]),
+    });
+  };
+}
+
+function describeRange(type: ShadowPort['trafficType'], ranges: ProxyPortRanges): string {
+  if (type === 'http') return `${HTTP_ENTRYPOINT_BASE}-${HTTP_ENTRYPOINT_BASE + ranges.httpEntrypoints - 1}`;
+  const range = type === 'tcp' ? ranges.tcpPorts : ranges.udpPorts;
+  return `${range.first}-${range.last}`;
+}

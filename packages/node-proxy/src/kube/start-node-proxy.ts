@@ -1,0 +1,331 @@
+/**
+ * The node-proxy wired to the API server: informers feed change trackers, one sync runner drains them into
+ * the input assembler and applies the result to the NodeProxy. Nothing is applied before every informer has
+ * synced (an SMI kind whose CRD is not installed counts as synced and empty); then the first sync marks the
+ * proxy ready. Invalid resources and snapshot problems become log lines and Warning Events.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  type Backoff,
+  ChangeTracker,
+  EventRecorder,
+  type EventSink,
+  type InformerState,
+  kubeEventSink,
+  type Logger,
+  loadKubeConfig,
+  type ObjectReference,
+  ResourceInformer,
+  SyncRunner,
+  silentLogger,
+} from '@nodemesh/kube-runtime';
+import {
+  DEFAULT_MESH_DOMAIN,
+  DEFAULT_MESH_NAMESPACE,
+  DEFAULT_TCP_PORT_RANGE,
+  DEFAULT_UDP_PORT_RANGE,
+  type PortRange,
+  shadowListSelector,
+} from '@nodemesh/smi-types';
+import { NodeProxy, type NodeProxyOptions, type PolicyFlags } from '../node-proxy.js';
+import type { Problem } from '../snapshot/snapshot.js';
+import { registerInformerMetrics } from './informer-metrics.js';
+import { InputAssembler, type InputChanges } from './input-assembler.js';
+import { OptionalCollection } from './optional-collection.js';
+import { PodCallerIndex } from './pod-callers.js';
+import type { Rejection } from './rejection.js';
+import { SMI_COLLECTIONS, type SmiKind, smiCollectionPath } from './smi-kinds.js';
+
+export interface StartNodeProxyOptions {
+  /** How to reach the API server: a plain URL (`--server`), a kubeconfig file, else in-cluster. */
+  readonly server?: string;
+  readonly kubeconfig?: string;
+  /** A ready KubeConfig instead (wins over `server` and `kubeconfig`). */
+  readonly kubeConfig?: KubeConfig;
+  /** The node this proxy serves: only its pods are callers. */
+  readonly nodeName: string;
+  readonly meshNamespace?: string;
+  readonly meshDomain?: string;
+  /** Where traffic listeners bind (default 127.0.0.1; the binary's default is 0.0.0.0). */
+  readonly listenHost?: string;
+  readonly adminHost?: string;
+  readonly adminPort?: number;
+  /** HTTP entrypoints 5000 … 5000+N-1 (default 10). */
+  readonly httpEntrypoints?: number;
+  readonly tcpPorts?: PortRange;
+  readonly udpPorts?: PortRange;
+  readonly policyFlags?: PolicyFlags;
+  readonly logger?: Logger;
+  /** Further NodeProxy options (tests: `bindPort`, `drainMs`, `random`, timeouts). */
+  readonly proxy?: Omit<NodeProxyOptions, 'listenHost' | 'adminHost' | 'adminPort' | 'callers' | 'logger'>;
+  /** Least time between two syncs (default 50 ms): a burst of changes becomes one snapshot. */
+  readonly syncMinIntervalMs?: number;
+  /** A sync at least this often even without changes, retrying failed listeners (default 30 s). */
+  readonly resyncIntervalMs?: number;
+  /** How often an SMI kind found not served is looked for again (default 30 s). */
+  readonly crdProbeIntervalMs?: number;
+  /** Restart delays of the informers (default 1 s doubling to 30 s). */
+  readonly informerBackoff?: Backoff;
+  /** Where Events go (default: core/v1 Events through the API server). */
+  readonly eventSink?: EventSink;
+}
+
+export interface RunningNodeProxy {
+  readonly proxy: NodeProxy;
+  /** The callers of this node, from its pods. */
+  readonly callers: PodCallerIndex;
+  /** Resolves once the first complete sync has been applied. */
+  readonly synced: Promise<void>;
+  /** Health of every watch. */
+  informers(): InformerState[];
+  /** Stops the watches, then drains and closes the listeners. */
+  stop(): Promise<void>;
+}
+
+/** Component name on Events. */
+const EVENT_COMPONENT = 'nodemesh-proxy';
+
+/** Starts a node-proxy that follows the API server. Throws only when the kube config cannot be loaded. */
+export async function startNodeProxy(options: StartNodeProxyOptions): Promise<RunningNodeProxy> {
+  const log = options.logger ?? silentLogger;
+  const config = resolveConfig(options, log);
+  const meshNamespace = options.meshNamespace ?? DEFAULT_MESH_NAMESPACE;
+  const backoff = options.informerBackoff === undefined ? {} : { backoff: options.informerBackoff };
+
+  const recorder = new EventRecorder({
+    sink: options.eventSink ?? kubeEventSink(config),
+    component: EVENT_COMPONENT,
+    host: options.nodeName,
+    logger: log,
+  });
+  const callers = new PodCallerIndex();
+  const proxy = new NodeProxy({
+    ...options.proxy,
+    ...(options.listenHost === undefined ? {} : { listenHost: options.listenHost }),
+    ...(options.adminHost === undefined ? {} : { adminHost: options.adminHost }),
+    ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
+    ...(options.policyFlags === undefined ? {} : { policyFlags: options.policyFlags }),
+    callers,
+    logger: log,
+  });
+  const assembler = new InputAssembler({
+    meshDomain: options.meshDomain ?? DEFAULT_MESH_DOMAIN,
+    meshNamespace,
+    httpEntrypoints: options.httpEntrypoints ?? 10,
+    tcpPorts: options.tcpPorts ?? DEFAULT_TCP_PORT_RANGE,
+    udpPorts: options.udpPorts ?? DEFAULT_UDP_PORT_RANGE,
+    onRejected: (rejection) => reportRejection(rejection, log, recorder),
+  });
+
+  const trackers = {
+    services: new ChangeTracker<unknown>(),
+    shadows: new ChangeTracker<unknown>(),
+    endpointSlices: new ChangeTracker<unknown>(),
+  };
+  const smiTrackers = new Map<SmiKind, ChangeTracker<unknown>>(
+    SMI_COLLECTIONS.map((c) => [c.kind, new ChangeTracker<unknown>()]),
+  );
+
+  let resolveSynced: () => void = () => undefined;
+  const synced = new Promise<void>((resolve) => {
+    resolveSynced = resolve;
+  });
+  let firstSyncDone = false;
+  let dirty = true;
+  let knownProblems = new Set<string>();
+
+  const runner = new SyncRunner({
+    name: 'routing-snapshot',
+    minIntervalMs: options.syncMinIntervalMs ?? 50,
+    maxIntervalMs: options.resyncIntervalMs ?? 30_000,
+    logger: log,
+    sync: async () => {
+      const changes: InputChanges = {
+        services: trackers.services.drain(),
+        shadows: trackers.shadows.drain(),
+        endpointSlices: trackers.endpointSlices.drain(),
+        smi: Object.fromEntries([...smiTrackers].map(([kind, tracker]) => [kind, tracker.drain()])),
+      };
+      const changed =
+        dirty ||
+        changes.services?.size !== 0 ||
+        changes.shadows?.size !== 0 ||
+        changes.endpointSlices?.size !== 0 ||
+        Object.values(changes.smi ?? {}).some((c) => c.size > 0);
+      dirty = false;
+      if (changed) {
+        assembler.apply(changes);
+        const snapshot = await proxy.applyInputs(assembler.inputs());
+        knownProblems = reportProblems(snapshot.problems, knownProblems, recorder);
+      } else {
+        // Nothing new: re-apply the snapshot so listeners that failed to open are retried.
+        await proxy.applySnapshot(proxy.snapshot);
+      }
+      if (!firstSyncDone) {
+        firstSyncDone = true;
+        proxy.markSynced();
+        log.info('first sync applied: routing', { version: proxy.snapshot.version });
+        resolveSynced();
+      }
+    },
+  });
+
+  const requestSync = (pending: boolean) => {
+    if (pending) runner.run();
+  };
+  const tracked = (tracker: ChangeTracker<unknown>) => ({
+    onAdd: (obj: unknown) => requestSync(tracker.add(obj)),
+    onUpdate: (obj: unknown, previous: unknown) => requestSync(tracker.update(previous, obj)),
+    onDelete: (obj: unknown) => requestSync(tracker.delete(obj)),
+    onSynced: () => maybeStartRunner(),
+  });
+
+  const informerLog = log.child({ part: 'informer' });
+  const required: ResourceInformer[] = [
+    new ResourceInformer({
+      name: 'services',
+      config,
+      path: '/api/v1/services',
+      handlers: tracked(trackers.services),
+      logger: informerLog,
+      ...backoff,
+    }),
+    new ResourceInformer({
+      name: 'shadow-services',
+      config,
+      path: `/api/v1/namespaces/${encodeURIComponent(meshNamespace)}/services`,
+      labelSelector: shadowListSelector(),
+      handlers: tracked(trackers.shadows),
+      logger: informerLog,
+      ...backoff,
+    }),
+    new ResourceInformer({
+      name: 'endpointslices',
+      config,
+      path: '/apis/discovery.k8s.io/v1/endpointslices',
+      handlers: tracked(trackers.endpointSlices),
+      logger: informerLog,
+      ...backoff,
+    }),
+    new ResourceInformer({
+      name: 'pods',
+      config,
+      path: '/api/v1/pods',
+      fieldSelector: `spec.nodeName=${options.nodeName}`,
+      handlers: {
+        onAdd: (obj) => callers.upsert(obj),
+        onUpdate: (obj) => callers.upsert(obj),
+        onDelete: (obj) => callers.delete(obj),
+        onSynced: () => maybeStartRunner(),
+      },
+      logger: informerLog,
+      ...backoff,
+    }),
+  ];
+  const optional = SMI_COLLECTIONS.map((collection) => {
+    const path = smiCollectionPath(collection);
+    const tracker = smiTrackers.get(collection.kind) ?? new ChangeTracker<unknown>();
+    return new OptionalCollection({
+      config,
+      path,
+      probeIntervalMs: options.crdProbeIntervalMs ?? 30_000,
+      logger: informerLog,
+      onSettled: () => maybeStartRunner(),
+      informer: new ResourceInformer({
+        name: collection.plural,
+        config,
+        path,
+        handlers: tracked(tracker),
+        logger: informerLog,
+        ...backoff,
+      }),
+    });
+  });
+
+  let runnerStarted = false;
+  function maybeStartRunner(): void {
+    if (runnerStarted) return;
+    if (!required.every((i) => i.hasSynced()) || !optional.every((o) => o.settled())) return;
+    runnerStarted = true;
+    log.info('every informer has synced: applying', {
+      absent: optional.filter((o) => o.absent()).map((o) => o.state().name),
+    });
+    runner.start();
+  }
+
+  const informers = (): InformerState[] => [
+    ...required.map((i) => i.state()),
+    ...optional.map((o) => o.state()),
+  ];
+  registerInformerMetrics(proxy.metrics.registry, informers);
+
+  await proxy.start();
+  for (const informer of required) informer.start();
+  for (const collection of optional) collection.start();
+  log.info('node-proxy started', {
+    node: options.nodeName,
+    meshNamespace,
+    adminPort: proxy.adminPort(),
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    await Promise.all([...required.map((i) => i.stop()), ...optional.map((o) => o.stop())]);
+    await runner.stop();
+    await proxy.stop();
+    await recorder.flush();
+  };
+  return {
+    proxy,
+    callers,
+    synced,
+    informers,
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}
+
+function resolveConfig(options: StartNodeProxyOptions, log: Logger): KubeConfig {
+  if (options.kubeConfig !== undefined) return options.kubeConfig;
+  const loaded = loadKubeConfig({
+    ...(options.server === undefined ? {} : { server: options.server }),
+    ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
+  });
+  log.info('API server', { source: loaded.source, server: loaded.server });
+  return loaded.config;
+}
+
+function reportRejection(rejection: Rejection, log: Logger, recorder: EventRecorder): void {
+  const { object } = rejection;
+  log.warn(`${object.kind} ${object.namespace}/${object.name} is invalid`, {
+    reason: rejection.reason,
+    problem: rejection.message,
+  });
+  recorder.record(object, 'Warning', rejection.reason, rejection.message);
+}
+
+/**
+ * A Warning Event for each snapshot problem that is new since the last snapshot (NodeProxy logs them).
+ * Returns the keys of the current problems.
+ */
+function reportProblems(problems: readonly Problem[], known: ReadonlySet<string>, recorder: EventRecorder) {
+  const current = new Set<string>();
+  for (const problem of problems) {
+    const key = `${problem.kind}/${problem.namespace}/${problem.name}/${problem.reason}/${problem.message}`;
+    current.add(key);
+    if (known.has(key)) continue;
+    const object: ObjectReference =
+      problem.kind === 'TrafficSplit'
+        ? {
+            apiVersion: 'split.smi-spec.io/v1alpha4',
+            kind: 'TrafficSplit',
+            namespace: problem.namespace,
+            name: problem.name,
+          }
+        : { apiVersion: 'v1', kind: 'Service', namespace: problem.namespace, name: problem.name };
+    recorder.record(object, 'Warning', problem.reason, problem.message);
+  }
+  return current;
+}
