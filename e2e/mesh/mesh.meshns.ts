@@ -1,0 +1,231 @@
+/**
+ * The real mesh on three nodes: the API server, two dns-controller replicas, a node-proxy per node, dnsmasq
+ * as the cluster DNS, kube-proxy's rules kept from the API. Pods call `<svc>.shop.mesh` with curl, nc, socat
+ * and dig, as a user's pods would. Runs only inside the isolated runner that mesh.test.ts starts.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  assertIsolatedRunner,
+  curl,
+  dig,
+  findLeftovers,
+  type Pod,
+  parseIdentity,
+  podGateway,
+  removeStaleRuns,
+  runQuery,
+  tcpExchange,
+  udpExchange,
+} from '../harness/index.js';
+import { policyChainBuilt } from './support/binaries.js';
+import { MESH_NAMESPACE, podReadyStatus, serviceManifest, trafficSplitYaml } from './support/manifests.js';
+import { APP_NAMESPACE, DNS_REPLICAS, MeshCluster } from './support/mesh-cluster.js';
+import { sumSamples } from './support/metrics-text.js';
+import { listItems } from './support/service-rules.js';
+import { waitUntil } from './support/wait-until.js';
+
+const NO_LEFTOVERS = { namespaces: [], links: [], processes: [], files: [] };
+const made = { inodes: [] as number[], pids: [] as number[] };
+
+const WEB_PORT = 8080;
+const TCP_PORT = 7000;
+const UDP_PORT = 9053;
+const SHADOW_OF_NAME = 'nodemesh.io/shadow-of-name';
+
+let mesh: MeshCluster;
+
+beforeAll(async () => {
+  await assertIsolatedRunner();
+  await removeStaleRuns();
+});
+
+afterAll(async () => {
+  const reportDir = process.env.NMT_REPORT_DIR;
+  if (reportDir)
+    await writeFile(
+      join(reportDir, `made-${process.pid}.json`),
+      JSON.stringify({ pid: process.pid, ...made }),
+    );
+  expect(await findLeftovers(runQuery(process.pid, made.inodes, made.pids))).toEqual(NO_LEFTOVERS);
+});
+
+/** HTTP GET from a pod; the identity answer, or a thrown error with what curl said. */
+async function get(client: Pod, url: string) {
+  const result = await curl(client.ns, url, { timeoutSec: 3 });
+  if (result.code !== 0)
+    throw new Error(`curl ${url} from ${client.name}: exit ${result.code} ${result.stderr}`);
+  return parseIdentity(result.stdout);
+}
+
+/** The answering pod of `count` requests, in order; each request bounded by curl's time limit. */
+async function answering(client: Pod, url: string, count: number): Promise<string[]> {
+  const pods: string[] = [];
+  for (let i = 0; i < count; i += 1) pods.push((await get(client, url)).pod);
+  return pods;
+}
+
+/** Requests counted for a destination Service by a node's proxy. */
+async function httpCount(node: string, service: string): Promise<number> {
+  return sumSamples(await mesh.proxyMetrics(node), 'nodemesh_http_requests_total', {
+    destination_namespace: APP_NAMESPACE,
+    destination_service: service,
+  });
+}
+
+/** The shadow Services as `name → ports` (name, port, targetPort, protocol), to see that nothing moved. */
+async function shadowPorts(): Promise<Record<string, unknown>> {
+  const list = await mesh.api.get(`/api/v1/namespaces/${MESH_NAMESPACE}/services`);
+  const out: Record<string, unknown> = {};
+  for (const svc of listItems(list.body)) {
+    const metadata = svc.metadata as { name: string; labels?: Record<string, string> };
+    if (metadata.labels?.[SHADOW_OF_NAME] === undefined) continue;
+    out[metadata.name] = (svc.spec as { ports: unknown }).ports;
+  }
+  return out;
+}
+
+/** The ClusterIP of the shadow Service of `shop/<name>`, once the dns-controller has made it. */
+function shadowClusterIP(name: string): Promise<string> {
+  return waitUntil(`the shadow Service of ${APP_NAMESPACE}/${name}`, async () => {
+    const list = await mesh.api.get(
+      `/api/v1/namespaces/${MESH_NAMESPACE}/services?labelSelector=${encodeURIComponent(`${SHADOW_OF_NAME}=${name}`)}`,
+    );
+    const spec = listItems(list.body)[0]?.spec as { clusterIP?: string } | undefined;
+    return spec?.clusterIP;
+  });
+}
+
+async function createService(
+  name: string,
+  selector: Record<string, string>,
+  ports: { name: string; port: number; targetPort: number; protocol?: 'TCP' | 'UDP' }[],
+  annotations: Record<string, string> = {},
+): Promise<void> {
+  await mesh.api.create(
+    `/api/v1/namespaces/${APP_NAMESPACE}/services`,
+    serviceManifest({ namespace: APP_NAMESPACE, name, selector, ports, annotations }),
+  );
+}
+
+describe('the mesh on three nodes', () => {
+  let clients: Record<'a' | 'b' | 'c', Pod>;
+
+  beforeAll(async () => {
+    mesh = await MeshCluster.start();
+    await mesh.addWorkload('node-c', 'web-v1', {
+      labels: { app: 'web', version: 'v1' },
+      serviceAccount: 'web',
+      httpPort: WEB_PORT,
+    });
+    await mesh.addWorkload('node-b', 'web-v2', {
+      labels: { app: 'web', version: 'v2' },
+      serviceAccount: 'web',
+      httpPort: WEB_PORT,
+    });
+    await mesh.addWorkload('node-c', 'back', {
+      labels: { app: 'back' },
+      serviceAccount: 'back',
+      httpPort: WEB_PORT,
+      udpPort: UDP_PORT,
+    });
+    clients = {
+      a: await mesh.addClient('node-a', 'client-a'),
+      b: await mesh.addClient('node-b', 'client-b'),
+      c: await mesh.addClient('node-c', 'client-c'),
+    };
+    const http = [{ name: 'http', port: WEB_PORT, targetPort: WEB_PORT }];
+    await createService('web', { app: 'web' }, http);
+    await createService('web-v1', { app: 'web', version: 'v1' }, http);
+    await createService('web-v2', { app: 'web', version: 'v2' }, http);
+    await createService(
+      'echo-tcp',
+      { app: 'back' },
+      [{ name: 'raw', port: TCP_PORT, targetPort: WEB_PORT }],
+      {
+        'nodemesh.io/traffic-type': 'tcp',
+      },
+    );
+    await createService(
+      'echo-udp',
+      { app: 'back' },
+      [{ name: 'dgram', port: UDP_PORT, targetPort: UDP_PORT, protocol: 'UDP' }],
+      { 'nodemesh.io/traffic-type': 'udp' },
+    );
+    for (const name of ['web', 'web-v1', 'web-v2', 'echo-tcp', 'echo-udp']) await shadowClusterIP(name);
+    await mesh.kubeProxy.settle();
+    // Every proxy serves every Service before the scenarios start.
+    for (const client of Object.values(clients)) {
+      await waitUntil(`web.shop.mesh from ${client.name}`, () =>
+        get(client, `http://web.shop.mesh:${WEB_PORT}/`).then(() => true),
+      );
+    }
+  });
+
+  afterEach(async (context) => {
+    if (mesh && context.task.result?.state === 'fail') process.stderr.write(`${await mesh.report()}\n`);
+  });
+
+  afterAll(async () => {
+    if (!mesh) return;
+    const query = mesh.cluster.leftoverQuery();
+    made.inodes.push(...(query.inodes ?? []));
+    made.pids.push(...(query.pids ?? []));
+    expect(await mesh.teardown()).toEqual([]);
+    expect(await findLeftovers(query)).toEqual(NO_LEFTOVERS);
+  });
+
+  it('resolves <svc>.shop.mesh through dnsmasq and the dns-controller to the shadow ClusterIP', async () => {
+    const shadowIP = await shadowClusterIP('web');
+    for (const client of Object.values(clients)) {
+      const answer = await dig(client.ns, mesh.dns.ip, 'web.shop.mesh');
+      expect(answer.stdout.trim(), answer.stderr).toBe(shadowIP);
+    }
+    const missing = await dig(clients.a.ns, mesh.dns.ip, 'nothing.shop.mesh', { short: false });
+    expect(missing.stdout).toContain('status: NXDOMAIN');
+  });
+
+  it('serves HTTP from the proxy on the caller’s own node, and only that one counts it', async () => {
+    for (const [key, client] of Object.entries(clients)) {
+      const node = mesh.cluster.node(`node-${key}`);
+      const before = await Promise.all(mesh.cluster.nodes.map((n) => httpCount(n.name, 'web')));
+      for (let i = 0; i < 3; i += 1) {
+        const answer = await get(client, `http://web.shop.mesh:${WEB_PORT}/own-node`);
+        expect(['web-v1', 'web-v2']).toContain(answer.pod);
+        expect(answer.path).toBe('/own-node');
+        // The backend sees the caller's node-proxy: the node's address (or its pod gateway on the same node).
+        expect([node.ip, podGateway(node.index)]).toContain(answer.client);
+      }
+      const after = await Promise.all(mesh.cluster.nodes.map((n) => httpCount(n.name, 'web')));
+      const delta = after.map((count, i) => count - (before[i] ?? 0));
+      expect(delta).toEqual(mesh.cluster.nodes.map((n) => (n.name === node.name ? 3 : 0)));
+    }
+  });
+
+  it('carries raw TCP (nc) through the own node’s proxy', async () => {
+    const node = mesh.cluster.node('node-b');
+    const before = sumSamples(await mesh.proxyMetrics('node-b'), 'nodemesh_tcp_connections_total');
+    const result = await tcpExchange(
+      clients.b.ns,
+      'echo-tcp.shop.mesh',
+      TCP_PORT,
+      'GET /over-tcp HTTP/1.0\r\n\r\n',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const body = result.stdout.slice(result.stdout.indexOf('\r\n\r\n') + 4);
+    expect(parseIdentity(body)).toEqual({ pod: 'back', node: 'node-c', client: node.ip, path: '/over-tcp' });
+    const after = sumSamples(await mesh.proxyMetrics('node-b'), 'nodemesh_tcp_connections_total');
+    expect(after - before).toBe(1);
+  });
+
+  it('carries UDP (socat) through the own node’s proxy', async () => {
+    const node = mesh.cluster.node('node-a');
+    const result = await udpExchange(clients.a.ns, 'echo-udp.shop.mesh', UDP_PORT, 'ping');
+    expect(result.stdout.trim(), result.stderr).toBe(`back@node-c from ${node.ip}: ping`);
+    const packets = sumSamples(await mesh.proxyMetrics('node-a'), 'nodemesh_udp_packets_total', {
+      destination_service: 'echo-udp',
+    });
+    expect(packets).toBeGreaterThanOrEqual(2);
+  });
+});
