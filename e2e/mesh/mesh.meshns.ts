@@ -228,4 +228,75 @@ describe('the mesh on three nodes', () => {
     });
     expect(packets).toBeGreaterThanOrEqual(2);
   });
+
+  it('shifts traffic with a TrafficSplit applied by kubectl, measured over bounded requests', async () => {
+    const url = `http://web.shop.mesh:${WEB_PORT}/split`;
+    const apply = async (v1: number, v2: number) => {
+      const yaml = trafficSplitYaml(APP_NAMESPACE, 'web-split', 'web', [
+        { service: 'web-v1', weight: v1 },
+        { service: 'web-v2', weight: v2 },
+      ]);
+      const result = await mesh.api.kubectl(['apply', '-f', '-'], yaml);
+      expect(result.code, result.stderr).toBe(0);
+    };
+    /** Waits until one request lands on `pod`, then measures 10 more. */
+    const settleOn = async (client: Pod, pod: string) => {
+      await waitUntil(`${client.name} to reach ${pod}`, async () =>
+        (await get(client, url)).pod === pod ? true : undefined,
+      );
+      return answering(client, url, 10);
+    };
+
+    await apply(100, 0);
+    expect(await settleOn(clients.a, 'web-v1')).toEqual(Array(10).fill('web-v1'));
+    expect(await settleOn(clients.b, 'web-v1')).toEqual(Array(10).fill('web-v1'));
+
+    await apply(0, 100);
+    expect(await settleOn(clients.a, 'web-v2')).toEqual(Array(10).fill('web-v2'));
+    expect(await settleOn(clients.c, 'web-v2')).toEqual(Array(10).fill('web-v2'));
+
+    // 50/50 over 30 requests: missing either backend has odds of 2 in 2^30.
+    await apply(50, 50);
+    await settleOn(clients.a, 'web-v1');
+    const seen = await answering(clients.a, url, 30);
+    expect(new Set(seen)).toEqual(new Set(['web-v1', 'web-v2']));
+    await apply(0, 100);
+    await settleOn(clients.a, 'web-v2');
+    await settleOn(clients.b, 'web-v2');
+    await settleOn(clients.c, 'web-v2');
+  });
+
+  it('reports a malformed TrafficSplit and keeps routing by the last good one', async () => {
+    const url = `http://web.shop.mesh:${WEB_PORT}/malformed`;
+    // Refused by the CRD's schema: kubectl says so and nothing is stored.
+    const bad = trafficSplitYaml(APP_NAMESPACE, 'web-split', 'web', [{ service: 'web-v1', weight: 'ten' }]);
+    const refused = await mesh.api.kubectl(['apply', '-f', '-'], bad);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/weight/);
+
+    // Accepted by the schema but invalid SMI (a backend twice): the proxies reject it with an Event.
+    const duplicate = trafficSplitYaml(APP_NAMESPACE, 'web-split', 'web', [
+      { service: 'web-v1', weight: 50 },
+      { service: 'web-v1', weight: 50 },
+    ]);
+    const applied = await mesh.api.kubectl(['apply', '-f', '-'], duplicate);
+    expect(applied.code, applied.stderr).toBe(0);
+    const event = await waitUntil('a Warning Event on the TrafficSplit', async () => {
+      const events = await mesh.api.get(`/api/v1/namespaces/${APP_NAMESPACE}/events`);
+      return listItems(events.body).find((e) => {
+        const involved = e.involvedObject as { kind?: string; name?: string } | undefined;
+        return involved?.kind === 'TrafficSplit' && involved.name === 'web-split' && e.type === 'Warning';
+      });
+    });
+    expect(String(event.message)).toMatch(/duplicate/i);
+    for (const client of Object.values(clients)) {
+      expect(await answering(client, url, 5)).toEqual(Array(5).fill('web-v2'));
+    }
+    // Put a good one back for the scenarios that follow.
+    const good = trafficSplitYaml(APP_NAMESPACE, 'web-split', 'web', [
+      { service: 'web-v1', weight: 0 },
+      { service: 'web-v2', weight: 100 },
+    ]);
+    expect((await mesh.api.kubectl(['apply', '-f', '-'], good)).code).toBe(0);
+  });
 });
