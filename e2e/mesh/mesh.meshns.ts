@@ -66,6 +66,12 @@ async function answering(client: Pod, url: string, count: number): Promise<strin
   return pods;
 }
 
+/** Every answer came from a pod of `web` (whichever backend the split in force picks), `count` in all. */
+function expectWebPods(pods: readonly string[], count: number): void {
+  expect(pods).toHaveLength(count);
+  for (const pod of pods) expect(['web-v1', 'web-v2']).toContain(pod);
+}
+
 /** Requests counted for a destination Service by a node's proxy. */
 async function httpCount(node: string, service: string): Promise<number> {
   return sumSamples(await mesh.proxyMetrics(node), 'nodemesh_http_requests_total', {
@@ -107,6 +113,24 @@ async function createService(
     `/api/v1/namespaces/${APP_NAMESPACE}/services`,
     serviceManifest({ namespace: APP_NAMESPACE, name, selector, ports, annotations }),
   );
+}
+
+/** Applies the TrafficSplit `web-split` of `web` with these weights, with kubectl. */
+async function applySplit(v1: number, v2: number): Promise<void> {
+  const yaml = trafficSplitYaml(APP_NAMESPACE, 'web-split', 'web', [
+    { service: 'web-v1', weight: v1 },
+    { service: 'web-v2', weight: v2 },
+  ]);
+  const result = await mesh.api.kubectl(['apply', '-f', '-'], yaml);
+  expect(result.code, result.stderr).toBe(0);
+}
+
+/** Waits until a request from `client` lands on `pod` (the split reached its proxy), then measures 10 more. */
+async function settleOnPod(client: Pod, url: string, pod: string): Promise<string[]> {
+  await waitUntil(`${client.name} to reach ${pod}`, async () =>
+    (await get(client, url)).pod === pod ? true : undefined,
+  );
+  return answering(client, url, 10);
 }
 
 describe('the mesh on three nodes', () => {
@@ -231,36 +255,21 @@ describe('the mesh on three nodes', () => {
 
   it('shifts traffic with a TrafficSplit applied by kubectl, measured over bounded requests', async () => {
     const url = `http://web.shop.mesh:${WEB_PORT}/split`;
-    const apply = async (v1: number, v2: number) => {
-      const yaml = trafficSplitYaml(APP_NAMESPACE, 'web-split', 'web', [
-        { service: 'web-v1', weight: v1 },
-        { service: 'web-v2', weight: v2 },
-      ]);
-      const result = await mesh.api.kubectl(['apply', '-f', '-'], yaml);
-      expect(result.code, result.stderr).toBe(0);
-    };
-    /** Waits until one request lands on `pod`, then measures 10 more. */
-    const settleOn = async (client: Pod, pod: string) => {
-      await waitUntil(`${client.name} to reach ${pod}`, async () =>
-        (await get(client, url)).pod === pod ? true : undefined,
-      );
-      return answering(client, url, 10);
-    };
-
-    await apply(100, 0);
+    const settleOn = (client: Pod, pod: string) => settleOnPod(client, url, pod);
+    await applySplit(100, 0);
     expect(await settleOn(clients.a, 'web-v1')).toEqual(Array(10).fill('web-v1'));
     expect(await settleOn(clients.b, 'web-v1')).toEqual(Array(10).fill('web-v1'));
 
-    await apply(0, 100);
+    await applySplit(0, 100);
     expect(await settleOn(clients.a, 'web-v2')).toEqual(Array(10).fill('web-v2'));
     expect(await settleOn(clients.c, 'web-v2')).toEqual(Array(10).fill('web-v2'));
 
     // 50/50 over 30 requests: missing either backend has odds of 2 in 2^30.
-    await apply(50, 50);
+    await applySplit(50, 50);
     await settleOn(clients.a, 'web-v1');
     const seen = await answering(clients.a, url, 30);
     expect(new Set(seen)).toEqual(new Set(['web-v1', 'web-v2']));
-    await apply(0, 100);
+    await applySplit(0, 100);
     await settleOn(clients.a, 'web-v2');
     await settleOn(clients.b, 'web-v2');
     await settleOn(clients.c, 'web-v2');
@@ -268,6 +277,8 @@ describe('the mesh on three nodes', () => {
 
   it('reports a malformed TrafficSplit and keeps routing by the last good one', async () => {
     const url = `http://web.shop.mesh:${WEB_PORT}/malformed`;
+    await applySplit(0, 100);
+    for (const client of Object.values(clients)) await settleOnPod(client, url, 'web-v2');
     // Refused by the CRD's schema: kubectl says so and nothing is stored.
     const bad = trafficSplitYaml(APP_NAMESPACE, 'web-split', 'web', [{ service: 'web-v1', weight: 'ten' }]);
     const refused = await mesh.api.kubectl(['apply', '-f', '-'], bad);
@@ -298,5 +309,120 @@ describe('the mesh on three nodes', () => {
       { service: 'web-v2', weight: 100 },
     ]);
     expect((await mesh.api.kubectl(['apply', '-f', '-'], good)).code).toBe(0);
+  });
+
+  describe('faults', () => {
+    const url = `http://web.shop.mesh:${WEB_PORT}/fault`;
+
+    it('a node-proxy killed and restarted: its node resumes, the other nodes see no error meanwhile', async () => {
+      const killed = mesh.proxies.get('node-a');
+      if (killed === undefined) throw new Error('no node-proxy on node-a');
+      await killed.stop(0);
+      expect(killed.exited()).toBeDefined();
+      const down = await curl(clients.a.ns, url, { timeoutSec: 2 });
+      expect(down.code, 'node-a has no proxy: its pods cannot be served').not.toBe(0);
+
+      // The restart runs while node-b's and node-c's pods keep calling: not one of their requests may fail.
+      const restarting = mesh.startProxy('node-a');
+      const [fromB, fromC] = await Promise.all([
+        answering(clients.b, url, 10),
+        answering(clients.c, url, 10),
+      ]);
+      await restarting;
+      expectWebPods(fromB, 10);
+      expectWebPods(fromC, 10);
+      expectWebPods(await answering(clients.a, url, 5), 5);
+    });
+
+    it('the dns-controller leader killed: DNS answers from the other replica, which takes over moving no port', async () => {
+      const leaderOf = async () => {
+        for (const { name } of DNS_REPLICAS) {
+          const metrics = await mesh.dnsMetrics(name).catch(() => '');
+          if (sumSamples(metrics, 'nodemesh_dns_controller_is_leader') === 1) return name;
+        }
+        return undefined;
+      };
+      const leaderName = await waitUntil('a dns-controller leader', leaderOf);
+      const leader = mesh.dnsReplicas.get(leaderName);
+      if (leader === undefined) throw new Error(`no replica ${leaderName}`);
+      const before = await shadowPorts();
+      expect(Object.keys(before).length).toBeGreaterThanOrEqual(5);
+      const webIP = await shadowClusterIP('web');
+
+      await leader.process.stop(0);
+      // The kubelet's part: the dead replica's pod turns not ready, and kube-proxy drops its endpoint.
+      await mesh.api.patch(
+        `/api/v1/namespaces/${MESH_NAMESPACE}/pods/${leader.pod.name}/status`,
+        podReadyStatus(leader.pod.ip, false),
+      );
+      await mesh.kubeProxy.settle();
+      for (let i = 0; i < 10; i += 1) {
+        const answer = await dig(clients.b.ns, mesh.dns.ip, 'web.shop.mesh');
+        expect(answer.stdout.trim(), answer.stderr).toBe(webIP);
+      }
+
+      const standby = DNS_REPLICAS.map((r) => r.name).find((name) => name !== leaderName);
+      await waitUntil(
+        'the standby to lead',
+        async () => ((await leaderOf()) === standby ? true : undefined),
+        {
+          timeoutMs: 20_000,
+          intervalMs: 250,
+        },
+      );
+      // The new leader reconciles: a Service made now gets a shadow and a name; the old shadows kept their ports.
+      await createService('late', { app: 'back' }, [{ name: 'http', port: 8081, targetPort: WEB_PORT }]);
+      const lateIP = await shadowClusterIP('late');
+      expect((await dig(clients.c.ns, mesh.dns.ip, 'late.shop.mesh')).stdout.trim()).toBe(lateIP);
+      expect(await shadowPorts()).toMatchObject(before);
+
+      // Back to two replicas for what follows.
+      leader.process = await mesh.startDnsController(leader.pod);
+      await mesh.api.patch(
+        `/api/v1/namespaces/${MESH_NAMESPACE}/pods/${leader.pod.name}/status`,
+        podReadyStatus(leader.pod.ip, true),
+      );
+    });
+
+    it('the API server dropping every watch: proxies keep serving and catch up with later changes', async () => {
+      const dropped = await mesh.api.fault('drop-watches');
+      expect(dropped.status, dropped.text).toBe(200);
+      expectWebPods(await answering(clients.a, url, 3), 3);
+      await createService('after-drop', { app: 'web', version: 'v1' }, [
+        { name: 'http', port: WEB_PORT, targetPort: WEB_PORT },
+      ]);
+      for (const client of Object.values(clients)) {
+        const answer = await waitUntil(`after-drop.shop.mesh from ${client.name}`, () =>
+          get(client, `http://after-drop.shop.mesh:${WEB_PORT}/`),
+        );
+        expect(answer.pod).toBe('web-v1');
+      }
+    });
+
+    it('the API server restarting with its state: proxies serve their last snapshot meanwhile, then catch up', async () => {
+      const restart = await mesh.api.fault('restart?keepState=true&downMs=3000');
+      expect(restart.status, restart.text).toBe(202);
+      await waitUntil('the API server to be down', async () =>
+        (await mesh.api.get('/version')).status === 0 ? true : undefined,
+      );
+      for (const client of Object.values(clients)) {
+        expectWebPods(await answering(client, url, 3), 3);
+      }
+      expect((await mesh.api.get('/version')).status, 'the requests outran the restart').toBe(0);
+      await waitUntil('the API server to be back', async () =>
+        (await mesh.api.get('/version')).status === 200 ? true : undefined,
+      );
+      await createService('after-restart', { app: 'web', version: 'v1' }, [
+        { name: 'http', port: WEB_PORT, targetPort: WEB_PORT },
+      ]);
+      for (const client of Object.values(clients)) {
+        const answer = await waitUntil(
+          `after-restart.shop.mesh from ${client.name}`,
+          () => get(client, `http://after-restart.shop.mesh:${WEB_PORT}/`),
+          { timeoutMs: 40_000, intervalMs: 250 },
+        );
+        expect(answer.pod).toBe('web-v1');
+      }
+    });
   });
 });
