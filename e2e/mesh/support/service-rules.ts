@@ -64,7 +64,7 @@ export function serviceRulesFromApi(
   endpointSlices: readonly Json[],
 ): ServiceRule[] {
   const slicesByService = new Map<string, Json[]>();
-  for (const slice of endpointSlices) {
+  for (const slice of records(endpointSlices)) {
     const metadata = isRecord(slice.metadata) ? slice.metadata : {};
     const labels = isRecord(metadata.labels) ? metadata.labels : {};
     const service = text(labels[SERVICE_NAME_LABEL]);
@@ -73,7 +73,7 @@ export function serviceRulesFromApi(
     slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
   }
   const rules: ServiceRule[] = [];
-  for (const service of services) {
+  for (const service of records(services)) {
     const metadata = isRecord(service.metadata) ? service.metadata : {};
     const spec = isRecord(service.spec) ? service.spec : {};
     const clusterIP = text(spec.clusterIP);
