@@ -101,7 +101,7 @@ describe('serviceRulesFromApi', () => {
         service('junk', { clusterIP: '10.96.0.52', ports: 'many' }),
       ],
       [
-        { ...slice('v6', [{ port: 80 }], [{ addresses: ['fd00::1'] }]), addressType: 'IPv6' } as unknown,
+        { ...slice('v6', [{ port: 80 }], [{ addresses: ['fd00::1'] }]), addressType: 'IPv6' },
         slice('v6', [{ port: 80 }], [{ addresses: 'x' }, 'y', { addresses: ['not-an-ip'] }]),
         null,
       ],

@@ -60,8 +60,8 @@ function endpointsFor(slices: readonly Json[], portName: string, protocol: Proto
 
 /** The rules kube-proxy would program for these Services and EndpointSlices. */
 export function serviceRulesFromApi(
-  services: readonly Json[],
-  endpointSlices: readonly Json[],
+  services: readonly unknown[],
+  endpointSlices: readonly unknown[],
 ): ServiceRule[] {
   const slicesByService = new Map<string, Json[]>();
   for (const slice of records(endpointSlices)) {
