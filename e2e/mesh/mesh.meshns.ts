@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertIsolatedRunner,
@@ -16,15 +17,21 @@ import {
   podGateway,
   removeStaleRuns,
   runQuery,
+  startIdentityServer,
   tcpExchange,
   udpExchange,
 } from '../harness/index.js';
 import { policyChainBuilt } from './support/binaries.js';
+
 import { MESH_NAMESPACE, podReadyStatus, serviceManifest, trafficSplitYaml } from './support/manifests.js';
 import { APP_NAMESPACE, DNS_REPLICAS, MeshCluster } from './support/mesh-cluster.js';
 import { sumSamples } from './support/metrics-text.js';
 import { listItems } from './support/service-rules.js';
 import { waitUntil } from './support/wait-until.js';
+
+/** The policy scenarios run once the node-proxy's policy chain is built (it lands from its own branch). */
+const POLICY = policyChainBuilt();
+const NO_POLICY = 'the node-proxy in packages/node-proxy/dist has no policy chain yet (branch wip/policy)';
 
 const NO_LEFTOVERS = { namespaces: [], links: [], processes: [], files: [] };
 const made = { inodes: [] as number[], pids: [] as number[] };
@@ -64,6 +71,14 @@ async function answering(client: Pod, url: string, count: number): Promise<strin
   const pods: string[] = [];
   for (let i = 0; i < count; i += 1) pods.push((await get(client, url)).pod);
   return pods;
+}
+
+/** The HTTP status of a GET from a pod and the proxy's `x-nodemesh-error` code, if any (status 0: no answer). */
+async function statusOf(client: Pod, url: string): Promise<{ status: number; error: string | undefined }> {
+  const result = await curl(client.ns, url, { timeoutSec: 3, args: ['-o', '/dev/null', '-D', '-'] });
+  const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(result.stdout)?.[1] ?? 0);
+  const error = /^x-nodemesh-error:\s*(\S+)/im.exec(result.stdout)?.[1];
+  return { status, error };
 }
 
 /** Every answer came from a pod of `web` (whichever backend the split in force picks), `count` in all. */
@@ -311,6 +326,95 @@ describe('the mesh on three nodes', () => {
     expect((await mesh.api.kubectl(['apply', '-f', '-'], good)).code).toBe(0);
   });
 
+  describe.skipIf(!POLICY)(`policy${POLICY ? '' : ` (skipped: ${NO_POLICY})`}`, () => {
+    it('retries hide a backend that fails one request in three', async () => {
+      const flaky = await mesh.addFlakyWorkload('node-c', 'flaky', {
+        labels: { app: 'flaky' },
+        httpPort: WEB_PORT,
+        failEvery: 3,
+      });
+      await createService(
+        'flaky',
+        { app: 'flaky' },
+        [{ name: 'http', port: WEB_PORT, targetPort: WEB_PORT }],
+        {
+          'nodemesh.io/retry-attempts': '2',
+          'nodemesh.io/retry-timeout': '2s',
+        },
+      );
+      const url = `http://flaky.shop.mesh:${WEB_PORT}/flaky`;
+      await waitUntil('flaky.shop.mesh to be served', async () =>
+        (await statusOf(clients.a, url)).status === 200 ? true : undefined,
+      );
+      const statuses: number[] = [];
+      for (let i = 0; i < 15; i += 1) statuses.push((await statusOf(clients.a, url)).status);
+      expect(statuses).toEqual(Array(15).fill(200));
+      const count = await curl(flaky.pod.ns, `http://127.0.0.1:${WEB_PORT}/_count`);
+      expect((JSON.parse(count.stdout) as { served: number }).served).toBeGreaterThan(16);
+      const retried = sumSamples(await mesh.proxyMetrics('node-a'), 'nodemesh_http_retries_total', {
+        outcome: 'attempted',
+      });
+      expect(retried).toBeGreaterThan(0);
+    });
+
+    it('the circuit breaker opens on a dead backend (503 at once) and closes once it is back', async () => {
+      const fragile = await mesh.addWorkload('node-b', 'fragile', {
+        labels: { app: 'fragile' },
+        httpPort: WEB_PORT,
+      });
+      await createService(
+        'fragile',
+        { app: 'fragile' },
+        [{ name: 'http', port: WEB_PORT, targetPort: WEB_PORT }],
+        {
+          'nodemesh.io/circuit-breaker-error-percentage': '50',
+          'nodemesh.io/circuit-breaker-min-requests': '3',
+          'nodemesh.io/circuit-breaker-window': '10s',
+          'nodemesh.io/circuit-breaker-open-duration': '2s',
+        },
+      );
+      const url = `http://fragile.shop.mesh:${WEB_PORT}/`;
+      await waitUntil('fragile.shop.mesh to be served', async () =>
+        (await statusOf(clients.c, url)).status === 200 ? true : undefined,
+      );
+      // The backend dies but its pod stays Ready (no probe has noticed yet): the proxy meets refused connections.
+      await fragile.process.stop(0);
+      const answers: { status: number; error: string | undefined }[] = [];
+      for (let i = 0; i < 8; i += 1) answers.push(await statusOf(clients.c, url));
+      expect(answers.slice(0, 3).map((a) => a.status)).toEqual([502, 502, 502]);
+      expect(answers.at(-1)).toEqual({ status: 503, error: 'NM_CIRCUIT_OPEN' });
+
+      await startIdentityServer(mesh.cluster, fragile.pod, { httpPort: WEB_PORT });
+      await waitUntil(
+        'the breaker to close',
+        async () => ((await statusOf(clients.c, url)).status === 200 ? true : undefined),
+        { timeoutMs: 15_000, intervalMs: 250 },
+      );
+    });
+
+    it('the rate limit answers 429 past the burst', async () => {
+      await createService(
+        'limited',
+        { app: 'back' },
+        [{ name: 'http', port: WEB_PORT, targetPort: WEB_PORT }],
+        {
+          'nodemesh.io/ratelimit-average': '1',
+          'nodemesh.io/ratelimit-burst': '2',
+        },
+      );
+      const url = `http://limited.shop.mesh:${WEB_PORT}/`;
+      await waitUntil('limited.shop.mesh to be served', async () =>
+        (await statusOf(clients.b, url)).status === 200 ? true : undefined,
+      );
+      await sleep(2_500); // let the bucket fill up again
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i += 1) statuses.push((await statusOf(clients.b, url)).status);
+      expect(statuses.slice(0, 2)).toEqual([200, 200]);
+      expect(statuses).toContain(429);
+      expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    });
+  });
+
   describe('faults', () => {
     const url = `http://web.shop.mesh:${WEB_PORT}/fault`;
 
@@ -423,6 +527,81 @@ describe('the mesh on three nodes', () => {
         );
         expect(answer.pod).toBe('web-v1');
       }
+    });
+  });
+  describe.skipIf(!POLICY)(`access control${POLICY ? '' : ` (skipped: ${NO_POLICY})`}`, () => {
+    beforeAll(async () => {
+      // Access control is a proxy flag: restart every proxy with it (the restart itself is tested above).
+      for (const node of mesh.cluster.nodes) {
+        await mesh.proxies.get(node.name)?.stop();
+        await mesh.startProxy(node.name, ['--access-control']);
+      }
+    });
+
+    it('denies everything without a TrafficTarget', async () => {
+      expect(await statusOf(clients.a, `http://web.shop.mesh:${WEB_PORT}/allowed`)).toEqual({
+        status: 403,
+        error: 'NM_ACCESS_DENIED',
+      });
+      const tcp = await tcpExchange(clients.a.ns, 'echo-tcp.shop.mesh', TCP_PORT, 'GET / HTTP/1.0\r\n\r\n');
+      expect(tcp.stdout).toBe('');
+      const udp = await udpExchange(clients.a.ns, 'echo-udp.shop.mesh', UDP_PORT, 'ping', { timeoutSec: 1 });
+      expect(udp.stdout).toBe('');
+    });
+
+    it('allows a TrafficTarget’s sources on its route group’s matches only, over HTTP and TCP', async () => {
+      const yaml = `${[
+        'apiVersion: specs.smi-spec.io/v1alpha4',
+        'kind: HTTPRouteGroup',
+        'metadata: {name: web-routes, namespace: shop}',
+        'spec:',
+        '  matches:',
+        '    - name: allowed',
+        '      pathRegex: "/allowed.*"',
+        '      methods: ["GET"]',
+        '---',
+        'apiVersion: access.smi-spec.io/v1alpha3',
+        'kind: TrafficTarget',
+        'metadata: {name: web-readers, namespace: shop}',
+        'spec:',
+        '  destination: {kind: ServiceAccount, name: web, namespace: shop}',
+        '  rules:',
+        '    - {kind: HTTPRouteGroup, name: web-routes, matches: [allowed]}',
+        '  sources:',
+        '    - {kind: ServiceAccount, name: client-a, namespace: shop}',
+        '---',
+        'apiVersion: specs.smi-spec.io/v1alpha4',
+        'kind: TCPRoute',
+        'metadata: {name: raw, namespace: shop}',
+        'spec: {}',
+        '---',
+        'apiVersion: access.smi-spec.io/v1alpha3',
+        'kind: TrafficTarget',
+        'metadata: {name: back-raw, namespace: shop}',
+        'spec:',
+        '  destination: {kind: ServiceAccount, name: back, namespace: shop}',
+        '  rules:',
+        '    - {kind: TCPRoute, name: raw}',
+        '  sources:',
+        '    - {kind: ServiceAccount, name: client-b, namespace: shop}',
+      ].join('\n')}\n`;
+      const applied = await mesh.api.kubectl(['apply', '-f', '-'], yaml);
+      expect(applied.code, applied.stderr).toBe(0);
+      const allowed = `http://web.shop.mesh:${WEB_PORT}/allowed/1`;
+      await waitUntil('client-a to be allowed', async () =>
+        (await statusOf(clients.a, allowed)).status === 200 ? true : undefined,
+      );
+      expect((await statusOf(clients.a, `http://web.shop.mesh:${WEB_PORT}/elsewhere`)).status).toBe(403);
+      expect((await statusOf(clients.b, allowed)).status).toBe(403);
+      expect((await statusOf(clients.c, allowed)).status).toBe(403);
+
+      const request = 'GET /raw HTTP/1.0\r\n\r\n';
+      const fromB = await waitUntil('client-b to be allowed over TCP', async () => {
+        const result = await tcpExchange(clients.b.ns, 'echo-tcp.shop.mesh', TCP_PORT, request);
+        return result.stdout.includes('"pod":"back"') ? result : undefined;
+      });
+      expect(fromB.code).toBe(0);
+      expect((await tcpExchange(clients.a.ns, 'echo-tcp.shop.mesh', TCP_PORT, request)).stdout).toBe('');
     });
   });
 });

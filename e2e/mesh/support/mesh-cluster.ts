@@ -5,6 +5,7 @@
  * kept current from the API by a loop in the runner. Everything runs inside the cluster's namespaces.
  */
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import {
   Cluster,
   type ClusterDns,
@@ -25,6 +26,8 @@ import { BINARIES, SMI_CRDS } from './binaries.js';
 import { KubeProxyLoop } from './kube-proxy-loop.js';
 import { MESH_NAMESPACE, namespaceManifest, podManifest, serviceManifest } from './manifests.js';
 import { waitUntil } from './wait-until.js';
+
+const FLAKY_SERVER = fileURLToPath(new URL('../servers/flaky-server.mjs', import.meta.url));
 
 export const API_PORT = 6443;
 /** The ClusterIP of the dns-controller's Service, fixed so dnsmasq can be told it at start. */
@@ -191,7 +194,7 @@ export class MeshCluster {
   }
 
   /** Registers the node-proxy's Pod (first time) and starts it on `nodeName`; waits for /readyz. */
-  async startProxy(nodeName: string): Promise<ManagedProcess> {
+  async startProxy(nodeName: string, extraFlags: readonly string[] = []): Promise<ManagedProcess> {
     const node = this.cluster.node(nodeName);
     const podName = `node-proxy-${node.name}`;
     const existing = await this.api.get(`/api/v1/namespaces/${MESH_NAMESPACE}/pods/${podName}`);
@@ -227,6 +230,7 @@ export class MeshCluster {
         '--admin-port',
         String(ADMIN_PORT),
         ...(this.options.proxyFlags ?? []),
+        ...extraFlags,
       ],
     });
     this.proxies.set(node.name, started);
@@ -259,6 +263,37 @@ export class MeshCluster {
       ...(options.udpPort === undefined ? {} : { udpPort: options.udpPort }),
     });
     await this.registerPod(pod, options.labels, options.serviceAccount);
+    return { pod, process: started };
+  }
+
+  /** A pod running the flaky server (every `failEvery`-th request answered 503), registered like a workload. */
+  async addFlakyWorkload(
+    nodeName: string,
+    name: string,
+    options: {
+      readonly labels: Readonly<Record<string, string>>;
+      readonly httpPort: number;
+      readonly failEvery: number;
+    },
+  ): Promise<Workload> {
+    const pod = await this.cluster.addPod(nodeName, name);
+    const started = await this.cluster.start(pod, {
+      name: `flaky-${pod.name}`,
+      command: process.execPath,
+      args: [
+        FLAKY_SERVER,
+        '--pod',
+        pod.name,
+        '--node',
+        pod.node,
+        '--http-port',
+        String(options.httpPort),
+        '--fail-every',
+        String(options.failEvery),
+      ],
+    });
+    await waitForPort(pod.ns, 'tcp', options.httpPort, { process: started });
+    await this.registerPod(pod, options.labels, name);
     return { pod, process: started };
   }
 
