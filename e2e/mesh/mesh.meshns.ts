@@ -26,12 +26,15 @@ import { policyChainBuilt } from './support/binaries.js';
 import { MESH_NAMESPACE, podReadyStatus, serviceManifest, trafficSplitYaml } from './support/manifests.js';
 import { APP_NAMESPACE, DNS_REPLICAS, MeshCluster } from './support/mesh-cluster.js';
 import { sumSamples } from './support/metrics-text.js';
+import { prometheusSkipReason, startPrometheus } from './support/prometheus.js';
 import { listItems } from './support/service-rules.js';
 import { waitUntil } from './support/wait-until.js';
 
 /** The policy scenarios run once the node-proxy's policy chain is built (it lands from its own branch). */
 const POLICY = policyChainBuilt();
 const NO_POLICY = 'the node-proxy in packages/node-proxy/dist has no policy chain yet (branch wip/policy)';
+
+const NO_PROMETHEUS = prometheusSkipReason();
 
 const NO_LEFTOVERS = { namespaces: [], links: [], processes: [], files: [] };
 const made = { inodes: [] as number[], pids: [] as number[] };
@@ -414,6 +417,32 @@ describe('the mesh on three nodes', () => {
       expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
     });
   });
+
+  it.skipIf(NO_PROMETHEUS !== undefined)(
+    `a real Prometheus scrapes every node-proxy and dns-controller${NO_PROMETHEUS ? ` (skipped: ${NO_PROMETHEUS})` : ''}`,
+    async () => {
+      const prometheus = await startPrometheus(mesh);
+      const up = await waitUntil(
+        'every target up',
+        async () => {
+          const series = await prometheus.query('up == 1');
+          return series.length === mesh.cluster.nodes.length + DNS_REPLICAS.length ? series : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      expect(new Set(up.map((s) => s.metric.job))).toEqual(new Set(['node-proxy', 'dns-controller']));
+      await get(clients.a, `http://web.shop.mesh:${WEB_PORT}/scraped`);
+      const requests = await waitUntil('requests to be scraped', async () => {
+        const [sample] = await prometheus.query(
+          'sum(nodemesh_http_requests_total{destination_service="web"})',
+        );
+        return sample !== undefined && Number(sample.value[1]) > 0 ? sample : undefined;
+      });
+      expect(Number(requests.value[1])).toBeGreaterThan(0);
+      const leaders = await prometheus.query('sum(nodemesh_dns_controller_is_leader)');
+      expect(leaders[0]?.value[1]).toBe('1');
+    },
+  );
 
   describe('faults', () => {
     const url = `http://web.shop.mesh:${WEB_PORT}/fault`;
