@@ -155,7 +155,9 @@ describe('the mesh on three nodes', () => {
   let clients: Record<'a' | 'b' | 'c', Pod>;
 
   beforeAll(async () => {
+    const started = Date.now();
     mesh = await MeshCluster.start();
+    process.stdout.write(`mesh started in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     await mesh.addWorkload('node-c', 'web-v1', {
       labels: { app: 'web', version: 'v1' },
       serviceAccount: 'web',
@@ -197,6 +199,9 @@ describe('the mesh on three nodes', () => {
     );
     for (const name of ['web', 'web-v1', 'web-v2', 'echo-tcp', 'echo-udp']) await shadowClusterIP(name);
     await mesh.kubeProxy.settle();
+    process.stdout.write(
+      `workloads and Services ready after ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
     // Every proxy serves every Service before the scenarios start.
     for (const client of Object.values(clients)) {
       await waitUntil(`web.shop.mesh from ${client.name}`, () =>

@@ -90,7 +90,7 @@ export class MeshCluster {
     try {
       await runIn(ctl.ns, 'ip', ['route', 'add', SERVICE_CIDR, 'dev', 'eth0']);
       await mesh.startControlPlane();
-      for (const node of cluster.nodes) await mesh.startProxy(node.name);
+      await Promise.all(cluster.nodes.map((node) => mesh.startProxy(node.name)));
       await mesh.kubeProxy.settle();
     } catch (error) {
       await mesh.teardown();
@@ -136,8 +136,9 @@ export class MeshCluster {
         ],
       }),
     );
-    for (const replica of DNS_REPLICAS) {
-      const pod = await this.cluster.addPod(replica.node, replica.name);
+    const pods = [];
+    for (const replica of DNS_REPLICAS) pods.push(await this.cluster.addPod(replica.node, replica.name));
+    for (const pod of pods) {
       await this.api.create(
         `/api/v1/namespaces/${MESH_NAMESPACE}/pods`,
         podManifest({
@@ -149,8 +150,12 @@ export class MeshCluster {
           serviceAccount: 'nodemesh-dns',
         }),
       );
-      this.dnsReplicas.set(replica.name, { pod, process: await this.startDnsController(pod) });
     }
+    await Promise.all(
+      pods.map(async (pod) => {
+        this.dnsReplicas.set(pod.name, { pod, process: await this.startDnsController(pod) });
+      }),
+    );
     this.dns = await startClusterDns(this.cluster, ctl, {
       listen: ctl.ip,
       forward: [{ zone: 'mesh', server: DNS_SERVICE_IP, port: 53 }],
@@ -238,8 +243,10 @@ export class MeshCluster {
       `the node-proxy on ${node.name} to be ready`,
       async () => {
         if (started.exited()) throw new Error(`it exited: ${(await started.log()).slice(-2000)}`);
-        const ready = await curl(node.ns, `http://${node.ip}:${ADMIN_PORT}/readyz`, { timeoutSec: 1 });
-        return ready.code === 0 && /ok|ready/i.test(ready.stdout) ? true : undefined;
+        // -f: a 503 ("not ready: …") is a failure, not an answer.
+        const url = `http://${node.ip}:${ADMIN_PORT}/readyz`;
+        const ready = await curl(node.ns, url, { timeoutSec: 1, args: ['-f'] });
+        return ready.code === 0 && ready.stdout.trim() === 'ready' ? true : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 200 },
     );
