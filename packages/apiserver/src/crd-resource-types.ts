@@ -2,7 +2,7 @@ import type { StatusCause } from './api-error.js';
 import { compileCrdSchema } from './crd-schema.js';
 import { getPath, isRecord, type KubeObject } from './kube-object.js';
 import { checkSubdomainName } from './object-names.js';
-import type { ResourceType } from './resource-type.js';
+import type { PrinterColumn, ResourceType } from './resource-type.js';
 
 function stringAt(obj: unknown, path: string[]): string | undefined {
   const v = getPath(obj, path);
@@ -12,6 +12,22 @@ function stringAt(obj: unknown, path: string[]): string | undefined {
 function stringsAt(obj: unknown, path: string[]): string[] {
   const v = getPath(obj, path);
   return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
+}
+
+function printerColumnsOf(value: unknown): PrinterColumn[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isRecord).flatMap((c) =>
+    typeof c.name === 'string' && typeof c.jsonPath === 'string'
+      ? [
+          {
+            name: c.name,
+            type: typeof c.type === 'string' ? c.type : 'string',
+            jsonPath: c.jsonPath,
+            priority: typeof c.priority === 'number' ? c.priority : 0,
+          },
+        ]
+      : [],
+  );
 }
 
 /**
@@ -94,6 +110,8 @@ export function resourceTypesFromCrd(
         hasStatus: isRecord(getPath(v, ['subresources', 'status'])),
         validate: compiled.validate,
         crdName: expectedName,
+        printerColumns: printerColumnsOf(v.additionalPrinterColumns),
+        schema: getPath(v, ['schema', 'openAPIV3Schema']),
       });
     });
     if (storageCount !== 1) {

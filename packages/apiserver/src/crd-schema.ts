@@ -25,8 +25,6 @@ function describe(error: ErrorObject): { field: string; message: string } {
   };
 }
 
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true });
-
 /**
  * Compiles a CRD version's `openAPIV3Schema` into a validator. `x-kubernetes-*` extensions are ignored and
  * formats not checked. A schema that does not compile is reported, so the CRD itself can be rejected.
@@ -39,6 +37,8 @@ export function compileCrdSchema(
     return { ok: false, error: 'openAPIV3Schema must be an object' };
   }
   try {
+    // One Ajv per schema: Ajv caches every schema it compiles, and CRDs are compiled again on each update.
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true });
     const check = ajv.compile(schema);
     return {
       ok: true,

@@ -9,6 +9,7 @@ import type { Selection } from './object-api.js';
 import { openApiGroupVersion, openApiRoot } from './openapi.js';
 import { parseApiPath, type ResourcePath } from './request-path.js';
 import type { ResourceType } from './resource-type.js';
+import { toTable, wantsTable } from './table.js';
 import { streamWatch, type WatchHub } from './watch-stream.js';
 
 export interface HandlerOptions {
@@ -167,25 +168,47 @@ async function handleResource(
   const contentType = req.headers['content-type'] ?? 'application/json';
   const body = async () => readBody(req, ctx.options.maxBodyBytes);
 
+  const asTable = method === 'GET' && wantsTable(req.headers.accept);
+  const includeObject = url.searchParams.get('includeObject');
+  const present = asTable
+    ? (obj: KubeObject) => toTable(type, [obj], obj.metadata.resourceVersion ?? '', includeObject)
+    : undefined;
+
   if (method === 'GET' && path.name === undefined) {
     const selection = selectionOf(url, namespace);
-    if (watching) return startWatch(ctx, state, type, selection, url, res);
-    return sendJson(res, 200, api.list(type, selection));
+    if (watching) return startWatch(ctx, state, type, selection, url, res, present);
+    const list = api.list(type, selection);
+    if (!asTable) return sendJson(res, 200, list);
+    const items = (Array.isArray(list.items) ? list.items : []) as unknown as KubeObject[];
+    return sendJson(res, 200, toTable(type, items, String(state.store.resourceVersion), includeObject));
   }
   if (method === 'GET' && path.name !== undefined) {
     if (watching) {
       const selection = selectionOf(url, namespace);
       selection.fields.push({ field: 'metadata.name', op: 'eq', value: path.name });
-      return startWatch(ctx, state, type, selection, url, res);
+      return startWatch(ctx, state, type, selection, url, res, present);
     }
-    return sendJson(res, 200, api.get(type, namespace, path.name));
+    const obj = api.get(type, namespace, path.name);
+    if (!asTable) return sendJson(res, 200, obj);
+    return sendJson(res, 200, toTable(type, [obj], obj.metadata.resourceVersion ?? '', includeObject));
   }
   const dryRun = url.searchParams.getAll('dryRun');
   if (dryRun.some((d) => d !== 'All'))
     throw badRequest(`dryRun must be "All", got ${JSON.stringify(dryRun)}`);
-  const write = dryRun.length > 0 ? <T>(op: () => T): T => api.dryRun(op) : <T>(op: () => T): T => op();
+  const options = {
+    dryRun: dryRun.length > 0,
+    strictFields: url.searchParams.get('fieldValidation') === 'Strict',
+  };
+  const write = <T>(op: () => T): T => api.withOptions(options, op);
 
   if (method === 'POST' && path.name === undefined) {
+    if (type.namespaced && path.namespace === undefined) {
+      req.resume();
+      throw new ApiError(
+        'MethodNotAllowed',
+        `${type.plural} are namespaced: create them under /namespaces/<namespace>/${type.plural}`,
+      );
+    }
     const obj = parseObjectBody(await body(), contentType);
     const created = write(() => api.create(type, namespace, obj));
     return sendJson(res, 201, created);
@@ -255,6 +278,7 @@ function startWatch(
   selection: Selection,
   url: URL,
   res: ServerResponse,
+  present: ((obj: KubeObject) => JsonObject) | undefined,
 ): void {
   const rv = url.searchParams.get('resourceVersion') ?? '';
   if (rv !== '' && !/^[0-9]+$/.test(rv))
@@ -277,6 +301,7 @@ function startWatch(
       resourceVersion: rv,
       allowBookmarks: isTrue(url.searchParams.get('allowWatchBookmarks')),
       sendInitialEvents: isTrue(url.searchParams.get('sendInitialEvents')),
+      ...(present ? { present } : {}),
       timeoutSeconds,
       bookmarkIntervalMs: ctx.options.bookmarkIntervalMs,
     },

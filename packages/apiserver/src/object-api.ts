@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from './api-error.js';
 import { fieldSetOf, previousAppliedFields, removeDroppedFields } from './applied-fields.js';
+import { unknownCrdFields } from './crd-pruning.js';
 import { type FieldRequirement, matchesFields } from './field-selector.js';
 import { applyJsonPatch } from './json-patch.js';
 import {
@@ -61,6 +62,7 @@ function now(): string {
  */
 export class ObjectApi {
   private dryRunning = false;
+  private strictFields = false;
   constructor(
     private readonly store: ObjectStore,
     private readonly admission: Admission,
@@ -126,6 +128,7 @@ export class ObjectApi {
     obj.metadata.generation = 1;
     delete obj.metadata.resourceVersion;
     delete obj.metadata.deletionTimestamp;
+    this.pruneUnknown(type, obj);
     validateObject(type, obj);
     const undo = this.admission.admit(type, obj, undefined);
     return asServed(type, this.write(storageKey(type), obj, undo));
@@ -261,15 +264,30 @@ export class ObjectApi {
   }
 
   /**
-   * Runs `operation` as a dry run (`?dryRun=All`): every check and admission step happens, nothing is
-   * stored. Safe because the API is synchronous: no other request runs in between.
+   * Runs `operation` with the options of one request: `dryRun` (`?dryRun=All`: every check and admission
+   * step happens, nothing is stored) and `strictFields` (`?fieldValidation=Strict`: undeclared fields of a
+   * custom resource are an error instead of being pruned). Safe because the API is synchronous: no other
+   * request runs in between.
    */
-  dryRun<T>(operation: () => T): T {
-    this.dryRunning = true;
+  withOptions<T>(options: { dryRun?: boolean; strictFields?: boolean }, operation: () => T): T {
+    this.dryRunning = options.dryRun === true;
+    this.strictFields = options.strictFields === true;
     try {
       return operation();
     } finally {
       this.dryRunning = false;
+      this.strictFields = false;
+    }
+  }
+
+  /** Prunes fields a CRD's schema does not declare, or with strict field validation refuses them (400). */
+  private pruneUnknown(type: ResourceType, obj: KubeObject): void {
+    if (type.schema === undefined) return;
+    const unknown = unknownCrdFields(type.schema, obj as unknown as JsonValue, !this.strictFields);
+    if (this.strictFields && unknown.length > 0) {
+      throw badRequest(
+        `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
+      );
     }
   }
 
@@ -346,6 +364,7 @@ export class ObjectApi {
     }
     const oldGeneration = typeof old.metadata.generation === 'number' ? old.metadata.generation : 1;
     meta.generation = specPart(next) === specPart(old) ? oldGeneration : oldGeneration + 1;
+    this.pruneUnknown(type, next);
     validateObject(type, next);
     const undo = this.admission.admit(type, next, old);
     if (this.dryRunning) next.metadata.resourceVersion = old.metadata.resourceVersion;

@@ -34,6 +34,18 @@ export interface ResourceType {
   validate?: ObjectValidator;
   /** For CRD-defined resources: the name of the CRD. */
   crdName?: string;
+  /** For CRD-defined resources: the version's `openAPIV3Schema`, for pruning undeclared fields. */
+  schema?: unknown;
+  /** For CRD-defined resources: `additionalPrinterColumns`, shown by `kubectl get`. */
+  printerColumns?: PrinterColumn[];
+}
+
+/** A CRD printer column: a simple JSONPath (`.spec.service`, `.spec.backends[0].weight`). */
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  priority: number;
 }
 
 export function apiVersionOf(type: Pick<ResourceType, 'group' | 'version'>): string {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { statusObject } from './api-error.js';
-import type { JsonObject } from './kube-object.js';
+import type { JsonObject, KubeObject } from './kube-object.js';
 import { asServed, type Selection, selects } from './object-api.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import { apiVersionOf, type ResourceType, storageKey } from './resource-type.js';
@@ -16,6 +16,8 @@ export interface WatchRequest {
   bookmarkIntervalMs: number;
   /** `sendInitialEvents=true`: after the current objects, a BOOKMARK marking the end of them. */
   sendInitialEvents: boolean;
+  /** How an object is shown in an event (a Table row for kubectl); by default the object itself. */
+  present?: (obj: KubeObject) => JsonObject | KubeObject;
 }
 
 /** Open watches, so a fault can end them all at once. */
@@ -58,7 +60,9 @@ export function streamWatch(
   const send = (kind: string, object: JsonObject | StoreEvent['object']): void => {
     if (!res.writableEnded) res.write(`${JSON.stringify({ type: kind, object })}\n`);
   };
-  const served = (obj: StoreEvent['object']) => asServed(type, obj);
+  const present = request.present;
+  const served = (obj: StoreEvent['object']) =>
+    present ? present(asServed(type, obj)) : asServed(type, obj);
 
   let since: number;
   if (request.resourceVersion === '' || request.resourceVersion === '0') {

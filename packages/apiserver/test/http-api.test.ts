@@ -82,6 +82,7 @@ describe('REST semantics', () => {
       'NotFound',
     );
     expectStatus(await call(server.url, 'PUT', base, cm('x')), 405, 'MethodNotAllowed');
+    expectStatus(await call(server.url, 'POST', '/api/v1/configmaps', cm('x')), 405, 'MethodNotAllowed');
     expectStatus(
       await call(server.url, 'PATCH', `${base}/dup`, '{}', 'text/plain'),
       415,
@@ -398,6 +399,41 @@ describe('Services and EndpointSlices', () => {
   });
 });
 
+describe('terminating endpoints', () => {
+  it('shows a pod held by a finalizer as terminating, then drops it', async () => {
+    await call(server.url, 'POST', '/api/v1/namespaces/default/services', {
+      metadata: { name: 'api' },
+      spec: { selector: { app: 'api' }, ports: [{ port: 80 }] },
+    });
+    await call(server.url, 'POST', '/api/v1/namespaces/default/pods', {
+      metadata: { name: 'api-1', labels: { app: 'api' }, finalizers: ['example.com/drain'] },
+      spec: { containers: [{ name: 'c' }] },
+      status: { podIP: '10.2.0.1', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    const endpoints = async () =>
+      (
+        (
+          await call(
+            server.url,
+            'GET',
+            '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi',
+          )
+        ).body.items as { endpoints: { conditions: Record<string, boolean> }[] }[]
+      )[0]?.endpoints ?? [];
+    expect((await endpoints())[0]?.conditions).toEqual({ ready: true, serving: true, terminating: false });
+    await call(server.url, 'DELETE', '/api/v1/namespaces/default/pods/api-1');
+    expect((await endpoints())[0]?.conditions).toEqual({ ready: false, serving: true, terminating: true });
+    await call(
+      server.url,
+      'PATCH',
+      '/api/v1/namespaces/default/pods/api-1',
+      { metadata: { finalizers: null } },
+      'application/merge-patch+json',
+    );
+    expect(await endpoints()).toEqual([]);
+  });
+});
+
 describe('watch', () => {
   const base = '/api/v1/namespaces/default/configmaps';
 
@@ -544,6 +580,23 @@ describe('CRDs', () => {
     ).toBe(200);
     expectStatus(await call(server.url, 'GET', path), 404, 'NotFound');
     expect((await call(server.url, 'GET', '/apis/example.com/v1')).status).toBe(404);
+  });
+
+  it('prunes fields the schema does not declare, or refuses them with fieldValidation=Strict', async () => {
+    await call(server.url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd('widgets'));
+    const path = '/apis/example.com/v1/namespaces/default/widgets';
+    const body = (name: string) => ({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name },
+      spec: { size: 1, colour: 'red' },
+    });
+    const pruned = await call(server.url, 'POST', path, body('p'));
+    expect(pruned.status).toBe(201);
+    expect(pruned.body.spec).toEqual({ size: 1 });
+    const strict = await call(server.url, 'POST', `${path}?fieldValidation=Strict`, body('s'));
+    expectStatus(strict, 400, 'BadRequest');
+    expect(strict.body.message).toContain('unknown field "spec.colour"');
   });
 
   it('rejects an invalid CRD with 422', async () => {

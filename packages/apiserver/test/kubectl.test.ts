@@ -257,6 +257,9 @@ describe('kubectl against the in-memory API server', () => {
     const parsed = parseYaml(svc.stdout) as { spec: { ports: { port: number }[]; clusterIP: string } };
     expect(parsed.spec.ports.map((p) => p.port)).toEqual([9090]);
     expect(parsed.spec.clusterIP).toMatch(/^127\.77\./);
+    const table = await kubectl(['get', 'services', '-n', 'shop']);
+    expect(table.stdout).toMatch(/NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE/);
+    expect(table.stdout).toContain(`${parsed.spec.clusterIP}`);
     const pod = parseYaml((await kubectl(['get', 'pod', 'orders-1', '-n', 'shop', '-o', 'yaml'])).stdout) as {
       spec: { containers: { env: { value: string }[] }[] };
     };
@@ -308,6 +311,14 @@ describe('kubectl against the in-memory API server', () => {
       spec: { backends: { weight: number }[] };
     };
     expect(got.spec.backends.map((b) => b.weight)).toEqual([90, 30]);
+
+    const typo = await kubectl([
+      'apply',
+      '-f',
+      await manifest('typo.yaml', trafficSplit(30).replace('service: orders\n', 'servce: orders\n')),
+    ]);
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toContain('unknown field "spec.servce"');
 
     await manifest('ts.yaml', trafficSplit('ten'));
     const bad = await kubectl(['apply', '-f', file]);

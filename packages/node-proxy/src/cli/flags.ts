@@ -8,6 +8,8 @@ import { type LogLevel, parseServerUrl } from '@nodemesh/kube-runtime';
 import {
   DEFAULT_MESH_DOMAIN,
   DEFAULT_MESH_NAMESPACE,
+  DEFAULT_TCP_PORT_RANGE,
+  DEFAULT_UDP_PORT_RANGE,
   HTTP_ENTRYPOINT_BASE,
   isDns1123Label,
   isDns1123Subdomain,
@@ -138,15 +140,21 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     return undefined;
   };
   const text = (flag: string, fallback: string) => raw(flag)?.value ?? fallback;
-  const check = <T>(flag: string, fallback: T, read: (value: string) => T | string): T => {
+  /** A typed flag: `read` gives the value, or undefined when the text is not one (then `accepts` says why). */
+  const check = <T>(
+    flag: string,
+    fallback: T,
+    accepts: string,
+    read: (value: string) => T | undefined,
+  ): T => {
     const found = raw(flag);
     if (found === undefined) return fallback;
-    const result = read(found.value);
-    if (typeof result === 'string' && typeof fallback !== 'string') {
-      errors.push(`${found.source}: ${result}, got ${JSON.stringify(found.value)}`);
+    const value = read(found.value);
+    if (value === undefined) {
+      errors.push(`${found.source}: ${accepts}, got ${JSON.stringify(found.value)}`);
       return fallback;
     }
-    return result as T;
+    return value;
   };
   const checkText = (flag: string, fallback: string, valid: (value: string) => boolean, accepts: string) => {
     const found = raw(flag);
@@ -196,38 +204,35 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
   );
   const listenHost = checkText('listen-host', '0.0.0.0', (v) => isIP(v) !== 0, 'an IPv4 or IPv6 address');
   const adminHost = checkText('admin-host', '0.0.0.0', (v) => isIP(v) !== 0, 'an IPv4 or IPv6 address');
-  const adminPort = check(
-    'admin-port',
-    9090,
-    (v) => integerIn(v, 0, 65535) ?? 'must be a port from 0 to 65535',
+  const adminPort = check('admin-port', 9090, 'must be a port from 0 to 65535', (v) =>
+    integerIn(v, 0, 65535),
   );
   const httpEntrypoints = check(
     'http-entrypoints',
     10,
-    (v) => integerIn(v, 1, MAX_HTTP_ENTRYPOINTS) ?? `must be an integer from 1 to ${MAX_HTTP_ENTRYPOINTS}`,
+    `must be an integer from 1 to ${MAX_HTTP_ENTRYPOINTS}`,
+    (v) => integerIn(v, 1, MAX_HTTP_ENTRYPOINTS),
   );
-  const tcpPorts = check('tcp-ports', { first: 10000, last: 14999 }, (v) => portRange(v) ?? RANGE_FORMAT);
-  const udpPorts = check('udp-ports', { first: 15000, last: 19999 }, (v) => portRange(v) ?? RANGE_FORMAT);
+  const tcpPorts = check('tcp-ports', DEFAULT_TCP_PORT_RANGE, RANGE_FORMAT, portRange);
+  const udpPorts = check('udp-ports', DEFAULT_UDP_PORT_RANGE, RANGE_FORMAT, portRange);
   const httpLast = HTTP_ENTRYPOINT_BASE + httpEntrypoints - 1;
   if (tcpPorts.first <= httpLast && HTTP_ENTRYPOINT_BASE <= tcpPorts.last) {
     errors.push(
       `--tcp-ports: must not overlap the HTTP entrypoints ${HTTP_ENTRYPOINT_BASE}-${httpLast}, got ${tcpPorts.first}-${tcpPorts.last}`,
     );
   }
-  const accessControl = check('access-control', false, (v) => {
-    if (v === 'true') return true;
-    if (v === 'false') return false;
-    return 'must be true or false';
-  });
+  const accessControl = check('access-control', false, 'must be true or false', (v) =>
+    v === 'true' ? true : v === 'false' ? false : undefined,
+  );
   const tracingEndpoint = raw('tracing-endpoint')?.value;
   if (tracingEndpoint !== undefined && !isHttpUrl(tracingEndpoint)) {
     errors.push(
       `${raw('tracing-endpoint')?.source}: must be an http(s) URL like http://otel-collector:4318/v1/traces, got ${JSON.stringify(tracingEndpoint)}`,
     );
   }
-  const tracingSampleRatio = check('tracing-sample-ratio', 0.01, (v) => {
+  const tracingSampleRatio = check('tracing-sample-ratio', 0.01, 'must be a number from 0 to 1', (v) => {
     const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : Number.NaN;
-    return n >= 0 && n <= 1 ? n : 'must be a number from 0 to 1';
+    return n >= 0 && n <= 1 ? n : undefined;
   });
   const level = text('log-level', 'info');
   const logLevel = LOG_LEVELS.find((l) => l === level);

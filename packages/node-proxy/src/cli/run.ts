@@ -9,6 +9,11 @@ import type { RunFlags } from './flags.js';
 /** Runs until a signal; resolves with the exit code. */
 export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number> {
   const log = logger ?? createLogger({ component: 'node-proxy', level: flags.logLevel });
+  // Listen before starting, so a signal during startup still ends in a clean stop.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   let running: RunningNodeProxy;
   try {
     running = await startNodeProxy({
@@ -35,10 +40,7 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
     log.error('could not start', { error });
     return 1;
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await signalled;
   log.info('stopping: draining listeners', { signal });
   // A second signal while draining ends the process at once.
   const force = (second: NodeJS.Signals) => {

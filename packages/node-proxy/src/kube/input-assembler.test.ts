@@ -263,6 +263,16 @@ describe('InputAssembler', () => {
     expect(assembler.inputs().endpoints.has('shop/orders')).toBe(false);
   });
 
+  it('moves a slice whose service-name label changes from one Service to the other', () => {
+    const a = slice('moving', 'orders', [['10.1.0.1', true]]);
+    assembler.apply({ endpointSlices: added(a) });
+    const moved = slice('moving', 'payments', [['10.1.0.1', true]]);
+    assembler.apply({ endpointSlices: updated(a, moved) });
+    const { endpoints } = assembler.inputs();
+    expect(endpoints.has('shop/orders')).toBe(false);
+    expect(endpoints.get('shop/payments')?.map((e) => e.address)).toEqual(['10.1.0.1']);
+  });
+
   it('keeps the last good EndpointSlice when an update is malformed', () => {
     const a = slice('orders-a', 'orders', [['10.1.0.1', true]]);
     assembler.apply({ endpointSlices: added(a) });

@@ -89,6 +89,8 @@ export class InputAssembler {
   #servicesNow: ReadonlyMap<string, MeshServiceInput> = new Map();
   /** Service key → the keys of its EndpointSlices. */
   readonly #slicesOf = new Map<string, Set<string>>();
+  /** EndpointSlice key → its Service key (a slice's label could change). */
+  readonly #serviceOfSlice = new Map<string, string>();
   readonly #endpoints = new Map<string, readonly EndpointInput[]>();
   #trafficSplits: readonly TrafficSplit[] = [];
   #trafficTargets: readonly TrafficTarget[] = [];
@@ -216,22 +218,22 @@ export class InputAssembler {
 
   #applySlices(changes: Changes): void {
     const affected = new Set<string>();
-    for (const key of changes.keys()) {
-      const before = this.#slices.get(key);
-      if (before !== undefined) affected.add(objectKey(before.namespace, before.service));
-    }
     const changed = this.#slices.apply(changes, (raw, errors, kept) =>
       this.#reject(raw, 'discovery.k8s.io/v1', 'EndpointSlice', errors, kept),
     );
     for (const key of changed) {
-      for (const [service, keys] of this.#slicesOf) {
-        keys.delete(key);
-        if (keys.size === 0) this.#slicesOf.delete(service);
+      const before = this.#serviceOfSlice.get(key);
+      if (before !== undefined) {
+        affected.add(before);
+        this.#slicesOf.get(before)?.delete(key);
+        if (this.#slicesOf.get(before)?.size === 0) this.#slicesOf.delete(before);
+        this.#serviceOfSlice.delete(key);
       }
       const view = this.#slices.get(key);
       if (view === undefined) continue;
       const service = objectKey(view.namespace, view.service);
       affected.add(service);
+      this.#serviceOfSlice.set(key, service);
       const keys = this.#slicesOf.get(service) ?? new Set<string>();
       keys.add(key);
       this.#slicesOf.set(service, keys);

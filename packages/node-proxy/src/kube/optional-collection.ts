@@ -53,8 +53,12 @@ export class OptionalCollection {
     return this.#absent;
   }
 
+  /** The informer's state; an absent collection reads as synced (listed: none) with the 404 as last error. */
   state(): InformerState {
-    return this.#options.informer.state();
+    const state = this.#options.informer.state();
+    return this.#absent
+      ? { ...state, synced: true, lastError: 'not served (HTTP 404): CRD not installed?' }
+      : state;
   }
 
   async stop(): Promise<void> {

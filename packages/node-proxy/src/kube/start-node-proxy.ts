@@ -147,15 +147,16 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
         smi: Object.fromEntries([...smiTrackers].map(([kind, tracker]) => [kind, tracker.drain()])),
       };
       const changed =
-        dirty ||
         changes.services?.size !== 0 ||
         changes.shadows?.size !== 0 ||
         changes.endpointSlices?.size !== 0 ||
         Object.values(changes.smi ?? {}).some((c) => c.size > 0);
-      dirty = false;
-      if (changed) {
-        assembler.apply(changes);
+      assembler.apply(changes);
+      // Stays set until a build succeeds, so a failed run is retried with the whole current state.
+      dirty ||= changed;
+      if (dirty) {
         const snapshot = await proxy.applyInputs(assembler.inputs());
+        dirty = false;
         knownProblems = reportProblems(snapshot.problems, knownProblems, recorder);
       } else {
         // Nothing new: re-apply the snapshot so listeners that failed to open are retried.
@@ -273,7 +274,8 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     await Promise.all([...required.map((i) => i.stop()), ...optional.map((o) => o.stop())]);
     await runner.stop();
     await proxy.stop();
-    await recorder.flush();
+    // Events still in flight get a moment, not a veto over exiting.
+    await Promise.race([recorder.flush(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
   };
   return {
     proxy,
