@@ -26,11 +26,12 @@ export function missingBinariesReason(): string | undefined {
 }
 
 /**
- * Whether the node-proxy in dist/ carries the policy chain (access control, retries, breaker, rate limit),
- * which lands from a branch of its own: the scenarios that need it are skipped, saying so, until it does.
+ * Whether the node-proxy carries the policy chain (access control, retries, breaker, rate limit), which lands
+ * from a branch of its own: the scenarios that need it are skipped, saying so, until it does. Both the source
+ * and its build must be there (a dist/ file left from another checkout does not count).
  */
 export function policyChainBuilt(): boolean {
-  return existsSync(
-    fileURLToPath(new URL('../../../packages/node-proxy/dist/policy/access-policy.js', import.meta.url)),
+  return ['src/policy/access-policy.ts', 'dist/policy/access-policy.js'].every((file) =>
+    existsSync(fileURLToPath(new URL(`../../../packages/node-proxy/${file}`, import.meta.url))),
   );
 }
