@@ -42,6 +42,8 @@ const made = { inodes: [] as number[], pids: [] as number[] };
 const WEB_PORT = 8080;
 const TCP_PORT = 7000;
 const UDP_PORT = 9053;
+/** dig with a retry, as a resolver would: the machine may be busy, and the claim is "answers", not "at once". */
+const DIG = { tries: 2, timeoutSec: 2 };
 const SHADOW_OF_NAME = 'nodemesh.io/shadow-of-name';
 const SERVICE_ACCOUNTS_ANNOTATION = 'nodemesh.io/service-accounts';
 
@@ -227,10 +229,10 @@ describe('the mesh on three nodes', () => {
   it('resolves <svc>.shop.mesh through dnsmasq and the dns-controller to the shadow ClusterIP', async () => {
     const shadowIP = await shadowClusterIP('web');
     for (const client of Object.values(clients)) {
-      const answer = await dig(client.ns, mesh.dns.ip, 'web.shop.mesh');
+      const answer = await dig(client.ns, mesh.dns.ip, 'web.shop.mesh', DIG);
       expect(answer.stdout.trim(), answer.stderr).toBe(shadowIP);
     }
-    const missing = await dig(clients.a.ns, mesh.dns.ip, 'nothing.shop.mesh', { short: false });
+    const missing = await dig(clients.a.ns, mesh.dns.ip, 'nothing.shop.mesh', { ...DIG, short: false });
     expect(missing.stdout).toContain('status: NXDOMAIN');
   });
 
@@ -498,7 +500,7 @@ describe('the mesh on three nodes', () => {
       );
       await mesh.kubeProxy.settle();
       for (let i = 0; i < 10; i += 1) {
-        const answer = await dig(clients.b.ns, mesh.dns.ip, 'web.shop.mesh');
+        const answer = await dig(clients.b.ns, mesh.dns.ip, 'web.shop.mesh', DIG);
         expect(answer.stdout.trim(), answer.stderr).toBe(webIP);
       }
 
@@ -514,11 +516,12 @@ describe('the mesh on three nodes', () => {
       // The new leader reconciles: a Service made now gets a shadow and a name; the old shadows kept their ports.
       await createService('late', { app: 'back' }, [{ name: 'http', port: 8081, targetPort: WEB_PORT }]);
       const lateIP = await shadowClusterIP('late');
-      expect((await dig(clients.c.ns, mesh.dns.ip, 'late.shop.mesh')).stdout.trim()).toBe(lateIP);
+      expect((await dig(clients.c.ns, mesh.dns.ip, 'late.shop.mesh', DIG)).stdout.trim()).toBe(lateIP);
       expect(await shadowPorts()).toMatchObject(before);
 
       // Back to two replicas for what follows.
       leader.process = await mesh.startDnsController(leader.pod);
+      await mesh.waitDnsReady(leader.pod.name);
       await mesh.api.patch(
         `/api/v1/namespaces/${MESH_NAMESPACE}/pods/${leader.pod.name}/status`,
         podReadyStatus(leader.pod.ip, true),

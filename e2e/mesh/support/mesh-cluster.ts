@@ -198,6 +198,20 @@ export class MeshCluster {
     return started;
   }
 
+  /** Waits until a dns-controller replica's /readyz says 200 (what a kubelet's readiness probe checks). */
+  async waitDnsReady(replica: string): Promise<void> {
+    const pod = this.dnsReplicas.get(replica)?.pod;
+    if (pod === undefined) throw new Error(`no dns-controller replica ${replica}`);
+    await waitUntil(
+      `dns-controller ${replica} to be ready`,
+      async () => {
+        const url = `http://127.0.0.1:${ADMIN_PORT}/readyz`;
+        return (await curl(pod.ns, url, { timeoutSec: 1, args: ['-f'] })).code === 0 ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+  }
+
   /** Registers the node-proxy's Pod (first time) and starts it on `nodeName`; waits for /readyz. */
   async startProxy(nodeName: string, extraFlags: readonly string[] = []): Promise<ManagedProcess> {
     const node = this.cluster.node(nodeName);
@@ -308,7 +322,9 @@ export class MeshCluster {
   async addClient(nodeName: string, name: string, serviceAccount = name): Promise<Pod> {
     const pod = await this.cluster.addPod(nodeName, name);
     await this.registerPod(pod, { app: name }, serviceAccount);
-    await setResolver(pod.ns, this.dns.ip);
+    // Two tries of two seconds, nearer a pod's resolver than the harness's fail-fast default: the machine
+    // running the suite may be busy, and a real resolver retries too.
+    await setResolver(pod.ns, this.dns.ip, { timeoutSec: 2, attempts: 2 });
     return pod;
   }
 
