@@ -89,6 +89,17 @@ export class MeshCluster {
     const mesh = new MeshCluster(cluster, api, new KubeProxyLoop(api, kubeProxy), options);
     try {
       await runIn(ctl.ns, 'ip', ['route', 'add', SERVICE_CIDR, 'dev', 'eth0']);
+      // dnsmasq keeps its upstream sockets, so a UDP conntrack entry made towards the DNS ClusterIP (before the
+      // rule existed, or to a replica that has died) would keep its old translation as long as queries keep
+      // coming. kube-proxy deletes such entries with the conntrack tool, which the harness does not have:
+      // here they expire a second after their last packet instead.
+      const sysctl = await runIn(ctl.ns, 'sysctl', [
+        '-q',
+        '-w',
+        'net.netfilter.nf_conntrack_udp_timeout=1',
+        'net.netfilter.nf_conntrack_udp_timeout_stream=1',
+      ]);
+      if (sysctl.code !== 0) throw new Error(`cannot shorten UDP conntrack timeouts: ${sysctl.stderr}`);
       await mesh.startControlPlane();
       await Promise.all(cluster.nodes.map((node) => mesh.startProxy(node.name)));
       await mesh.kubeProxy.settle();
