@@ -601,7 +601,7 @@ describe('the mesh on three nodes', () => {
       expect(udp.stdout).toBe('');
     });
 
-    it('allows a TrafficTarget’s sources on its route group’s matches only, over HTTP and TCP', async (context) => {
+    it('allows a TrafficTarget’s sources on its route group’s matches only, over HTTP, TCP and UDP', async (context) => {
       if (noServiceAccounts !== undefined) context.skip(noServiceAccounts);
       const yaml = `${[
         'apiVersion: specs.smi-spec.io/v1alpha4',
@@ -637,6 +637,21 @@ describe('the mesh on three nodes', () => {
         '    - {kind: TCPRoute, name: raw}',
         '  sources:',
         '    - {kind: ServiceAccount, name: client-b, namespace: shop}',
+        '---',
+        'apiVersion: specs.smi-spec.io/v1alpha4',
+        'kind: UDPRoute',
+        'metadata: {name: dgram, namespace: shop}',
+        'spec: {}',
+        '---',
+        'apiVersion: access.smi-spec.io/v1alpha3',
+        'kind: TrafficTarget',
+        'metadata: {name: back-dgram, namespace: shop}',
+        'spec:',
+        '  destination: {kind: ServiceAccount, name: back, namespace: shop}',
+        '  rules:',
+        '    - {kind: UDPRoute, name: dgram}',
+        '  sources:',
+        '    - {kind: ServiceAccount, name: client-c, namespace: shop}',
       ].join('\n')}\n`;
       const applied = await mesh.api.kubectl(['apply', '-f', '-'], yaml);
       expect(applied.code, applied.stderr).toBe(0);
@@ -655,6 +670,22 @@ describe('the mesh on three nodes', () => {
       });
       expect(fromB.code).toBe(0);
       expect((await tcpExchange(clients.a.ns, 'echo-tcp.shop.mesh', TCP_PORT, request)).stdout).toBe('');
+
+      const fromC = await waitUntil('client-c to be allowed over UDP', async () => {
+        const result = await udpExchange(clients.c.ns, 'echo-udp.shop.mesh', UDP_PORT, 'hello', {
+          timeoutSec: 1,
+        });
+        return result.stdout.includes('back@node-c') ? result : undefined;
+      });
+      // client-c and back share node-c: the proxy reaches back from the node's address or its pod gateway.
+      const nodeC = mesh.cluster.node('node-c');
+      expect([nodeC.ip, podGateway(nodeC.index)].map((ip) => `back@node-c from ${ip}: hello`)).toContain(
+        fromC.stdout.trim(),
+      );
+      const fromA = await udpExchange(clients.a.ns, 'echo-udp.shop.mesh', UDP_PORT, 'hello', {
+        timeoutSec: 1,
+      });
+      expect(fromA.stdout).toBe('');
     });
   });
 });
