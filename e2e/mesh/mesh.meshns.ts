@@ -12,6 +12,7 @@ import {
   curl,
   dig,
   findLeftovers,
+  type ManagedProcess,
   type Pod,
   parseIdentity,
   podGateway,
@@ -63,6 +64,13 @@ afterAll(async () => {
     );
   expect(await findLeftovers(runQuery(process.pid, made.inodes, made.pids))).toEqual(NO_LEFTOVERS);
 });
+
+/** SIGKILL by PID, as a crash: no graceful shutdown (a leader does not release its lease). Bounded wait. */
+async function kill(victim: ManagedProcess): Promise<void> {
+  process.kill(victim.pid, 'SIGKILL');
+  const exited = await Promise.race([victim.exit.then(() => true), sleep(5_000).then(() => false)]);
+  if (!exited) throw new Error(`${victim.name} (pid ${victim.pid}) did not die of SIGKILL within 5 s`);
+}
 
 /** HTTP GET from a pod; the identity answer, or a thrown error with what curl said. */
 async function get(client: Pod, url: string) {
@@ -389,7 +397,7 @@ describe('the mesh on three nodes', () => {
         (await statusOf(clients.c, url)).status === 200 ? true : undefined,
       );
       // The backend dies but its pod stays Ready (no probe has noticed yet): the proxy meets refused connections.
-      await fragile.process.stop(0);
+      await kill(fragile.process);
       const answers: { status: number; error: string | undefined }[] = [];
       for (let i = 0; i < 8; i += 1) answers.push(await statusOf(clients.c, url));
       // Refused connections (502) until the window holds enough failures, then the open breaker (503) at once.
@@ -460,7 +468,7 @@ describe('the mesh on three nodes', () => {
     it('a node-proxy killed and restarted: its node resumes, the other nodes see no error meanwhile', async () => {
       const killed = mesh.proxies.get('node-a');
       if (killed === undefined) throw new Error('no node-proxy on node-a');
-      await killed.stop(0);
+      await kill(killed);
       expect(killed.exited()).toBeDefined();
       const down = await curl(clients.a.ns, url, { timeoutSec: 2 });
       expect(down.code, 'node-a has no proxy: its pods cannot be served').not.toBe(0);
@@ -492,7 +500,7 @@ describe('the mesh on three nodes', () => {
       expect(Object.keys(before).length).toBeGreaterThanOrEqual(5);
       const webIP = await shadowClusterIP('web');
 
-      await leader.process.stop(0);
+      await kill(leader.process);
       // The kubelet's part: the dead replica's pod turns not ready, and kube-proxy drops its endpoint.
       await mesh.api.patch(
         `/api/v1/namespaces/${MESH_NAMESPACE}/pods/${leader.pod.name}/status`,
