@@ -12,6 +12,7 @@ export default defineConfig({
       '@nodemesh/apiserver': source('apiserver'),
       '@nodemesh/dns-controller': source('dns-controller'),
       '@nodemesh/node-proxy': source('node-proxy'),
+      '@nodemesh/local': source('local'),
     },
   },
   test: {

@@ -1,9 +1,19 @@
 /**
  * A Vitest reporter that ends the run with one plain line, `N passed, N failed, N skipped`, so that CI (and a
  * person) can tell a run that tested nothing from a green one. A file that fails to load, and an unhandled
- * error, each count as one failure.
+ * error, each count as one failure. A test that runs a nested test run (see `nestedRun`) adds that run's counts.
  */
 import type { Reporter, SerializedError, TestModule } from 'vitest/node';
+
+declare module 'vitest' {
+  interface TaskMeta {
+    /**
+     * Set by a test that runs a whole nested test run (the isolated network-namespace runner): its own counts,
+     * added to the summary so the line counts every test that ran.
+     */
+    nestedRun?: { readonly passed: number; readonly failed: number };
+  }
+}
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(
@@ -18,6 +28,11 @@ export default class SummaryReporter implements Reporter {
       for (const test of testModule.children.allTests()) {
         tests += 1;
         const state = test.result().state;
+        const nested = test.meta().nestedRun;
+        if (nested !== undefined) {
+          passed += nested.passed;
+          failed += nested.failed;
+        }
         if (state === 'passed') passed += 1;
         else if (state === 'failed') failed += 1;
         else skipped += 1;

@@ -31,6 +31,8 @@ const READ = ['get', 'list', 'watch'];
 /** docs/components.md, "API calls it makes", one line per call. */
 const EXPECTED: Grant[] = [
   ...expand(DNS, '*', [''], ['services'], READ),
+  // An informer lists and watches; the dns-controller never gets a single pod.
+  ...expand(DNS, '*', [''], ['pods'], ['list', 'watch']),
   ...expand(DNS, 'nodemesh', [''], ['services'], ['create', 'update', 'patch', 'delete']),
   ...expand(DNS, '*', [''], ['events'], ['create', 'patch']),
   ...expand(

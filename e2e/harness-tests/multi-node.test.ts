@@ -68,7 +68,9 @@ describe.skipIf(skipReason !== undefined)(
       expect(isAlive(pid)).toBe(false);
     });
 
-    it('passes inside unshare --net and leaves no namespace, link, process or file behind', async () => {
+    it('passes inside unshare --net and leaves no namespace, link, process or file behind', async ({
+      task,
+    }) => {
       const run = await runIsolated(
         [vitestBin, 'run', '--config', 'e2e/harness-tests/vitest.netns.config.ts'],
         {
@@ -85,6 +87,10 @@ describe.skipIf(skipReason !== undefined)(
       const results = JSON.parse(await readFile(join(reportDir, 'results.json'), 'utf8')) as {
         numTotalTests: number;
         numPassedTests: number;
+      };
+      task.meta.nestedRun = {
+        passed: results.numPassedTests,
+        failed: results.numTotalTests - results.numPassedTests,
       };
       expect(results.numTotalTests, tail).toBeGreaterThan(0);
       expect(results.numPassedTests, tail).toBe(results.numTotalTests);

@@ -1,12 +1,12 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { statusObject } from './api-error.js';
-import { parseCidr } from './cidr.js';
+import { parseCidr } from './admission/cidr.js';
+import { statusObject } from './api/api-error.js';
 import { type ClusterConfig, type ClusterState, createClusterState } from './cluster-state.js';
-import { FailureCounter, type Faults } from './faults.js';
-import { createRequestHandler } from './http-handler.js';
-import type { ObjectStore } from './object-store.js';
-import { WatchHub } from './watch-stream.js';
+import { FailureCounter, type Faults } from './http/faults.js';
+import { createRequestHandler } from './http/http-handler.js';
+import { WatchHub } from './http/watch-stream.js';
+import type { ObjectStore } from './store/object-store.js';
 
 export interface ApiServerOptions {
   /** Port to listen on; 0 (the default) picks a free one. */

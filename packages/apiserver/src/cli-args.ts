@@ -1,4 +1,4 @@
-import { parseCidr } from './cidr.js';
+import { parseCidr } from './admission/cidr.js';
 
 export interface CliOptions {
   port: number;

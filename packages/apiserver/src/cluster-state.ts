@@ -1,14 +1,14 @@
-import { clusterAdmission } from './admission.js';
-import type { Ipv4Cidr } from './cidr.js';
-import { ClusterIpAllocator } from './cluster-ip-allocator.js';
-import { CrdController } from './crd-controller.js';
-import { EndpointSliceController } from './endpoint-slice-controller.js';
-import type { KubeObject } from './kube-object.js';
-import { NamespaceController } from './namespace-controller.js';
-import { ObjectApi } from './object-api.js';
-import { ObjectStore } from './object-store.js';
-import { ResourceRegistry } from './resource-registry.js';
-import { clusterIpOf } from './service-admission.js';
+import { clusterAdmission } from './admission/admission.js';
+import type { Ipv4Cidr } from './admission/cidr.js';
+import { ClusterIpAllocator } from './admission/cluster-ip-allocator.js';
+import { clusterIpOf } from './admission/service-admission.js';
+import type { KubeObject } from './api/kube-object.js';
+import { ObjectApi } from './api/object-api.js';
+import { CrdController } from './controllers/crd-controller.js';
+import { EndpointSliceController } from './controllers/endpoint-slice-controller.js';
+import { NamespaceController } from './controllers/namespace-controller.js';
+import { ResourceRegistry } from './resources/resource-registry.js';
+import { ObjectStore } from './store/object-store.js';
 
 /** Everything that is lost when the server restarts without keeping state. */
 export interface ClusterState {

@@ -11,9 +11,10 @@ export { LastGoodStore } from './kube/last-good-store.js';
 export { OptionalCollection } from './kube/optional-collection.js';
 export { type PodCaller, PodCallerIndex, podCaller } from './kube/pod-callers.js';
 export type { Rejection, RejectionSink } from './kube/rejection.js';
-export { parseServiceAccounts, portAllowed, type ShadowEntry } from './kube/shadow-entry.js';
+export { portAllowed, type ShadowEntry } from './kube/shadow-entry.js';
 export { SMI_COLLECTIONS, type SmiCollection, smiCollectionPath } from './kube/smi-kinds.js';
 export {
+  type PolicyFlags,
   type RunningNodeProxy,
   type StartNodeProxyOptions,
   startNodeProxy,
@@ -46,7 +47,21 @@ export {
   unknownCallers,
 } from './metrics/caller-resolver.js';
 export { ProxyMetrics, statusClass, type TrafficLabels } from './metrics/proxy-metrics.js';
-export { NodeProxy, type NodeProxyOptions, type PolicyFlags } from './node-proxy.js';
+export { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
+export {
+  type AccessDecision,
+  type AccessPolicy,
+  type AccessProtocol,
+  type AccessQuery,
+  checkAccess,
+  type DenyReason,
+  EMPTY_ACCESS_POLICY,
+} from './policy/access-policy.js';
+export { compileAccessPolicy } from './policy/compile-access-policy.js';
+export { IDENTITY_HEADERS, isIdentityHeader } from './policy/identity-headers.js';
+export { type BreakerState, CircuitBreakers } from './resilience/circuit-breakers.js';
+export { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetConfig } from './resilience/retry-budget.js';
+export { TokenBucket, type TokenBucketConfig } from './resilience/token-bucket.js';
 export { hostKeys, normaliseHost } from './snapshot/host.js';
 export * from './snapshot/snapshot.js';
 export { snapshotToJson } from './snapshot/snapshot-json.js';
@@ -67,3 +82,6 @@ export {
 export * from './topology/inputs.js';
 export { buildServiceRoutes, type ServiceRoutes } from './topology/service-routes.js';
 export { type BuildStats, createTopologyBuilder, type TopologyBuilder } from './topology/topology-builder.js';
+export { OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
+export { formatTraceParent, parseTraceParent, type TraceParent } from './tracing/trace-context.js';
+export { Tracer, type TracingOptions } from './tracing/tracer.js';

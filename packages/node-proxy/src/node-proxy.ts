@@ -9,15 +9,22 @@ import { createAdminServer } from './admin/admin-server.js';
 import { EndpointBalancer } from './balancer/endpoint-balancer.js';
 import { defaultRandom, type RandomSource } from './balancer/random.js';
 import { DEFAULT_HTTP_ENTRYPOINT_OPTIONS, type HttpEntrypointOptions } from './listeners/http-entrypoint.js';
-import type { ListenerKind, RoutingContext } from './listeners/listener.js';
+import type { ListenerKind, PolicyContext, RoutingContext } from './listeners/listener.js';
 import { type ListenerFailure, ListenerManager } from './listeners/listener-manager.js';
 import { DEFAULT_UDP_OPTIONS, type UdpListenerOptions } from './listeners/udp-listener.js';
 import { DEFAULT_UPSTREAM_OPTIONS, type UpstreamOptions, UpstreamPools } from './listeners/upstream-pools.js';
 import { type CallerResolver, unknownCallers } from './metrics/caller-resolver.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
+import { DEFAULT_RETRY_BODY_LIMIT } from './resilience/buffered-body.js';
+import { CircuitBreakers } from './resilience/circuit-breakers.js';
+import { RateLimiters } from './resilience/rate-limiters.js';
+import { DEFAULT_RETRY_BUDGET, type RetryBudgetConfig } from './resilience/retry-budget.js';
+import { RetryBudgets } from './resilience/retry-budgets.js';
 import { EMPTY_SNAPSHOT, type Problem, type Snapshot } from './snapshot/snapshot.js';
 import type { TopologyInputs } from './topology/inputs.js';
 import { createTopologyBuilder } from './topology/topology-builder.js';
+import { DEFAULT_OTLP_OPTIONS, OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
+import { Tracer, type TracingOptions } from './tracing/tracer.js';
 
 export interface NodeProxyOptions {
   /** Address the traffic listeners bind (default 127.0.0.1). */
@@ -37,18 +44,16 @@ export interface NodeProxyOptions {
   /** Where snapshot problems and listener failures are logged (default: nowhere). */
   readonly logger?: Logger;
   /**
-   * `--access-control` and the tracing flags, parsed by the binary and passed through for the policy chain
-   * to pick up. Not read yet.
+   * SMI access control. On: only calls a TrafficTarget allows pass, and callers this node does not know are
+   * denied. Off (default): everything passes; TrafficTargets are still compiled and their problems reported.
    */
-  readonly policyFlags?: PolicyFlags;
-}
-
-/** The policy flags of `nodemesh-proxy run`. */
-export interface PolicyFlags {
-  /** SMI access control: deny traffic no TrafficTarget allows. */
-  readonly accessControl: boolean;
-  /** OTLP/HTTP traces; absent: tracing off. */
-  readonly tracing?: { readonly endpoint: string; readonly sampleRatio: number };
+  readonly accessControl?: boolean;
+  /** Tracing to an OTLP/HTTP JSON endpoint; absent: off, and no span objects are made. */
+  readonly tracing?: TracingOptions & Partial<Omit<OtlpExporterOptions, 'endpoint'>>;
+  /** Retry budget per destination Service (default: 20 % of the last 10 s of requests, plus 10 per second). */
+  readonly retryBudget?: Partial<RetryBudgetConfig>;
+  /** Largest request body buffered for retries (default 64 KiB); larger bodies stream and are not retried. */
+  readonly retryBodyLimit?: number;
 }
 
 export class NodeProxy {
@@ -66,9 +71,18 @@ export class NodeProxy {
   #listenersVersion = -1;
   #lastFailures: ListenerFailure[] = [];
   readonly #log: Logger;
+  readonly #policy: PolicyContext;
 
   constructor(options: NodeProxyOptions = {}) {
     this.#log = options.logger ?? silentLogger;
+    this.#policy = {
+      accessControl: options.accessControl ?? false,
+      limiters: new RateLimiters(),
+      breakers: new CircuitBreakers((key, state) => this.metrics.breakerState(key, state)),
+      retryBudgets: new RetryBudgets({ ...DEFAULT_RETRY_BUDGET, ...options.retryBudget }),
+      tracer: options.tracing === undefined ? undefined : this.#tracer(options.tracing),
+      retryBodyLimit: options.retryBodyLimit ?? DEFAULT_RETRY_BODY_LIMIT,
+    };
     this.#pools = new UpstreamPools({ ...DEFAULT_UPSTREAM_OPTIONS, ...options.upstream });
     const ctx: RoutingContext = {
       snapshot: () => this.#snapshot,
@@ -76,6 +90,7 @@ export class NodeProxy {
       random: options.random ?? defaultRandom,
       metrics: this.metrics,
       callers: options.callers ?? unknownCallers,
+      policy: this.#policy,
     };
     this.#listeners = new ListenerManager(ctx, this.#pools, {
       host: options.listenHost ?? '127.0.0.1',
@@ -112,6 +127,7 @@ export class NodeProxy {
     this.#snapshot = snapshot;
     this.#logSnapshot(previous, snapshot, buildSeconds);
     this.metrics.snapshotApplied(snapshot.version, buildSeconds);
+    this.#prunePolicyState(snapshot);
     if (!this.#started) return [];
     this.#pools.prune(snapshot);
     return this.#syncListeners(snapshot);
@@ -134,6 +150,31 @@ export class NodeProxy {
     await this.#listeners.close();
     await this.#pools.close();
     await this.#admin.close();
+    this.#policy.breakers.clear();
+    await this.#policy.tracer?.shutdown();
+  }
+
+  /** Whether access control is on. */
+  get accessControl(): boolean {
+    return this.#policy.accessControl;
+  }
+
+  #tracer(options: NonNullable<NodeProxyOptions['tracing']>): Tracer {
+    const exporter = new OtlpExporter({ ...DEFAULT_OTLP_OPTIONS, ...options }, (stats) =>
+      this.metrics.spanTotals(stats.exported, stats.dropped),
+    );
+    return new Tracer(exporter, options.sampleRatio ?? 1);
+  }
+
+  /**
+   * Limiters, breakers and budgets live across snapshots, keyed by Service; those whose Service or config is
+   * gone are dropped here (a changed config is rebuilt on its next use).
+   */
+  #prunePolicyState(snapshot: Snapshot): void {
+    const { services } = snapshot;
+    this.#policy.limiters.prune((key) => services.get(key)?.rateLimit !== undefined);
+    this.#policy.breakers.prune((key) => services.has(key));
+    this.#policy.retryBudgets.prune((key) => services.has(key));
   }
 
   /** The bound port of a listener, by its snapshot port. */

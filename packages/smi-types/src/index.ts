@@ -12,6 +12,7 @@ export * from './model/index.js';
 export * from './shadow/contract.js';
 export * from './shadow/parse-shadow-service.js';
 export * from './shadow/port-allocator.js';
+export * from './shadow/service-accounts-annotation.js';
 export * from './shadow/shadow-labels.js';
 export * from './shadow/shadow-name.js';
 export * from './shadow/shadow-service.js';

@@ -4,7 +4,7 @@
  * them with PUTs carrying the resourceVersion read, so a concurrent edit is a 409 and the next sync re-plans.
  * A Corefile that cannot be parsed, or a missing one, is reported and never overwritten.
  */
-import { type Logger, statusOf } from '@nodemesh/kube-runtime';
+import { type EventRecorder, isRecord, type Logger, statusOf } from '@nodemesh/kube-runtime';
 import { type FieldError, formatFieldErrors } from '@nodemesh/smi-types';
 import { type ConfigMapDataChange, planMeshCleanup, planMeshForward } from '../cluster-dns/plan.js';
 import type { ClusterDnsMode } from '../config/controller-config.js';
@@ -15,7 +15,11 @@ import {
   changedConfigMap,
   configMapView,
   dnsServiceAddress,
+  problemsByConfigMap,
 } from './config-maps.js';
+
+/** The reason of the Warning Event on a cluster DNS ConfigMap the mesh cannot use. Stable: alerts match on it. */
+export const CLUSTER_DNS_EVENT_REASON = 'MeshForwardNotApplied';
 
 export interface ClusterDnsTarget {
   readonly mode: Exclude<ClusterDnsMode, 'none'>;
@@ -103,11 +107,17 @@ export interface ClusterDnsReconcilerOptions {
   /** The DNS Service as the informer knows it, or undefined. */
   readonly dnsService: () => unknown;
   readonly logger: Logger;
+  /** Where a problem with a ConfigMap (a missing or unparseable Corefile) is recorded as a Warning Event. */
+  readonly events?: EventRecorder;
   readonly requestSync: () => void;
   readonly onOutcome?: (outcome: ClusterDnsOutcome) => void;
 }
 
-/** The leader's sync function for the cluster DNS; logs a problem once, until it changes or goes away. */
+/**
+ * The leader's sync function for the cluster DNS. A problem is logged once, until it changes or goes away;
+ * a problem with a ConfigMap is also a Warning Event on it, recorded at the same moments (repeats after it went
+ * away bump the Event's count).
+ */
 export class ClusterDnsReconciler {
   private lastProblem: string | undefined;
 
@@ -129,9 +139,33 @@ export class ClusterDnsReconciler {
     const problem = outcome.problems.length > 0 ? formatFieldErrors(outcome.problems) : undefined;
     if (problem !== undefined && problem !== this.lastProblem) {
       logger.warn('cannot point the cluster DNS at the mesh DNS server; left unchanged', { problem });
+      this.recordEvents(outcome.problems);
     } else if (problem === undefined && this.lastProblem !== undefined) {
       logger.info('the cluster DNS forwards the mesh zone again');
     }
     this.lastProblem = problem;
+  }
+
+  private recordEvents(problems: readonly FieldError[]): void {
+    const { events, configMaps } = this.options;
+    if (events === undefined) return;
+    const objects = configMaps();
+    for (const [name, errors] of problemsByConfigMap(problems)) {
+      const obj = objects.get(name);
+      if (obj === undefined) continue;
+      const metadata = isRecord(obj) && isRecord(obj.metadata) ? obj.metadata : {};
+      events.record(
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          namespace: CLUSTER_DNS_NAMESPACE,
+          name,
+          ...(typeof metadata.uid === 'string' ? { uid: metadata.uid } : {}),
+        },
+        'Warning',
+        CLUSTER_DNS_EVENT_REASON,
+        `the mesh zone cannot be forwarded to the mesh DNS server; the ConfigMap is left unchanged: ${formatFieldErrors(errors).replaceAll('\n', '; ')}`,
+      );
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedConfigMap, configMapView, dnsServiceAddress } from './config-maps.js';
+import { changedConfigMap, configMapView, dnsServiceAddress, problemsByConfigMap } from './config-maps.js';
 
 const cm = (name: string, data?: Record<string, string>) => ({
   metadata: { name, namespace: 'kube-system', resourceVersion: '4' },
@@ -58,5 +58,21 @@ describe('dnsServiceAddress', () => {
     });
     expect(dnsServiceAddress(undefined, 'nodemesh/nodemesh-dns').ok).toBe(false);
     expect(dnsServiceAddress({ spec: { clusterIP: 'None' } }, 'nodemesh/nodemesh-dns').ok).toBe(false);
+  });
+});
+
+describe('problemsByConfigMap', () => {
+  it('groups problems by the ConfigMap their path names, and drops the others', () => {
+    const missing = { path: 'coredns.data.Corefile', message: 'is missing' };
+    const custom = { path: 'coredns-custom.data.nodemesh.server', message: 'must be a string' };
+    const stubs = { path: 'kube-dns.stubDomains', message: 'must be JSON' };
+    const general = { path: '', message: 'found none of the ConfigMaps' };
+    expect(problemsByConfigMap([missing, custom, stubs, general])).toEqual(
+      new Map([
+        ['coredns', [missing]],
+        ['coredns-custom', [custom]],
+        ['kube-dns', [stubs]],
+      ]),
+    );
   });
 });

@@ -65,6 +65,23 @@ export function changedConfigMap(current: unknown, change: ConfigMapDataChange):
   return { ...object, apiVersion: 'v1', kind: 'ConfigMap', data };
 }
 
+/**
+ * The planning problems grouped by the ConfigMap they are about (an error's path starts with its name:
+ * `coredns.data.Corefile`); problems about no ConfigMap in particular (no DNS Service, none of them exists)
+ * are left out.
+ */
+export function problemsByConfigMap(
+  problems: readonly FieldError[],
+): Map<ClusterDnsConfigMapName, FieldError[]> {
+  const grouped = new Map<ClusterDnsConfigMapName, FieldError[]>();
+  for (const problem of problems) {
+    const name = CLUSTER_DNS_CONFIG_MAPS.find((n) => problem.path.startsWith(`${n}.`));
+    if (name === undefined) continue;
+    grouped.set(name, [...(grouped.get(name) ?? []), problem]);
+  }
+  return grouped;
+}
+
 /** The IPv4/IPv6 ClusterIP of the DNS Service, or why there is none. */
 export function dnsServiceAddress(service: unknown, description: string): Result<string> {
   const spec = isRecord(service) && isRecord(service.spec) ? service.spec : undefined;

@@ -85,6 +85,7 @@ export function createControllerMetrics(
     labelNames: ['informer'],
     registers,
     collect() {
+      this.reset(); // the leader-only pods informer comes and goes
       for (const state of sources.informers()) this.set({ informer: state.name }, state.synced ? 1 : 0);
     },
   });
@@ -94,6 +95,7 @@ export function createControllerMetrics(
     labelNames: ['informer'],
     registers,
     collect() {
+      this.reset(); // the leader-only pods informer comes and goes
       for (const state of sources.informers()) this.set({ informer: state.name }, state.connected ? 1 : 0);
     },
   });
@@ -103,6 +105,7 @@ export function createControllerMetrics(
     labelNames: ['informer'],
     registers,
     collect() {
+      this.reset(); // the leader-only pods informer comes and goes
       for (const state of sources.informers()) this.set({ informer: state.name }, state.restarts);
     },
   });

@@ -10,10 +10,12 @@ import {
   EventRecorder,
   type EventSink,
   type InformerHandlers,
+  kubeEventSink,
   kubeLeaseClient,
   LeaderElector,
   type LeaseClient,
   type Logger,
+  objectKey,
   ResourceInformer,
   SyncRunner,
 } from '@nodemesh/kube-runtime';
@@ -24,8 +26,9 @@ import { CLUSTER_DNS_CONFIG_MAPS, CLUSTER_DNS_NAMESPACE } from '../cluster-dns-s
 import { type ControllerConfig, DEFAULT_CONTROLLER_CONFIG } from '../config/controller-config.js';
 import { type ListeningAddress, MeshDnsServer } from '../dns/server.js';
 import { MeshZone } from '../dns/zone.js';
-import { kubeApiEventSink } from '../kube/event-sink.js';
 import { configMapPath, kubeApi, servicePath } from '../kube/kube-api.js';
+import { readPodView } from '../pods/pod-view.js';
+import { ServiceAccountIndex } from '../pods/service-account-index.js';
 import { ShadowReconciler } from '../shadows/shadow-reconciler.js';
 import { ZoneAdapter } from '../zone-adapter/zone-adapter.js';
 import { type AdminServer, startAdminServer } from './admin-server.js';
@@ -69,6 +72,8 @@ interface LeaderWork {
   readonly runners: { readonly runner: SyncRunner; readonly needs: readonly ResourceInformer[] }[];
   readonly shadowRunner: SyncRunner;
   readonly dnsRunner: SyncRunner | undefined;
+  /** Pods are watched by the leader alone: standbys need not hold every pod of the cluster. */
+  readonly podInformer: ResourceInformer;
 }
 
 export async function startDnsController(options: DnsControllerOptions): Promise<DnsController> {
@@ -182,14 +187,14 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   let elector: LeaderElector | undefined;
   const metrics = createControllerMetrics(registry, {
     isLeader: () => elector?.isLeader() ?? false,
-    informers: () => informers.map((i) => i.state()),
+    informers: () => [...informers, ...(leaderWork ? [leaderWork.podInformer] : [])].map((i) => i.state()),
     shadowServices: () => shadowInformer.state().objects,
     zoneRecords: () => zone.size,
     tcpRange: config.tcpPorts,
     udpRange: config.udpPorts,
   });
   const events = new EventRecorder({
-    sink: options.eventSink ?? kubeApiEventSink(api),
+    sink: options.eventSink ?? kubeEventSink(kubeConfig),
     component: 'nodemesh-dns-controller',
     host: identity,
     logger,
@@ -202,8 +207,33 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     logger,
   });
 
+  /**
+   * The leader's pods informer, feeding the ServiceAccount index. Only changes to what the index keeps (a
+   * pod's labels, ServiceAccount, finishing, coming or going) ask for a shadow sync; status updates do not.
+   */
+  function createPodInformer(index: ServiceAccountIndex): ResourceInformer {
+    const changed = (obj: unknown, gone: boolean) => {
+      const key = objectKey(obj);
+      if (key !== undefined && index.set(key, gone ? undefined : readPodView(obj))) requestShadowSync();
+    };
+    return new ResourceInformer({
+      name: 'pods',
+      config: kubeConfig,
+      path: '/api/v1/pods',
+      logger,
+      handlers: {
+        onAdd: (obj) => changed(obj, false),
+        onUpdate: (obj) => changed(obj, false),
+        onDelete: (obj) => changed(obj, true),
+        onSynced: () => startRunnersWhenSynced(),
+      },
+    });
+  }
+
   function startLeaderWork(): void {
     if (stopping || leaderWork !== undefined) return;
+    const serviceAccounts = new ServiceAccountIndex();
+    const podInformer = createPodInformer(serviceAccounts);
     const shadows = new ShadowReconciler({
       config: {
         meshNamespace: config.meshNamespace,
@@ -217,6 +247,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       api,
       userServices: () => serviceInformer.objects(),
       shadows: () => shadowInformer.objects(),
+      serviceAccountsOf: (namespace, selector) => serviceAccounts.serviceAccountsFor(namespace, selector),
       events,
       logger: logger.child({ reconciler: 'shadow-services' }),
       onWrite: (operation, result) => metrics.shadowWrites.inc({ operation, result }),
@@ -250,6 +281,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
           new Map(configMapInformers.flatMap((i) => i.objects()).map((obj) => [nameOf(obj) ?? '', obj])),
         dnsService: () => dnsService.objects()[0],
         logger: logger.child({ reconciler: 'cluster-dns' }),
+        events,
         requestSync: requestDnsSync,
         onOutcome: (outcome) => metrics.clusterDnsBlockPresent.set(outcome.present ? 1 : 0),
       });
@@ -262,12 +294,14 @@ export async function startDnsController(options: DnsControllerOptions): Promise
           }),
       });
     }
-    const runners = [{ runner: shadowRunner, needs: [shadowInformer, serviceInformer] }];
+    // The shadows wait for the pods too: a plan without them would strip every ServiceAccount.
+    const runners = [{ runner: shadowRunner, needs: [shadowInformer, serviceInformer, podInformer] }];
     if (dnsRunner !== undefined && dnsServiceInformer !== undefined) {
       runners.push({ runner: dnsRunner, needs: [...configMapInformers, dnsServiceInformer] });
     }
-    leaderWork = { shadowRunner, dnsRunner, runners };
+    leaderWork = { shadowRunner, dnsRunner, runners, podInformer };
     logger.info('leading: reconciling shadow Services and the cluster DNS');
+    podInformer.start();
     startRunnersWhenSynced();
   }
 
@@ -284,9 +318,11 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     if (work !== undefined) {
       logger.info('no longer leading: reconcilers stopped');
       const previous = leaderWorkStopped;
-      leaderWorkStopped = Promise.all([previous, ...work.runners.map(({ runner }) => runner.stop())]).then(
-        () => undefined,
-      );
+      leaderWorkStopped = Promise.all([
+        previous,
+        work.podInformer.stop(),
+        ...work.runners.map(({ runner }) => runner.stop()),
+      ]).then(() => undefined);
     }
     return leaderWorkStopped;
   }

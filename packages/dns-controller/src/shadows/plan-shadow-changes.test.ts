@@ -273,4 +273,80 @@ describe('planShadowChanges', () => {
     expect(plan.create).toEqual([]);
     expect(plan.invalidShadows).toHaveLength(1);
   });
+
+  describe('ServiceAccounts', () => {
+    const selected = (ns: string, name: string, selector?: Record<string, string>) => {
+      const svc = service(ns, name, [{ name: 'web', port: 80 }]);
+      return selector === undefined ? svc : { ...svc, spec: { ...svc.spec, selector } };
+    };
+    const withAccounts = (obj: ReturnType<typeof shadow>, value: string) => ({
+      ...obj,
+      metadata: {
+        ...obj.metadata,
+        annotations: { ...obj.metadata.annotations, 'nodemesh.io/service-accounts': value },
+      },
+    });
+    const current = (value?: string) => {
+      const base = shadow('shop', 'orders', 'http', [{ name: 'web', port: 80, targetPort: 5000 }]);
+      return value === undefined ? base : withAccounts(base, value);
+    };
+    const lookup =
+      (accounts: readonly string[]) => (ns: string, selector?: Readonly<Record<string, string>>) =>
+        ns === 'shop' && selector?.app === 'orders' ? accounts : selector === undefined ? undefined : [];
+    const annotationsOf = (plan: ReturnType<typeof planShadowChanges>) =>
+      (plan.update[0]?.body.metadata as { annotations?: Record<string, string> } | undefined)?.annotations;
+
+    it('writes the ServiceAccounts of the selected pods on a new shadow', () => {
+      const plan = planShadowChanges(
+        [selected('shop', 'orders', { app: 'orders' })],
+        [],
+        config,
+        lookup(['web', 'admin']),
+      );
+      expect(plan.create[0]?.manifest.metadata.annotations['nodemesh.io/service-accounts']).toBe('admin,web');
+    });
+
+    it('updates a shadow whose set changed, and leaves one alone whose set did not', () => {
+      const svc = selected('shop', 'orders', { app: 'orders' });
+      const changed = planShadowChanges([svc], [current('web')], config, lookup(['admin', 'web']));
+      expect(annotationsOf(changed)?.['nodemesh.io/service-accounts']).toBe('admin,web');
+      const same = planShadowChanges([svc], [current('admin,web')], config, lookup(['web', 'admin']));
+      expect(same.update).toEqual([]);
+      expect(same.create).toEqual([]);
+    });
+
+    it('writes an empty list when no pod is selected, and removes it when the selector goes', () => {
+      const none = planShadowChanges(
+        [selected('shop', 'orders', { app: 'none' })],
+        [current('web')],
+        config,
+        lookup([]),
+      );
+      expect(annotationsOf(none)?.['nodemesh.io/service-accounts']).toBe('');
+      const noSelector = planShadowChanges(
+        [selected('shop', 'orders')],
+        [current('web')],
+        config,
+        lookup([]),
+      );
+      expect(annotationsOf(noSelector)).toEqual({ 'nodemesh.io/traffic-type': 'http' });
+    });
+
+    it('keeps the ports of a shadow whose ServiceAccounts annotation was spoiled, and rewrites it', () => {
+      const tcpShadow = withAccounts(
+        shadow('shop', 'orders', 'tcp', [{ name: 'web', port: 80, targetPort: 10007 }]),
+        'Bad Name',
+      );
+      const svc = {
+        ...service('shop', 'orders', [{ name: 'web', port: 80 }], tcp),
+        spec: { ...service('shop', 'orders', [{ name: 'web', port: 80 }]).spec, selector: { app: 'orders' } },
+      };
+      const plan = planShadowChanges([svc], [tcpShadow], config, lookup(['web']));
+      expect(plan.invalidShadows).toHaveLength(1);
+      expect(plan.update).toHaveLength(1);
+      const spec = plan.update[0]?.body.spec as { ports: { targetPort: number }[] } | undefined;
+      expect(spec?.ports[0]?.targetPort).toBe(10007);
+      expect(annotationsOf(plan)?.['nodemesh.io/service-accounts']).toBe('web');
+    });
+  });
 });

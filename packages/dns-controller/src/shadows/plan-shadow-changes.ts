@@ -19,6 +19,7 @@ import {
   parseServiceAnnotations,
   parseShadowService,
   readUserService,
+  SHADOW_ANNOTATION_SERVICE_ACCOUNTS,
   type ShadowOf,
   type ShadowServiceManifest,
   shadowOfFromLabels,
@@ -84,6 +85,17 @@ export interface ShadowPlan {
   readonly invalidShadows: readonly { readonly name: string; readonly message: string }[];
 }
 
+/**
+ * The ServiceAccounts the pods a selector matches in a namespace run as; undefined for a Service without a
+ * selector (ServiceAccountIndex.serviceAccountsFor).
+ */
+export type ServiceAccountLookup = (
+  namespace: string,
+  selector: Readonly<Record<string, string>> | undefined,
+) => readonly string[] | undefined;
+
+const noServiceAccounts: ServiceAccountLookup = () => undefined;
+
 interface ShadowSeen {
   readonly name: string;
   readonly raw: unknown;
@@ -102,12 +114,15 @@ const keyOf = (of: ShadowOf): string => `${of.namespace}/${of.name}`;
  *   its allocations, and gets a Warning Event naming the field;
  * - a Service whose ports cannot all be allocated gets a Warning Event, and a shadow with the ports that could;
  * - a shadow without ports is not created, and an existing one is deleted;
- * - shadows of Services that are gone or no longer meshed, and duplicates under another name, are deleted.
+ * - shadows of Services that are gone or no longer meshed, and duplicates under another name, are deleted;
+ * - a shadow carries the ServiceAccounts `serviceAccountsOf` gives for its Service's selector (none without a
+ *   selector), so a changed set is an update and an unchanged one no write at all.
  */
 export function planShadowChanges(
   userServices: readonly unknown[],
   shadows: readonly unknown[],
   config: ShadowPlanConfig,
+  serviceAccountsOf: ServiceAccountLookup = noServiceAccounts,
 ): ShadowPlan {
   const events: ShadowEvent[] = [];
   const invalidShadows: { name: string; message: string }[] = [];
@@ -171,7 +186,10 @@ export function planShadowChanges(
     for (const error of table.errors.filter((e) => keyOf(e.of) === keyOf(of))) {
       events.push({ of, uid, type: 'Warning', reason: 'PortRangeExhausted', message: error.message });
     }
-    const full = desiredShadowService(svc, { trafficType }, table, { meshNamespace: config.meshNamespace });
+    const full = desiredShadowService(svc, { trafficType }, table, {
+      meshNamespace: config.meshNamespace,
+      serviceAccounts: serviceAccountsOf(svc.namespace, svc.selector),
+    });
     const lastEntrypoint = HTTP_ENTRYPOINT_BASE + config.httpEntrypoints - 1;
     const tooFar = full.spec.ports.filter(
       (p) => p.protocol === 'TCP' && trafficType === 'http' && p.targetPort > lastEntrypoint,
@@ -246,13 +264,22 @@ function readShadow(
   const parsed = parseShadowService(raw);
   if (!parsed.ok)
     invalid.push({ name: meta.name, message: formatFieldErrors(parsed.errors).replaceAll('\n', '; ') });
+  // A shadow whose only fault is its ServiceAccounts annotation (the controller's own, rewritten by this plan)
+  // keeps its port allocations: a hand-edited list must not move ports.
+  const usable = parsed.ok ? parsed : parseShadowService(withoutServiceAccounts(raw));
   return {
     name: meta.name,
     raw,
     of,
-    parsed: parsed.ok ? parsed.value : undefined,
+    parsed: usable.ok ? usable.value : undefined,
     resourceVersion: meta.resourceVersion,
   };
+}
+
+function withoutServiceAccounts(raw: unknown): unknown {
+  if (!isRecord(raw) || !isRecord(raw.metadata) || !isRecord(raw.metadata.annotations)) return raw;
+  const { [SHADOW_ANNOTATION_SERVICE_ACCOUNTS]: _dropped, ...annotations } = raw.metadata.annotations;
+  return { ...raw, metadata: { ...raw.metadata, annotations } };
 }
 
 interface Meta {

@@ -1,4 +1,9 @@
-import { DEFAULT_MESH_DEFAULTS, desiredShadowService, readUserService } from '@nodemesh/smi-types';
+import {
+  DEFAULT_MESH_DEFAULTS,
+  desiredShadowService,
+  readUserService,
+  type ShadowServiceManifest,
+} from '@nodemesh/smi-types';
 import { describe, expect, it } from 'vitest';
 import { shadowDiffers, shadowUpdateBody } from './shadow-diff.js';
 
@@ -47,7 +52,29 @@ describe('shadowDiffers', () => {
     expect(shadowDiffers(selector, desired)).toBe(true);
     expect(shadowDiffers({}, desired)).toBe(true);
   });
+
+  it('sees a changed set of ServiceAccounts, and one that should no longer be there', () => {
+    const withAccounts = (manifest: ShadowServiceManifest, value: string) => ({
+      ...manifest,
+      metadata: {
+        ...manifest.metadata,
+        annotations: { ...manifest.metadata.annotations, 'nodemesh.io/service-accounts': value },
+      },
+    });
+    const wanted = withAccounts(desired, 'a,b');
+    expect(shadowDiffers(withAccounts(stored(), 'a,b'), wanted)).toBe(false);
+    expect(shadowDiffers(withAccounts(stored(), 'a'), wanted)).toBe(true);
+    expect(shadowDiffers(stored(), wanted)).toBe(true);
+    expect(shadowDiffers(withAccounts(stored(), ''), desired)).toBe(true);
+    const body = shadowUpdateBody(withAccounts(stored(), 'a'), desired);
+    expect(asAnnotations(body)).toEqual({ 'nodemesh.io/traffic-type': 'http' });
+    expect(shadowDiffers(body, desired)).toBe(false);
+    expect(asAnnotations(shadowUpdateBody(stored(), wanted))['nodemesh.io/service-accounts']).toBe('a,b');
+  });
 });
+
+const asAnnotations = (body: Record<string, unknown>) =>
+  (body.metadata as { annotations: Record<string, string> }).annotations;
 
 describe('shadowUpdateBody', () => {
   it('lays the desired fields over the stored object', () => {

@@ -1,8 +1,10 @@
 /**
  * Whether an existing shadow Service differs from the desired one in a field the mesh owns, and the object to
- * PUT to fix it. Fields the API server or others own (clusterIP, other labels, status) are kept.
+ * PUT to fix it. Fields the API server or others own (clusterIP, other labels, status) are kept. The
+ * ServiceAccounts annotation is the mesh's whether or not it is wanted: a Service that lost its selector has
+ * it removed.
  */
-import type { ShadowServiceManifest } from '@nodemesh/smi-types';
+import { SHADOW_ANNOTATION_SERVICE_ACCOUNTS, type ShadowServiceManifest } from '@nodemesh/smi-types';
 
 type Json = Record<string, unknown>;
 
@@ -29,6 +31,8 @@ export function shadowDiffers(current: unknown, desired: ShadowServiceManifest):
   return !(
     sameMap(metadata.labels, desired.metadata.labels, false) &&
     sameMap(metadata.annotations, desired.metadata.annotations, false) &&
+    (SHADOW_ANNOTATION_SERVICE_ACCOUNTS in desired.metadata.annotations ||
+      !(SHADOW_ANNOTATION_SERVICE_ACCOUNTS in asRecord(metadata.annotations))) &&
     (spec.type ?? 'ClusterIP') === desired.spec.type &&
     sameMap(spec.selector, desired.spec.selector, true) &&
     spec.internalTrafficPolicy === desired.spec.internalTrafficPolicy &&
@@ -42,6 +46,10 @@ export function shadowUpdateBody(current: unknown, desired: ShadowServiceManifes
   const object = asRecord(current);
   const metadata = asRecord(object.metadata);
   const spec = asRecord(object.spec);
+  const annotations = { ...asRecord(metadata.annotations), ...desired.metadata.annotations };
+  if (!(SHADOW_ANNOTATION_SERVICE_ACCOUNTS in desired.metadata.annotations)) {
+    delete annotations[SHADOW_ANNOTATION_SERVICE_ACCOUNTS];
+  }
   return {
     ...object,
     apiVersion: 'v1',
@@ -49,7 +57,7 @@ export function shadowUpdateBody(current: unknown, desired: ShadowServiceManifes
     metadata: {
       ...metadata,
       labels: { ...asRecord(metadata.labels), ...desired.metadata.labels },
-      annotations: { ...asRecord(metadata.annotations), ...desired.metadata.annotations },
+      annotations,
     },
     spec: {
       ...spec,

@@ -6,7 +6,12 @@
 import { type EventRecorder, type Logger, statusOf } from '@nodemesh/kube-runtime';
 import type { PortAllocation } from '@nodemesh/smi-types';
 import { type KubeApi, servicePath } from '../kube/kube-api.js';
-import { planShadowChanges, type ShadowEvent, type ShadowPlanConfig } from './plan-shadow-changes.js';
+import {
+  planShadowChanges,
+  type ServiceAccountLookup,
+  type ShadowEvent,
+  type ShadowPlanConfig,
+} from './plan-shadow-changes.js';
 
 export type ShadowOperation = 'create' | 'update' | 'delete';
 export type WriteResult = 'ok' | 'conflict' | 'error';
@@ -18,6 +23,8 @@ export interface ShadowReconcilerOptions {
   readonly userServices: () => readonly unknown[];
   /** The shadow Services the informer knows (mesh namespace, shadow label selector). */
   readonly shadows: () => readonly unknown[];
+  /** The ServiceAccounts of the pods a Service selects; without it shadows carry none. */
+  readonly serviceAccountsOf?: ServiceAccountLookup;
   readonly events: EventRecorder;
   readonly logger: Logger;
   /** Called for each API write, for metrics. */
@@ -43,7 +50,12 @@ export class ShadowReconciler {
 
   async sync(): Promise<void> {
     const { api, config, logger } = this.options;
-    const plan = planShadowChanges(this.options.userServices(), this.options.shadows(), config);
+    const plan = planShadowChanges(
+      this.options.userServices(),
+      this.options.shadows(),
+      config,
+      this.options.serviceAccountsOf,
+    );
     for (const { name, message } of plan.invalidShadows) {
       logger.warn('shadow Service cannot be read; it will be rewritten or removed', {
         shadow: name,

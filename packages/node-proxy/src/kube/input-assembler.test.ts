@@ -108,7 +108,7 @@ beforeEach(() => {
 describe('InputAssembler', () => {
   it('joins a Service, its annotations and its shadow (by labels) into one input with ServiceAccounts', () => {
     const orders = service('orders', { 'nodemesh.io/scheme': 'h2c' });
-    const shadow = shadowOf(orders, { [SHADOW_ANNOTATION_SERVICE_ACCOUNTS]: 'orders, payments,,' });
+    const shadow = shadowOf(orders, { [SHADOW_ANNOTATION_SERVICE_ACCOUNTS]: 'orders,payments' });
     assembler.apply({ services: added(orders), shadows: added(shadow) });
     const input = assembler.inputs().services.get('shop/orders');
     expect(input?.config.scheme).toBe('h2c');

@@ -2,7 +2,6 @@
  * A shadow Service as the node-proxy uses it: the parsed shadow with only the ports this proxy may listen
  * on, and the destination ServiceAccounts the dns-controller recorded on it for access control.
  */
-import { isRecord as isObjectRecord } from '@nodemesh/kube-runtime';
 import {
   type FieldError,
   fail,
@@ -12,13 +11,15 @@ import {
   type PortRange,
   parseShadowService,
   type Result,
-  SHADOW_ANNOTATION_SERVICE_ACCOUNTS,
   type ShadowPort,
 } from '@nodemesh/smi-types';
 
 export interface ShadowEntry {
   readonly shadow: ParsedShadow;
-  /** From the shadow's `nodemesh.io/service-accounts` annotation (comma-separated); empty when absent. */
+  /**
+   * From the shadow's `nodemesh.io/service-accounts` annotation, validated by `parseShadowService`; empty
+   * when absent or empty.
+   */
   readonly serviceAccounts: readonly string[];
 }
 
@@ -42,15 +43,6 @@ export function portAllowed(port: ShadowPort, ranges: ProxyPortRanges): boolean 
   }
 }
 
-/** `a, b,,c` → `['a', 'b', 'c']`. */
-export function parseServiceAccounts(value: unknown): string[] {
-  if (typeof value !== 'string') return [];
-  return value
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-}
-
 /**
  * A parser for shadow Services. A port outside this proxy's ranges (the dns-controller and the proxy were
  * configured differently) is an error, so the last good version of the shadow stays in effect.
@@ -69,12 +61,7 @@ export function shadowEntryParser(ranges: ProxyPortRanges): (raw: unknown) => Re
       }
     });
     if (errors.length > 0) return fail(errors);
-    const metadata = isObjectRecord(raw) && isObjectRecord(raw.metadata) ? raw.metadata : {};
-    const annotations = isObjectRecord(metadata.annotations) ? metadata.annotations : {};
-    return ok({
-      shadow: parsed.value,
-      serviceAccounts: parseServiceAccounts(annotations[SHADOW_ANNOTATION_SERVICE_ACCOUNTS]),
-    });
+    return ok({ shadow: parsed.value, serviceAccounts: parsed.value.serviceAccounts });
   };
 }
 

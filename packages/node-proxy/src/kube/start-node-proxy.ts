@@ -27,7 +27,7 @@ import {
   type PortRange,
   shadowListSelector,
 } from '@nodemesh/smi-types';
-import { NodeProxy, type NodeProxyOptions, type PolicyFlags } from '../node-proxy.js';
+import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
@@ -35,6 +35,21 @@ import { OptionalCollection } from './optional-collection.js';
 import { PodCallerIndex } from './pod-callers.js';
 import type { Rejection } from './rejection.js';
 import { SMI_COLLECTIONS, type SmiKind, smiCollectionPath } from './smi-kinds.js';
+
+/** The policy flags of `nodemesh-proxy run`. */
+export interface PolicyFlags {
+  /** SMI access control: deny traffic no TrafficTarget allows. */
+  readonly accessControl: boolean;
+  /** OTLP/HTTP traces; absent: tracing off. */
+  readonly tracing?: { readonly endpoint: string; readonly sampleRatio: number };
+}
+
+function policyOptions(flags: PolicyFlags): Pick<NodeProxyOptions, 'accessControl' | 'tracing'> {
+  return {
+    accessControl: flags.accessControl,
+    ...(flags.tracing === undefined ? {} : { tracing: flags.tracing }),
+  };
+}
 
 export interface StartNodeProxyOptions {
   /** How to reach the API server: a plain URL (`--server`), a kubeconfig file, else in-cluster. */
@@ -104,7 +119,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     ...(options.listenHost === undefined ? {} : { listenHost: options.listenHost }),
     ...(options.adminHost === undefined ? {} : { adminHost: options.adminHost }),
     ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
-    ...(options.policyFlags === undefined ? {} : { policyFlags: options.policyFlags }),
+    ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
     callers,
     logger: log,
   });

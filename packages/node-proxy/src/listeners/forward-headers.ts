@@ -3,6 +3,7 @@
  * mesh-internal headers are the proxy's to set, so a caller can forge neither through us.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { isIdentityHeader } from '../policy/identity-headers.js';
 
 /** The prefix of mesh-internal headers; any a caller sends is dropped. */
 export const MESH_HEADER_PREFIX = 'x-nodemesh-';
@@ -36,7 +37,10 @@ function connectionTokens(connection: HeaderValue): Set<string> {
   return tokens;
 }
 
-/** A copy without hop-by-hop headers, the headers `Connection` names, and (for requests) mesh headers. */
+/**
+ * A copy without hop-by-hop headers, the headers `Connection` names, and with `stripMesh` mesh headers and
+ * identity headers a caller could forge (see policy/identity-headers.ts).
+ */
 export function withoutHopByHop(
   headers: Readonly<Record<string, HeaderValue>>,
   options: { stripMesh: boolean; keepUpgrade?: boolean },
@@ -48,7 +52,7 @@ export function withoutHopByHop(
     const lower = name.toLowerCase();
     const upgradeHeader = options.keepUpgrade === true && (lower === 'connection' || lower === 'upgrade');
     if (!upgradeHeader && (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower))) continue;
-    if (options.stripMesh && lower.startsWith(MESH_HEADER_PREFIX)) continue;
+    if (options.stripMesh && (lower.startsWith(MESH_HEADER_PREFIX) || isIdentityHeader(lower))) continue;
     out[lower] = value;
   }
   return out;

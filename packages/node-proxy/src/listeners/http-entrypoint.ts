@@ -2,16 +2,19 @@
  * An HTTP entrypoint: fastify for the server side (parsing, limits, timeouts, draining), undici for the
  * upstream side with a pool per endpoint, a raw tunnel for Upgrade (WebSocket), and node:http2 for callers
  * that open the connection in HTTP/2 (h2c with prior knowledge, as gRPC clients do). Every request reads the
- * snapshot once, then: Host → route → split → endpoint → forward.
+ * snapshot once, then: Host → route → split → access control → rate limit → endpoint → breaker → forward
+ * with timeout and retries (resolve-request.ts, http-exchange.ts).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { normaliseIp } from '../metrics/caller-resolver.js';
-import { forward } from './forward.js';
+import { errorKind } from '../metrics/proxy-metrics.js';
+import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
 import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
-import { rawResponse, upstreamError } from './http-errors.js';
+import { type ProxyError, rawResponse } from './http-errors.js';
+import { exchange } from './http-exchange.js';
 import { Http2Downstream } from './http2-downstream.js';
 import type { Listener, RoutingContext } from './listener.js';
 import { splitByPreface } from './prior-knowledge.js';
@@ -143,49 +146,72 @@ export class HttpEntrypoint implements Listener {
   async #proxy(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const started = performance.now();
     const req = request.raw;
+    const method = req.method ?? 'GET';
+    const span = this.#ctx.policy.tracer?.start(method, req.headers.traceparent);
+    span?.set('http.request.method', method);
     const resolved = this.#resolve(req);
     if ('error' in resolved) {
       const { error, labels } = resolved;
       if (labels !== undefined) {
         const seconds = (performance.now() - started) / 1000;
-        this.#ctx.metrics.httpRequest(labels, req.method ?? 'GET', error.status, seconds);
+        this.#ctx.metrics.httpRequest(labels, method, error.status, seconds);
+        this.#ctx.metrics.proxyError(labels, error.code);
+        if (span !== undefined) annotateRoute(span, labels, {});
       }
-      reply.code(error.status).header('x-nodemesh-error', error.code).type('text/plain; charset=utf-8');
-      return reply.send(`${error.message}\n`);
+      if (span !== undefined) endRequestSpan(span, error.status, errorKind(error.code), 1);
+      return this.#answer(reply, error);
     }
     const { backend, endpoint, labels } = resolved;
+    if (span !== undefined) {
+      annotateRoute(span, labels, {
+        backend: `${backend.service.namespace}/${backend.service.name}`,
+        endpoint: endpoint.key,
+        allowedBy: resolved.allowedBy,
+      });
+    }
     let released = false;
+    let attempts = 1;
+    let outcome = 'forwarded';
     reply.raw.once('close', () => {
       if (!released) this.#ctx.balancer.release(endpoint);
       released = true;
-      this.#ctx.metrics.httpRequest(
-        labels,
-        req.method ?? 'GET',
-        reply.raw.statusCode,
-        (performance.now() - started) / 1000,
-      );
+      const seconds = (performance.now() - started) / 1000;
+      this.#ctx.metrics.httpRequest(labels, method, reply.raw.statusCode, seconds);
+      if (span !== undefined) {
+        endRequestSpan(span, reply.raw.headersSent ? reply.raw.statusCode : 0, outcome, attempts);
+      }
     });
     const hasBody =
       req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-    try {
-      const upstream = await forward(this.#pools.get(endpoint, backend.scheme), {
-        method: req.method as 'GET',
-        path: req.url ?? '/',
-        headers: forwardRequestHeaders(req.headers, clientIp(req)),
-        body: hasBody ? req : undefined,
-      });
-      reply.code(upstream.statusCode);
-      reply.headers(withoutHopByHop(upstream.headers, { stripMesh: true }));
-      return reply.send(upstream.body);
-    } catch (err) {
-      const answer = upstreamError(err, `${backend.service.name}.${backend.service.namespace}`);
+    const length = Number(req.headers['content-length']);
+    const result = await exchange(this.#ctx, this.#pools, resolved, {
+      method,
+      path: req.url ?? '/',
+      headers: forwardRequestHeaders(req.headers, clientIp(req)),
+      body: hasBody ? req : undefined,
+      contentLength: Number.isSafeInteger(length) ? length : undefined,
+      span,
+    });
+    attempts = result.attempts;
+    if ('error' in result) {
+      outcome = errorKind(result.error.code);
+      this.#ctx.metrics.proxyError(labels, result.error.code);
       if (reply.raw.headersSent) {
         reply.raw.destroy();
         return;
       }
-      reply.code(answer.status).header('x-nodemesh-error', answer.code).type('text/plain; charset=utf-8');
-      return reply.send(`${answer.message}\n`);
+      return this.#answer(reply, result.error);
     }
+    const upstream = result.response;
+    reply.code(upstream.statusCode);
+    reply.headers(withoutHopByHop(upstream.headers, { stripMesh: true }));
+    return reply.send(upstream.body);
+  }
+
+  #answer(reply: FastifyReply, error: ProxyError): FastifyReply {
+    reply.code(error.status).header('x-nodemesh-error', error.code).type('text/plain; charset=utf-8');
+    if (error.headers !== undefined) reply.headers(error.headers);
+    return reply.send(`${error.message}\n`);
   }
 
   /** Upgrade (WebSocket): routed like any request, then tunnelled (see upgrade-tunnel.ts). */
@@ -194,9 +220,8 @@ export class HttpEntrypoint implements Listener {
     const resolved = this.#resolve(req);
     if ('error' in resolved) {
       const { error } = resolved;
-      socket.end(
-        rawResponse(error.status, error.status === 404 ? 'Not Found' : 'Bad Gateway', error.message),
-      );
+      if (resolved.labels !== undefined) this.#ctx.metrics.proxyError(resolved.labels, error.code);
+      socket.end(rawResponse(error.status, REASONS[error.status] ?? 'Error', error.message));
       return;
     }
     tunnelUpgrade(req, socket, head, resolved, clientIp(req), this.#ctx.balancer, this.#upgrades);
@@ -210,6 +235,12 @@ function clientIp(req: IncomingMessage): string | undefined {
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
   408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
 };

@@ -4,6 +4,8 @@ export interface ProxyError {
   readonly status: number;
   readonly code: string;
   readonly message: string;
+  /** Extra response headers (Retry-After on 429). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export const proxyErrors = {
@@ -26,6 +28,27 @@ export const proxyErrors = {
     status: 504,
     code: 'NM_UPSTREAM_TIMEOUT',
     message: `${service} did not answer in time`,
+  }),
+  accessDenied: (service: string, reason: string): ProxyError => ({
+    status: 403,
+    code: 'NM_ACCESS_DENIED',
+    message: `no TrafficTarget allows this call to ${service} (${reason.replaceAll('_', ' ')})`,
+  }),
+  rateLimited: (service: string, retryAfterMs: number): ProxyError => ({
+    status: 429,
+    code: 'NM_RATE_LIMITED',
+    message: `rate limit of ${service} exceeded`,
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  }),
+  circuitOpen: (service: string): ProxyError => ({
+    status: 503,
+    code: 'NM_CIRCUIT_OPEN',
+    message: `circuit breaker of ${service} is open`,
+  }),
+  requestTimeout: (service: string): ProxyError => ({
+    status: 504,
+    code: 'NM_REQUEST_TIMEOUT',
+    message: `${service} did not answer within the request timeout`,
   }),
   upstreamFailed: (service: string): ProxyError => ({
     status: 502,

@@ -10,9 +10,11 @@ import {
 } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { normaliseIp } from '../metrics/caller-resolver.js';
-import { forward } from './forward.js';
+import { errorKind } from '../metrics/proxy-metrics.js';
+import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
 import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
-import { upstreamError } from './http-errors.js';
+import type { ProxyError } from './http-errors.js';
+import { exchange } from './http-exchange.js';
 import type { RoutingContext } from './listener.js';
 import { resolveRequest } from './resolve-request.js';
 import type { UpstreamPools } from './upstream-pools.js';
@@ -68,6 +70,8 @@ export class Http2Downstream {
     const clientIp = this.#addresses.get(req.stream.session as Http2Session);
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !name.startsWith(':')));
     const host = req.authority || req.headers.host;
+    const span = this.#ctx.policy.tracer?.start(req.method, req.headers.traceparent);
+    span?.set('http.request.method', req.method);
     const resolved = resolveRequest(this.#ctx, this.#logicalPort, {
       host,
       method: req.method,
@@ -79,46 +83,65 @@ export class Http2Downstream {
       const { error, labels } = resolved;
       if (labels !== undefined) {
         this.#ctx.metrics.httpRequest(labels, req.method, error.status, (performance.now() - started) / 1000);
+        this.#ctx.metrics.proxyError(labels, error.code);
+        if (span !== undefined) annotateRoute(span, labels, {});
       }
-      res.writeHead(error.status, {
-        'content-type': 'text/plain; charset=utf-8',
-        'x-nodemesh-error': error.code,
-      });
-      res.end(`${error.message}\n`);
+      if (span !== undefined) endRequestSpan(span, error.status, errorKind(error.code), 1);
+      answer(res, error);
       return;
     }
     const { backend, endpoint, labels } = resolved;
+    if (span !== undefined) {
+      annotateRoute(span, labels, {
+        backend: `${backend.service.namespace}/${backend.service.name}`,
+        endpoint: endpoint.key,
+        allowedBy: resolved.allowedBy,
+      });
+    }
+    let attempts = 1;
+    let outcome = 'forwarded';
     res.once('close', () => {
       this.#ctx.balancer.release(endpoint);
       this.#ctx.metrics.httpRequest(labels, req.method, res.statusCode, (performance.now() - started) / 1000);
+      if (span !== undefined) endRequestSpan(span, res.headersSent ? res.statusCode : 0, outcome, attempts);
     });
-    const forwarded = forwardRequestHeaders({ ...headers, host }, clientIp);
-    try {
-      const upstream = await forward(this.#pools.get(endpoint, backend.scheme), {
-        method: req.method as 'GET',
-        path: req.url,
-        headers: forwarded,
-        body: req.stream.endAfterHeaders ? undefined : req,
-      });
-      res.writeHead(upstream.statusCode, withoutHopByHop(upstream.headers, { stripMesh: true }));
-      upstream.body.on('error', () => res.stream.close(2 /* INTERNAL_ERROR */));
-      upstream.body.on('end', () => {
-        const trailers = withoutHopByHop(upstream.trailers, { stripMesh: true });
-        if (Object.keys(trailers).length > 0) res.addTrailers(trailers);
-        res.end();
-      });
-      upstream.body.pipe(res, { end: false });
-    } catch (err) {
-      const answer = upstreamError(err, `${backend.service.name}.${backend.service.namespace}`);
+    const length = Number(req.headers['content-length']);
+    const result = await exchange(this.#ctx, this.#pools, resolved, {
+      method: req.method,
+      path: req.url,
+      headers: forwardRequestHeaders({ ...headers, host }, clientIp),
+      body: req.stream.endAfterHeaders ? undefined : req,
+      contentLength: Number.isSafeInteger(length) ? length : undefined,
+      span,
+    });
+    attempts = result.attempts;
+    if ('error' in result) {
+      outcome = errorKind(result.error.code);
+      this.#ctx.metrics.proxyError(labels, result.error.code);
       if (res.headersSent) {
         res.stream.close(2);
         return;
       }
-      res.writeHead(answer.status, {
-        'content-type': 'text/plain; charset=utf-8',
-        'x-nodemesh-error': answer.code,
-      });
-      res.end(`${answer.message}\n`);
+      answer(res, result.error);
+      return;
     }
+    const upstream = result.response;
+    res.writeHead(upstream.statusCode, withoutHopByHop(upstream.headers, { stripMesh: true }));
+    upstream.body.on('error', () => res.stream.close(2 /* INTERNAL_ERROR */));
+    upstream.body.on('end', () => {
+      const trailers = withoutHopByHop(upstream.trailers, { stripMesh: true });
+      if (Object.keys(trailers).length > 0) res.addTrailers(trailers);
+      res.end();
+    });
+    upstream.body.pipe(res, { end: false });
   }
+}
+
+function answer(res: Http2ServerResponse, error: ProxyError): void {
+  res.writeHead(error.status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'x-nodemesh-error': error.code,
+    ...error.headers,
+  });
+  res.end(`${error.message}\n`);
 }

@@ -3,7 +3,11 @@ import type { EndpointBalancer } from '../balancer/endpoint-balancer.js';
 import type { RandomSource } from '../balancer/random.js';
 import type { CallerResolver } from '../metrics/caller-resolver.js';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
+import type { CircuitBreakers } from '../resilience/circuit-breakers.js';
+import type { RateLimiters } from '../resilience/rate-limiters.js';
+import type { RetryBudgets } from '../resilience/retry-budgets.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
+import type { Tracer } from '../tracing/tracer.js';
 
 export type ListenerKind = 'http' | 'tcp' | 'udp';
 
@@ -25,4 +29,18 @@ export interface RoutingContext {
   readonly random: RandomSource;
   readonly metrics: ProxyMetrics;
   readonly callers: CallerResolver;
+  readonly policy: PolicyContext;
+}
+
+/** The policy chain's state: shared by all listeners, kept across snapshots. */
+export interface PolicyContext {
+  /** On: only what a TrafficTarget allows passes. Off: everything passes. */
+  readonly accessControl: boolean;
+  readonly limiters: RateLimiters;
+  readonly breakers: CircuitBreakers;
+  readonly retryBudgets: RetryBudgets;
+  /** Undefined when tracing is off: then no span objects are made. */
+  readonly tracer: Tracer | undefined;
+  /** Largest request body buffered so it can be retried; larger ones stream and are not retried. */
+  readonly retryBodyLimit: number;
 }

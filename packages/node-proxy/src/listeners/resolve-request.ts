@@ -1,9 +1,16 @@
-/** The routing steps an HTTP request goes through, shared by the HTTP/1.1 and HTTP/2 sides of an entrypoint. */
+/**
+ * The routing and admission steps an HTTP request goes through, shared by the HTTP/1.1 and HTTP/2 sides of an
+ * entrypoint: Host → route → split (backend) → access control (against the chosen backend) → rate limit
+ * (of the addressed Service) → endpoint. Reads the snapshot once.
+ */
 import type { IncomingHttpHeaders } from 'node:http';
 import { chooseBackend } from '../balancer/choose-target.js';
+import type { Caller } from '../metrics/caller-resolver.js';
 import type { TrafficLabels } from '../metrics/proxy-metrics.js';
+import { checkAccess } from '../policy/access-policy.js';
 import { normaliseHost } from '../snapshot/host.js';
-import type { Backend, Endpoint, Route } from '../snapshot/snapshot.js';
+import type { Backend, Endpoint, Route, Snapshot } from '../snapshot/snapshot.js';
+import { objectKey } from '../topology/inputs.js';
 import { type ProxyError, proxyErrors } from './http-errors.js';
 import type { RoutingContext } from './listener.js';
 
@@ -18,10 +25,13 @@ export interface RoutableRequest {
 }
 
 export interface ResolvedRequest {
+  readonly snapshot: Snapshot;
   readonly route: Route;
   readonly backend: Backend;
   readonly endpoint: Endpoint;
   readonly labels: TrafficLabels;
+  /** The TrafficTarget that allowed the call; undefined when access control is off. */
+  readonly allowedBy: string | undefined;
 }
 
 export interface UnroutableRequest {
@@ -31,8 +41,8 @@ export interface UnroutableRequest {
 }
 
 /**
- * Host → route → backend → endpoint on entrypoint `logicalPort`, reading the snapshot once. The endpoint
- * returned is counted as busy: the caller must `ctx.balancer.release` it when the request ends.
+ * Resolves and admits a request on entrypoint `logicalPort`. The endpoint returned is counted as busy: the
+ * caller must `ctx.balancer.release` it when the request ends.
  */
 export function resolveRequest(
   ctx: RoutingContext,
@@ -44,8 +54,10 @@ export function resolveRequest(
   const route =
     host === undefined ? undefined : snapshot.http.get(logicalPort)?.hosts.get(normaliseHost(host));
   if (route === undefined) return { error: proxyErrors.unknownHost(host), labels: undefined };
+  const caller: Caller | undefined =
+    request.clientIp === undefined ? undefined : ctx.callers.resolve(request.clientIp);
   const labels = {
-    caller: request.clientIp === undefined ? undefined : ctx.callers.resolve(request.clientIp),
+    caller,
     destinationNamespace: route.service.namespace,
     destinationService: route.service.name,
   };
@@ -53,9 +65,35 @@ export function resolveRequest(
   if (backend === undefined) {
     return { error: proxyErrors.noBackend(`${route.service.name}.${route.service.namespace}`), labels };
   }
+  let allowedBy: string | undefined;
+  if (ctx.policy.accessControl) {
+    const decision = checkAccess(snapshot.access, {
+      serviceKey: objectKey(backend.service.namespace, backend.service.name),
+      port: route.port,
+      protocol: 'http',
+      caller,
+      request,
+    });
+    if (!decision.allowed) {
+      ctx.metrics.denied(labels, 'http', decision.reason);
+      const name = `${backend.service.name}.${backend.service.namespace}`;
+      return { error: proxyErrors.accessDenied(name, decision.reason), labels };
+    }
+    allowedBy = decision.target;
+  }
+  const rootKey = objectKey(route.service.namespace, route.service.name);
+  const rateLimit = snapshot.services.get(rootKey)?.rateLimit;
+  if (rateLimit !== undefined) {
+    const taken = ctx.policy.limiters.get(rootKey, rateLimit).take();
+    if (!taken.ok) {
+      ctx.metrics.rateLimited(labels);
+      const name = `${route.service.name}.${route.service.namespace}`;
+      return { error: proxyErrors.rateLimited(name, taken.retryAfterMs), labels };
+    }
+  }
   const endpoint = ctx.balancer.pick(backend.endpoints);
   if (endpoint === undefined) {
     return { error: proxyErrors.noEndpoint(`${backend.service.name}.${backend.service.namespace}`), labels };
   }
-  return { route, backend, endpoint, labels };
+  return { snapshot, route, backend, endpoint, labels, allowedBy };
 }

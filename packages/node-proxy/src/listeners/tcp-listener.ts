@@ -1,10 +1,14 @@
 /**
  * A TCP listener: each connection goes to one endpoint of the port's route, bytes flow both ways through
- * `pipe` (so a slow side pauses the other), and a half-close on one side is passed on to the other.
+ * `pipe` (so a slow side pauses the other), and a half-close on one side is passed on to the other. With
+ * access control on, a connection no TrafficTarget allows is closed at once; one already open when its
+ * TrafficTarget is removed stays open (the check is made when it is accepted).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { chooseBackend } from '../balancer/choose-target.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
+import { checkAccess } from '../policy/access-policy.js';
+import { objectKey } from '../topology/inputs.js';
 import type { Listener, RoutingContext } from './listener.js';
 
 export class TcpListener implements Listener {
@@ -50,19 +54,41 @@ export class TcpListener implements Listener {
   #accept(client: Socket): void {
     this.#connections.add(client);
     client.on('error', () => client.destroy());
-    const route = this.#ctx.snapshot().tcp.get(this.logicalPort);
+    const snapshot = this.#ctx.snapshot();
+    const route = snapshot.tcp.get(this.logicalPort);
     const backend = route === undefined ? undefined : chooseBackend(route, this.#ctx.random);
-    const endpoint = backend === undefined ? undefined : this.#ctx.balancer.pick(backend.endpoints);
-    if (route === undefined || endpoint === undefined) {
+    if (route === undefined || backend === undefined) {
       this.#connections.delete(client);
       client.destroy();
       return;
     }
+    const caller = this.#ctx.callers.resolve(normaliseIp(client.remoteAddress ?? ''));
     const labels = {
-      caller: this.#ctx.callers.resolve(normaliseIp(client.remoteAddress ?? '')),
+      caller,
       destinationNamespace: route.service.namespace,
       destinationService: route.service.name,
     };
+    if (this.#ctx.policy.accessControl) {
+      const decision = checkAccess(snapshot.access, {
+        serviceKey: objectKey(backend.service.namespace, backend.service.name),
+        port: route.port,
+        protocol: 'tcp',
+        caller,
+      });
+      if (!decision.allowed) {
+        // Denied: closed at once, before a byte reaches any upstream.
+        this.#ctx.metrics.denied(labels, 'tcp', decision.reason);
+        this.#connections.delete(client);
+        client.destroy();
+        return;
+      }
+    }
+    const endpoint = this.#ctx.balancer.pick(backend.endpoints);
+    if (endpoint === undefined) {
+      this.#connections.delete(client);
+      client.destroy();
+      return;
+    }
     const meters = this.#ctx.metrics.tcpConnection(labels);
     client.on('data', (chunk: Buffer) => meters.received(chunk.length));
     const upstream = connect({ host: endpoint.address, port: endpoint.port, allowHalfOpen: true });

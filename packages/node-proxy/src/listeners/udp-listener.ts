@@ -1,14 +1,17 @@
 /**
  * A UDP listener: each client address gets a session, a socket of its own towards one endpoint, so replies
  * find their way back. Sessions end after an idle time; their number is bounded, and a datagram that would
- * open one more is dropped.
+ * open one more is dropped. With access control on, a datagram no TrafficTarget allows is dropped, and a
+ * session is checked again under each new snapshot (a removed TrafficTarget ends it).
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { chooseBackend } from '../balancer/choose-target.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import type { TrafficLabels } from '../metrics/proxy-metrics.js';
-import type { Endpoint } from '../snapshot/snapshot.js';
+import { checkAccess } from '../policy/access-policy.js';
+import type { Endpoint, Snapshot } from '../snapshot/snapshot.js';
+import { objectKey } from '../topology/inputs.js';
 import type { Listener, RoutingContext } from './listener.js';
 
 export interface UdpListenerOptions {
@@ -19,6 +22,10 @@ export interface UdpListenerOptions {
 export const DEFAULT_UDP_OPTIONS: UdpListenerOptions = { sessionIdleMs: 30_000, maxSessions: 4096 };
 
 interface Session {
+  /** The snapshot the session was admitted under; a new one re-checks access on the next datagram. */
+  snapshot: Snapshot;
+  readonly serviceKey: string;
+  readonly port: number;
   readonly upstream: Socket;
   readonly endpoint: Endpoint;
   readonly labels: TrafficLabels;
@@ -80,6 +87,11 @@ export class UdpListener implements Listener {
         return;
       }
     } else {
+      if (session.snapshot !== this.#ctx.snapshot() && !this.#readmit(session)) {
+        this.#end(key);
+        this.dropped++;
+        return;
+      }
       session.timer.refresh();
     }
     this.#ctx.metrics.udpPacket(session.labels, 'received');
@@ -88,16 +100,20 @@ export class UdpListener implements Listener {
 
   #open(key: string, from: RemoteInfo): Session | undefined {
     if (this.#sessions.size >= this.#options.maxSessions) return undefined;
-    const route = this.#ctx.snapshot().udp.get(this.logicalPort);
+    const snapshot = this.#ctx.snapshot();
+    const route = snapshot.udp.get(this.logicalPort);
     const backend = route === undefined ? undefined : chooseBackend(route, this.#ctx.random);
-    const endpoint = backend === undefined ? undefined : this.#ctx.balancer.pick(backend.endpoints);
-    if (route === undefined || endpoint === undefined) return undefined;
-    const upstream = createSocket(isIPv6(endpoint.address) ? 'udp6' : 'udp4');
+    if (route === undefined || backend === undefined) return undefined;
     const labels = {
       caller: this.#ctx.callers.resolve(normaliseIp(from.address)),
       destinationNamespace: route.service.namespace,
       destinationService: route.service.name,
     };
+    const serviceKey = objectKey(backend.service.namespace, backend.service.name);
+    if (!this.#admitted(snapshot, serviceKey, route.port, labels)) return undefined;
+    const endpoint = this.#ctx.balancer.pick(backend.endpoints);
+    if (endpoint === undefined) return undefined;
+    const upstream = createSocket(isIPv6(endpoint.address) ? 'udp6' : 'udp4');
     upstream.on('error', () => this.#end(key));
     upstream.on('message', (reply, replyFrom) => {
       if (replyFrom.address !== endpoint.address || replyFrom.port !== endpoint.port) return;
@@ -107,9 +123,30 @@ export class UdpListener implements Listener {
       this.#socket?.send(reply, from.port, from.address);
     });
     const timer = setTimeout(() => this.#end(key), this.#options.sessionIdleMs);
-    const session: Session = { upstream, endpoint, labels, timer };
+    const session: Session = { snapshot, serviceKey, port: route.port, upstream, endpoint, labels, timer };
     this.#sessions.set(key, session);
     return session;
+  }
+
+  /** Access control for a datagram that opens a session; a denied one is counted and dropped. */
+  #admitted(snapshot: Snapshot, serviceKey: string, port: number, labels: TrafficLabels): boolean {
+    if (!this.#ctx.policy.accessControl) return true;
+    const decision = checkAccess(snapshot.access, {
+      serviceKey,
+      port,
+      protocol: 'udp',
+      caller: labels.caller,
+    });
+    if (!decision.allowed) this.#ctx.metrics.denied(labels, 'udp', decision.reason);
+    return decision.allowed;
+  }
+
+  /** A session's first datagram under a new snapshot: still allowed (TrafficTargets may have changed)? */
+  #readmit(session: Session): boolean {
+    const snapshot = this.#ctx.snapshot();
+    if (!this.#admitted(snapshot, session.serviceKey, session.port, session.labels)) return false;
+    session.snapshot = snapshot;
+    return true;
   }
 
   #end(key: string): void {

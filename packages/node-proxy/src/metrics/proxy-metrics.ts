@@ -89,6 +89,43 @@ export class ProxyMetrics {
     labelNames: [...streamLabels, 'direction'],
     registers: [this.registry],
   });
+  readonly #denied = new Counter({
+    name: 'nodemesh_denied_total',
+    help: 'Requests (HTTP), connections (TCP) and datagrams (UDP) refused by access control, by reason.',
+    labelNames: [...streamLabels, 'protocol', 'reason'],
+    registers: [this.registry],
+  });
+  readonly #rateLimited = new Counter({
+    name: 'nodemesh_rate_limited_total',
+    help: 'HTTP requests answered 429 by the rate limit of their destination Service.',
+    labelNames: streamLabels,
+    registers: [this.registry],
+  });
+  readonly #retries = new Counter({
+    name: 'nodemesh_http_retries_total',
+    help: 'HTTP attempts after the first; outcome "budget_exhausted" counts retries the budget refused.',
+    labelNames: ['destination_namespace', 'destination_service', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly #proxyErrors = new Counter({
+    name: 'nodemesh_http_proxy_errors_total',
+    help: 'HTTP requests the proxy answered itself, by error kind (access_denied, rate_limited, circuit_open, timeout, ...).',
+    labelNames: ['destination_namespace', 'destination_service', 'error_kind'],
+    registers: [this.registry],
+  });
+  readonly #breakerState = new Gauge({
+    name: 'nodemesh_circuit_breaker_state',
+    help: 'Circuit breaker of a destination Service: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['destination_namespace', 'destination_service'],
+    registers: [this.registry],
+  });
+  readonly #spans = new Counter({
+    name: 'nodemesh_trace_spans_total',
+    help: 'Trace spans handed to the OTLP exporter, by result (exported, dropped).',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  #spansSeen = { exported: 0, dropped: 0 };
   readonly #snapshotVersion = new Gauge({
     name: 'nodemesh_snapshot_version',
     help: 'Version of the routing snapshot in use.',
@@ -136,6 +173,43 @@ export class ProxyMetrics {
     this.#udpPackets.inc({ ...streamValues(labels), direction });
   }
 
+  denied(labels: TrafficLabels, protocol: 'http' | 'tcp' | 'udp', reason: string): void {
+    this.#denied.inc({ ...streamValues(labels), protocol, reason });
+  }
+
+  rateLimited(labels: TrafficLabels): void {
+    this.#rateLimited.inc(streamValues(labels));
+  }
+
+  /** `serviceKey` is `<namespace>/<name>` of the backend Service retried. */
+  retry(serviceKey: string, outcome: 'attempted' | 'budget_exhausted'): void {
+    this.#retries.inc({ ...serviceValues(serviceKey), outcome });
+  }
+
+  /** A request the proxy answered itself; `code` is its `NM_*` code, reduced to a kind label. */
+  proxyError(labels: TrafficLabels, code: string): void {
+    this.#proxyErrors.inc({
+      destination_namespace: labels.destinationNamespace,
+      destination_service: labels.destinationService,
+      error_kind: errorKind(code),
+    });
+  }
+
+  /** Undefined state: the breaker is gone (its series is removed). */
+  breakerState(serviceKey: string, state: 'closed' | 'half_open' | 'open' | undefined): void {
+    const values = serviceValues(serviceKey);
+    if (state === undefined) this.#breakerState.remove(values);
+    else this.#breakerState.set(values, state === 'closed' ? 0 : state === 'half_open' ? 1 : 2);
+  }
+
+  /** Totals from the exporter, turned into counter increments. */
+  spanTotals(exported: number, dropped: number): void {
+    const seen = this.#spansSeen;
+    if (exported > seen.exported) this.#spans.inc({ result: 'exported' }, exported - seen.exported);
+    if (dropped > seen.dropped) this.#spans.inc({ result: 'dropped' }, dropped - seen.dropped);
+    this.#spansSeen = { exported, dropped };
+  }
+
   snapshotApplied(version: number, buildSeconds: number | undefined): void {
     this.#snapshotVersion.set(version);
     if (buildSeconds !== undefined) this.#snapshotBuild.observe(buildSeconds);
@@ -145,6 +219,19 @@ export class ProxyMetrics {
 /** `2xx`…`5xx`; anything else (0 when no response was sent) is `unknown`. */
 export function statusClass(status: number): string {
   return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : UNKNOWN;
+}
+
+/** `NM_CIRCUIT_OPEN` → `circuit_open`. */
+export function errorKind(code: string): string {
+  return code.startsWith('NM_') ? code.slice(3).toLowerCase() : 'other';
+}
+
+function serviceValues(serviceKey: string) {
+  const slash = serviceKey.indexOf('/');
+  return {
+    destination_namespace: serviceKey.slice(0, slash),
+    destination_service: serviceKey.slice(slash + 1),
+  };
 }
 
 function streamValues(labels: TrafficLabels) {

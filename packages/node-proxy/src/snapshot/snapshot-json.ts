@@ -1,4 +1,5 @@
 /** The snapshot as plain JSON for `/debug/snapshot`: what routes where, readable by a person. */
+import type { AccessGrant, AccessPolicy, PortSet } from '../policy/access-policy.js';
 import type { Backend, Route, Snapshot } from './snapshot.js';
 
 function backendJson(backend: Backend) {
@@ -39,6 +40,28 @@ export function snapshotToJson(snapshot: Snapshot) {
     tcp: [...snapshot.tcp].map(([port, route]) => ({ listener: port, ...routeJson(route) })),
     udp: [...snapshot.udp].map(([port, route]) => ({ listener: port, ...routeJson(route) })),
     services: Object.fromEntries(snapshot.services),
+    access: accessJson(snapshot.access),
     problems: snapshot.problems,
+  };
+}
+
+/** Who may call which ServiceAccount, by TrafficTarget: destination SA → source SA → grants. */
+function accessJson(access: AccessPolicy) {
+  const ports = (set: PortSet | undefined) => (set === undefined ? null : set === 'any' ? 'any' : [...set]);
+  const grant = (g: AccessGrant) => ({
+    trafficTarget: g.target,
+    port: g.port ?? null,
+    httpMatches: g.http.map((m) => m.name),
+    tcpPorts: ports(g.tcp),
+    udpPorts: ports(g.udp),
+  });
+  return {
+    serviceAccounts: Object.fromEntries(access.serviceAccounts),
+    grants: Object.fromEntries(
+      [...access.grants].map(([destination, bySource]) => [
+        destination,
+        Object.fromEntries([...bySource].map(([source, grants]) => [source, grants.map(grant)])),
+      ]),
+    ),
   };
 }

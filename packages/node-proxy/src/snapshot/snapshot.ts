@@ -3,6 +3,7 @@
  * replaces the old by one assignment; a request reads it once, so it never sees half an update.
  */
 import type { HttpScheme, TrafficType } from '@nodemesh/smi-types';
+import { type AccessPolicy, EMPTY_ACCESS_POLICY } from '../policy/access-policy.js';
 import type { HttpMatchRule } from '../topology/http-match.js';
 import type { MeshServiceConfig } from '../topology/inputs.js';
 
@@ -60,7 +61,7 @@ export interface HttpEntrypoint {
 
 /** Something in the inputs the snapshot could not honour, for the caller to log and turn into an Event. */
 export interface Problem {
-  readonly kind: 'Service' | 'TrafficSplit';
+  readonly kind: 'Service' | 'TrafficSplit' | 'TrafficTarget';
   readonly namespace: string;
   readonly name: string;
   readonly reason: string;
@@ -78,6 +79,8 @@ export interface Snapshot {
   readonly udp: ReadonlyMap<number, Route>;
   /** The mesh config of every known Service, by `<namespace>/<name>` (the policy chain reads it per request). */
   readonly services: ReadonlyMap<string, MeshServiceConfig>;
+  /** TrafficTargets compiled for lookup; enforced only when the proxy runs with access control on. */
+  readonly access: AccessPolicy;
   readonly problems: readonly Problem[];
 }
 
@@ -90,6 +93,7 @@ export const EMPTY_SNAPSHOT: Snapshot = Object.freeze({
   tcp: new Map(),
   udp: new Map(),
   services: new Map(),
+  access: EMPTY_ACCESS_POLICY,
   problems: [],
 });
 

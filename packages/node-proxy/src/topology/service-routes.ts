@@ -81,14 +81,14 @@ export function buildServiceRoutes(
   const rootEndpoints = inputs.endpoints.get(objectKey(service.namespace, service.name)) ?? [];
   const routes: Route[] = [];
   for (const shadowPort of shadow.ports) {
-    const root = resolveBackend(service, shadowPort.port, rootEndpoints, 1);
+    const root = resolveBackend(service, shadowPort, rootEndpoints, 1);
     if (root === undefined) {
       problems.push({
         kind: 'Service',
         namespace: service.namespace,
         name: service.name,
         reason: 'PortMissing',
-        message: `shadow port ${shadowPort.port} is not a port of the Service`,
+        message: `shadow port ${shadowPort.protocol} ${shadowPort.port} is not a port of the Service`,
       });
       continue;
     }
@@ -124,13 +124,13 @@ function buildSplit(
       );
       continue;
     }
-    const backend = resolveBackend(service, shadowPort.port, inputs.endpoints.get(key) ?? [], entry.weight);
+    const backend = resolveBackend(service, shadowPort, inputs.endpoints.get(key) ?? [], entry.weight);
     if (backend === undefined) {
       problems.push(
         splitProblem(
           split,
           'BackendPortMissing',
-          `backend Service "${entry.service}" has no port ${shadowPort.port}; it gets no traffic on that port`,
+          `backend Service "${entry.service}" has no ${shadowPort.protocol} port ${shadowPort.port}; it gets no traffic on that port`,
         ),
       );
       continue;
@@ -173,14 +173,17 @@ function compileSplitMatches(
   return rules;
 }
 
-/** The Service as a backend for user port `port`: its ready endpoints on the resolved target port. */
+/**
+ * The Service as a backend for one user port (number and protocol: a DNS Service has UDP 53 and TCP 53): its
+ * ready endpoints on the resolved target port.
+ */
 function resolveBackend(
   service: MeshServiceInput,
-  port: number,
+  port: { readonly port: number; readonly protocol: 'TCP' | 'UDP' },
   endpoints: readonly EndpointInput[],
   weight: number,
 ): Backend | undefined {
-  const servicePort = service.ports.find((p) => p.port === port);
+  const servicePort = service.ports.find((p) => p.port === port.port && p.protocol === port.protocol);
   if (servicePort === undefined) return undefined;
   const ready: Endpoint[] = [];
   for (const endpoint of endpoints) {

@@ -3,6 +3,12 @@
  * a change to one Service, its endpoints or a split naming it rebuilds only that Service's routes; the
  * others are reused by reference. Only the final lookup maps are assembled anew, which is cheap.
  */
+import type { AccessPolicy } from '../policy/access-policy.js';
+import {
+  accessPolicyDependencies,
+  type CompiledAccessPolicy,
+  compileAccessPolicy,
+} from '../policy/compile-access-policy.js';
 import { hostKeys } from '../snapshot/host.js';
 import type { HttpEntrypoint, Problem, Route, Snapshot } from '../snapshot/snapshot.js';
 import type { MeshServiceConfig, TopologyInputs } from './inputs.js';
@@ -23,6 +29,8 @@ export interface TopologyBuilder {
   /** Builds the next snapshot; `now` is the build time in ms since the epoch. */
   build(inputs: TopologyInputs, now?: number): Snapshot;
   readonly lastBuild: BuildStats;
+  /** Whether the last build compiled the access policy anew (false: reused, no TrafficTarget input changed). */
+  readonly accessPolicyRebuilt: boolean;
 }
 
 /** A builder with its own memo and version counter, starting after `startVersion`. */
@@ -30,6 +38,8 @@ export function createTopologyBuilder(startVersion = 0): TopologyBuilder {
   let memo = new Map<string, ServiceRoutes>();
   let version = startVersion;
   let lastBuild: BuildStats = { rebuiltServices: 0, reusedServices: 0 };
+  let accessPolicyRebuilt = false;
+  let accessMemo: { dependencies: unknown[]; compiled: CompiledAccessPolicy } | undefined;
 
   function build(inputs: TopologyInputs, now = Date.now()): Snapshot {
     const byRoot = splitsByRoot(inputs.trafficSplits);
@@ -54,15 +64,23 @@ export function createTopologyBuilder(startVersion = 0): TopologyBuilder {
       }
     }
     memo = nextMemo;
+    const accessDeps = accessPolicyDependencies(inputs);
+    accessPolicyRebuilt = accessMemo === undefined || !sameItems(accessMemo.dependencies, accessDeps);
+    if (accessMemo === undefined || accessPolicyRebuilt) {
+      accessMemo = { dependencies: accessDeps, compiled: compileAccessPolicy(inputs) };
+    }
     lastBuild = { rebuiltServices: rebuilt, reusedServices: reused };
     version++;
-    return assemble(inputs, keys, nextMemo, version, now);
+    return assemble(inputs, keys, nextMemo, accessMemo.compiled, version, now);
   }
 
   return {
     build,
     get lastBuild() {
       return lastBuild;
+    },
+    get accessPolicyRebuilt() {
+      return accessPolicyRebuilt;
     },
   };
 }
@@ -71,6 +89,7 @@ function assemble(
   inputs: TopologyInputs,
   keys: readonly string[],
   perService: ReadonlyMap<string, ServiceRoutes>,
+  access: CompiledAccessPolicy,
   version: number,
   now: number,
 ): Snapshot {
@@ -132,6 +151,7 @@ function assemble(
       }
     }
   }
+  problems.push(...access.problems);
   const entrypoints = new Map<number, HttpEntrypoint>();
   for (const [port, hosts] of http) entrypoints.set(port, { port, hosts });
   return Object.freeze({
@@ -142,6 +162,7 @@ function assemble(
     tcp,
     udp,
     services: serviceConfigs(inputs, keys),
+    access: access.policy satisfies AccessPolicy,
     problems: Object.freeze(problems),
   });
 }

@@ -4,10 +4,16 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import {
+  type AllocationTable,
   allocatePorts,
+  DEFAULT_MESH_DEFAULTS,
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
   desiredShadowService,
+  findAllocation,
+  type MeshServicePorts,
+  type PortAllocation,
+  parseServiceAnnotations,
   readUserService,
   smiCustomResourceDefinitions,
 } from '@nodemesh/smi-types';
@@ -23,6 +29,10 @@ export type Json = Record<string, unknown>;
 
 /** JSON requests against the API server; throws on any status but the expected ones. */
 export class Api {
+  /** The Services `meshShadow` wrote shadows for, and their allocations, as the dns-controller keeps them. */
+  readonly #meshed: MeshServicePorts[] = [];
+  #allocations: readonly PortAllocation[] = [];
+
   constructor(readonly url: string) {}
 
   async call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Json> {
@@ -99,6 +109,41 @@ export class Api {
       ...manifest,
       metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, ...annotations } },
     });
+  }
+
+  /**
+   * Writes the shadow of a user Service the way the dns-controller does: the traffic type from its
+   * annotations, TCP/UDP ports allocated in one table shared by every shadow this Api wrote (so two tcp
+   * Services get different proxy ports). Returns the proxy port of each of the Service's TCP/UDP ports,
+   * keyed `TCP/5432`.
+   */
+  async meshShadow(user: Json, meshNamespace = 'nodemesh'): Promise<Map<string, number>> {
+    const parsed = readUserService(user);
+    if (!parsed.ok) throw new Error(`bad user Service: ${JSON.stringify(parsed.errors)}`);
+    const svc = parsed.value;
+    const config = parseServiceAnnotations(svc.annotations, DEFAULT_MESH_DEFAULTS);
+    if (!config.ok) throw new Error(`bad annotations: ${JSON.stringify(config.errors)}`);
+    const of = { namespace: svc.namespace, name: svc.name };
+    this.#meshed.push({ of, trafficType: config.value.trafficType, ports: svc.ports });
+    const table: AllocationTable = allocatePorts({
+      existing: this.#allocations,
+      services: this.#meshed,
+      tcpRange: DEFAULT_TCP_PORT_RANGE,
+      udpRange: DEFAULT_UDP_PORT_RANGE,
+    });
+    if (table.errors.length > 0) throw new Error(`allocation: ${JSON.stringify(table.errors)}`);
+    this.#allocations = table.allocations;
+    const manifest = desiredShadowService(svc, { trafficType: config.value.trafficType }, table, {
+      meshNamespace,
+    });
+    await this.create(`/api/v1/namespaces/${meshNamespace}/services`, manifest);
+    const ports = new Map<string, number>();
+    for (const { protocol, port } of svc.ports) {
+      if (protocol === 'SCTP') continue;
+      const proxyPort = findAllocation(table.allocations, of, protocol, port);
+      if (proxyPort !== undefined) ports.set(`${protocol}/${port}`, proxyPort);
+    }
+    return ports;
   }
 
   trafficSplit(ns: string, name: string, root: string, backends: [string, unknown][]): Json {

@@ -48,19 +48,10 @@ const DAY_MS = 24 * HOUR_MS;
 const TRAFFIC_TYPES: readonly TrafficType[] = ['http', 'tcp', 'udp'];
 const SCHEMES: readonly HttpScheme[] = ['http', 'h2c'];
 
-/** Annotations that only an http Service can use. */
-const HTTP_ONLY: readonly string[] = [
-  ANNOTATION_SCHEME,
-  ANNOTATION_RETRY_ATTEMPTS,
-  ANNOTATION_RETRY_TIMEOUT,
-  ANNOTATION_TIMEOUT,
-  ANNOTATION_CIRCUIT_BREAKER_ERROR_PERCENTAGE,
-  ANNOTATION_CIRCUIT_BREAKER_MIN_REQUESTS,
-  ANNOTATION_CIRCUIT_BREAKER_WINDOW,
-  ANNOTATION_CIRCUIT_BREAKER_OPEN_DURATION,
-  ANNOTATION_RATELIMIT_AVERAGE,
-  ANNOTATION_RATELIMIT_BURST,
-];
+/** Annotations that only an http Service can use: all but the traffic type. */
+const HTTP_ONLY: readonly string[] = KNOWN_SERVICE_ANNOTATIONS.filter(
+  (key) => key !== ANNOTATION_TRAFFIC_TYPE,
+);
 
 /** `metadata.annotations["nodemesh.io/timeout"]`: the path of one annotation in errors. */
 export function annotationPath(key: string): string {

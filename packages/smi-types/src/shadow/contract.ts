@@ -56,7 +56,10 @@ export interface ShadowPort {
 }
 
 /**
- * On a shadow Service: the ServiceAccounts the user Service's ready pods run as, comma-separated and sorted.
- * The dns-controller keeps it current; the node-proxy reads it to match TrafficTarget destinations.
+ * On a shadow Service: the ServiceAccounts the user Service's pods run as (every pod its selector matches in
+ * its namespace, except Succeeded and Failed ones; an empty `serviceAccountName` counts as `default`),
+ * sorted, de-duplicated and comma-separated. Empty when the selector matches no pod; absent when the Service
+ * has no selector. The dns-controller keeps it current; the node-proxy reads it to match TrafficTarget
+ * destinations, so it need not watch every pod of the cluster.
  */
 export const SHADOW_ANNOTATION_SERVICE_ACCOUNTS = 'nodemesh.io/service-accounts';

@@ -12,11 +12,13 @@ import {
   LABEL_PART_OF_VALUE,
   LABEL_SHADOW_OF_NAME,
   LABEL_SHADOW_OF_NAMESPACE,
+  SHADOW_ANNOTATION_SERVICE_ACCOUNTS,
   type ShadowOf,
   type ShadowPort,
 } from './contract.js';
 import { isObject, readClusterIPs, readNonEmptyString, readPortNumber } from './object-fields.js';
 import { type PortAllocation, portTrafficType } from './port-allocator.js';
+import { readServiceAccounts } from './service-accounts-annotation.js';
 import { shadowOfFromLabels } from './shadow-labels.js';
 
 export interface ParsedShadow {
@@ -28,6 +30,11 @@ export interface ParsedShadow {
   readonly clusterIPs: readonly string[];
   /** Each port's own traffic type: a UDP port is udp, a TCP port of a udp Service is tcp. */
   readonly ports: readonly ShadowPort[];
+  /**
+   * The ServiceAccounts the user Service's pods run as (SHADOW_ANNOTATION_SERVICE_ACCOUNTS), sorted; empty
+   * when the annotation is absent (a Service without a selector) or empty (no pods).
+   */
+  readonly serviceAccounts: readonly string[];
   readonly resourceVersion: string | undefined;
 }
 
@@ -59,6 +66,7 @@ export function parseShadowService(obj: unknown): Result<ParsedShadow> {
       message: `must be one of ${TRAFFIC_TYPES.join(', ')}, got ${describeValue(typeText)}`,
     });
   }
+  const serviceAccounts = readServiceAccounts(annotations[SHADOW_ANNOTATION_SERVICE_ACCOUNTS], errors);
   let resourceVersion: string | undefined;
   if (metadata.resourceVersion !== undefined) {
     resourceVersion = readNonEmptyString(metadata.resourceVersion, 'metadata.resourceVersion', errors);
@@ -81,7 +89,7 @@ export function parseShadowService(obj: unknown): Result<ParsedShadow> {
   ) {
     return fail(errors);
   }
-  return ok({ of, namespace, name, trafficType, clusterIPs, ports, resourceVersion });
+  return ok({ of, namespace, name, trafficType, clusterIPs, ports, serviceAccounts, resourceVersion });
 }
 
 function readShadowPorts(value: unknown, trafficType: TrafficType, errors: FieldError[]): ShadowPort[] {

@@ -71,6 +71,21 @@ describe('desiredShadowService', () => {
     expect(desiredShadowService(orders, { trafficType: 'tcp' }, table, opts).spec.ports).toHaveLength(1);
   });
 
+  it('writes the ServiceAccounts sorted and de-duplicated, and nothing when none are given', () => {
+    const annotations = (serviceAccounts?: readonly string[]) =>
+      desiredShadowService(orders, { trafficType: 'http' }, table, { ...opts, serviceAccounts }).metadata
+        .annotations;
+    expect(annotations(['web', 'default', 'web', 'admin'])).toEqual({
+      'nodemesh.io/traffic-type': 'http',
+      'nodemesh.io/service-accounts': 'admin,default,web',
+    });
+    expect(annotations([])).toEqual({
+      'nodemesh.io/traffic-type': 'http',
+      'nodemesh.io/service-accounts': '',
+    });
+    expect(annotations(undefined)).toEqual({ 'nodemesh.io/traffic-type': 'http' });
+  });
+
   it('names unnamed ports after their number', () => {
     const single = {
       ...orders,
@@ -104,9 +119,31 @@ describe('parseShadowService', () => {
           { name: 'metrics', protocol: 'TCP', port: 9090, targetPort: 5001, trafficType: 'http' },
           { name: 'sync', protocol: 'UDP', port: 7000, targetPort: 15000, trafficType: 'udp' },
         ],
+        serviceAccounts: [],
         resourceVersion: '99',
       },
     });
+  });
+
+  it('reads the ServiceAccounts, sorted, and none when the annotation is absent or empty', () => {
+    const withAccounts = (value: string | undefined) =>
+      parseShadowService({
+        ...served,
+        metadata: {
+          ...served.metadata,
+          annotations: {
+            ...served.metadata.annotations,
+            ...(value === undefined ? {} : { 'nodemesh.io/service-accounts': value }),
+          },
+        },
+      });
+    const accounts = (value: string | undefined) => {
+      const parsed = withAccounts(value);
+      return parsed.ok ? parsed.value.serviceAccounts : parsed.errors;
+    };
+    expect(accounts('web,default,billing.payments')).toEqual(['billing.payments', 'default', 'web']);
+    expect(accounts(undefined)).toEqual([]);
+    expect(accounts('')).toEqual([]);
   });
 
   const withPort = (port: Record<string, unknown>) => ({
@@ -139,6 +176,30 @@ describe('parseShadowService', () => {
       { ...served, spec: { ...served.spec, ports: undefined } },
       'spec.ports',
       'must be a list, got nothing',
+    ],
+    [
+      'a ServiceAccount that is no DNS-1123 subdomain',
+      withMetadata({
+        annotations: { 'nodemesh.io/traffic-type': 'http', 'nodemesh.io/service-accounts': 'web,Admin' },
+      }),
+      'metadata.annotations["nodemesh.io/service-accounts"]',
+      'must list ServiceAccount names (DNS-1123 subdomains) separated by commas, got "Admin" in "web,Admin"',
+    ],
+    [
+      'an empty name between commas',
+      withMetadata({
+        annotations: { 'nodemesh.io/traffic-type': 'http', 'nodemesh.io/service-accounts': 'a,,b' },
+      }),
+      'metadata.annotations["nodemesh.io/service-accounts"]',
+      'must list ServiceAccount names (DNS-1123 subdomains) separated by commas, got "" in "a,,b"',
+    ],
+    [
+      'a ServiceAccounts annotation that is no string',
+      withMetadata({
+        annotations: { 'nodemesh.io/traffic-type': 'http', 'nodemesh.io/service-accounts': ['web'] },
+      }),
+      'metadata.annotations["nodemesh.io/service-accounts"]',
+      'must be a comma-separated list of names, got a list',
     ],
     [
       'a named targetPort',
@@ -194,6 +255,12 @@ describe('round trip', () => {
       namespace: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/),
       name: fc.stringMatching(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/),
       trafficType: fc.constantFrom<TrafficType>('http', 'tcp', 'udp'),
+      serviceAccounts: fc.option(
+        fc.array(fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z0-9]{1,5}){0,2}$/), {
+          maxLength: 6,
+        }),
+        { nil: undefined },
+      ),
       ports: fc.uniqueArray(
         fc.record({
           port: fc.integer({ min: 1, max: 65535 }),
@@ -202,8 +269,9 @@ describe('round trip', () => {
         { minLength: 1, maxLength: 8, selector: (p) => `${p.protocol}/${p.port}` },
       ),
     })
-    .map(({ namespace, name, trafficType, ports }) => ({
+    .map(({ namespace, name, trafficType, serviceAccounts, ports }) => ({
       trafficType,
+      serviceAccounts,
       svc: {
         ...orders,
         namespace,
@@ -212,9 +280,9 @@ describe('round trip', () => {
       } satisfies UserService,
     }));
 
-  it('desiredShadowService then parseShadowService gives back the ports', () => {
+  it('desiredShadowService then parseShadowService gives back the ports and ServiceAccounts', () => {
     fc.assert(
-      fc.property(userService, ({ svc, trafficType }) => {
+      fc.property(userService, ({ svc, trafficType, serviceAccounts }) => {
         const of = { namespace: svc.namespace, name: svc.name };
         const allocated = allocatePorts({
           existing: [],
@@ -222,11 +290,14 @@ describe('round trip', () => {
           tcpRange: { first: 10000, last: 14999 },
           udpRange: { first: 15000, last: 19999 },
         });
-        const parsed = parseShadowService(desiredShadowService(svc, { trafficType }, allocated, opts));
+        const parsed = parseShadowService(
+          desiredShadowService(svc, { trafficType }, allocated, { ...opts, serviceAccounts }),
+        );
         expect(parsed.ok).toBe(true);
         if (!parsed.ok) return;
         expect(parsed.value.of).toEqual(of);
         expect(parsed.value.trafficType).toBe(trafficType);
+        expect(parsed.value.serviceAccounts).toEqual([...new Set(serviceAccounts ?? [])].sort());
         expect(parsed.value.ports).toEqual(shadowPorts(svc, trafficType, allocated.allocations).ports);
         expect(parsed.value.ports).toHaveLength(svc.ports.filter((p) => p.protocol !== 'SCTP').length);
         const readBack = allocationsFromShadows([parsed.value]);

@@ -1,13 +1,19 @@
 /** The shadow Service the dns-controller wants for one user Service: a plain core/v1 Service object. */
 import { ANNOTATION_TRAFFIC_TYPE } from '../annotations/annotation-keys.js';
 import type { ServiceMeshConfig, TrafficType } from '../annotations/service-config.js';
-import { HTTP_ENTRYPOINT_BASE, type ShadowOf, type ShadowPort } from './contract.js';
+import {
+  HTTP_ENTRYPOINT_BASE,
+  SHADOW_ANNOTATION_SERVICE_ACCOUNTS,
+  type ShadowOf,
+  type ShadowPort,
+} from './contract.js';
 import {
   type AllocationTable,
   findAllocation,
   type PortAllocation,
   portTrafficType,
 } from './port-allocator.js';
+import { formatServiceAccounts } from './service-accounts-annotation.js';
 import { shadowLabels, shadowSelectorForProxies } from './shadow-labels.js';
 import { shadowServiceName } from './shadow-name.js';
 import type { UserService, UserServicePort } from './user-service.js';
@@ -75,16 +81,22 @@ export function shadowPorts(
  * The shadow Service of `svc`: in the mesh namespace, selecting the node-proxies, `internalTrafficPolicy:
  * Local` so each caller reaches the proxy on its own node. Ports the table has no allocation for are left
  * out (the allocator's errors say why); a shadow with no ports at all is not a valid Service, so check
- * `spec.ports.length` (or `shadowPorts`) before creating it.
+ * `spec.ports.length` (or `shadowPorts`) before creating it. With `serviceAccounts` (the ServiceAccounts the
+ * Service's pods run as; leave it out for a Service without a selector) the shadow carries them, sorted and
+ * de-duplicated, in SHADOW_ANNOTATION_SERVICE_ACCOUNTS (an empty list writes an empty value).
  */
 export function desiredShadowService(
   svc: UserService,
   config: Pick<ServiceMeshConfig, 'trafficType'>,
   table: Pick<AllocationTable, 'allocations'>,
-  opts: { readonly meshNamespace: string },
+  opts: { readonly meshNamespace: string; readonly serviceAccounts?: readonly string[] | undefined },
 ): ShadowServiceManifest {
   const of: ShadowOf = { namespace: svc.namespace, name: svc.name };
   const { ports } = shadowPorts(svc, config.trafficType, table.allocations);
+  const annotations: Record<string, string> = { [ANNOTATION_TRAFFIC_TYPE]: config.trafficType };
+  if (opts.serviceAccounts !== undefined) {
+    annotations[SHADOW_ANNOTATION_SERVICE_ACCOUNTS] = formatServiceAccounts(opts.serviceAccounts);
+  }
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -92,7 +104,7 @@ export function desiredShadowService(
       name: shadowServiceName(of.namespace, of.name),
       namespace: opts.meshNamespace,
       labels: shadowLabels(of),
-      annotations: { [ANNOTATION_TRAFFIC_TYPE]: config.trafficType },
+      annotations,
     },
     spec: {
       type: 'ClusterIP',

@@ -1,0 +1,174 @@
+/** Smoke test of the bench's pure helpers (the benchmarks themselves run with `pnpm bench`, not here). */
+import { describe, expect, it } from 'vitest';
+import {
+  createStreakTracker,
+  flipTarget,
+  pauseBefore,
+  podReadyPatch,
+  splitPatch,
+  summarizeDelays,
+} from './lib/convergence.mjs';
+import {
+  convergenceTable,
+  evaluateTargets,
+  med,
+  renderReport,
+  renderTable,
+  replaceLatest,
+} from './lib/report.mjs';
+import { latencyProfile, medianCurve, percentile, ratio, summarize } from './lib/stats.mjs';
+import { escapeXml, niceCeiling, ninesOf, renderLatencyChart } from './lib/svg.mjs';
+
+describe('stats', () => {
+  it('takes nearest-rank percentiles of sorted samples', () => {
+    const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 50)).toBe(50);
+    expect(percentile(sorted, 99)).toBe(99);
+    expect(percentile(sorted, 99.9)).toBe(100);
+    expect(percentile(sorted, 0)).toBe(1);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('sorts latency samples numerically, not as strings', () => {
+    const profile = latencyProfile([10, 9, 100, 2]);
+    expect(profile.p50).toBe(9);
+    expect(profile.max).toBe(100);
+    expect(profile.curve.at(-1)).toEqual({ p: 100, ms: 100 });
+  });
+
+  it('summarises runs as median and spread, leaving out failed runs', () => {
+    expect(summarize([3, 1, 2])).toEqual({ median: 2, min: 1, max: 3, spread: 1, runs: 3 });
+    expect(summarize([4, Number.NaN, 2]).median).toBe(3);
+    expect(summarize([]).runs).toBe(0);
+    expect(medianCurve([[{ p: 50, ms: 1 }], [{ p: 50, ms: 3 }], [{ p: 50, ms: 2 }]])[0]?.ms).toBe(2);
+    expect(ratio(1, 0)).toBeNaN();
+  });
+});
+
+describe('report', () => {
+  it('renders a markdown table and escapes pipes', () => {
+    expect(renderTable(['a', 'b'], [['1', 'x|y']])).toBe('| a | b |\n| --- | --- |\n| 1 | x\\|y |');
+    expect(med({ median: 1234.5, min: 1000, max: 1500, runs: 3 })).toBe('1,235 (1,000–1,500)');
+    expect(med(undefined)).toBe('—');
+  });
+
+  it('reports targets with their gap and never as failures of the run', () => {
+    const targets = evaluateTargets({
+      http: [
+        { id: 'direct', rates: { 1000: { p99: { median: 1 } } } },
+        {
+          id: 'node-proxy',
+          maxRps: { median: 4000 },
+          rates: { 1000: { p99: { median: 1.5 }, vcpuPer1000: { median: 0.2 } } },
+        },
+        { id: 'nginx', maxRps: { median: 10000 } },
+      ],
+      scale: [{ services: 10_000, rssMiB: 200, incrementalApplyMs: { median: 80 } }],
+    });
+    const byName = new Map(targets.map((t) => [t.name, t]));
+    expect(byName.get('p99 added over direct at 1000 req/s')?.met).toBe(true);
+    expect(byName.get('max req/s vs nginx (one core each)')).toMatchObject({
+      met: false,
+      gap: '0.100× short',
+    });
+    expect(byName.get('10 000 Services: proxy memory (RSS)')?.met).toBe(true);
+    expect(byName.get('10 000 Services: incremental update (apply, median)')?.gap).toBe('30.0 ms short');
+    expect(byName.get('convergence p99 (API server → proxy)')?.met).toBeUndefined();
+  });
+
+  it('replaces the latest results between the markers of the docs page, and only there', () => {
+    const page = 'intro\n<!-- latest:begin -->\nold\n<!-- latest:end -->\nend\n';
+    expect(replaceLatest(page, 'new')).toBe('intro\n<!-- latest:begin -->\nnew\n<!-- latest:end -->\nend\n');
+    expect(replaceLatest('no markers', 'new')).toBe('no markers');
+  });
+
+  it('renders only the sections that ran', () => {
+    const text = renderReport({ mode: 'quick', settings: { runs: 1, rates: [] }, scale: [] });
+    expect(text).toContain('## Control-plane scale');
+    expect(text).not.toContain('## HTTP data plane');
+  });
+});
+
+describe('convergence', () => {
+  it('converges at the first answer of a streak from the expected backend, restarting on any other', () => {
+    const tracker = createStreakTracker('v2', 3);
+    expect(tracker.observe('v1', 1)).toBeUndefined();
+    expect(tracker.observe('v2', 2)).toBeUndefined();
+    expect(tracker.observe('status 502', 3)).toBeUndefined();
+    expect(tracker.observe('v2', 4)).toBeUndefined();
+    expect(tracker.observe('v2', 5)).toBeUndefined();
+    expect(tracker.observe('v2', 6)).toBe(4);
+    expect(createStreakTracker('v1', 1).observe('v1', 7)).toBe(7);
+  });
+
+  it('flips the split so that every change moves all traffic, and pauses out of step with the syncs', () => {
+    expect([0, 1, 2, 3].map(flipTarget)).toEqual(['v2', 'v1', 'v2', 'v1']);
+    expect(splitPatch('v2')).toEqual({
+      spec: {
+        backends: [
+          { service: 'orders-v1', weight: 0 },
+          { service: 'orders-v2', weight: 100 },
+        ],
+      },
+    });
+    expect(podReadyPatch(false)).toEqual({ status: { conditions: [{ type: 'Ready', status: 'False' }] } });
+    const pauses = Array.from({ length: 100 }, (_, i) => pauseBefore(i));
+    expect(Math.min(...pauses)).toBeGreaterThanOrEqual(60);
+    expect(new Set(pauses.map((p) => p % 50)).size).toBeGreaterThan(20);
+  });
+
+  it('summarises delays by nearest rank and counts timeouts apart', () => {
+    const summary = summarizeDelays(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+      2,
+    );
+    expect(summary).toEqual({ count: 100, timedOut: 2, p50: 50, p99: 99, max: 100 });
+  });
+
+  it('fills the convergence target from the split p99, and a timeout makes it a missed lower bound', () => {
+    const split = { count: 100, timedOut: 0, p50: 10, p99: 120, max: 130 };
+    const converged = evaluateTargets({ convergence: { timeoutMs: 5000, split } }).find((t) =>
+      t.name.startsWith('convergence'),
+    );
+    expect(converged).toMatchObject({ met: true, gap: 'met' });
+    expect(converged?.value).toContain('120.0 ms');
+    const late = evaluateTargets({
+      convergence: { timeoutMs: 5000, split: { ...split, count: 99, timedOut: 1 } },
+    }).find((t) => t.name.startsWith('convergence'));
+    expect(late).toMatchObject({ met: false, gap: '4,500.0 ms short' });
+    const table = convergenceTable({ timeoutMs: 5000, split, endpointRemoved: split });
+    expect(table.split('\n')).toHaveLength(4);
+    expect(table).toContain('| 100 | 10.0 | 120.0 | 130.0 | 0 |');
+    expect(convergenceTable({ error: 'boom' })).toContain('failed: boom');
+  });
+});
+
+describe('svg chart', () => {
+  it('places percentiles by nines and rounds the axis up', () => {
+    expect(ninesOf(90)).toBeCloseTo(1);
+    expect(ninesOf(99.9)).toBeCloseTo(3);
+    expect(ninesOf(100)).toBe(4);
+    expect(niceCeiling(3.2)).toBe(5);
+    expect(niceCeiling(0)).toBe(1);
+    expect(escapeXml('<a & "b">')).toBe('&lt;a &amp; &quot;b&quot;&gt;');
+  });
+
+  it('draws one line per series and escapes names', () => {
+    const svg = renderLatencyChart({
+      title: 'latency',
+      series: [
+        {
+          name: 'a<b',
+          curve: [
+            { p: 50, ms: 1 },
+            { p: 99, ms: 4 },
+          ],
+        },
+        { name: 'c', curve: [{ p: 50, ms: Number.NaN }] },
+      ],
+    });
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<polyline/g)).toHaveLength(1);
+    expect(svg).toContain('a&lt;b');
+  });
+});

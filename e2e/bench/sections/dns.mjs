@@ -1,0 +1,130 @@
+/**
+ * DNS: the mesh DNS server against unbound (one thread, local-data), both serving the same `names` and
+ * asked the same query file by dnsperf. Max queries/s with dnsperf flat out; latency percentiles from
+ * dnsperf's per-query verbose output at a fixed rate (its summary has only mean and max).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unboundConfig } from '../lib/configs.mjs';
+import { meshRecords, queryFile } from '../lib/dns-names.mjs';
+import {
+  freePort,
+  runToEnd,
+  startProcess,
+  stopProcess,
+  usage,
+  waitForOutput,
+  waitForPort,
+} from '../lib/processes.mjs';
+import { latencyProfile, summarize } from '../lib/stats.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** dnsperf's summary: queries/s, completed and lost. */
+export function parseDnsperf(text) {
+  return {
+    qps: Number(text.match(/Queries per second:\s+([\d.]+)/)?.[1] ?? Number.NaN),
+    completed: Number(text.match(/Queries completed:\s+(\d+)/)?.[1] ?? Number.NaN),
+    lost: Number(text.match(/Queries lost:\s+(\d+)/)?.[1] ?? Number.NaN),
+  };
+}
+
+/** Latencies (ms) and rcodes of dnsperf -v lines: `> NOERROR name A 0.000170`. */
+export function parseDnsperfVerbose(text) {
+  const latencies = [];
+  let notNoerror = 0;
+  for (const match of text.matchAll(/^> (\S+) \S+ \S+ ([\d.]+)$/gm)) {
+    latencies.push(Number(match[2]) * 1000);
+    if (match[1] !== 'NOERROR') notNoerror++;
+  }
+  return { latencies, notNoerror };
+}
+
+async function startMeshDns(ctx, names) {
+  const proc = startProcess(
+    'mesh dns',
+    process.execPath,
+    [path.join(here, '../servers/mesh-dns-target.mjs'), String(names)],
+    {
+      cpu: ctx.sutCpu,
+    },
+  );
+  const match = await waitForOutput(proc, /MESHDNS (\{.*\})/, 60_000);
+  return { port: JSON.parse(match[1] ?? '{}').port, proc };
+}
+
+async function startUnbound(ctx, names) {
+  const dir = path.join(ctx.tmp, 'unbound');
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const file = path.join(dir, 'unbound.conf');
+  writeFileSync(file, unboundConfig({ dir, port, records: meshRecords(names) }));
+  const proc = startProcess('unbound', '/usr/sbin/unbound', ['-d', '-c', file], { cpu: ctx.sutCpu });
+  await waitForPort(port, proc, 60_000);
+  return { port, proc };
+}
+
+export async function dnsSection(ctx) {
+  const { settings } = ctx;
+  const names = settings.dnsNames;
+  const queries = path.join(ctx.tmp, 'queries.txt');
+  writeFileSync(queries, queryFile(names));
+  const dnsperf = (port, extra, seconds, maxOutput) =>
+    runToEnd(
+      'dnsperf',
+      '/usr/bin/dnsperf',
+      ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-l', String(seconds), ...extra],
+      {
+        cpu: ctx.loadCpu,
+        timeoutMs: (seconds + 30) * 1000,
+        maxOutput,
+      },
+    );
+  const servers = [
+    { id: 'mesh-dns', label: 'mesh DNS server (node)', start: startMeshDns },
+    { id: 'unbound', label: 'unbound, 1 thread', start: startUnbound },
+  ];
+  const out = [];
+  for (const server of servers) {
+    ctx.log(`dns: ${server.label}`);
+    let started;
+    try {
+      started = await server.start(ctx, names);
+      await dnsperf(started.port, ['-c', '4', '-q', '200'], settings.warmupSeconds);
+      const max = [];
+      for (let run = 0; run < settings.runs; run++) {
+        max.push(parseDnsperf(await dnsperf(started.port, ['-c', '4', '-q', '200'], settings.dnsSeconds)));
+      }
+      const latency = [];
+      let notNoerror = 0;
+      for (let run = 0; run < settings.runs; run++) {
+        const text = await dnsperf(
+          started.port,
+          ['-Q', String(settings.dnsRate), '-v'],
+          settings.dnsSeconds,
+          64 * 2 ** 20,
+        );
+        const parsed = parseDnsperfVerbose(text);
+        notNoerror += parsed.notNoerror;
+        latency.push(latencyProfile(parsed.latencies));
+      }
+      out.push({
+        id: server.id,
+        label: server.label,
+        qps: summarize(max.map((m) => m.qps)),
+        lost: max.reduce((sum, m) => sum + m.lost, 0),
+        p50: summarize(latency.map((l) => l.p50)),
+        p99: summarize(latency.map((l) => l.p99)),
+        notNoerror,
+        rssMiB: usage(started.proc.pid).rssBytes / 2 ** 20,
+      });
+    } catch (error) {
+      ctx.log(`dns: ${server.label} failed: ${error.message}`);
+      out.push({ id: server.id, label: server.label, error: String(error.message).split('\n')[0] });
+    } finally {
+      await stopProcess(started?.proc);
+    }
+  }
+  return { names, rate: settings.dnsRate, servers: out };
+}

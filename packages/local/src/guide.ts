@@ -1,0 +1,29 @@
+/** What local mode prints once the mesh is up: what runs where, and what to try. Pure. */
+import type { LocalSettings } from './settings.js';
+
+export function guide(settings: LocalSettings, server: string, repoRoot: string): string {
+  const kubectl = `kubectl --server ${server}`;
+  const examples = `${repoRoot}/deploy/examples`;
+  return `
+Nodemesh is running locally.
+
+  API server       ${server}   (in-memory; kubectl works against it)
+  mesh DNS         ${settings.dnsHost}:${settings.dnsPort}
+  node-proxy       on node "${settings.nodeName}" at ${settings.nodeIP} (HTTP entrypoints from 5000)
+  access control   ${settings.accessControl ? 'on' : 'off'}
+  metrics          http://127.0.0.1:${settings.proxyAdminPort}/metrics (node-proxy)
+                   http://127.0.0.1:${settings.dnsAdminPort}/metrics (dns-controller)
+  sample pods      bookstore-v1, bookstore-v2, bookbuyer, bookthief, tcp-echo, udp-echo
+
+Try:
+  dig @${settings.dnsHost} -p ${settings.dnsPort} bookstore.default.mesh
+  curl --interface ${settings.podPrefix}.21 http://$(dig +short @${settings.dnsHost} -p ${settings.dnsPort} bookstore.default.mesh):8080/books -H 'Host: bookstore.default.mesh:8080'
+  ${kubectl} get services,pods,trafficsplits -A
+  ${kubectl} apply -f ${examples}/traffic-split-75-25.yaml    # watch bookbuyer's counts move
+  ${kubectl} apply -f ${examples}/traffic-split-v2.yaml
+  curl -s http://127.0.0.1:${settings.proxyAdminPort}/debug/snapshot
+  pnpm start --access-control    # then: ${kubectl} apply -f ${examples}/access-bookbuyer.yaml
+
+bookbuyer and bookthief print what they get every two seconds below. Ctrl-C stops everything.
+`;
+}

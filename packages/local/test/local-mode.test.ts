@@ -1,0 +1,94 @@
+/**
+ * Local mode as a user meets it: the whole mesh from the built binaries, the sample pods calling through real
+ * DNS and real sockets, and `kubectl apply` changing the split. Needs `pnpm build` (pnpm test does it).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalMesh, REPO_ROOT, startLocalMesh } from '../src/launcher.js';
+import { DEFAULT_LOCAL_SETTINGS, type LocalSettings } from '../src/settings.js';
+
+const run = promisify(execFile);
+const built = ['dns-controller', 'node-proxy', 'local'].every((pkg) =>
+  existsSync(`${REPO_ROOT}/packages/${pkg}/dist/bin.js`),
+);
+const hasKubectl = existsSync('/usr/bin/kubectl');
+const hasDig = existsSync('/usr/bin/dig');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () => {
+  const lines: string[] = [];
+  let mesh: LocalMesh | undefined;
+  let settings: LocalSettings;
+
+  /** Waits (bounded) for a line printed at or after index `from` that satisfies the test. */
+  async function waitForLine(test: (line: string) => boolean, from = 0, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const line = lines.slice(from).find(test);
+      if (line !== undefined) return line;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`no such line within ${timeoutMs} ms; last lines:\n${lines.slice(-20).join('\n')}`);
+  }
+
+  beforeAll(async () => {
+    // Addresses apart from the defaults, so the test runs beside a user's own `pnpm start`.
+    settings = {
+      ...DEFAULT_LOCAL_SETTINGS,
+      apiPort: await freePort(),
+      dnsPort: await freePort(),
+      dnsAdminPort: await freePort(),
+      proxyAdminPort: await freePort(),
+      serviceCidr: '127.11.0.0/16',
+      nodeIP: '127.31.0.1',
+      podPrefix: '127.21.0',
+      accessControl: true,
+    };
+    mesh = await startLocalMesh(settings, (line) => lines.push(line));
+  }, 90_000);
+
+  afterAll(async () => {
+    await mesh?.stop();
+  }, 30_000);
+
+  it('resolves mesh names with the mesh DNS server', async () => {
+    const { stdout } = await run('dig', [
+      '+short',
+      '@127.0.0.1',
+      '-p',
+      String(settings.dnsPort),
+      'bookstore.default.mesh',
+    ]);
+    expect(stdout.trim()).toMatch(/^127\.11\.\d+\.\d+$/);
+  });
+
+  it('lets bookbuyer buy books and keeps bookthief out (access control on)', {
+    timeout: 70_000,
+  }, async () => {
+    await waitForLine((line) => /\[bookbuyer\] bookbuyer: bookstore-v1 [1-9]/.test(line));
+    const thief = await waitForLine((line) => /\[bookthief\] bookthief: .*refused [1-9]/.test(line));
+    expect(thief).not.toMatch(/bookstore-v/);
+  });
+
+  it('shifts traffic when a TrafficSplit is applied with kubectl', { timeout: 40_000 }, async () => {
+    const before = lines.length;
+    await run('kubectl', [
+      '--server',
+      mesh?.server ?? '',
+      'apply',
+      '-f',
+      `${REPO_ROOT}/deploy/examples/traffic-split-v2.yaml`,
+    ]);
+    await waitForLine((line) => /\[bookbuyer\] bookbuyer: .*bookstore-v2 [1-9]/.test(line), before);
+  });
+});
