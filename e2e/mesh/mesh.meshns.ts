@@ -33,7 +33,7 @@ import { waitUntil } from './support/wait-until.js';
 
 /** The policy scenarios run once the node-proxy's policy chain is built (it lands from its own branch). */
 const POLICY = policyChainBuilt();
-const NO_POLICY = 'the node-proxy in packages/node-proxy/dist has no policy chain yet (branch wip/policy)';
+const NO_POLICY = 'the node-proxy has no policy chain in src/policy and dist/policy (pnpm build)';
 
 const NO_PROMETHEUS = prometheusSkipReason();
 
@@ -587,7 +587,7 @@ describe('the mesh on three nodes', () => {
       );
       const annotations = listItems(shadows.body)[0]?.metadata as { annotations?: Record<string, string> };
       if (annotations?.annotations?.[SERVICE_ACCOUNTS_ANNOTATION] === undefined) {
-        noServiceAccounts = `the dns-controller does not write ${SERVICE_ACCOUNTS_ANNOTATION} on shadow Services yet (branch wip/dns-sa)`;
+        noServiceAccounts = `the dns-controller does not write ${SERVICE_ACCOUNTS_ANNOTATION} on shadow Services`;
         return;
       }
       // Access control is a proxy flag: restart every proxy with it (the restart itself is tested above).
