@@ -31,9 +31,11 @@ export interface DigOptions extends ClientOptions {
   readonly port?: number;
   /** `+short` output (default true): just the answers, one per line. */
   readonly short?: boolean;
+  /** Tries (default 1), each of `timeoutSec`. */
+  readonly tries?: number;
 }
 
-/** `dig @server name type` from inside `ns`, one try. */
+/** `dig @server name type` from inside `ns`, one try unless `tries` says more. */
 export function dig(
   ns: string,
   server: string,
@@ -41,6 +43,7 @@ export function dig(
   options: DigOptions = {},
 ): Promise<CommandResult> {
   const timeoutSec = options.timeoutSec ?? 2;
+  const tries = options.tries ?? 1;
   const args = [
     `@${server}`,
     '-p',
@@ -48,10 +51,10 @@ export function dig(
     name,
     options.type ?? 'A',
     `+time=${timeoutSec}`,
-    '+tries=1',
+    `+tries=${tries}`,
   ];
   if (options.short ?? true) args.push('+short');
-  return runIn(ns, 'dig', args, { timeoutMs: hardLimit(timeoutSec) });
+  return runIn(ns, 'dig', args, { timeoutMs: hardLimit(timeoutSec * tries) });
 }
 
 /** Sends `payload` over TCP with `nc` and returns what came back before the peer closed or the time ran out. */

@@ -43,6 +43,18 @@ export class KubeProxy {
     await this.sync();
   }
 
+  /**
+   * Replaces every Service port at once and applies the rules in one sync: for a loop that mirrors the API
+   * server's Services. Throws, changing nothing, when any rule is malformed.
+   */
+  async replaceServiceRules(rules: readonly ServiceRule[]): Promise<void> {
+    const errors = rules.flatMap((rule) => checkServiceRule(rule));
+    if (errors.length > 0) throw new Error(`bad service rules: ${errors.join('; ')}`);
+    this.rules.clear();
+    for (const rule of rules) this.rules.set(serviceKey(rule), rule);
+    await this.sync();
+  }
+
   /** The Service ports in force. */
   serviceRules(): ServiceRule[] {
     return [...this.rules.values()];

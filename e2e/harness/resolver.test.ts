@@ -9,6 +9,12 @@ describe('a namespace resolver', () => {
     );
   });
 
+  it('takes a longer try and more of them when asked', () => {
+    expect(resolvConfText('10.250.0.10', { timeoutSec: 2, attempts: 3 })).toBe(
+      'nameserver 10.250.0.10\noptions timeout:2 attempts:3\n',
+    );
+  });
+
   it('refuses to write for a namespace the harness did not make', async () => {
     await expect(setResolver('cni-1234', '10.0.0.1')).rejects.toThrow(/refusing namespace "cni-1234"/);
     await expect(setResolver('nmt1-../../x', '10.0.0.1')).rejects.toThrow(/refusing namespace/);

@@ -10,13 +10,16 @@ import { NETNS_ETC_DIR } from './netns.js';
 export interface ResolverOptions {
   /** Search domains, like a pod's `<ns>.svc.cluster.local svc.cluster.local cluster.local`. */
   readonly search?: readonly string[];
+  /** Seconds per try (default 1) and tries (default 1): more for suites whose DNS answers may be slow. */
+  readonly timeoutSec?: number;
+  readonly attempts?: number;
 }
 
-/** The resolv.conf text: one nameserver, one try of one second, so a broken DNS fails fast. */
+/** The resolv.conf text: one nameserver, by default one try of one second, so a broken DNS fails fast. */
 export function resolvConfText(nameserver: string, options: ResolverOptions = {}): string {
   const lines = [`nameserver ${nameserver}`];
   if (options.search && options.search.length > 0) lines.push(`search ${options.search.join(' ')}`);
-  lines.push('options timeout:1 attempts:1');
+  lines.push(`options timeout:${options.timeoutSec ?? 1} attempts:${options.attempts ?? 1}`);
   return `${lines.join('\n')}\n`;
 }
 
