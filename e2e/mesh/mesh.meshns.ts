@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardPromql, readDashboards } from '../deploy/observability-files.js';
 import {
   assertIsolatedRunner,
   curl,
@@ -448,7 +449,9 @@ describe('the mesh on three nodes', () => {
         },
         { timeoutMs: 30_000, intervalMs: 500 },
       );
-      expect(new Set(up.map((s) => s.metric.job))).toEqual(new Set(['node-proxy', 'dns-controller']));
+      expect(new Set(up.map((s) => s.metric.job))).toEqual(
+        new Set(['nodemesh-node-proxy', 'nodemesh-dns-controller']),
+      );
       await get(clients.a, `http://web.shop.mesh:${WEB_PORT}/scraped`);
       const requests = await waitUntil('requests to be scraped', async () => {
         const [sample] = await prometheus.query(
@@ -459,6 +462,25 @@ describe('the mesh on three nodes', () => {
       expect(Number(requests.value[1])).toBeGreaterThan(0);
       const leaders = await prometheus.query('sum(nodemesh_dns_controller_is_leader)');
       expect(leaders[0]?.value[1]).toBe('1');
+
+      // Every query of the shipped Grafana dashboards returns data from this Prometheus: traffic of each
+      // kind while it scrapes, then each query with the template variables set to "all".
+      for (let i = 0; i < 5; i += 1) {
+        await get(clients.a, `http://web.shop.mesh:${WEB_PORT}/dashboards`);
+        await tcpExchange(clients.b.ns, 'echo-tcp.shop.mesh', TCP_PORT, 'GET / HTTP/1.0\r\n\r\n');
+        await udpExchange(clients.c.ns, 'echo-udp.shop.mesh', UDP_PORT, 'ping', { timeoutSec: 1 });
+        await dig(clients.a.ns, mesh.dns.ip, 'web.shop.mesh', DIG);
+        await sleep(500);
+      }
+      await sleep(2_000);
+      const queries = readDashboards().flatMap(dashboardPromql);
+      expect(queries.length).toBeGreaterThan(20);
+      const empty: string[] = [];
+      for (const { where, expr } of queries) {
+        const promql = expr.replace(/\$(pod|node|namespace|service)\b/g, '.*');
+        if ((await prometheus.query(promql)).length === 0) empty.push(`${where}: ${promql}`);
+      }
+      expect(empty, 'dashboard queries without data').toEqual([]);
     },
   );
 

@@ -25,22 +25,36 @@ export function prometheusSkipReason(): string | undefined {
 }
 
 /** The scrape configuration: one job per component, every target by its address in the cluster. */
-export function prometheusConfig(proxyTargets: readonly string[], dnsTargets: readonly string[]): string {
-  const job = (name: string, targets: readonly string[]) =>
+/** One scrape target, labelled as deploy/prometheus/prometheus.yml labels a pod found through the API. */
+export interface ScrapeTarget {
+  readonly address: string;
+  readonly pod: string;
+  readonly node: string;
+}
+
+/**
+ * The scrape configuration: static targets, but with the job names and labels (`namespace`, `pod`, `node`)
+ * that the shipped kubernetes_sd configuration gives, so the shipped dashboards' queries work unchanged.
+ */
+export function prometheusConfig(proxies: readonly ScrapeTarget[], dns: readonly ScrapeTarget[]): string {
+  const job = (name: string, targets: readonly ScrapeTarget[]) =>
     [
       `  - job_name: ${name}`,
       '    scrape_interval: 1s',
       '    scrape_timeout: 1s',
       '    static_configs:',
-      `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
+      ...targets.flatMap((t) => [
+        `      - targets: ['${t.address}']`,
+        `        labels: { namespace: nodemesh, pod: '${t.pod}', node: '${t.node}' }`,
+      ]),
     ].join('\n');
   return [
     'global:',
     '  scrape_interval: 1s',
     '  evaluation_interval: 1s',
     'scrape_configs:',
-    job('node-proxy', proxyTargets),
-    job('dns-controller', dnsTargets),
+    job('nodemesh-node-proxy', proxies),
+    job('nodemesh-dns-controller', dns),
     '',
   ].join('\n');
 }
@@ -61,8 +75,16 @@ export async function startPrometheus(mesh: MeshCluster): Promise<RunningPrometh
   await writeFile(
     config,
     prometheusConfig(
-      mesh.cluster.nodes.map((n) => `${n.ip}:${ADMIN_PORT}`),
-      [...mesh.dnsReplicas.values()].map((r) => `${r.pod.ip}:${ADMIN_PORT}`),
+      mesh.cluster.nodes.map((n) => ({
+        address: `${n.ip}:${ADMIN_PORT}`,
+        pod: `node-proxy-${n.name}`,
+        node: n.name,
+      })),
+      [...mesh.dnsReplicas.values()].map((r) => ({
+        address: `${r.pod.ip}:${ADMIN_PORT}`,
+        pod: r.pod.name,
+        node: r.pod.node,
+      })),
     ),
   );
   const started = await mesh.cluster.start(ctl, {

@@ -7,6 +7,7 @@ import type { PortAllocation, PortRange } from '@nodemesh/smi-types';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type ReconcilerName = 'shadow-services' | 'cluster-dns';
+const RECONCILERS: readonly ReconcilerName[] = ['shadow-services', 'cluster-dns'];
 
 export interface ControllerMetricSources {
   readonly isLeader: () => boolean;
@@ -109,7 +110,7 @@ export function createControllerMetrics(
       for (const state of sources.informers()) this.set({ informer: state.name }, state.restarts);
     },
   });
-  return {
+  const counters = {
     reconciles: new Counter({
       name: 'nodemesh_dns_controller_reconciles_total',
       help: 'Reconcile runs by the leader, by reconciler.',
@@ -152,7 +153,13 @@ export function createControllerMetrics(
       allocated.TCP = allocations.filter((a) => a.protocol === 'TCP').length;
       allocated.UDP = allocations.filter((a) => a.protocol === 'UDP').length;
     },
-  };
+  } satisfies ControllerMetrics;
+  // Series exist from the start (at 0), so rate() and alerts see "no errors" rather than "no data".
+  for (const reconciler of RECONCILERS) {
+    counters.reconciles.inc({ reconciler }, 0);
+    counters.reconcileErrors.inc({ reconciler }, 0);
+  }
+  return counters;
 }
 
 /** Runs one reconcile, counting it and its failure; rethrows so the SyncRunner retries. */

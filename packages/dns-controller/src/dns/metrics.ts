@@ -8,7 +8,7 @@ export interface DnsMetrics {
 }
 
 export function createDnsMetrics(registry: Registry): DnsMetrics {
-  return {
+  const metrics: DnsMetrics = {
     queries: new Counter({
       name: 'nodemesh_dns_queries_total',
       help: 'DNS queries answered by the mesh DNS server, by query type, response code and transport.',
@@ -29,4 +29,7 @@ export function createDnsMetrics(registry: Registry): DnsMetrics {
       registers: [registry],
     }),
   };
+  // The malformed series exist from the start (at 0): "none seen" rather than "no data".
+  for (const transport of ['udp', 'tcp']) metrics.malformed.inc({ transport }, 0);
+  return metrics;
 }
