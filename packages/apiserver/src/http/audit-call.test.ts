@@ -38,6 +38,10 @@ describe('auditCallOf', () => {
     expect(call('GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dn')?.name).toBeUndefined();
   });
 
+  it('carries the User-Agent', () => {
+    expect(auditCallOf('GET', new URL('http://h/api/v1/pods'), 'nodemesh-proxy')?.userAgent).toBe('nodemesh-proxy');
+  });
+
   it('ignores discovery and bad methods', () => {
     expect(call('GET', '/api')).toBeUndefined();
     expect(call('GET', '/apis/split.smi-spec.io')).toBeUndefined();

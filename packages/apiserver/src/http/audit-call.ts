@@ -24,6 +24,8 @@ export interface AuditCall {
   subresource?: string;
   namespace?: string;
   name?: string;
+  /** The client's User-Agent header, as in a real audit Event: tells a component's calls from a test's. */
+  userAgent?: string;
 }
 
 function isTrue(value: string | null): boolean {
@@ -39,7 +41,7 @@ function nameFromFieldSelector(selector: string | null): string | undefined {
 }
 
 /** What RBAC sees in a request; undefined for non-resource paths (discovery, health) and unknown methods. Pure. */
-export function auditCallOf(method: string, url: URL): AuditCall | undefined {
+export function auditCallOf(method: string, url: URL, userAgent?: string): AuditCall | undefined {
   const parsed = parseApiPath(url.pathname);
   if (parsed.kind !== 'resource') return undefined;
   const path = parsed.path;
@@ -71,5 +73,6 @@ export function auditCallOf(method: string, url: URL): AuditCall | undefined {
   if (path.subresource !== undefined) call.subresource = path.subresource;
   if (path.namespace !== undefined) call.namespace = path.namespace;
   if (name !== undefined) call.name = name;
+  if (userAgent !== undefined) call.userAgent = userAgent;
   return call;
 }

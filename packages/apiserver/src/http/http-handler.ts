@@ -66,7 +66,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     return;
   }
   if (ctx.onRequest) {
-    const call = auditCallOf(method, url);
+    const call = auditCallOf(method, url, req.headers['user-agent']);
     if (call) ctx.onRequest(call);
   }
   const failure = ctx.failures.take();
