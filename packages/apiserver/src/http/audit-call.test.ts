@@ -39,7 +39,9 @@ describe('auditCallOf', () => {
   });
 
   it('carries the User-Agent', () => {
-    expect(auditCallOf('GET', new URL('http://h/api/v1/pods'), 'nodemesh-proxy')?.userAgent).toBe('nodemesh-proxy');
+    expect(auditCallOf('GET', new URL('http://h/api/v1/pods'), 'nodemesh-proxy')?.userAgent).toBe(
+      'nodemesh-proxy',
+    );
   });
 
   it('ignores discovery and bad methods', () => {
