@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { parseCidr } from './admission/cidr.js';
 import { statusObject } from './api/api-error.js';
 import { type ClusterConfig, type ClusterState, createClusterState } from './cluster-state.js';
+import type { AuditCall } from './http/audit-call.js';
 import { FailureCounter, type Faults } from './http/faults.js';
 import { createRequestHandler } from './http/http-handler.js';
 import { WatchHub } from './http/watch-stream.js';
@@ -25,6 +26,11 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** How long a deleted Namespace stays Terminating before its contents and it are removed. Default 100. */
   namespaceDeletionDelayMs?: number;
+  /**
+   * Audit hook: called once per resource request with its RBAC attributes (verb, group, resource, ...), so
+   * tests can check what a component really calls. Not for discovery or health paths. Must not throw.
+   */
+  onRequest?: (call: AuditCall) => void;
 }
 
 export interface ApiServer {
@@ -173,6 +179,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       },
       control,
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     }),
   );
   server.keepAliveTimeout = 5_000;

@@ -7,6 +7,8 @@ import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from '..
 import { openApiGroupVersion, openApiRoot } from '../resources/openapi.js';
 import type { ResourceType } from '../resources/resource-type.js';
 import { toTable, wantsTable } from '../resources/table.js';
+import type { AuditCall } from './audit-call.js';
+import { auditCallOf } from './audit-call.js';
 import type { FailureCounter } from './faults.js';
 import { parseObjectBody, patchTypeOf, readBody, selectionOf, sendError, sendJson } from './http-io.js';
 import { parseApiPath, type ResourcePath } from './request-path.js';
@@ -26,6 +28,8 @@ export interface HandlerContext {
   options: HandlerOptions;
   /** Serves `/_nodemesh/...`; returns false when the path is not one of its own. */
   control(method: string, url: URL, res: ServerResponse): boolean;
+  /** Told once per resource request, before it is served (and before an injected fault). */
+  onRequest?: (call: AuditCall) => void;
 }
 
 function isTrue(value: string | null): boolean {
@@ -60,6 +64,10 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     if (!ctx.control(method, url, res))
       sendJson(res, 404, statusObject(404, 'NotFound', `no control endpoint ${url.pathname}`));
     return;
+  }
+  if (ctx.onRequest) {
+    const call = auditCallOf(method, url, req.headers['user-agent']);
+    if (call) ctx.onRequest(call);
   }
   const failure = ctx.failures.take();
   if (failure !== undefined) {

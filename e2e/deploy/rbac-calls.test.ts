@@ -1,0 +1,280 @@
+/**
+ * Issue 8: every API call the dns-controller and the node-proxy really make is allowed by the RBAC in
+ * deploy/base, and every (verb, group, resource) that RBAC grants is used by some call. Each component runs
+ * against its own in-memory API server whose audit hook records the calls; a scenario drives every code path
+ * that talks to the API server, and waits (bounded) for each effect.
+ */
+import { type ApiServer, type AuditCall, startApiServer } from '@nodemesh/apiserver';
+import {
+  cleanupClusterDns,
+  DEFAULT_CONTROLLER_CONFIG,
+  type DnsController,
+  kubeApi,
+  prepareClusterDns,
+  removeAllShadows,
+  startDnsController,
+} from '@nodemesh/dns-controller';
+import { loadKubeConfig, silentLogger } from '@nodemesh/kube-runtime';
+import { type RunningNodeProxy, startNodeProxy } from '@nodemesh/node-proxy';
+import { SHADOW_ANNOTATION_SERVICE_ACCOUNTS } from '@nodemesh/smi-types';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEPLOY_DIR, expandKustomization } from './manifests.js';
+import {
+  type BoundRule,
+  callUsesGrant,
+  describeCall,
+  grantsOf,
+  ruleAllows,
+  rulesBoundTo,
+} from './rbac-rules.js';
+import { TEST_USER_AGENT, TestApi, waitFor } from './test-api.js';
+
+const objects = expandKustomization(DEPLOY_DIR, { withoutCrds: true });
+const MESH = 'nodemesh';
+
+const COREFILE = '.:53 {\n    errors\n    forward . /etc/resolv.conf\n    cache 30\n}\n';
+
+const DNS = 'nodemesh-dns-controller';
+const PROXY = 'nodemesh-node-proxy';
+const NO_CALLER =
+  'no code path makes this call; remove the grant from deploy/base, docs/components.md and rbac.test.ts';
+const INFORMERS_ONLY =
+  'the node-proxy only lists and watches (informers), it never gets one object; remove the grant';
+
+/**
+ * Grants the components never use, listed so the over-grant is visible rather than hidden: keyed
+ * `<serviceaccount>: <verb> <group>/<resource> (<binding>)`, with why. An entry a recorded call starts to use, or
+ * that is no longer granted, fails the test, so the list only shrinks.
+ */
+const UNUSED_GRANTS: Record<string, string> = {
+  [`${DNS}: patch core/services (RoleBinding nodemesh/${DNS})`]: `${NO_CALLER} (shadows are updated with PUT)`,
+  [`${DNS}: patch core/configmaps (RoleBinding kube-system/${DNS}-cluster-dns)`]: `${NO_CALLER} (ConfigMaps are updated with PUT)`,
+  ...Object.fromEntries(
+    [
+      'core/services',
+      'discovery.k8s.io/endpointslices',
+      'access.smi-spec.io/traffictargets',
+      'specs.smi-spec.io/httproutegroups',
+      'specs.smi-spec.io/tcproutes',
+      'specs.smi-spec.io/udproutes',
+      'split.smi-spec.io/trafficsplits',
+    ].map((resource) => [`${PROXY}: get ${resource} (ClusterRoleBinding /${PROXY})`, INFORMERS_ONLY]),
+  ),
+};
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+});
+
+/** An API server recording the calls of everyone but this test. */
+async function recordingServer(): Promise<{ server: ApiServer; calls: AuditCall[]; api: TestApi }> {
+  const calls: AuditCall[] = [];
+  const server = await startApiServer({
+    onRequest: (call) => {
+      if (call.userAgent !== TEST_USER_AGENT) calls.push(call);
+    },
+  });
+  cleanups.push(() => server.stop());
+  return { server, calls, api: new TestApi(server.url) };
+}
+
+/** (a) each call is allowed, (b) each grant is used or listed in UNEXERCISED. Messages name the call/grant. */
+function checkAgainstRbac(serviceAccount: string, calls: readonly AuditCall[]): void {
+  const rules: BoundRule[] = rulesBoundTo(objects, MESH, serviceAccount);
+  expect(rules.length, `rules bound to ${serviceAccount}`).toBeGreaterThan(0);
+  const distinct = [...new Map(calls.map((c) => [describeCall(c), c])).values()];
+  const denied = distinct.filter((call) => !rules.some((rule) => ruleAllows(rule, call))).map(describeCall);
+  expect(denied, `calls of ${serviceAccount} that its RBAC denies`).toEqual([]);
+  const grants = grantsOf(rules).map((grant) => ({
+    key: `${serviceAccount}: ${grant.label}`,
+    used: distinct.some((call) => callUsesGrant(grant, call)),
+  }));
+  const unused = grants.filter((g) => !g.used && UNUSED_GRANTS[g.key] === undefined).map((g) => g.key);
+  expect(unused, 'grants no recorded call uses (and not in UNUSED_GRANTS)').toEqual([]);
+  const listed = Object.keys(UNUSED_GRANTS).filter((key) => key.startsWith(`${serviceAccount}: `));
+  const stale = listed.filter((key) => !grants.some((g) => g.key === key && !g.used));
+  expect(stale, 'UNUSED_GRANTS entries that are used now, or no longer granted: remove them').toEqual([]);
+}
+
+const hasCall = (calls: readonly AuditCall[], verb: string, resource: string) =>
+  calls.some((c) => c.verb === verb && c.resource === resource);
+
+describe('RBAC against the recorded API calls', () => {
+  it('dns-controller: every call allowed, every grant used', async () => {
+    const { server, calls, api } = await recordingServer();
+    await api.namespace(MESH);
+    await api.namespace('shop');
+    await api.create(`/api/v1/namespaces/${MESH}/services`, {
+      metadata: { name: 'nodemesh-dns' },
+      spec: {
+        selector: { app: 'dns' },
+        ports: [{ name: 'dns', port: 53, targetPort: 5353, protocol: 'UDP' }],
+      },
+    });
+    await api.create('/api/v1/namespaces/kube-system/configmaps', {
+      metadata: { name: 'coredns' },
+      data: { Corefile: COREFILE },
+    });
+    await api.pod('shop', 'orders-pod', 'orders', 'node-a', 'orders');
+
+    const controller: DnsController = await startDnsController({
+      kubeConfig: loadKubeConfig({ server: server.url }).config,
+      logger: silentLogger,
+      identity: 'rbac-audit',
+      dnsHost: '127.0.0.1',
+      dnsPort: 0,
+      adminHost: '127.0.0.1',
+      adminPort: 0,
+      syncMinIntervalMs: 50,
+      resyncIntervalMs: 200,
+      leaseDurationMs: 1_000,
+      leaseRenewDeadlineMs: 800,
+      leaseRetryPeriodMs: 100,
+    });
+    cleanups.push(() => controller.stop());
+
+    type Shadow = { metadata: { resourceVersion: string; annotations?: Record<string, string> } };
+    const shadowOf = async (name: string) =>
+      (
+        (
+          await api.call(
+            'GET',
+            `/api/v1/namespaces/${MESH}/services?labelSelector=nodemesh.io%2Fshadow-of-name%3D${name}`,
+          )
+        ).items as Shadow[]
+      )[0];
+    await api.service('shop', 'orders');
+    await waitFor('the shadow of shop/orders', async () => (await shadowOf('orders')) !== undefined);
+    await waitFor('the ServiceAccounts of its pods on the shadow', async () =>
+      ((await shadowOf('orders'))?.metadata.annotations?.[SHADOW_ANNOTATION_SERVICE_ACCOUNTS] ?? '').includes(
+        'orders',
+      ),
+    );
+    const before = (await shadowOf('orders'))?.metadata.resourceVersion;
+    await api.mergePatch('/api/v1/namespaces/shop/services/orders', {
+      metadata: { annotations: { 'nodemesh.io/traffic-type': 'tcp' } },
+    });
+    await waitFor(
+      'the shadow updated',
+      async () => (await shadowOf('orders'))?.metadata.resourceVersion !== before,
+    );
+
+    // A bad annotation gets an Event; fixed and broken again, the same Event is bumped (a patch).
+    const setTrafficType = (value: string | null) =>
+      api.mergePatch('/api/v1/namespaces/shop/services/bad', {
+        metadata: { annotations: { 'nodemesh.io/traffic-type': value } },
+      });
+    await api.service('shop', 'bad', { 'nodemesh.io/traffic-type': 'carrier-pigeon' });
+    await waitFor('an Event on shop/bad', async () => (await api.events('shop', 'bad')).length > 0);
+    await setTrafficType(null);
+    await waitFor('the shadow of shop/bad', async () => (await shadowOf('bad')) !== undefined);
+    await setTrafficType('carrier-pigeon');
+    await waitFor('the Event bumped', async () =>
+      (await api.events('shop', 'bad')).some((e) => e.count >= 2),
+    );
+
+    await waitFor('the mesh forward block in the Corefile', async () => {
+      const cm = await api.call('GET', '/api/v1/namespaces/kube-system/configmaps/coredns');
+      return String((cm.data as Record<string, unknown> | undefined)?.Corefile).includes('mesh');
+    });
+    await api.call('DELETE', '/api/v1/namespaces/shop/services/orders');
+    await waitFor('the shadow deleted', async () => (await shadowOf('orders')) === undefined);
+    await waitFor('the Lease renewed', () => hasCall(calls, 'update', 'leases'));
+
+    await controller.stop();
+
+    // The binary's other commands run as the same ServiceAccount: `prepare`, and `cleanup` (the uninstall Job).
+    const kube = kubeApi(loadKubeConfig({ server: server.url }).config);
+    const prepared = await prepareClusterDns(kube, {
+      ...DEFAULT_CONTROLLER_CONFIG,
+      mode: 'auto',
+      domain: DEFAULT_CONTROLLER_CONFIG.meshDomain,
+    });
+    expect(prepared.problems).toEqual([]);
+    expect((await cleanupClusterDns(kube, DEFAULT_CONTROLLER_CONFIG.meshDomain)).problems).toEqual([]);
+    expect((await removeAllShadows(kube, MESH)).length).toBeGreaterThan(0);
+
+    checkAgainstRbac(DNS, calls);
+  });
+
+  it('node-proxy: every call allowed, every grant used', async () => {
+    const { server, calls, api } = await recordingServer();
+    await api.namespace(MESH);
+    await api.namespace('shop');
+    await api.installSmiCrds();
+    const orders = await api.service('shop', 'orders');
+    await api.service('shop', 'orders-v2');
+    await api.pod('shop', 'orders-pod', 'orders', 'node-a', 'orders');
+    await api.shadow(orders, MESH, { [SHADOW_ANNOTATION_SERVICE_ACCOUNTS]: 'orders' });
+
+    const running: RunningNodeProxy = await startNodeProxy({
+      kubeConfig: loadKubeConfig({ server: server.url }).config,
+      logger: silentLogger,
+      nodeName: 'node-a',
+      listenHost: '127.0.0.1',
+      adminHost: '127.0.0.1',
+      adminPort: 0,
+      proxy: { bindPort: () => 0, drainMs: 100 },
+      syncMinIntervalMs: 20,
+      resyncIntervalMs: 200,
+      informerBackoff: () => 50,
+      crdProbeIntervalMs: 100,
+    });
+    cleanups.push(() => running.stop());
+    await running.synced;
+    await waitFor('the orders Service routed', () => running.proxy.snapshot.services.has('shop/orders'));
+
+    const smi = [
+      [
+        'specs.smi-spec.io/v1alpha4',
+        'httproutegroups',
+        'HTTPRouteGroup',
+        { matches: [{ name: 'all', pathRegex: '.*' }] },
+      ],
+      ['specs.smi-spec.io/v1alpha4', 'tcproutes', 'TCPRoute', { matches: { ports: [80] } }],
+      ['specs.smi-spec.io/v1alpha4', 'udproutes', 'UDPRoute', { matches: { ports: [53] } }],
+      [
+        'access.smi-spec.io/v1alpha3',
+        'traffictargets',
+        'TrafficTarget',
+        {
+          destination: { kind: 'ServiceAccount', name: 'orders', namespace: 'shop' },
+          sources: [{ kind: 'ServiceAccount', name: 'web', namespace: 'shop' }],
+          rules: [{ kind: 'TCPRoute', name: 'r' }],
+        },
+      ],
+    ] as const;
+    for (const [apiVersion, plural, kind, spec] of smi) {
+      await api.create(`/apis/${apiVersion}/namespaces/shop/${plural}`, {
+        apiVersion,
+        kind,
+        metadata: { name: 'r' },
+        spec,
+      });
+    }
+
+    // A good TrafficSplit, then a bad one (an Event), then another with the same problem (the Event bumped).
+    await api.applySplit('shop', 'orders-split', 'orders', [['orders-v2', 1]]);
+    await waitFor(
+      'the split applied',
+      () => running.proxy.snapshot.http.get(5000)?.hosts.get('orders.shop.mesh')?.split !== undefined,
+    );
+    const duplicated = (weight: number): [string, number][] => [
+      ['orders-v2', weight],
+      ['orders-v2', weight],
+    ];
+    await api.applySplit('shop', 'orders-split', 'orders', duplicated(1));
+    await waitFor(
+      'an Event on the TrafficSplit',
+      async () => (await api.events('shop', 'orders-split')).length > 0,
+    );
+    await api.applySplit('shop', 'orders-split', 'orders', duplicated(2));
+    await waitFor('the Event bumped', async () =>
+      (await api.events('shop', 'orders-split')).some((e) => e.count >= 2),
+    );
+
+    await running.stop();
+    checkAgainstRbac(PROXY, calls);
+  });
+});
