@@ -36,31 +36,13 @@ const COREFILE = '.:53 {\n    errors\n    forward . /etc/resolv.conf\n    cache 
 
 const DNS = 'nodemesh-dns-controller';
 const PROXY = 'nodemesh-node-proxy';
-const NO_CALLER =
-  'no code path makes this call; remove the grant from deploy/base, docs/components.md and rbac.test.ts';
-const INFORMERS_ONLY =
-  'the node-proxy only lists and watches (informers), it never gets one object; remove the grant';
 
 /**
  * Grants the components never use, listed so the over-grant is visible rather than hidden: keyed
  * `<serviceaccount>: <verb> <group>/<resource> (<binding>)`, with why. An entry a recorded call starts to use, or
  * that is no longer granted, fails the test, so the list only shrinks.
  */
-const UNUSED_GRANTS: Record<string, string> = {
-  [`${DNS}: patch core/services (RoleBinding nodemesh/${DNS})`]: `${NO_CALLER} (shadows are updated with PUT)`,
-  [`${DNS}: patch core/configmaps (RoleBinding kube-system/${DNS}-cluster-dns)`]: `${NO_CALLER} (ConfigMaps are updated with PUT)`,
-  ...Object.fromEntries(
-    [
-      'core/services',
-      'discovery.k8s.io/endpointslices',
-      'access.smi-spec.io/traffictargets',
-      'specs.smi-spec.io/httproutegroups',
-      'specs.smi-spec.io/tcproutes',
-      'specs.smi-spec.io/udproutes',
-      'split.smi-spec.io/trafficsplits',
-    ].map((resource) => [`${PROXY}: get ${resource} (ClusterRoleBinding /${PROXY})`, INFORMERS_ONLY]),
-  ),
-};
+const UNUSED_GRANTS: Record<string, string> = {};
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

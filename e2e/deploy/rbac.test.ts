@@ -27,20 +27,22 @@ const expand = (
 const DNS = 'nodemesh-dns-controller';
 const PROXY = 'nodemesh-node-proxy';
 const READ = ['get', 'list', 'watch'];
+/** Informers list and watch; they never get a single object. */
+const WATCH = ['list', 'watch'];
 
 /** docs/components.md, "API calls it makes", one line per call. */
 const EXPECTED: Grant[] = [
   ...expand(DNS, '*', [''], ['services'], READ),
   // An informer lists and watches; the dns-controller never gets a single pod.
-  ...expand(DNS, '*', [''], ['pods'], ['list', 'watch']),
-  ...expand(DNS, 'nodemesh', [''], ['services'], ['create', 'update', 'patch', 'delete']),
+  ...expand(DNS, '*', [''], ['pods'], WATCH),
+  ...expand(DNS, 'nodemesh', [''], ['services'], ['create', 'update', 'delete']),
   ...expand(DNS, '*', [''], ['events'], ['create', 'patch']),
   ...expand(
     DNS,
     'kube-system',
     [''],
     ['configmaps'],
-    [...READ, 'update', 'patch'],
+    [...READ, 'update'],
     ['coredns', 'coredns-custom', 'kube-dns'],
   ),
   // RBAC cannot restrict create by name; everything else on the Lease is restricted to it.
@@ -54,12 +56,12 @@ const EXPECTED: Grant[] = [
     ['nodemesh-dns-controller'],
   ),
 
-  ...expand(PROXY, '*', [''], ['services'], READ),
-  ...expand(PROXY, '*', ['discovery.k8s.io'], ['endpointslices'], READ),
-  ...expand(PROXY, '*', [''], ['pods'], ['list', 'watch']),
-  ...expand(PROXY, '*', ['access.smi-spec.io'], ['traffictargets'], READ),
-  ...expand(PROXY, '*', ['specs.smi-spec.io'], ['httproutegroups', 'tcproutes', 'udproutes'], READ),
-  ...expand(PROXY, '*', ['split.smi-spec.io'], ['trafficsplits'], READ),
+  ...expand(PROXY, '*', [''], ['services'], WATCH),
+  ...expand(PROXY, '*', ['discovery.k8s.io'], ['endpointslices'], WATCH),
+  ...expand(PROXY, '*', [''], ['pods'], WATCH),
+  ...expand(PROXY, '*', ['access.smi-spec.io'], ['traffictargets'], WATCH),
+  ...expand(PROXY, '*', ['specs.smi-spec.io'], ['httproutegroups', 'tcproutes', 'udproutes'], WATCH),
+  ...expand(PROXY, '*', ['split.smi-spec.io'], ['trafficsplits'], WATCH),
   ...expand(PROXY, '*', [''], ['events'], ['create', 'patch']),
 ];
 
