@@ -112,7 +112,8 @@ describe('CRD schemas against validators', () => {
       }),
       { numRuns: 3000 },
     );
-    // The mutations must reach both sides of the line to prove anything.
-    expect(accepted).toBeGreaterThan(100);
+    // The mutations must reach both sides of the line to prove anything. About 1 in 25 is accepted (~120 of
+    // 3000); the bound is far below that so the random mix never fails it by chance.
+    expect(accepted).toBeGreaterThan(25);
   });
 });
