@@ -7,6 +7,7 @@ export * from './annotations/annotation-keys.js';
 export * from './annotations/duration.js';
 export * from './annotations/parse-service-annotations.js';
 export * from './annotations/service-config.js';
+export * from './config/component-flags.js';
 export * from './crds/index.js';
 export * from './model/index.js';
 export * from './shadow/contract.js';

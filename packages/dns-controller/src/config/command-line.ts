@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import {
   describeValue,
+  envNameOfFlag,
   type FieldError,
   fail,
   HTTP_ENTRYPOINT_BASE,
@@ -14,6 +15,7 @@ import {
   ok,
   type PortRange,
   parseDuration,
+  parsePortRange,
   type Result,
   type TrafficType,
 } from '@nodemesh/smi-types';
@@ -91,13 +93,11 @@ function duration(min: number, set: (draft: Draft, ms: number) => void, wholeSec
 
 function portRange(set: (draft: Draft, range: PortRange) => void): FlagReader {
   return (value, draft) => {
-    const m = /^(\d+)-(\d+)$/.exec(value);
-    const first = Number(m?.[1]);
-    const last = Number(m?.[2]);
-    if (!m || first < 1 || last > 65535 || first > last) {
+    const range = parsePortRange(value);
+    if (range === undefined) {
       return `must be a port range FIRST-LAST with 1 <= FIRST <= LAST <= 65535, such as 10000-14999, ${got(value)}`;
     }
-    set(draft, { first, last });
+    set(draft, range);
     return undefined;
   };
 }
@@ -269,9 +269,7 @@ export const FLAGS: Readonly<Record<string, { readonly help: string; readonly re
 };
 
 /** `dns-ttl` → `NODEMESH_DNS_TTL`. */
-export function envName(flag: string): string {
-  return `NODEMESH_${flag.toUpperCase().replaceAll('-', '_')}`;
-}
+export const envName = envNameOfFlag;
 
 /** Parses argv (without `node` and the script) and the environment. Never throws. */
 export function parseCommandLine(

@@ -10,10 +10,12 @@ import {
   DEFAULT_MESH_NAMESPACE,
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
+  envNameOfFlag,
   HTTP_ENTRYPOINT_BASE,
   isDns1123Label,
   isDns1123Subdomain,
   type PortRange,
+  parsePortRange,
 } from '@nodemesh/smi-types';
 
 /** Everything `nodemesh-proxy run` needs. */
@@ -71,9 +73,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const MAX_HTTP_ENTRYPOINTS = 100;
 
 /** `http-entrypoints` → `NODEMESH_HTTP_ENTRYPOINTS`. */
-export function envName(flag: string): string {
-  return `NODEMESH_${flag.toUpperCase().replaceAll('-', '_')}`;
-}
+export const envName = envNameOfFlag;
 
 /** Parses `argv` (without node and the script) and the environment. Never throws. */
 export function parseCommandLine(argv: readonly string[], env: Env): ParsedCommand {
@@ -213,8 +213,8 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     `must be an integer from 1 to ${MAX_HTTP_ENTRYPOINTS}`,
     (v) => integerIn(v, 1, MAX_HTTP_ENTRYPOINTS),
   );
-  const tcpPorts = check('tcp-ports', DEFAULT_TCP_PORT_RANGE, RANGE_FORMAT, portRange);
-  const udpPorts = check('udp-ports', DEFAULT_UDP_PORT_RANGE, RANGE_FORMAT, portRange);
+  const tcpPorts = check('tcp-ports', DEFAULT_TCP_PORT_RANGE, RANGE_FORMAT, parsePortRange);
+  const udpPorts = check('udp-ports', DEFAULT_UDP_PORT_RANGE, RANGE_FORMAT, parsePortRange);
   const httpLast = HTTP_ENTRYPOINT_BASE + httpEntrypoints - 1;
   if (tcpPorts.first <= httpLast && HTTP_ENTRYPOINT_BASE <= tcpPorts.last) {
     errors.push(
@@ -267,15 +267,6 @@ function integerIn(text: string, min: number, max: number): number | undefined {
   if (!/^\d+$/.test(text)) return undefined;
   const n = Number(text);
   return n >= min && n <= max ? n : undefined;
-}
-
-function portRange(text: string): PortRange | undefined {
-  const match = /^(\d+)-(\d+)$/.exec(text);
-  if (match === null) return undefined;
-  const first = integerIn(match[1] ?? '', 1, 65535);
-  const last = integerIn(match[2] ?? '', 1, 65535);
-  if (first === undefined || last === undefined || first > last) return undefined;
-  return { first, last };
 }
 
 function isHttpUrl(text: string): boolean {
