@@ -67,3 +67,43 @@ export function readClusterIPs(spec: Readonly<Record<string, unknown>>, errors: 
   const single = readNonEmptyString(spec.clusterIP, 'spec.clusterIP', errors);
   return single === undefined ? [] : [single];
 }
+
+/** What every Service reader starts with: the metadata (namespace, name, resourceVersion) and the spec. */
+export interface ServiceHead {
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly namespace: string | undefined;
+  readonly name: string | undefined;
+  readonly resourceVersion: string | undefined;
+  /** Undefined when `spec` is not an object (an error says so). */
+  readonly spec: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * Reads the head of a Service, adding an error for each bad field; undefined (with the error) when the
+ * object or its metadata is not an object, so nothing else can be read.
+ */
+export function readServiceHead(obj: unknown, errors: FieldError[]): ServiceHead | undefined {
+  if (!isObject(obj)) {
+    errors.push({ path: '', message: `must be an object, got ${describeValue(obj)}` });
+    return undefined;
+  }
+  const metadata = obj.metadata;
+  if (!isObject(metadata)) {
+    errors.push({ path: 'metadata', message: `must be an object, got ${describeValue(metadata)}` });
+    return undefined;
+  }
+  const namespace = readNonEmptyString(metadata.namespace, 'metadata.namespace', errors);
+  const name = readNonEmptyString(metadata.name, 'metadata.name', errors);
+  const resourceVersion =
+    metadata.resourceVersion === undefined
+      ? undefined
+      : readNonEmptyString(metadata.resourceVersion, 'metadata.resourceVersion', errors);
+  const spec = isObject(obj.spec) ? obj.spec : undefined;
+  return { metadata, namespace, name, resourceVersion, spec };
+}
+
+/** The error for a missing or malformed `spec`, added where a reader needs the spec. */
+export function specError(obj: unknown): FieldError {
+  const spec = isObject(obj) ? obj.spec : undefined;
+  return { path: 'spec', message: `must be an object, got ${describeValue(spec)}` };
+}

@@ -16,7 +16,14 @@ import {
   type ShadowOf,
   type ShadowPort,
 } from './contract.js';
-import { isObject, readClusterIPs, readNonEmptyString, readPortNumber } from './object-fields.js';
+import {
+  isObject,
+  readClusterIPs,
+  readNonEmptyString,
+  readPortNumber,
+  readServiceHead,
+  specError,
+} from './object-fields.js';
 import { type PortAllocation, portTrafficType } from './port-allocator.js';
 import { readServiceAccounts } from './service-accounts-annotation.js';
 import { shadowOfFromLabels } from './shadow-labels.js';
@@ -42,14 +49,10 @@ const TRAFFIC_TYPES: readonly TrafficType[] = ['http', 'tcp', 'udp'];
 
 /** Validates a shadow Service from the API server. Never throws. */
 export function parseShadowService(obj: unknown): Result<ParsedShadow> {
-  if (!isObject(obj)) return fail([{ path: '', message: `must be an object, got ${describeValue(obj)}` }]);
   const errors: FieldError[] = [];
-  const metadata = obj.metadata;
-  if (!isObject(metadata)) {
-    return fail([{ path: 'metadata', message: `must be an object, got ${describeValue(metadata)}` }]);
-  }
-  const namespace = readNonEmptyString(metadata.namespace, 'metadata.namespace', errors);
-  const name = readNonEmptyString(metadata.name, 'metadata.name', errors);
+  const head = readServiceHead(obj, errors);
+  if (head === undefined) return fail(errors);
+  const { metadata, namespace, name, resourceVersion, spec } = head;
   const of = shadowOfFromLabels(metadata.labels);
   if (of === undefined) {
     errors.push({
@@ -67,16 +70,7 @@ export function parseShadowService(obj: unknown): Result<ParsedShadow> {
     });
   }
   const serviceAccounts = readServiceAccounts(annotations[SHADOW_ANNOTATION_SERVICE_ACCOUNTS], errors);
-  let resourceVersion: string | undefined;
-  if (metadata.resourceVersion !== undefined) {
-    resourceVersion = readNonEmptyString(metadata.resourceVersion, 'metadata.resourceVersion', errors);
-  }
-
-  const spec = isObject(obj.spec) ? obj.spec : undefined;
-  if (spec === undefined) {
-    errors.push({ path: 'spec', message: `must be an object, got ${describeValue(obj.spec)}` });
-    return fail(errors);
-  }
+  if (spec === undefined) return fail([...errors, specError(obj)]);
   const clusterIPs = readClusterIPs(spec, errors);
   const ports = readShadowPorts(spec.ports, trafficType ?? 'http', errors);
 

@@ -9,7 +9,9 @@ import {
   readClusterIPs,
   readNonEmptyString,
   readPortNumber,
+  readServiceHead,
   readStringMap,
+  specError,
 } from './object-fields.js';
 
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
@@ -42,25 +44,12 @@ const PROTOCOLS: readonly ServiceProtocol[] = ['TCP', 'UDP', 'SCTP'];
 
 /** Reads a core/v1 Service. Defaults as the API server applies them: type ClusterIP, protocol TCP. Never throws. */
 export function readUserService(obj: unknown): Result<UserService> {
-  if (!isObject(obj)) return fail([{ path: '', message: `must be an object, got ${describeValue(obj)}` }]);
   const errors: FieldError[] = [];
-  const metadata = obj.metadata;
-  if (!isObject(metadata)) {
-    return fail([{ path: 'metadata', message: `must be an object, got ${describeValue(metadata)}` }]);
-  }
-  const namespace = readNonEmptyString(metadata.namespace, 'metadata.namespace', errors);
-  const name = readNonEmptyString(metadata.name, 'metadata.name', errors);
+  const head = readServiceHead(obj, errors);
+  if (head === undefined) return fail(errors);
+  const { metadata, namespace, name, resourceVersion, spec } = head;
   const annotations = readStringMap(metadata.annotations, 'metadata.annotations', errors);
-  let resourceVersion: string | undefined;
-  if (metadata.resourceVersion !== undefined) {
-    resourceVersion = readNonEmptyString(metadata.resourceVersion, 'metadata.resourceVersion', errors);
-  }
-
-  const spec = isObject(obj.spec) ? obj.spec : undefined;
-  if (spec === undefined) {
-    errors.push({ path: 'spec', message: `must be an object, got ${describeValue(obj.spec)}` });
-    return fail(errors);
-  }
+  if (spec === undefined) return fail([...errors, specError(obj)]);
   const type = spec.type === undefined ? 'ClusterIP' : SERVICE_TYPES.find((t) => t === spec.type);
   if (type === undefined) {
     errors.push({
