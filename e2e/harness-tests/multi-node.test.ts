@@ -5,19 +5,19 @@
  * Skipped with the reason when the machine lacks root or a tool.
  */
 import { existsSync, readlinkSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  findLeftovers,
   harnessSkipReason,
   isAlive,
+  leftoversOfInnerRun,
+  readInnerRunCounts,
   removeStaleRuns,
   runIsolated,
   runPrefix,
-  runQuery,
 } from '../harness/index.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -84,10 +84,7 @@ describe.skipIf(skipReason !== undefined)(
       expect(run.code, `the isolated runner failed:\n${tail}`).toBe(0);
 
       // The inner run's own count, so a run that tested nothing cannot pass here.
-      const results = JSON.parse(await readFile(join(reportDir, 'results.json'), 'utf8')) as {
-        numTotalTests: number;
-        numPassedTests: number;
-      };
+      const results = await readInnerRunCounts(reportDir);
       task.meta.nestedRun = {
         passed: results.numPassedTests,
         failed: results.numTotalTests - results.numPassedTests,
@@ -98,20 +95,10 @@ describe.skipIf(skipReason !== undefined)(
         `isolated runner: ${results.numPassedTests} of ${results.numTotalTests} tests passed\n`,
       );
 
-      const reports = (await readdir(reportDir)).filter((name) => name.startsWith('made-'));
-      expect(reports.length, `no suite reported what it made:\n${tail}`).toBeGreaterThan(0);
-      for (const file of reports) {
-        const { pid, inodes, pids } = JSON.parse(await readFile(join(reportDir, file), 'utf8')) as {
-          pid: number;
-          inodes: number[];
-          pids: number[];
-        };
-        expect(await findLeftovers(runQuery(pid, inodes, pids))).toEqual({
-          namespaces: [],
-          links: [],
-          processes: [],
-          files: [],
-        });
+      const leftovers = await leftoversOfInnerRun(reportDir);
+      expect(leftovers.length, `no suite reported what it made:\n${tail}`).toBeGreaterThan(0);
+      for (const found of leftovers) {
+        expect(found).toEqual({ namespaces: [], links: [], processes: [], files: [] });
       }
     }, 120_000);
   },

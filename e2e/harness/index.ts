@@ -14,6 +14,7 @@ export {
 } from './cluster.js';
 export { type ClusterDns, type ClusterDnsOptions, type ForwardZone, startClusterDns } from './cluster-dns.js';
 export { type CommandResult, describeFailure, runCommand } from './command.js';
+export { type InnerRunCounts, leftoversOfInnerRun, readInnerRunCounts } from './isolated-report.js';
 export { assertIsolatedRunner, type IsolatedRun, runIsolated } from './isolation.js';
 export { KubeProxy } from './kube-proxy.js';
 export type { Endpoint, Protocol, ServiceRule } from './kube-proxy-rules.js';

@@ -5,17 +5,17 @@
  * or a tool, or the components are not built.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  findLeftovers,
   harnessSkipReason,
+  leftoversOfInnerRun,
+  readInnerRunCounts,
   removeStaleRuns,
   runIsolated,
   runPrefix,
-  runQuery,
 } from '../harness/index.js';
 import { missingBinariesReason, REPO_ROOT } from './support/binaries.js';
 
@@ -56,12 +56,7 @@ describe.skipIf(skipReason !== undefined)(
         const tail = run.output.split('\n').slice(-150).join('\n');
         expect(run.timedOut, `the isolated runner timed out:\n${tail}`).toBe(false);
         expect(run.code, `the isolated runner failed:\n${tail}`).toBe(0);
-        const results = JSON.parse(await readFile(join(reportDir, 'results.json'), 'utf8')) as {
-          numTotalTests: number;
-          numPassedTests: number;
-          numPendingTests: number;
-          numTodoTests: number;
-        };
+        const results = await readInnerRunCounts(reportDir);
         const skipped = results.numPendingTests + results.numTodoTests;
         // The inner run's own counts go into the final summary line (scripts/summary-reporter.ts).
         task.meta.nestedRun = {
@@ -75,20 +70,10 @@ describe.skipIf(skipReason !== undefined)(
         process.stdout.write(
           `mesh suite: ${results.numPassedTests} passed, ${skipped} skipped, of ${results.numTotalTests}, in ${Math.round((Date.now() - started) / 1000)} s\n`,
         );
-        const reports = (await readdir(reportDir)).filter((name) => name.startsWith('made-'));
-        expect(reports.length, `no suite reported what it made:\n${tail}`).toBeGreaterThan(0);
-        for (const file of reports) {
-          const { pid, inodes, pids } = JSON.parse(await readFile(join(reportDir, file), 'utf8')) as {
-            pid: number;
-            inodes: number[];
-            pids: number[];
-          };
-          expect(await findLeftovers(runQuery(pid, inodes, pids))).toEqual({
-            namespaces: [],
-            links: [],
-            processes: [],
-            files: [],
-          });
+        const leftovers = await leftoversOfInnerRun(reportDir);
+        expect(leftovers.length, `no suite reported what it made:\n${tail}`).toBeGreaterThan(0);
+        for (const found of leftovers) {
+          expect(found).toEqual({ namespaces: [], links: [], processes: [], files: [] });
         }
       },
       INNER_LIMIT_MS + 30_000,
