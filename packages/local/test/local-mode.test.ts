@@ -42,16 +42,18 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
   }
 
   beforeAll(async () => {
-    // Addresses apart from the defaults, so the test runs beside a user's own `pnpm start`.
+    // Addresses apart from the defaults, so the test runs beside a user's own `pnpm start`, and apart from
+    // another run of this test at the same time (one 127.x block each, chosen by process id).
+    const block = 100 + (process.pid % 50);
     settings = {
       ...DEFAULT_LOCAL_SETTINGS,
       apiPort: await freePort(),
       dnsPort: await freePort(),
       dnsAdminPort: await freePort(),
       proxyAdminPort: await freePort(),
-      serviceCidr: '127.11.0.0/16',
-      nodeIP: '127.31.0.1',
-      podPrefix: '127.21.0',
+      serviceCidr: `127.${block}.0.0/16`,
+      nodeIP: `127.${block + 50}.0.1`,
+      podPrefix: `127.${block + 50}.1`,
       accessControl: true,
     };
     mesh = await startLocalMesh(settings, (line) => lines.push(line));
@@ -69,7 +71,8 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
       String(settings.dnsPort),
       'bookstore.default.mesh',
     ]);
-    expect(stdout.trim()).toMatch(/^127\.11\.\d+\.\d+$/);
+    const [first, second] = settings.serviceCidr.split('.');
+    expect(stdout.trim()).toMatch(new RegExp(`^${first}\\.${second}\\.\\d+\\.\\d+$`));
   });
 
   it('lets bookbuyer buy books and keeps bookthief out (access control on)', {
