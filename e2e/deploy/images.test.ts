@@ -1,7 +1,8 @@
 /**
- * What can be tested of the images without a Docker engine: the production install each Dockerfile performs
- * (`pnpm deploy --prod` after the build) runs with production dependencies alone, outside the workspace; and
- * the Dockerfiles keep to the rules of docs/install.md (multi-stage, distroless, non-root, that install).
+ * The images without a Docker engine: the production install each Dockerfile performs (its own `pnpm deploy`
+ * command, read from the Dockerfile) runs with production dependencies alone, outside the workspace, from the
+ * lockfile and the store alone; and the Dockerfiles keep to the rules of docs/install.md (multi-stage,
+ * distroless Node.js 24, non-root). images-built.test.ts builds and runs the real images where an engine is.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -40,15 +41,13 @@ describe('production install (what the Dockerfiles run)', () => {
   });
 
   it.each(COMPONENTS)(
-    '$pkg: `pnpm deploy --prod` gives a directory that runs --help with production dependencies alone',
-    ({ pkg, help }) => {
+    "$pkg: the Dockerfile's `pnpm deploy` gives a directory that runs --help with production dependencies alone",
+    ({ image, pkg, help }) => {
       const out = join(scratch, pkg);
-      run(
-        'pnpm',
-        ['--filter', `@nodemesh/${pkg}`, 'deploy', '--prod', '--legacy', '--offline', out],
-        REPO_ROOT,
-        240_000,
-      );
+      const flags = deployFlags(readFileSync(join(DEPLOY_DIR, 'docker', `${image}.Dockerfile`), 'utf8'), pkg);
+      // --offline: from the lockfile and the store `pnpm install` filled, never from registry metadata.
+      expect(flags).toContain('--offline');
+      run('pnpm', ['--filter', `@nodemesh/${pkg}`, 'deploy', ...flags, out], REPO_ROOT, 240_000);
 
       const modules = readdirSync(join(out, 'node_modules'));
       for (const dev of DEV_ONLY) expect(modules, `${dev} is a dev dependency`).not.toContain(dev);
@@ -68,6 +67,13 @@ describe('production install (what the Dockerfiles run)', () => {
   );
 });
 
+/** The flags of the Dockerfile's `pnpm --filter @nodemesh/<pkg> deploy … /out`. */
+function deployFlags(dockerfile: string, pkg: string): string[] {
+  const match = new RegExp(`pnpm --filter @nodemesh/${pkg} deploy (.*?) /out`).exec(dockerfile);
+  if (match?.[1] === undefined) throw new Error(`no pnpm deploy of @nodemesh/${pkg} in its Dockerfile`);
+  return match[1].split(/\s+/);
+}
+
 describe.each(COMPONENTS)('deploy/docker/$image.Dockerfile', ({ image, pkg }) => {
   const dockerfile = readFileSync(join(DEPLOY_DIR, 'docker', `${image}.Dockerfile`), 'utf8');
   const instructions = dockerfile
@@ -82,10 +88,10 @@ describe.each(COMPONENTS)('deploy/docker/$image.Dockerfile', ({ image, pkg }) =>
       .map((line) => line.slice(4).split('=') as [string, string]),
   );
 
-  it('builds in a pinned Node 20 image and runs in distroless Node 20 as non-root', () => {
+  it('builds in a pinned Node.js 24 image and runs in distroless Node.js 24 as non-root', () => {
     expect(stages).toHaveLength(2);
-    expect(args.BUILD_IMAGE).toMatch(/^node:20\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
-    expect(args.RUNTIME_IMAGE).toBe('gcr.io/distroless/nodejs20-debian12:nonroot');
+    expect(args.BUILD_IMAGE).toMatch(/^node:24\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
+    expect(args.RUNTIME_IMAGE).toBe('gcr.io/distroless/nodejs24-debian12:nonroot');
     expect(stages[1]).toMatch(/^FROM \$\{RUNTIME_IMAGE\}$/);
     const afterRuntime = instructions.slice(instructions.indexOf(stages[1] ?? ''));
     expect(afterRuntime).toContain('USER 65532:65532');
