@@ -14,7 +14,6 @@ import {
   kubeEventSink,
   type Logger,
   loadKubeConfig,
-  type ObjectReference,
   ResourceInformer,
   SyncRunner,
   silentLogger,
@@ -33,6 +32,7 @@ import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
 import { OptionalCollection } from './optional-collection.js';
 import { PodCallerIndex } from './pod-callers.js';
+import { problemObject } from './problem-object.js';
 import type { Rejection } from './rejection.js';
 import { SMI_COLLECTIONS, type SmiKind, smiCollectionPath } from './smi-kinds.js';
 
@@ -333,15 +333,7 @@ function reportProblems(problems: readonly Problem[], known: ReadonlySet<string>
     const key = `${problem.kind}/${problem.namespace}/${problem.name}/${problem.reason}/${problem.message}`;
     current.add(key);
     if (known.has(key)) continue;
-    const object: ObjectReference =
-      problem.kind === 'TrafficSplit'
-        ? {
-            apiVersion: 'split.smi-spec.io/v1alpha4',
-            kind: 'TrafficSplit',
-            namespace: problem.namespace,
-            name: problem.name,
-          }
-        : { apiVersion: 'v1', kind: 'Service', namespace: problem.namespace, name: problem.name };
+    const object = problemObject(problem);
     recorder.record(object, 'Warning', problem.reason, problem.message);
   }
   return current;
