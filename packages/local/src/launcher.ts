@@ -94,6 +94,7 @@ export async function startLocalMesh(
           `--listen-host=${settings.nodeIP}`,
           '--admin-host=127.0.0.1',
           `--admin-port=${settings.proxyAdminPort}`,
+          `--debug-port=${settings.proxyDebugPort}`,
           `--access-control=${settings.accessControl}`,
           '--log-level=warn',
         ],

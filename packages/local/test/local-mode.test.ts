@@ -51,6 +51,7 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
       dnsPort: await freePort(),
       dnsAdminPort: await freePort(),
       proxyAdminPort: await freePort(),
+      proxyDebugPort: await freePort(),
       serviceCidr: `127.${block}.0.0/16`,
       nodeIP: `127.${block + 50}.0.1`,
       podPrefix: `127.${block + 50}.1`,

@@ -65,6 +65,8 @@ export interface StartNodeProxyOptions {
   readonly listenHost?: string;
   readonly adminHost?: string;
   readonly adminPort?: number;
+  /** The debug listener on 127.0.0.1 (`NodeProxyOptions.debugPort`; default: none). */
+  readonly debugPort?: number | false;
   /** HTTP entrypoints 5000 … 5000+N-1 (default 10). */
   readonly httpEntrypoints?: number;
   readonly tcpPorts?: PortRange;
@@ -72,7 +74,10 @@ export interface StartNodeProxyOptions {
   readonly policyFlags?: PolicyFlags;
   readonly logger?: Logger;
   /** Further NodeProxy options (tests: `bindPort`, `drainMs`, `random`, timeouts). */
-  readonly proxy?: Omit<NodeProxyOptions, 'listenHost' | 'adminHost' | 'adminPort' | 'callers' | 'logger'>;
+  readonly proxy?: Omit<
+    NodeProxyOptions,
+    'listenHost' | 'adminHost' | 'adminPort' | 'debugPort' | 'callers' | 'logger'
+  >;
   /** Least time between two syncs (default 50 ms): a burst of changes becomes one snapshot. */
   readonly syncMinIntervalMs?: number;
   /** A sync at least this often even without changes, retrying failed listeners (default 30 s). */
@@ -119,6 +124,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     ...(options.listenHost === undefined ? {} : { listenHost: options.listenHost }),
     ...(options.adminHost === undefined ? {} : { adminHost: options.adminHost }),
     ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
+    ...(options.debugPort === undefined ? {} : { debugPort: options.debugPort }),
     ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
     callers,
     logger: log,
@@ -282,6 +288,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     node: options.nodeName,
     meshNamespace,
     adminPort: proxy.adminPort(),
+    debugPort: proxy.debugPort() ?? 'off',
   });
 
   let stopping: Promise<void> | undefined;

@@ -75,8 +75,8 @@ describe('SMI CRDs', () => {
     const kindEnums = split?.spec.versions
       .filter((v) => v.name !== 'v1alpha2')
       .map((v) => {
-        const spec = v.schema.openAPIV3Schema.properties?.spec as JsonNode | undefined;
-        return spec?.properties?.matches?.items?.properties?.kind?.enum;
+        const root = v.schema.openAPIV3Schema as JsonNode;
+        return root.properties?.spec?.properties?.matches?.items?.properties?.kind?.enum;
       });
     expect(kindEnums).toEqual([['HTTPRouteGroup'], ['HTTPRouteGroup']]);
   });
