@@ -7,6 +7,7 @@ import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
@@ -31,6 +32,7 @@ const MODELS: Record<string, (data: KubeObject) => Validatable> = {
   'apps/v1/Deployment': (data) => new Deployment(data as unknown as Deployment),
   'apps/v1/DaemonSet': (data) => new DaemonSet(data as unknown as DaemonSet),
   'batch/v1/Job': (data) => new Job(data as unknown as Job),
+  'networking.k8s.io/v1/NetworkPolicy': (data) => new NetworkPolicy(data as unknown as NetworkPolicy),
   'policy/v1/PodDisruptionBudget': (data) => new PodDisruptionBudget(data as unknown as PodDisruptionBudget),
   'rbac.authorization.k8s.io/v1/ClusterRole': (data) => new ClusterRole(data as unknown as ClusterRole),
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': (data) =>

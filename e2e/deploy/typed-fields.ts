@@ -17,6 +17,10 @@ const TYPES: Record<string, readonly [string, string]> = {
   'apps/v1/Deployment': ['kubernetes-models/apps/v1/Deployment', 'IDeployment'],
   'apps/v1/DaemonSet': ['kubernetes-models/apps/v1/DaemonSet', 'IDaemonSet'],
   'batch/v1/Job': ['kubernetes-models/batch/v1/Job', 'IJob'],
+  'networking.k8s.io/v1/NetworkPolicy': [
+    'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+    'INetworkPolicy',
+  ],
   'policy/v1/PodDisruptionBudget': [
     'kubernetes-models/policy/v1/PodDisruptionBudget',
     'IPodDisruptionBudget',

@@ -34,6 +34,8 @@ export const API_PORT = 6443;
 export const DNS_SERVICE_IP = '10.96.0.10';
 export const DNS_PORT = 5353;
 export const ADMIN_PORT = 9090;
+/** The node-proxy's debug listener, on 127.0.0.1 of its node (the binary's default). */
+export const DEBUG_PORT = 9091;
 /** The namespace of the user workloads. */
 export const APP_NAMESPACE = 'shop';
 
@@ -374,10 +376,10 @@ export class MeshCluster {
     return result.stdout;
   }
 
-  /** A node-proxy's routing snapshot (/debug/snapshot) as text. */
+  /** A node-proxy's routing snapshot (/debug/snapshot, on 127.0.0.1 of its node: the default --debug-port). */
   async proxySnapshot(nodeName: string): Promise<string> {
     const node = this.cluster.node(nodeName);
-    const result = await curl(node.ns, `http://${node.ip}:${ADMIN_PORT}/debug/snapshot`, { timeoutSec: 3 });
+    const result = await curl(node.ns, `http://127.0.0.1:${DEBUG_PORT}/debug/snapshot`, { timeoutSec: 3 });
     return result.stdout;
   }
 

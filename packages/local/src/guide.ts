@@ -21,7 +21,7 @@ Try:
   ${kubectl} get services,pods,trafficsplits -A
   ${kubectl} apply -f ${examples}/traffic-split-75-25.yaml    # watch bookbuyer's counts move
   ${kubectl} apply -f ${examples}/traffic-split-v2.yaml
-  curl -s http://127.0.0.1:${settings.proxyAdminPort}/debug/snapshot
+  curl -s http://127.0.0.1:${settings.proxyDebugPort}/debug/snapshot
   pnpm start --access-control    # then: ${kubectl} apply -f ${examples}/access-bookbuyer.yaml
 
 bookbuyer and bookthief print what they get every two seconds below. Ctrl-C stops everything.

@@ -14,11 +14,12 @@ import {
 } from '@nodemesh/smi-types';
 import { parseAllDocuments } from 'yaml';
 import { applyObject, type KubeObjectRef, putStatus } from './api-client.js';
-import { type Child, startChild, stopChild } from './child-process.js';
+import { startChild } from './child-process.js';
 import { Forwarder } from './kube-proxy/forwarder.js';
 import { forwardingRules } from './kube-proxy/forwarding-rules.js';
 import { podManifest, samplePods } from './sample-pods.js';
 import type { LocalSettings } from './settings.js';
+import { Supervisor } from './supervisor.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 const componentBin = (pkg: string) => `${REPO_ROOT}/packages/${pkg}/dist/bin.js`;
@@ -27,6 +28,8 @@ const sampleProgram = (program: string) => `${REPO_ROOT}/packages/local/dist/sam
 
 export interface LocalMesh {
   readonly server: string;
+  /** Each process by name (components and sample pods), kept running: a killed one is started again. */
+  readonly processes: ReadonlyMap<string, Supervisor>;
   stop(): Promise<void>;
 }
 
@@ -41,18 +44,17 @@ export async function startLocalMesh(
   settings: LocalSettings,
   print: (line: string) => void,
 ): Promise<LocalMesh> {
-  const children: Child[] = [];
+  const processes = new Map<string, Supervisor>();
+  const supervise = (name: string, args: readonly string[], env: Readonly<Record<string, string>>) =>
+    processes.set(name, new Supervisor({ name, start: () => startChild(name, args, env, print), print }));
   let apiServer: ApiServer | undefined;
   const forwarder = new Forwarder();
   let shadowInformer: ResourceInformer | undefined;
 
   const stop = async () => {
-    await Promise.all(
-      children
-        .splice(0)
-        .reverse()
-        .map((child) => stopChild(child)),
-    );
+    const running = [...processes.values()].reverse();
+    processes.clear();
+    await Promise.all(running.map((supervisor) => supervisor.stop()));
     await shadowInformer?.stop();
     await forwarder.close();
     await apiServer?.stop();
@@ -66,51 +68,46 @@ export async function startLocalMesh(
     const { config } = loadKubeConfig({ server });
     shadowInformer = watchShadowServices(config, settings, forwarder, print);
 
-    children.push(
-      startChild(
-        'dns-controller',
-        [
-          componentBin('dns-controller'),
-          'run',
-          `--server=${server}`,
-          `--dns-host=${settings.dnsHost}`,
-          `--dns-port=${settings.dnsPort}`,
-          '--admin-host=127.0.0.1',
-          `--admin-port=${settings.dnsAdminPort}`,
-          '--cluster-dns=none',
-          '--ignore-namespaces=kube-system',
-          '--log-level=warn',
-        ],
-        { POD_NAME: 'dns-controller-local', POD_NAMESPACE: DEFAULT_MESH_NAMESPACE },
-        print,
-      ),
-      startChild(
-        'node-proxy',
-        [
-          componentBin('node-proxy'),
-          'run',
-          `--server=${server}`,
-          `--node-name=${settings.nodeName}`,
-          `--listen-host=${settings.nodeIP}`,
-          '--admin-host=127.0.0.1',
-          `--admin-port=${settings.proxyAdminPort}`,
-          `--access-control=${settings.accessControl}`,
-          '--log-level=warn',
-        ],
-        { NODE_NAME: settings.nodeName },
-        print,
-      ),
+    supervise(
+      'dns-controller',
+      [
+        componentBin('dns-controller'),
+        'run',
+        `--server=${server}`,
+        `--dns-host=${settings.dnsHost}`,
+        `--dns-port=${settings.dnsPort}`,
+        '--admin-host=127.0.0.1',
+        `--admin-port=${settings.dnsAdminPort}`,
+        '--cluster-dns=none',
+        '--ignore-namespaces=kube-system',
+        '--log-level=warn',
+      ],
+      { POD_NAME: 'dns-controller-local', POD_NAMESPACE: DEFAULT_MESH_NAMESPACE },
+    );
+    supervise(
+      'node-proxy',
+      [
+        componentBin('node-proxy'),
+        'run',
+        `--server=${server}`,
+        `--node-name=${settings.nodeName}`,
+        `--listen-host=${settings.nodeIP}`,
+        '--admin-host=127.0.0.1',
+        `--admin-port=${settings.proxyAdminPort}`,
+        `--debug-port=${settings.proxyDebugPort}`,
+        `--access-control=${settings.accessControl}`,
+        '--log-level=warn',
+      ],
+      { NODE_NAME: settings.nodeName },
     );
     await waitReady(`http://127.0.0.1:${settings.dnsAdminPort}/readyz`, 'dns-controller');
     await waitReady(`http://127.0.0.1:${settings.proxyAdminPort}/readyz`, 'node-proxy');
 
     const meshDns = `${settings.dnsHost}:${settings.dnsPort}`;
     for (const pod of samplePods(meshDns, settings.podPrefix)) {
-      children.push(
-        startChild(pod.name, [sampleProgram(pod.program)], { ...pod.env, POD_IP: pod.ip }, print),
-      );
+      supervise(pod.name, [sampleProgram(pod.program)], { ...pod.env, POD_IP: pod.ip });
     }
-    return { server, stop };
+    return { server, processes, stop };
   } catch (error) {
     await stop();
     throw error;

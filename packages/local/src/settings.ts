@@ -15,6 +15,8 @@ export interface LocalSettings {
   readonly dnsPort: number;
   readonly dnsAdminPort: number;
   readonly proxyAdminPort: number;
+  /** The node-proxy's `/debug/*` listener, on 127.0.0.1. */
+  readonly proxyDebugPort: number;
   readonly accessControl: boolean;
 }
 
@@ -28,5 +30,6 @@ export const DEFAULT_LOCAL_SETTINGS: LocalSettings = {
   dnsPort: 15353,
   dnsAdminPort: 19090,
   proxyAdminPort: 19091,
+  proxyDebugPort: 19092,
   accessControl: false,
 };

@@ -48,6 +48,44 @@ describe('Forwarder', () => {
     expect(seen).toBe('127.20.0.7');
   });
 
+  it('keeps a half-closed TCP connection open for the answer (nc -N)', async () => {
+    // An echo server that answers only once the caller has finished sending, as tcp-echo does with `nc -N`.
+    const target = createServer({ allowHalfOpen: true }, (socket) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('end', () => socket.end(Buffer.concat(chunks)));
+    });
+    const targetPort = await listen(target, '127.30.0.1');
+    cleanups.push(() => new Promise((resolve) => target.close(() => resolve())));
+    const forwarder = new Forwarder();
+    cleanups.push(() => forwarder.close());
+    const listenPort = await freePort('127.10.0.9');
+    await forwarder.apply(
+      [{ protocol: 'TCP', listenHost: '127.10.0.9', listenPort, targetHost: '127.30.0.1', targetPort }],
+      () => undefined,
+    );
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const client = connect({ host: '127.10.0.9', port: listenPort, allowHalfOpen: true });
+      let data = '';
+      const timer = setTimeout(() => {
+        client.destroy();
+        resolve(`no end within 3 s; got ${JSON.stringify(data)}`);
+      }, 3_000);
+      client.on('data', (chunk) => {
+        data += chunk.toString();
+      });
+      client.on('end', () => {
+        clearTimeout(timer);
+        client.end();
+        resolve(data);
+      });
+      client.on('error', reject);
+      // Send, then half-close (FIN) at once: the answer must still come back.
+      client.end('hello, half-closed\n');
+    });
+    expect(echoed).toBe('hello, half-closed\n');
+  });
+
   it('forwards UDP both ways from the caller address', async () => {
     const target = createSocket('udp4');
     target.on('message', (message, from) =>

@@ -2,7 +2,7 @@
  * Local mode as a user meets it: the whole mesh from the built binaries, the sample pods calling through real
  * DNS and real sockets, and `kubectl apply` changing the split. Needs `pnpm build` (pnpm test does it).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { promisify } from 'node:util';
@@ -16,6 +16,30 @@ const built = ['dns-controller', 'node-proxy', 'local'].every((pkg) =>
 );
 const hasKubectl = existsSync('/usr/bin/kubectl');
 const hasDig = existsSync('/usr/bin/dig');
+const hasNc = existsSync('/usr/bin/nc');
+
+/** Runs a command with `input` on its stdin; resolves with its stdout. Bounded by `timeoutMs`. */
+function runWithInput(command: string, args: readonly string[], input: string, timeoutMs = 10_000) {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${command} exited with ${code}: ${stderr}`));
+    });
+    child.stdin.end(input);
+  });
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -51,6 +75,7 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
       dnsPort: await freePort(),
       dnsAdminPort: await freePort(),
       proxyAdminPort: await freePort(),
+      proxyDebugPort: await freePort(),
       serviceCidr: `127.${block}.0.0/16`,
       nodeIP: `127.${block + 50}.0.1`,
       podPrefix: `127.${block + 50}.1`,
@@ -93,5 +118,55 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
       `${REPO_ROOT}/deploy/examples/traffic-split-v2.yaml`,
     ]);
     await waitForLine((line) => /\[bookbuyer\] bookbuyer: .*bookstore-v2 [1-9]/.test(line), before);
+  });
+
+  it.skipIf(!hasNc)(
+    'echoes to a caller that half-closes its side (nc -N), through the kube-proxy stand-in',
+    async () => {
+      const { stdout } = await run('dig', [
+        '+short',
+        '@127.0.0.1',
+        '-p',
+        String(settings.dnsPort),
+        'tcp-echo.default.mesh',
+      ]);
+      // From bookbuyer's address: access control is on, and bookbuyer may use the echo services.
+      const echoed = await runWithInput(
+        'nc',
+        ['-N', '-w', '5', '-s', `${settings.podPrefix}.21`, stdout.trim(), '7000'],
+        'hello, half-closed\n',
+      );
+      expect(echoed).toBe('hello, half-closed\n');
+    },
+  );
+
+  it('restarts a killed node-proxy with backoff, says so, and routes again', {
+    timeout: 60_000,
+  }, async () => {
+    const proxy = mesh?.processes.get('node-proxy');
+    if (proxy === undefined) throw new Error('no node-proxy process');
+    const before = lines.length;
+    const pid = proxy.child.process.pid;
+    if (pid === undefined) throw new Error('the node-proxy has no pid');
+    process.kill(pid, 'SIGKILL');
+    await waitForLine(
+      (line) => line === '[local] node-proxy was killed by SIGKILL; restarting in 1 s',
+      before,
+    );
+    await waitForLine((line) => line === '[local] node-proxy restarted (restart 1)', before);
+    const ready = async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${settings.proxyAdminPort}/readyz`)).ok;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 30_000;
+    while (!(await ready())) {
+      if (Date.now() > deadline) throw new Error('the restarted node-proxy did not become ready');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const after = lines.length;
+    await waitForLine((line) => /\[bookbuyer\] bookbuyer: .*bookstore-v[12] [1-9]/.test(line), after);
   });
 });

@@ -6,6 +6,7 @@
 import { type Logger, silentLogger } from '@nodemesh/kube-runtime';
 import type { FastifyInstance } from 'fastify';
 import { createAdminServer } from './admin/admin-server.js';
+import { createDebugServer, DEBUG_HOST } from './admin/debug-server.js';
 import { EndpointBalancer } from './balancer/endpoint-balancer.js';
 import { defaultRandom, type RandomSource } from './balancer/random.js';
 import { DEFAULT_HTTP_ENTRYPOINT_OPTIONS, type HttpEntrypointOptions } from './listeners/http-entrypoint.js';
@@ -34,6 +35,11 @@ export interface NodeProxyOptions {
   /** Admin address and port (default 127.0.0.1:9090, the deploy manifests' `admin` port; 0 picks one). */
   readonly adminHost?: string;
   readonly adminPort?: number;
+  /**
+   * The debug listener (`/debug/snapshot`), always on 127.0.0.1 (reached with `kubectl port-forward`):
+   * its port, 0 to pick one; absent or `false`: no debug listener (the binary's `--debug-port` is 9091).
+   */
+  readonly debugPort?: number | false;
   /** How long stop() and removed listeners wait for in-flight work (default 10 s). */
   readonly drainMs?: number;
   readonly random?: RandomSource;
@@ -65,6 +71,7 @@ export class NodeProxy {
   readonly #admin: FastifyInstance;
   readonly #adminHost: string;
   readonly #adminPort: number;
+  readonly #debug: { readonly server: FastifyInstance; readonly port: number } | undefined;
   #synced = false;
   #started = false;
   /** The version whose listeners are all open; readiness waits for the current one. */
@@ -102,10 +109,14 @@ export class NodeProxy {
     this.#adminHost = options.adminHost ?? '127.0.0.1';
     this.#adminPort = options.adminPort ?? 9090;
     this.#admin = createAdminServer({
-      snapshot: () => this.#snapshot,
       readiness: () => this.#readiness(),
       registry: this.metrics.registry,
     });
+    const debugPort = options.debugPort ?? false;
+    this.#debug =
+      debugPort === false
+        ? undefined
+        : { server: createDebugServer({ snapshot: () => this.#snapshot }), port: debugPort };
   }
 
   /** The snapshot in use. */
@@ -141,6 +152,7 @@ export class NodeProxy {
   async start(): Promise<void> {
     this.#started = true;
     await this.#admin.listen({ host: this.#adminHost, port: this.#adminPort });
+    await this.#debug?.server.listen({ host: DEBUG_HOST, port: this.#debug.port });
     await this.#syncListeners(this.#snapshot);
   }
 
@@ -150,6 +162,7 @@ export class NodeProxy {
     await this.#listeners.close();
     await this.#pools.close();
     await this.#admin.close();
+    await this.#debug?.server.close();
     this.#policy.breakers.clear();
     await this.#policy.tracer?.shutdown();
   }
@@ -185,6 +198,12 @@ export class NodeProxy {
   /** The admin server's bound port, once started. */
   adminPort(): number | undefined {
     const address = this.#admin.server.address();
+    return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
+  /** The debug listener's bound port (on 127.0.0.1), once started; undefined when it is off. */
+  debugPort(): number | undefined {
+    const address = this.#debug?.server.server.address();
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { staticCallers } from '../src/index.js';
@@ -55,14 +56,53 @@ describe('admin endpoints', () => {
     expect(metrics).toContain('nodemesh_snapshot_version 1');
     expect(metrics).toContain('nodemesh_snapshot_build_duration_seconds_count 1');
 
-    const snapshot = JSON.parse((await get('/debug/snapshot')).text) as {
+    // The snapshot is not on the admin port, which the cluster's network reaches.
+    expect((await get('/debug/snapshot')).status).toBe(404);
+  });
+
+  it('serves /debug/snapshot on a listener of its own, bound to 127.0.0.1 only', async () => {
+    const backend = await httpBackend(resources, 'web');
+    const proxy = await startProxy(resources, { debugPort: 0 });
+    await proxy.applyInputs(
+      topologyInputs({
+        services: [web],
+        endpoints: { 'shop/web': readyEndpoints([{ address: '127.0.0.1', port: backend.port }]) },
+      }),
+    );
+    const debugPort = proxy.debugPort() ?? 0;
+    const res = await request(`http://127.0.0.1:${debugPort}/debug/snapshot`);
+    const snapshot = (await res.body.json()) as {
       version: number;
       http: { entrypoint: number; hosts: Record<string, { root: { endpoints: string[] } }> }[];
     };
     expect(snapshot.version).toBe(1);
     expect(snapshot.http[0]?.hosts['web.shop.mesh']?.root.endpoints).toEqual([`127.0.0.1:${backend.port}`]);
+    // Bound to 127.0.0.1 alone: another address of this host (any pod IP, in a pod) does not reach it.
+    expect(await connectsTo('127.0.0.1', debugPort)).toBe(true);
+    expect(await connectsTo('127.0.0.2', debugPort)).toBe(false);
+    expect((await request(`http://127.0.0.1:${debugPort}/metrics`)).statusCode).toBe(404);
+  });
+
+  it('has no debug listener unless asked for one', async () => {
+    const proxy = await startProxy(resources);
+    expect(proxy.debugPort()).toBeUndefined();
   });
 });
+
+/** Whether a TCP connection to host:port is accepted (bounded). */
+function connectsTo(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 2_000);
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
 
 describe('lifecycle', () => {
   it('stop() lets an in-flight response finish and refuses new connections', async () => {

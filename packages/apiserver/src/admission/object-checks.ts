@@ -59,6 +59,18 @@ export function checkName(type: ResourceType, name: string): void {
   }
 }
 
+/** All annotations of one object together, keys and values, in bytes: the limit of the real API server. */
+export const TOTAL_ANNOTATION_SIZE_LIMIT_BYTES = 256 * 1024;
+
+/** The size the real API server counts: the UTF-8 bytes of every key and value. */
+function annotationsSize(annotations: Readonly<Record<string, unknown>>): number {
+  let total = 0;
+  for (const [key, value] of Object.entries(annotations)) {
+    total += Buffer.byteLength(key) + (typeof value === 'string' ? Buffer.byteLength(value) : 0);
+  }
+  return total;
+}
+
 /** Throws 422 listing every bad label, annotation or (for CRDs) schema field. */
 export function validateObject(type: ResourceType, obj: KubeObject): void {
   const causes: StatusCause[] = [];
@@ -85,6 +97,14 @@ export function validateObject(type: ResourceType, obj: KubeObject): void {
           message: `Invalid value: ${JSON.stringify(field === 'labels' ? `${k}=${v}` : k)}: ${problem}`,
         });
     }
+  }
+  const annotations = obj.metadata.annotations;
+  if (isRecord(annotations) && annotationsSize(annotations) > TOTAL_ANNOTATION_SIZE_LIMIT_BYTES) {
+    causes.push({
+      field: 'metadata.annotations',
+      reason: 'FieldValueTooLong',
+      message: `Too long: may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT_BYTES} bytes`,
+    });
   }
   if (type.validate) causes.push(...type.validate(obj));
   if (causes.length > 0) throw invalid(type.kind, type.group, obj.metadata.name ?? '', causes);

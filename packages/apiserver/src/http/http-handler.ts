@@ -232,7 +232,7 @@ async function handleResource(
   }
   if (method === 'PATCH' && path.name !== undefined) {
     const patchType = patchTypeOf(contentType);
-    const text = await body();
+    const text = (await body()).toString('utf8');
     const options: { subresource?: 'status'; fieldManager?: string } = {};
     if (subresource) options.subresource = subresource;
     const manager = url.searchParams.get('fieldManager');
@@ -242,15 +242,15 @@ async function handleResource(
     return sendJson(res, result.created ? 201 : 200, result.object);
   }
   if (method === 'DELETE' && path.name !== undefined) {
-    const text = await body();
-    const options = text.trim() === '' ? {} : parseObjectBody(text, contentType);
+    const raw = await body();
+    const options = raw.toString('utf8').trim() === '' ? {} : parseObjectBody(raw, contentType);
     const name = path.name;
     const deleted = write(() => api.delete(type, namespace, name, options));
     return sendJson(res, 200, deleted.metadata.deletionTimestamp ? deleted : deletedResponse(type, deleted));
   }
   if (method === 'DELETE' && path.name === undefined) {
-    const text = await body();
-    const options = text.trim() === '' ? {} : parseObjectBody(text, contentType);
+    const raw = await body();
+    const options = raw.toString('utf8').trim() === '' ? {} : parseObjectBody(raw, contentType);
     const selection = selectionOf(url, namespace);
     return sendJson(
       res,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from '../api/api-error.js';
 import type { PatchType, Selection } from '../api/object-api.js';
+import { decodeKubeProtobuf, PROTOBUF_MEDIA_TYPE } from '../protobuf/decode-protobuf.js';
 import { parseFieldSelector } from '../selectors/field-selector.js';
 import { parseLabelSelector } from '../selectors/label-selector.js';
 
@@ -26,7 +27,7 @@ export function sendError(res: ServerResponse, error: ApiError): void {
   sendJson(res, error.code, error.toStatus());
 }
 
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -47,7 +48,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
+      if (!failed) resolve(Buffer.concat(chunks));
     });
     req.on('error', (error) => {
       if (!failed) reject(error);
@@ -55,19 +56,28 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-/** Parses a create/update body as JSON or YAML according to its Content-Type. */
-export function parseObjectBody(text: string, contentType: string): unknown {
-  if (text.trim() === '') throw badRequest('the request body is empty; expected an object');
-  if (contentType.includes('protobuf')) {
+/**
+ * Parses a create/update body according to its Content-Type: JSON, YAML, or Kubernetes protobuf for the few
+ * kinds kubectl creates that way (`protobuf/`).
+ */
+export function parseObjectBody(body: Buffer, contentType: string): unknown {
+  const mediaType = (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  if (mediaType === PROTOBUF_MEDIA_TYPE) {
+    if (body.length === 0) throw badRequest('the request body is empty; expected an object');
+    return decodeKubeProtobuf(body);
+  }
+  if (mediaType.includes('protobuf')) {
     throw new ApiError(
       'UnsupportedMediaType',
       `the body of type ${contentType} is not supported; send application/json`,
     );
   }
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw badRequest('the request body is empty; expected an object');
   try {
-    return contentType.includes('yaml') ? parseYaml(text, { logLevel: 'error' }) : JSON.parse(text);
+    return mediaType.includes('yaml') ? parseYaml(text, { logLevel: 'error' }) : JSON.parse(text);
   } catch (error) {
-    const what = contentType.includes('yaml') ? 'YAML' : 'JSON';
+    const what = mediaType.includes('yaml') ? 'YAML' : 'JSON';
     throw badRequest(
       `the request body is not valid ${what}: ${error instanceof Error ? error.message : String(error)}`,
     );

@@ -9,6 +9,8 @@ import { Registry } from 'prom-client';
 import { type ResolverOptions, resolverDefaults } from './answer.js';
 import { createDnsMetrics, type DnsMetrics } from './metrics.js';
 import { type Outcome, respond, type Transport } from './respond.js';
+import { DEFAULT_TCP_CONNECTION_LIMITS, TcpConnectionTable } from './tcp-connections.js';
+import { createDnsTcpMetrics, type DnsTcpMetrics } from './tcp-metrics.js';
 import type { MeshZone } from './zone.js';
 
 export interface MeshDnsServerOptions {
@@ -25,8 +27,12 @@ export interface MeshDnsServerOptions {
   readonly tcpTimeoutMs?: number;
   /** Largest TCP query frame accepted; default 4096 bytes (queries are small). */
   readonly maxTcpFrame?: number;
-  /** Open TCP connections beyond this are refused; default 256. */
+  /**
+   * Open TCP connections in all (default 256) and from one client address (default 16). At the total, a new
+   * client takes the place of the idlest connection of the client holding the most (`tcp-connections.ts`).
+   */
   readonly maxTcpConnections?: number;
+  readonly maxTcpConnectionsPerClient?: number;
   /** Called for socket errors that do not stop the server. */
   readonly onError?: (message: string) => void;
 }
@@ -43,11 +49,19 @@ export class MeshDnsServer {
   private readonly resolver: ResolverOptions;
   private udp: UdpSocket | undefined;
   private tcp: TcpServer | undefined;
+  readonly tcpMetrics: DnsTcpMetrics;
   private readonly connections = new Set<TcpSocket>();
+  private readonly tcpTable: TcpConnectionTable<TcpSocket>;
   private listening: ListeningAddress | undefined;
 
   constructor(private readonly options: MeshDnsServerOptions) {
-    this.metrics = createDnsMetrics(options.registry ?? new Registry());
+    const registry = options.registry ?? new Registry();
+    this.metrics = createDnsMetrics(registry);
+    this.tcpMetrics = createDnsTcpMetrics(registry);
+    this.tcpTable = new TcpConnectionTable({
+      total: options.maxTcpConnections ?? DEFAULT_TCP_CONNECTION_LIMITS.total,
+      perClient: options.maxTcpConnectionsPerClient ?? DEFAULT_TCP_CONNECTION_LIMITS.perClient,
+    });
     this.resolver = { ...resolverDefaults(options.zone.domain), ...options.resolver };
   }
 
@@ -85,6 +99,7 @@ export class MeshDnsServer {
     this.listening = undefined;
     for (const connection of this.connections) connection.destroy();
     this.connections.clear();
+    this.tcpMetrics.open.set(0);
     await Promise.all([
       udp === undefined ? undefined : new Promise<void>((done) => udp.close(() => done())),
       tcp === undefined ? undefined : new Promise<void>((done) => tcp.close(() => done())),
@@ -112,8 +127,9 @@ export class MeshDnsServer {
 
   private listenTcp(host: string, port: number): Promise<TcpServer> {
     return new Promise((resolve, reject) => {
-      const server = createServer((socket) => this.serveTcp(socket));
-      server.maxConnections = this.options.maxTcpConnections ?? 256;
+      const server = createServer((socket) => {
+        if (this.admitTcp(socket)) this.serveTcp(socket);
+      });
       server.once('error', reject);
       server.listen({ host, port, exclusive: true }, () => {
         server.off('error', reject);
@@ -123,9 +139,25 @@ export class MeshDnsServer {
     });
   }
 
+  /** Takes the connection into the table, closing it (or the connection it displaces) as the table says. */
+  private admitTcp(socket: TcpSocket): boolean {
+    const admission = this.tcpTable.admit(socket.remoteAddress ?? '', socket, performance.now());
+    if (!admission.admitted) {
+      this.tcpMetrics.refused.inc({ reason: admission.reason });
+      socket.destroy();
+      return false;
+    }
+    if (admission.evicted !== undefined) {
+      this.tcpMetrics.evicted.inc();
+      admission.evicted.destroy();
+    }
+    return true;
+  }
+
   /** Reads length-prefixed queries (RFC 7766), answers each in order, closes on garbage or silence. */
   private serveTcp(socket: TcpSocket): void {
     this.connections.add(socket);
+    this.tcpMetrics.open.set(this.connections.size);
     const timeoutMs = this.options.tcpTimeoutMs ?? 5000;
     const maxFrame = this.options.maxTcpFrame ?? 4096;
     let pending = Buffer.alloc(0);
@@ -143,6 +175,8 @@ export class MeshDnsServer {
     socket.on('close', () => {
       clearDeadline();
       this.connections.delete(socket);
+      this.tcpTable.release(socket);
+      this.tcpMetrics.open.set(this.connections.size);
     });
     let ending = false;
     // A client that sends faster than it reads stops being read until its answers drain.
@@ -160,6 +194,7 @@ export class MeshDnsServer {
         if (pending.length < 2 + length) break;
         const packet = pending.subarray(2, 2 + length);
         pending = pending.subarray(2 + length);
+        this.tcpTable.touch(socket, performance.now());
         const outcome = this.handle(packet, 'tcp');
         if (outcome.reply === undefined) {
           drop();

@@ -49,12 +49,18 @@ function sameTarget(a: ForwardingRule, b: ForwardingRule): boolean {
   return a.targetHost === b.targetHost && a.targetPort === b.targetPort;
 }
 
+/**
+ * Both sockets allow half-open connections, as kube-proxy's DNAT does: a caller that half-closes (`nc -N`,
+ * `shutdown(SHUT_WR)`) still gets every byte the far side sends before it closes too. Each side's end is
+ * passed on by `pipe`; a socket closes once both directions have ended.
+ */
 function listenTcp(rule: ForwardingRule): Promise<Listener> {
   const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
+  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
     const upstream = connect({
       host: rule.targetHost,
       port: rule.targetPort,
+      allowHalfOpen: true,
       ...(client.remoteAddress?.startsWith('127.') ? { localAddress: client.remoteAddress } : {}),
     });
     for (const socket of [client, upstream]) {

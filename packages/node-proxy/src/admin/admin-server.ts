@@ -1,14 +1,13 @@
 /**
- * The admin endpoints, on a port of their own (never one a caller reaches through a shadow Service):
- * liveness, readiness, Prometheus metrics and the routing snapshot for debugging.
+ * The admin endpoints, on a port of their own (never one a caller reaches through a shadow Service): liveness,
+ * readiness and Prometheus metrics, which the kubelet and Prometheus reach over the network. Nothing here
+ * tells a caller more than counters do: the routing snapshot (every Service, endpoint IP and compiled grant)
+ * is on the debug listener (`debug-server.ts`), bound to loopback only.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Snapshot } from '../snapshot/snapshot.js';
-import { snapshotToJson } from '../snapshot/snapshot-json.js';
 
 export interface AdminSources {
-  readonly snapshot: () => Snapshot;
   /** Ready: the inputs have synced and the listeners of the current snapshot are open. */
   readonly readiness: () => { ready: boolean; reason: string };
   readonly registry: Registry;
@@ -28,6 +27,5 @@ export function createAdminServer(sources: AdminSources): FastifyInstance {
     const text = await sources.registry.metrics();
     return reply.type(sources.registry.contentType).send(text);
   });
-  app.get('/debug/snapshot', async () => snapshotToJson(sources.snapshot()));
   return app;
 }

@@ -24,6 +24,7 @@ describe('parseCommandLine', () => {
       listenHost: '0.0.0.0',
       adminHost: '0.0.0.0',
       adminPort: 9090,
+      debugPort: 9091,
       httpEntrypoints: 10,
       tcpPorts: { first: 10000, last: 14999 },
       udpPorts: { first: 15000, last: 19999 },
@@ -96,6 +97,19 @@ describe('parseCommandLine', () => {
       adminPort: 9292,
     });
     expect(run(['--node-name', 'n3'], { ...env, NODEMESH_NODE_NAME: 'n2' }).nodeName).toBe('n3');
+  });
+
+  it('takes --debug-port (0 turns the debug listener off) and refuses the admin port for it', () => {
+    expect(run(['--node-name=a', '--debug-port', '0']).debugPort).toBe(0);
+    expect(run(['--node-name=a'], { NODEMESH_DEBUG_PORT: '19092' }).debugPort).toBe(19092);
+    expect(errors(['run', '--node-name=a', '--debug-port=9090'])).toEqual([
+      '--debug-port: must differ from --admin-port 9090, got 9090',
+    ]);
+    expect(errors(['run', '--node-name=a', '--debug-port=-1'])).toEqual([
+      '--debug-port: must be a port from 0 (off) to 65535, got "-1"',
+    ]);
+    // Admin on another address: the same port number does not collide with 127.0.0.1.
+    expect(run(['--node-name=a', '--admin-host=10.0.0.1', '--debug-port=9090']).debugPort).toBe(9090);
   });
 
   it('answers help for --help, -h, help, no command, and run --help', () => {

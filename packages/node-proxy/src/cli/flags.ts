@@ -28,6 +28,8 @@ export interface RunFlags {
   readonly listenHost: string;
   readonly adminHost: string;
   readonly adminPort: number;
+  /** The debug listener's port on 127.0.0.1; 0: no debug listener. */
+  readonly debugPort: number;
   readonly httpEntrypoints: number;
   readonly tcpPorts: PortRange;
   readonly udpPorts: PortRange;
@@ -59,6 +61,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'listen-host' },
   { name: 'admin-host' },
   { name: 'admin-port' },
+  { name: 'debug-port' },
   { name: 'http-entrypoints' },
   { name: 'tcp-ports' },
   { name: 'udp-ports' },
@@ -207,6 +210,12 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
   const adminPort = check('admin-port', 9090, 'must be a port from 0 to 65535', (v) =>
     integerIn(v, 0, 65535),
   );
+  const debugPort = check('debug-port', 9091, 'must be a port from 0 (off) to 65535', (v) =>
+    integerIn(v, 0, 65535),
+  );
+  if (debugPort !== 0 && debugPort === adminPort && adminHostCoversLoopback(adminHost)) {
+    errors.push(`--debug-port: must differ from --admin-port ${adminPort}, got ${debugPort}`);
+  }
   const httpEntrypoints = check(
     'http-entrypoints',
     10,
@@ -251,6 +260,7 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     listenHost,
     adminHost,
     adminPort,
+    debugPort,
     httpEntrypoints,
     tcpPorts,
     udpPorts,
@@ -262,6 +272,11 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
 }
 
 const RANGE_FORMAT = 'must be a port range FIRST-LAST with 1 <= FIRST <= LAST <= 65535';
+
+/** Whether an admin listener on `host` would hold 127.0.0.1 too (then the two ports must differ). */
+function adminHostCoversLoopback(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '127.0.0.1';
+}
 
 function integerIn(text: string, min: number, max: number): number | undefined {
   if (!/^\d+$/.test(text)) return undefined;

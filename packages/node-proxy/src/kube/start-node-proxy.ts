@@ -14,7 +14,6 @@ import {
   kubeEventSink,
   type Logger,
   loadKubeConfig,
-  type ObjectReference,
   ResourceInformer,
   SyncRunner,
   silentLogger,
@@ -33,6 +32,7 @@ import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
 import { OptionalCollection } from './optional-collection.js';
 import { PodCallerIndex } from './pod-callers.js';
+import { problemObject } from './problem-object.js';
 import type { Rejection } from './rejection.js';
 import { SMI_COLLECTIONS, type SmiKind, smiCollectionPath } from './smi-kinds.js';
 
@@ -65,6 +65,8 @@ export interface StartNodeProxyOptions {
   readonly listenHost?: string;
   readonly adminHost?: string;
   readonly adminPort?: number;
+  /** The debug listener on 127.0.0.1 (`NodeProxyOptions.debugPort`; default: none). */
+  readonly debugPort?: number | false;
   /** HTTP entrypoints 5000 … 5000+N-1 (default 10). */
   readonly httpEntrypoints?: number;
   readonly tcpPorts?: PortRange;
@@ -72,7 +74,10 @@ export interface StartNodeProxyOptions {
   readonly policyFlags?: PolicyFlags;
   readonly logger?: Logger;
   /** Further NodeProxy options (tests: `bindPort`, `drainMs`, `random`, timeouts). */
-  readonly proxy?: Omit<NodeProxyOptions, 'listenHost' | 'adminHost' | 'adminPort' | 'callers' | 'logger'>;
+  readonly proxy?: Omit<
+    NodeProxyOptions,
+    'listenHost' | 'adminHost' | 'adminPort' | 'debugPort' | 'callers' | 'logger'
+  >;
   /** Least time between two syncs (default 50 ms): a burst of changes becomes one snapshot. */
   readonly syncMinIntervalMs?: number;
   /** A sync at least this often even without changes, retrying failed listeners (default 30 s). */
@@ -119,6 +124,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     ...(options.listenHost === undefined ? {} : { listenHost: options.listenHost }),
     ...(options.adminHost === undefined ? {} : { adminHost: options.adminHost }),
     ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
+    ...(options.debugPort === undefined ? {} : { debugPort: options.debugPort }),
     ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
     callers,
     logger: log,
@@ -282,6 +288,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     node: options.nodeName,
     meshNamespace,
     adminPort: proxy.adminPort(),
+    debugPort: proxy.debugPort() ?? 'off',
   });
 
   let stopping: Promise<void> | undefined;
@@ -333,15 +340,7 @@ function reportProblems(problems: readonly Problem[], known: ReadonlySet<string>
     const key = `${problem.kind}/${problem.namespace}/${problem.name}/${problem.reason}/${problem.message}`;
     current.add(key);
     if (known.has(key)) continue;
-    const object: ObjectReference =
-      problem.kind === 'TrafficSplit'
-        ? {
-            apiVersion: 'split.smi-spec.io/v1alpha4',
-            kind: 'TrafficSplit',
-            namespace: problem.namespace,
-            name: problem.name,
-          }
-        : { apiVersion: 'v1', kind: 'Service', namespace: problem.namespace, name: problem.name };
+    const object = problemObject(problem);
     recorder.record(object, 'Warning', problem.reason, problem.message);
   }
   return current;

@@ -137,7 +137,29 @@ describe('checkAccess', () => {
         ]),
       ]),
     );
-    expect(problems.map((p) => p.reason)).toEqual(['RouteNotFound', 'MatchNotFound']);
+    expect(problems.map((p) => [p.kind, p.name, p.reason])).toEqual([
+      ['TrafficTarget', 't', 'RouteNotFound'],
+      ['TrafficTarget', 't', 'MatchNotFound'],
+    ]);
+  });
+
+  it('reports a match that does not compile on its HTTPRouteGroup, not on the target or a Service', () => {
+    const withBadGroup = inputs([
+      { ...target([{ kind: 'HTTPRouteGroup', name: 'bad', matches: [] }]), uid: 'target-uid' },
+    ]);
+    const groups = new Map(withBadGroup.httpRouteGroups);
+    groups.set('shop/bad', {
+      kind: 'HTTPRouteGroup',
+      apiVersion: 'specs.smi-spec.io/v1alpha4',
+      namespace: 'shop',
+      name: 'bad',
+      uid: 'group-uid',
+      matches: [{ name: 'broken', pathRegex: '(', methods: [], headers: {} }],
+    });
+    const { problems } = compileAccessPolicy({ ...withBadGroup, httpRouteGroups: groups });
+    expect(problems.map((p) => [p.kind, p.name, p.uid, p.reason])).toEqual([
+      ['HTTPRouteGroup', 'bad', 'group-uid', 'InvalidMatch'],
+    ]);
   });
 });
 

@@ -7,6 +7,7 @@ import type { HTTPMatch, PortMatch, TrafficTarget } from '@nodemesh/smi-types';
 import type { Problem } from '../snapshot/snapshot.js';
 import { compileHttpMatch, type HttpMatchRule } from '../topology/http-match.js';
 import { objectKey, type TopologyInputs } from '../topology/inputs.js';
+import { aboutObject, routeGroupProblem } from '../topology/problem-about.js';
 import type { AccessGrant, AccessPolicy, PortSet } from './access-policy.js';
 
 export interface CompiledAccessPolicy {
@@ -61,7 +62,7 @@ function compileGrant(target: TrafficTarget, inputs: TopologyInputs, problems: P
   let tcp: Set<number> | 'any' | undefined;
   let udp: Set<number> | 'any' | undefined;
   const report = (reason: string, message: string) =>
-    problems.push({ kind: 'TrafficTarget', namespace: target.namespace, name: target.name, reason, message });
+    problems.push({ kind: 'TrafficTarget', ...aboutObject(target), reason, message });
   for (const rule of target.rules) {
     const route = routeOf(inputs, target.namespace, rule.kind, rule.name);
     if (route === undefined) {
@@ -74,7 +75,7 @@ function compileGrant(target: TrafficTarget, inputs: TopologyInputs, problems: P
     if (route.kind === 'HTTPRouteGroup') {
       for (const match of wanted as HTTPMatch[]) {
         const compiled = compileHttpMatch(match);
-        if ('error' in compiled) report('InvalidMatch', compiled.error);
+        if ('error' in compiled) problems.push(routeGroupProblem(route, 'InvalidMatch', compiled.error));
         else http.push(compiled.rule);
       }
     } else {

@@ -59,11 +59,23 @@ export interface HttpEntrypoint {
   readonly hosts: ReadonlyMap<string, Route>;
 }
 
+/** The kinds of object a problem can be about: the Event goes on that object. */
+export type ProblemKind =
+  | 'Service'
+  | 'TrafficSplit'
+  | 'TrafficTarget'
+  | 'HTTPRouteGroup'
+  | 'TCPRoute'
+  | 'UDPRoute';
+
 /** Something in the inputs the snapshot could not honour, for the caller to log and turn into an Event. */
 export interface Problem {
-  readonly kind: 'Service' | 'TrafficSplit' | 'TrafficTarget';
+  /** The object the problem is about (never a stand-in: a TrafficTarget's problem names the TrafficTarget). */
+  readonly kind: ProblemKind;
   readonly namespace: string;
   readonly name: string;
+  /** The object's uid when known, so the Event shows in `kubectl describe` of that object. */
+  readonly uid?: string;
   readonly reason: string;
   readonly message: string;
 }

@@ -7,6 +7,7 @@ import type { Backend, Endpoint, Problem, Route, SplitRoute } from '../snapshot/
 import { endpointKey } from '../snapshot/snapshot.js';
 import { compileHttpMatch, type HttpMatchRule } from './http-match.js';
 import { type EndpointInput, type MeshServiceInput, objectKey, type TopologyInputs } from './inputs.js';
+import { aboutObject, routeGroupProblem } from './problem-about.js';
 
 /** What one Service contributes to a snapshot. */
 export interface ServiceRoutes {
@@ -16,7 +17,10 @@ export interface ServiceRoutes {
   readonly dependencies: readonly unknown[];
 }
 
-/** The TrafficSplits whose root is each Service, by Service key, in name order. */
+/**
+ * The TrafficSplits whose root is each Service, by Service key, oldest first: the first one is in effect.
+ * Oldest by creation time, then by name: a newer split never silently replaces one that works.
+ */
 export function splitsByRoot(splits: readonly TrafficSplit[]): Map<string, TrafficSplit[]> {
   const byRoot = new Map<string, TrafficSplit[]>();
   for (const split of splits) {
@@ -25,8 +29,21 @@ export function splitsByRoot(splits: readonly TrafficSplit[]): Map<string, Traff
     if (list === undefined) byRoot.set(key, [split]);
     else list.push(split);
   }
-  for (const list of byRoot.values()) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const list of byRoot.values()) list.sort(olderFirst);
   return byRoot;
+}
+
+/** Creation time, then name. A split without a creation time (never one from an API server) counts as newest. */
+export function olderFirst(a: TrafficSplit, b: TrafficSplit): number {
+  const at = createdAt(a);
+  const bt = createdAt(b);
+  if (at !== bt) return at < bt ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function createdAt(split: TrafficSplit): number {
+  const time = split.creationTimestamp === undefined ? Number.NaN : Date.parse(split.creationTimestamp);
+  return Number.isNaN(time) ? Number.POSITIVE_INFINITY : time;
 }
 
 /** The objects `buildServiceRoutes` would read for this Service, for the memo check. */
@@ -66,21 +83,30 @@ export function buildServiceRoutes(
   if (shadow === undefined) return { routes: [], problems, dependencies };
 
   const split = splits?.[0];
-  if (splits !== undefined && splits.length > 1) {
+  if (split !== undefined && splits !== undefined) {
     for (const ignored of splits.slice(1)) {
-      problems.push({
-        kind: 'TrafficSplit',
-        namespace: ignored.namespace,
-        name: ignored.name,
-        reason: 'DuplicateSplit',
-        message: `Service ${service.name} already has TrafficSplit "${split?.name}"; this one is ignored`,
-      });
+      problems.push(
+        splitProblem(
+          ignored,
+          'DuplicateSplit',
+          `Service ${service.name} already has the older TrafficSplit "${split.name}"; this one is ignored until that one is deleted`,
+        ),
+      );
     }
   }
   const rules = split === undefined ? undefined : compileSplitMatches(split, inputs, problems);
   const rootEndpoints = inputs.endpoints.get(objectKey(service.namespace, service.name)) ?? [];
   const routes: Route[] = [];
   for (const shadowPort of shadow.ports) {
+    if (service.config.trafficType === 'udp' && shadowPort.protocol === 'TCP') {
+      problems.push({
+        kind: 'Service',
+        namespace: service.namespace,
+        name: service.name,
+        reason: 'TrafficTypeMismatch',
+        message: `nodemesh.io/traffic-type is udp, but port ${shadowPort.port} is a TCP port: it is proxied as raw TCP`,
+      });
+    }
     const root = resolveBackend(service, shadowPort, rootEndpoints, 1);
     if (root === undefined) {
       problems.push({
@@ -138,13 +164,27 @@ function buildSplit(
     backends.push(backend);
   }
   const totalWeight = backends.reduce((sum, b) => sum + b.weight, 0);
-  // Route matches narrow HTTP traffic only; a TCP/UDP split applies to the whole port.
-  return {
-    name: split.name,
-    backends,
-    totalWeight,
-    matches: shadowPort.trafficType === 'http' ? rules : undefined,
-  };
+  if (totalWeight === 0 && backends.length > 0) {
+    problems.push(
+      splitProblem(
+        split,
+        'NoWeight',
+        `no backend that can take ${shadowPort.protocol} port ${shadowPort.port} has a weight above 0: every call to ${root.name} on that port fails`,
+      ),
+    );
+  }
+  if (rules !== undefined && shadowPort.trafficType !== 'http') {
+    // HTTP route matches cannot be checked on a TCP or UDP port. Applying the split to the whole port would
+    // widen it, so the port's traffic keeps going to the root Service (a request-less choice never matches).
+    problems.push(
+      splitProblem(
+        split,
+        'MatchesNotApplicable',
+        `its HTTPRouteGroup matches cannot apply to ${shadowPort.trafficType} port ${shadowPort.port}: that port's traffic goes to ${root.name} itself`,
+      ),
+    );
+  }
+  return { name: split.name, backends, totalWeight, matches: rules };
 }
 
 /** The compiled HTTPRouteGroup matches of a split, or undefined when it names none (all traffic). */
@@ -153,7 +193,7 @@ function compileSplitMatches(
   inputs: TopologyInputs,
   problems: Problem[],
 ): HttpMatchRule[] | undefined {
-  const groups = split.matches.filter((m) => m.kind === 'HTTPRouteGroup');
+  const groups = split.matches;
   if (groups.length === 0) return undefined;
   const rules: HttpMatchRule[] = [];
   for (const ref of groups) {
@@ -166,7 +206,7 @@ function compileSplitMatches(
     }
     for (const match of group.matches) {
       const compiled = compileHttpMatch(match);
-      if ('error' in compiled) problems.push(splitProblem(split, 'InvalidMatch', compiled.error));
+      if ('error' in compiled) problems.push(routeGroupProblem(group, 'InvalidMatch', compiled.error));
       else rules.push(compiled.rule);
     }
   }
@@ -201,5 +241,5 @@ function resolveBackend(
 }
 
 function splitProblem(split: TrafficSplit, reason: string, message: string): Problem {
-  return { kind: 'TrafficSplit', namespace: split.namespace, name: split.name, reason, message };
+  return { kind: 'TrafficSplit', ...aboutObject(split), reason, message };
 }

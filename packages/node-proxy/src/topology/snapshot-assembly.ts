@@ -10,6 +10,7 @@ import type { CompiledAccessPolicy } from '../policy/compile-access-policy.js';
 import { hostKeys } from '../snapshot/host.js';
 import type { HttpEntrypoint, Problem, Route, Snapshot } from '../snapshot/snapshot.js';
 import type { MeshServiceConfig, TopologyInputs } from './inputs.js';
+import { aboutObject } from './problem-about.js';
 import { ReplacedValuesMap } from './replaced-values-map.js';
 import type { ServiceRoutes } from './service-routes.js';
 
@@ -244,8 +245,7 @@ function splitProblems(inputs: TopologyInputs): Problem[] {
     if (!inputs.services.has(`${split.namespace}/${split.service}`)) {
       problems.push({
         kind: 'TrafficSplit',
-        namespace: split.namespace,
-        name: split.name,
+        ...aboutObject(split),
         reason: 'RootNotFound',
         message: `root Service "${split.service}" does not exist`,
       });

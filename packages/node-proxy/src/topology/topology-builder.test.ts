@@ -1,7 +1,10 @@
+import type { TrafficSplit } from '@nodemesh/smi-types';
 import { describe, expect, it } from 'vitest';
 import { meshService, readyEndpoints, routeGroup, split, topologyInputs } from '../../test/fixtures.js';
+import { chooseBackend } from '../balancer/choose-target.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
 import { snapshotToJson } from '../snapshot/snapshot-json.js';
-import type { EndpointInput } from './inputs.js';
+import type { EndpointInput, MeshServiceInput } from './inputs.js';
 import { createTopologyBuilder } from './topology-builder.js';
 
 const orders = meshService('shop', 'orders', [{ port: 8080, targetPort: 5000 }], { clusterIP: '10.96.0.10' });
@@ -213,6 +216,99 @@ describe('topology builder: golden snapshots', () => {
     );
     const route = snapshot.http.get(5000)?.hosts.get('orders.shop.mesh');
     expect(route?.split?.matches?.map((m) => m.name)).toEqual(['v2']);
+  });
+});
+
+describe('topology builder: what it cannot honour', () => {
+  const created = (s: TrafficSplit, at: string): TrafficSplit => ({
+    ...s,
+    creationTimestamp: at,
+    uid: s.name,
+  });
+  const problemsOf = (snapshot: Snapshot) =>
+    snapshot.problems.map((p) => `${p.kind} ${p.namespace}/${p.name} ${p.reason}`);
+
+  it('two splits of one Service: the oldest is in effect, whatever the names; the newer one is reported', () => {
+    const older = created(split('shop', 'z-stable', 'orders', [['orders', 1]]), '2026-01-01T00:00:00Z');
+    const newer = created(split('shop', 'a-broken', 'orders', [['ghost', 1]]), '2026-01-02T00:00:00Z');
+    for (const splits of [
+      [older, newer],
+      [newer, older],
+    ]) {
+      const snapshot = createTopologyBuilder().build(
+        topologyInputs({ services: [orders, ordersV2], splits }),
+      );
+      expect(snapshot.http.get(5000)?.hosts.get('orders.shop.mesh')?.split?.name).toBe('z-stable');
+      expect(problemsOf(snapshot)).toEqual(['TrafficSplit shop/a-broken DuplicateSplit']);
+      const [problem] = snapshot.problems;
+      expect(problem?.uid).toBe('a-broken');
+      expect(problem?.message).toContain('older TrafficSplit "z-stable"');
+    }
+  });
+
+  it('two splits created in the same second: the name decides', () => {
+    const at = '2026-01-01T00:00:00Z';
+    const snapshot = createTopologyBuilder().build(
+      topologyInputs({
+        services: [orders, ordersV2],
+        splits: [
+          created(split('shop', 'b', 'orders', [['orders', 1]]), at),
+          created(split('shop', 'a', 'orders', [['orders-v2', 1]]), at),
+        ],
+      }),
+    );
+    expect(snapshot.http.get(5000)?.hosts.get('orders.shop.mesh')?.split?.name).toBe('a');
+    expect(problemsOf(snapshot)).toEqual(['TrafficSplit shop/b DuplicateSplit']);
+  });
+
+  it('a split whose weights are all 0 is reported: its Service would answer nothing', () => {
+    const snapshot = createTopologyBuilder().build(
+      topologyInputs({
+        services: [orders, ordersV2],
+        splits: [
+          split('shop', 'off', 'orders', [
+            ['orders', 0],
+            ['orders-v2', 0],
+          ]),
+        ],
+      }),
+    );
+    expect(problemsOf(snapshot)).toEqual(['TrafficSplit shop/off NoWeight']);
+  });
+
+  it('traffic-type udp on a TCP port is reported: the port is proxied as raw TCP', () => {
+    const mixed = meshService('shop', 'resolver', [{ name: 'dns-tcp', port: 53, targetPort: 10001 }], {
+      trafficType: 'udp',
+    });
+    const tcpPort: MeshServiceInput = {
+      ...mixed,
+      ports: [{ name: 'dns-tcp', port: 53, protocol: 'TCP' }],
+      shadow: {
+        clusterIPs: ['10.96.0.53'],
+        ports: [{ name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 10001, trafficType: 'tcp' }],
+      },
+    };
+    const snapshot = createTopologyBuilder().build(topologyInputs({ services: [tcpPort] }));
+    expect(problemsOf(snapshot)).toEqual(['Service shop/resolver TrafficTypeMismatch']);
+    expect(snapshot.problems[0]?.message).toContain('proxied as raw TCP');
+  });
+
+  it('HTTP route matches on a TCP port never widen the split: the port keeps going to the root', () => {
+    const group = routeGroup('shop', 'api', [{ name: 'v2', pathRegex: '/v2', methods: [], headers: {} }]);
+    const cache = meshService('shop', 'cache', [{ port: 6379, targetPort: 10002 }], { trafficType: 'tcp' });
+    const cacheV2 = meshService('shop', 'cache-v2', [{ port: 6379, targetPort: 10003 }], {
+      trafficType: 'tcp',
+    });
+    const snapshot = createTopologyBuilder().build(
+      topologyInputs({
+        services: [cache, cacheV2],
+        splits: [split('shop', 'canary', 'cache', [['cache-v2', 1]], ['api'])],
+        routeGroups: [group],
+      }),
+    );
+    const route = snapshot.tcp.get(10002);
+    expect(route === undefined ? undefined : chooseBackend(route, () => 0.5)?.service.name).toBe('cache');
+    expect(problemsOf(snapshot)).toEqual(['TrafficSplit shop/canary MatchesNotApplicable']);
   });
 });
 

@@ -83,6 +83,7 @@ describe('nodemesh-proxy binary', () => {
     // A loopback address of its own, so entrypoint 5000 does not meet anything else on 127.0.0.1.
     const host = `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.1`;
     const adminPort = await freePort();
+    const debugPort = await freePort();
     const proxy = run(
       [
         'run',
@@ -94,6 +95,8 @@ describe('nodemesh-proxy binary', () => {
         '127.0.0.1',
         '--admin-port',
         String(adminPort),
+        '--debug-port',
+        String(debugPort),
       ],
       { NODE_NAME: 'node-a', NODEMESH_HTTP_ENTRYPOINTS: '1' },
     );
@@ -108,6 +111,12 @@ describe('nodemesh-proxy binary', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
     expect(metrics).toContain('nodemesh_informer_synced{informer="trafficsplits"} 1');
     expect(metrics).toContain('nodemesh_informer_synced{informer="pods"} 1');
+    // The routing snapshot: on the debug port (127.0.0.1 only), not on the admin port.
+    expect((await fetch(`http://127.0.0.1:${adminPort}/debug/snapshot`)).status).toBe(404);
+    const snapshot = (await (await fetch(`http://127.0.0.1:${debugPort}/debug/snapshot`)).json()) as {
+      http: { hosts: Record<string, unknown> }[];
+    };
+    expect(Object.keys(snapshot.http[0]?.hosts ?? {})).toContain('orders.shop.mesh');
 
     if (proxy.child.pid !== undefined) process.kill(proxy.child.pid, 'SIGTERM');
     expect(await proxy.exited).toBe(0);

@@ -8,6 +8,12 @@ import { renderSmiCrdsYaml } from './render.js';
 
 const committedPath = fileURLToPath(new URL('../../../../deploy/crds/smi-crds.yaml', import.meta.url));
 
+interface JsonNode {
+  readonly properties?: Readonly<Record<string, JsonNode>>;
+  readonly items?: JsonNode;
+  readonly enum?: readonly unknown[];
+}
+
 /** Paths of schema nodes that break the structural-schema rule: every node has a type. */
 function untypedNodes(schema: unknown, path = ''): string[] {
   if (typeof schema !== 'object' || schema === null) return [];
@@ -62,6 +68,17 @@ describe('SMI CRDs', () => {
       ['TrafficSplit', ['ts']],
     ]);
     expect(crds.every((crd) => crd.spec.scope === 'Namespaced')).toBe(true);
+  });
+
+  it('lets a TrafficSplit match name only an HTTPRouteGroup, as the published SMI CRD does', () => {
+    const split = crds.find((crd) => crd.spec.names.kind === 'TrafficSplit');
+    const kindEnums = split?.spec.versions
+      .filter((v) => v.name !== 'v1alpha2')
+      .map((v) => {
+        const root = v.schema.openAPIV3Schema as JsonNode;
+        return root.properties?.spec?.properties?.matches?.items?.properties?.kind?.enum;
+      });
+    expect(kindEnums).toEqual([['HTTPRouteGroup'], ['HTTPRouteGroup']]);
   });
 
   it('has structural schemas: every node typed, the root an object', () => {

@@ -1,4 +1,4 @@
-import { ANY_METHOD, HTTP_METHODS, ROUTE_KINDS, SPECS_GROUP } from '../smi/vocabulary.js';
+import { ANY_METHOD, HTTP_METHODS, ROUTE_KINDS, SPECS_GROUP, SPLIT_MATCH_KINDS } from '../smi/vocabulary.js';
 import { MAX_INT32 } from '../validation/numbers.js';
 import { MAX_PATTERN_LENGTH } from '../validation/re2-pattern.js';
 import {
@@ -96,7 +96,7 @@ function trafficSplit(withMatches: boolean): JsonSchema {
                 list(
                   object(
                     {
-                      kind: oneOfStrings(ROUTE_KINDS),
+                      kind: oneOfStrings(SPLIT_MATCH_KINDS),
                       name: string(),
                       apiGroup: oneOfStrings([SPECS_GROUP]),
                     },

@@ -7,9 +7,12 @@ export interface TrafficSplitBackend {
   readonly weight: number;
 }
 
-/** A reference from a TrafficSplit (v1alpha3+) to the routes whose requests it splits. */
+/**
+ * A reference from a TrafficSplit (v1alpha3+) to the HTTP routes whose requests it splits. Only
+ * HTTPRouteGroup, as in the published SMI CRD: a TCP/UDP split has nothing to narrow.
+ */
 export interface TrafficSplitMatch {
-  readonly kind: 'HTTPRouteGroup' | 'TCPRoute' | 'UDPRoute';
+  readonly kind: 'HTTPRouteGroup';
   readonly name: string;
 }
 

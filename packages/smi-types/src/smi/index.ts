@@ -20,4 +20,6 @@ export {
   type RouteKind,
   SPECS_GROUP,
   SPLIT_GROUP,
+  SPLIT_MATCH_KINDS,
+  type SplitMatchKind,
 } from './vocabulary.js';

@@ -22,17 +22,23 @@ export function readMetadata(
   if (metadata === undefined) return undefined;
   const name = expectDns1123Subdomain(own(metadata, 'name'), 'metadata.name', errors);
   const namespace = expectDns1123Label(own(metadata, 'namespace'), 'metadata.namespace', errors);
-  const resourceVersion = own(metadata, 'resourceVersion');
-  if (resourceVersion !== undefined && typeof resourceVersion !== 'string') {
-    errors.push({
-      path: 'metadata.resourceVersion',
-      message: `must be a string, got ${describeValue(resourceVersion)}`,
-    });
+  const optional: { resourceVersion?: string; uid?: string; creationTimestamp?: string } = {};
+  for (const field of ['resourceVersion', 'uid', 'creationTimestamp'] as const) {
+    const value = own(metadata, field);
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string') {
+      errors.push({ path: `metadata.${field}`, message: `must be a string, got ${describeValue(value)}` });
+    } else if (field === 'creationTimestamp' && Number.isNaN(Date.parse(value))) {
+      errors.push({
+        path: 'metadata.creationTimestamp',
+        message: `must be an RFC 3339 time, got ${describeValue(value)}`,
+      });
+    } else if (value !== '') {
+      optional[field] = value;
+    }
   }
   if (name === undefined || namespace === undefined) return undefined;
-  return typeof resourceVersion === 'string'
-    ? { name, namespace, apiVersion, resourceVersion }
-    : { name, namespace, apiVersion };
+  return { name, namespace, apiVersion, ...optional };
 }
 
 /**

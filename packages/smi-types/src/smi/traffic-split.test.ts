@@ -94,7 +94,29 @@ const withMatches: InvalidCase[] = [
     errors: [
       {
         path: 'spec.matches[0].kind',
-        message: 'must be one of HTTPRouteGroup, TCPRoute, UDPRoute, got "Service"',
+        message: 'must be HTTPRouteGroup (a split narrows HTTP routes only), got "Service"',
+      },
+    ],
+  },
+  {
+    name: 'a match of kind TCPRoute (it would be dropped, widening the split to all traffic)',
+    path: ['spec', 'matches', 0, 'kind'],
+    value: 'TCPRoute',
+    errors: [
+      {
+        path: 'spec.matches[0].kind',
+        message: 'must be HTTPRouteGroup (a split narrows HTTP routes only), got "TCPRoute"',
+      },
+    ],
+  },
+  {
+    name: 'a match of kind UDPRoute',
+    path: ['spec', 'matches', 0, 'kind'],
+    value: 'UDPRoute',
+    errors: [
+      {
+        path: 'spec.matches[0].kind',
+        message: 'must be HTTPRouteGroup (a split narrows HTTP routes only), got "UDPRoute"',
       },
     ],
   },
@@ -142,6 +164,23 @@ describe.each(versions)('TrafficSplit %s', (version, validate, hasMatches) => {
         ],
         matches: hasMatches ? [{ kind: 'HTTPRouteGroup', name: 'orders-routes' }] : [],
       },
+    });
+  });
+
+  it('keeps the uid and creation time, which decide between two splits of one Service', () => {
+    const stamped = withField(
+      withField(valid, ['metadata', 'creationTimestamp'], '2026-01-09T23:59:00Z'),
+      ['metadata', 'uid'],
+      'c0ffee',
+    );
+    const result = validate(stamped);
+    expect(result.ok && [result.value.creationTimestamp, result.value.uid]).toEqual([
+      '2026-01-09T23:59:00Z',
+      'c0ffee',
+    ]);
+    expect(validate(withField(valid, ['metadata', 'creationTimestamp'], 'yesterday'))).toEqual({
+      ok: false,
+      errors: [{ path: 'metadata.creationTimestamp', message: 'must be an RFC 3339 time, got "yesterday"' }],
     });
   });
 

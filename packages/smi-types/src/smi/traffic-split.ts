@@ -6,7 +6,7 @@ import { fieldPath } from '../validation/path.js';
 import { type ErrorSink, expectList, expectObject, optionalList, own } from '../validation/read-fields.js';
 import { fail, ok, type Result } from '../validation/result.js';
 import { readEnvelope } from './metadata.js';
-import { isRouteKind, ROUTE_KINDS, SPLIT_GROUP } from './vocabulary.js';
+import { isSplitMatchKind, SPLIT_GROUP, SPLIT_MATCH_KINDS } from './vocabulary.js';
 
 function readBackend(
   value: unknown,
@@ -38,13 +38,13 @@ function readMatch(value: unknown, path: string, errors: ErrorSink): TrafficSpli
   const match = expectObject(value, path, errors);
   if (match === undefined) return undefined;
   const kind = own(match, 'kind');
-  if (!isRouteKind(kind)) {
+  if (!isSplitMatchKind(kind)) {
     errors.push({
       path: fieldPath(path, 'kind'),
       message:
         kind === undefined
           ? 'is required'
-          : `must be one of ${ROUTE_KINDS.join(', ')}, got ${describeValue(kind)}`,
+          : `must be ${SPLIT_MATCH_KINDS.join(', ')} (a split narrows HTTP routes only), got ${describeValue(kind)}`,
     });
   }
   const apiGroup = own(match, 'apiGroup');
@@ -55,7 +55,7 @@ function readMatch(value: unknown, path: string, errors: ErrorSink): TrafficSpli
     });
   }
   const name = expectDns1123Subdomain(own(match, 'name'), fieldPath(path, 'name'), errors);
-  if (!isRouteKind(kind) || name === undefined) return undefined;
+  if (!isSplitMatchKind(kind) || name === undefined) return undefined;
   return { kind, name };
 }
 
