@@ -23,6 +23,7 @@ import {
   tcpExchange,
   udpExchange,
 } from '../harness/index.js';
+import { hostileCallerScenarios, tunnelRevocationScenario } from './hostile-scenarios.js';
 import { policyChainBuilt } from './support/binaries.js';
 
 import { MESH_NAMESPACE, podReadyStatus, serviceManifest, trafficSplitYaml } from './support/manifests.js';
@@ -344,6 +345,10 @@ describe('the mesh on three nodes', () => {
       { service: 'web-v2', weight: 100 },
     ]);
     expect((await mesh.api.kubectl(['apply', '-f', '-'], good)).code).toBe(0);
+  });
+
+  describe('hostile callers (issue 13)', () => {
+    hostileCallerScenarios({ mesh: () => mesh, clients: () => clients });
   });
 
   describe.skipIf(!POLICY)(`policy${POLICY ? '' : ` (skipped: ${NO_POLICY})`}`, () => {
@@ -717,5 +722,7 @@ describe('the mesh on three nodes', () => {
       });
       expect(fromA.stdout).toBe('');
     });
+
+    tunnelRevocationScenario({ mesh: () => mesh, clients: () => clients }, () => noServiceAccounts);
   });
 });

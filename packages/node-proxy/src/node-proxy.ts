@@ -9,6 +9,7 @@ import { createAdminServer } from './admin/admin-server.js';
 import { createDebugServer, DEBUG_HOST } from './admin/debug-server.js';
 import { EndpointBalancer } from './balancer/endpoint-balancer.js';
 import { defaultRandom, type RandomSource } from './balancer/random.js';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './listeners/connection-limiter.js';
 import { DEFAULT_HTTP_ENTRYPOINT_OPTIONS, type HttpEntrypointOptions } from './listeners/http-entrypoint.js';
 import type { ListenerKind, PolicyContext, RoutingContext } from './listeners/listener.js';
 import { type ListenerFailure, ListenerManager } from './listeners/listener-manager.js';
@@ -46,6 +47,8 @@ export interface NodeProxyOptions {
   readonly callers?: CallerResolver;
   readonly http?: Partial<HttpEntrypointOptions>;
   readonly udp?: Partial<UdpListenerOptions>;
+  /** Open connections on the HTTP entrypoints and TCP listeners, per source pod and in total. */
+  readonly connections?: Partial<ConnectionLimits>;
   readonly upstream?: Partial<UpstreamOptions>;
   /** Where snapshot problems and listener failures are logged (default: nowhere). */
   readonly logger?: Logger;
@@ -105,6 +108,7 @@ export class NodeProxy {
       drainMs: options.drainMs ?? 10_000,
       http: { ...DEFAULT_HTTP_ENTRYPOINT_OPTIONS, ...options.http },
       udp: { ...DEFAULT_UDP_OPTIONS, ...options.udp },
+      connections: { ...DEFAULT_CONNECTION_LIMITS, ...options.connections },
     });
     this.#adminHost = options.adminHost ?? '127.0.0.1';
     this.#adminPort = options.adminPort ?? 9090;

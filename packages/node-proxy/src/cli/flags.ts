@@ -17,6 +17,8 @@ import {
   type PortRange,
   parsePortRange,
 } from '@nodemesh/smi-types';
+import { DEFAULT_CONNECTION_LIMITS } from '../listeners/connection-limiter.js';
+import { DEFAULT_UDP_OPTIONS } from '../listeners/udp-listener.js';
 
 /** Everything `nodemesh-proxy run` needs. */
 export interface RunFlags {
@@ -34,6 +36,11 @@ export interface RunFlags {
   readonly tcpPorts: PortRange;
   readonly udpPorts: PortRange;
   readonly accessControl: boolean;
+  /** Open connections on the HTTP entrypoints and TCP listeners together, and from one source pod. */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerSource: number;
+  /** UDP sessions one source pod may hold on a UDP listener. */
+  readonly udpSessionsPerSource: number;
   readonly tracingEndpoint: string | undefined;
   readonly tracingSampleRatio: number;
   readonly logLevel: LogLevel;
@@ -66,6 +73,9 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'tcp-ports' },
   { name: 'udp-ports' },
   { name: 'access-control', boolean: true },
+  { name: 'max-connections' },
+  { name: 'max-connections-per-source' },
+  { name: 'udp-sessions-per-source' },
   { name: 'tracing-endpoint' },
   { name: 'tracing-sample-ratio' },
   { name: 'log-level' },
@@ -74,6 +84,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 /** The most HTTP entrypoints: a Service with more ports than this is not meshed anyway. */
 const MAX_HTTP_ENTRYPOINTS = 100;
+/** Bounds of the connection and session limits (the defaults are DEFAULT_CONNECTION_LIMITS, DEFAULT_UDP_OPTIONS). */
+const MAX_LIMIT = 1_000_000;
 
 /** `http-entrypoints` → `NODEMESH_HTTP_ENTRYPOINTS`. */
 export const envName = envNameOfFlag;
@@ -233,6 +245,14 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
   const accessControl = check('access-control', false, 'must be true or false', (v) =>
     v === 'true' ? true : v === 'false' ? false : undefined,
   );
+  const limit = (flag: string, fallback: number) =>
+    check(flag, fallback, `must be an integer from 1 to ${MAX_LIMIT}`, (v) => integerIn(v, 1, MAX_LIMIT));
+  const maxConnections = limit('max-connections', DEFAULT_CONNECTION_LIMITS.maxConnections);
+  const maxConnectionsPerSource = limit(
+    'max-connections-per-source',
+    DEFAULT_CONNECTION_LIMITS.maxConnectionsPerSource,
+  );
+  const udpSessionsPerSource = limit('udp-sessions-per-source', DEFAULT_UDP_OPTIONS.maxSessionsPerSource);
   const tracingEndpoint = raw('tracing-endpoint')?.value;
   if (tracingEndpoint !== undefined && !isHttpUrl(tracingEndpoint)) {
     errors.push(
@@ -265,6 +285,9 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     tcpPorts,
     udpPorts,
     accessControl,
+    maxConnections,
+    maxConnectionsPerSource,
+    udpSessionsPerSource,
     tracingEndpoint,
     tracingSampleRatio,
     logLevel,

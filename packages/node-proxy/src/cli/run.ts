@@ -29,6 +29,13 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
       httpEntrypoints: flags.httpEntrypoints,
       tcpPorts: flags.tcpPorts,
       udpPorts: flags.udpPorts,
+      proxy: {
+        connections: {
+          maxConnections: flags.maxConnections,
+          maxConnectionsPerSource: flags.maxConnectionsPerSource,
+        },
+        udp: { maxSessionsPerSource: flags.udpSessionsPerSource },
+      },
       policyFlags: {
         accessControl: flags.accessControl,
         ...(flags.tracingEndpoint === undefined

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { RequestBody } from '../resilience/buffered-body.js';
 import { bufferBody } from '../resilience/buffered-body.js';
 import { CircuitOpenError } from '../resilience/circuit-breakers.js';
+import { NotUpstreamError } from '../resilience/failure-origin.js';
 import { RequestTimeoutError, resilientForward } from '../resilience/resilient-forward.js';
 import { objectKey } from '../topology/inputs.js';
 import type { ActiveSpan } from '../tracing/tracer.js';
@@ -57,7 +58,10 @@ export async function exchange(
       request.body === undefined ? { kind: 'none' } : { kind: 'stream', stream: request.body };
     if (request.body !== undefined && retry !== undefined && retry.attempts > 0) {
       // Only a request that could be retried is worth holding: any method on a refused connection.
-      body = await bufferBody(request.body, policy.retryBodyLimit, request.contentLength);
+      const stream = request.body;
+      body = await bufferBody(stream, policy.retryBodyLimit, request.contentLength).catch((err: unknown) => {
+        throw new NotUpstreamError('request', err);
+      });
     }
     const result = await resilientForward(
       {
@@ -90,7 +94,11 @@ export async function exchange(
         ? proxyErrors.circuitOpen(name)
         : err instanceof RequestTimeoutError
           ? proxyErrors.requestTimeout(`${route.service.name}.${route.service.namespace}`)
-          : upstreamError(err, name);
+          : err instanceof NotUpstreamError
+            ? err.origin === 'request'
+              ? proxyErrors.requestFailed()
+              : proxyErrors.proxyFailed(name)
+            : upstreamError(err, name);
     return { error, attempts };
   }
 }

@@ -119,6 +119,31 @@ export class ProxyMetrics {
     labelNames: ['destination_namespace', 'destination_service'],
     registers: [this.registry],
   });
+  // Hostile callers (issue 13): connection limits, revoked connections, dropped datagrams.
+  readonly #rejectedConnections = new Counter({
+    name: 'nodemesh_rejected_connections_total',
+    help: 'Connections to the data listeners closed at once because a limit was reached (source_limit, total_limit).',
+    labelNames: ['source_namespace', 'source_workload', 'protocol', 'reason'],
+    registers: [this.registry],
+  });
+  readonly #downstreamConnections = new Gauge({
+    name: 'nodemesh_downstream_connections',
+    help: 'Connections from callers open now on the data listeners (HTTP entrypoints, TCP listeners).',
+    labelNames: ['protocol'],
+    registers: [this.registry],
+  });
+  readonly #revokedConnections = new Counter({
+    name: 'nodemesh_revoked_connections_total',
+    help: 'WebSocket tunnels and TCP connections closed because a new snapshot no longer admits them (route_gone, endpoint_gone, access_denied).',
+    labelNames: ['destination_namespace', 'destination_service', 'protocol', 'reason'],
+    registers: [this.registry],
+  });
+  readonly #udpDropped = new Counter({
+    name: 'nodemesh_udp_dropped_datagrams_total',
+    help: 'UDP datagrams from callers dropped (no_route, no_endpoint, denied, session_limit, source_limit).',
+    labelNames: ['source_namespace', 'source_workload', 'reason'],
+    registers: [this.registry],
+  });
   readonly #spans = new Counter({
     name: 'nodemesh_trace_spans_total',
     help: 'Trace spans handed to the OTLP exporter, by result (exported, dropped).',
@@ -206,6 +231,31 @@ export class ProxyMetrics {
     else this.#breakerState.set(values, state === 'closed' ? 0 : state === 'half_open' ? 1 : 2);
   }
 
+  /** A connection refused at once by a connection limit. */
+  connectionRejected(caller: Caller | undefined, protocol: 'http' | 'tcp', reason: string): void {
+    this.#rejectedConnections.inc({ ...sourceValues(caller), protocol, reason });
+  }
+
+  /** A caller's connection opened (+1) or closed (-1) on a data listener. */
+  downstreamConnection(protocol: 'http' | 'tcp', change: 1 | -1): void {
+    this.#downstreamConnections.inc({ protocol }, change);
+  }
+
+  /** A tunnel or TCP connection closed because a new snapshot no longer admits it. */
+  connectionRevoked(labels: TrafficLabels, protocol: 'websocket' | 'tcp', reason: string): void {
+    this.#revokedConnections.inc({
+      destination_namespace: labels.destinationNamespace,
+      destination_service: labels.destinationService,
+      protocol,
+      reason,
+    });
+  }
+
+  /** A UDP datagram from a caller that went nowhere. */
+  udpDropped(caller: Caller | undefined, reason: string): void {
+    this.#udpDropped.inc({ ...sourceValues(caller), reason });
+  }
+
   /** Totals from the exporter, turned into counter increments. */
   spanTotals(exported: number, dropped: number): void {
     const seen = this.#spansSeen;
@@ -236,6 +286,10 @@ function serviceValues(serviceKey: string) {
     destination_namespace: serviceKey.slice(0, slash),
     destination_service: serviceKey.slice(slash + 1),
   };
+}
+
+function sourceValues(caller: Caller | undefined) {
+  return { source_namespace: caller?.namespace ?? UNKNOWN, source_workload: caller?.workload ?? UNKNOWN };
 }
 
 function streamValues(labels: TrafficLabels) {
