@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
@@ -187,8 +188,8 @@ export class HttpEntrypoint implements Listener {
     const length = Number(req.headers['content-length']);
     const result = await exchange(this.#ctx, this.#pools, resolved, {
       method,
-      path: req.url ?? '/',
-      headers: forwardRequestHeaders(req.headers, ip),
+      path: resolved.mesh?.pathAndQuery ?? req.url ?? '/',
+      headers: planRequestHeaders(forwardRequestHeaders(req.headers, ip), resolved.mesh),
       body: hasBody ? req : undefined,
       contentLength: Number.isSafeInteger(length) ? length : undefined,
       span,
@@ -205,7 +206,7 @@ export class HttpEntrypoint implements Listener {
     }
     const upstream = result.response;
     reply.code(upstream.statusCode);
-    reply.headers(withoutHopByHop(upstream.headers, { stripMesh: true }));
+    reply.headers(planResponseHeaders(withoutHopByHop(upstream.headers, { stripMesh: true }), resolved.mesh));
     return reply.send(upstream.body);
   }
 

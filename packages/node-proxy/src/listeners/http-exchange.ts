@@ -8,6 +8,7 @@ import type { RequestBody } from '../resilience/buffered-body.js';
 import { bufferBody } from '../resilience/buffered-body.js';
 import { CircuitOpenError } from '../resilience/circuit-breakers.js';
 import { RequestTimeoutError, resilientForward } from '../resilience/resilient-forward.js';
+import { planResilience } from '../filters/apply-plan.js';
 import { objectKey } from '../topology/inputs.js';
 import type { ActiveSpan } from '../tracing/tracer.js';
 import { forward, type UpstreamResponse } from './forward.js';
@@ -44,7 +45,8 @@ export async function exchange(
   const backendConfig = snapshot.services.get(backendKey);
   // Retries and the timeout are the contract of the Service the caller addressed; the breaker guards the
   // Service actually called (its own annotations, else the addressed Service's).
-  const retry = rootConfig?.retry;
+  // A Gateway API rule's timeouts and retry replace the annotations' where it sets them.
+  const { retry, timeoutMs, retryStatuses } = planResilience(resolved.mesh, rootConfig);
   const breakerConfig = backendConfig?.circuitBreaker ?? rootConfig?.circuitBreaker;
   const { policy } = ctx;
   const headers =
@@ -66,7 +68,8 @@ export async function exchange(
         headers,
         body,
         retry,
-        timeoutMs: rootConfig?.timeoutMs,
+        timeoutMs,
+        ...(retryStatuses === undefined ? {} : { retryStatuses }),
         breaker: breakerConfig === undefined ? undefined : policy.breakers.get(backendKey, breakerConfig),
         budget: retry === undefined ? undefined : policy.retryBudgets.get(backendKey, retry),
       },

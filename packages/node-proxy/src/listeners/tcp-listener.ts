@@ -5,8 +5,8 @@
  * TrafficTarget is removed stays open (the check is made when it is accepted).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { chooseBackend } from '../balancer/choose-target.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
+import { chooseConnectionBackend } from '../routing/connection-backend.js';
 import { checkAccess } from '../policy/access-policy.js';
 import { objectKey } from '../topology/inputs.js';
 import type { Listener, RoutingContext } from './listener.js';
@@ -56,13 +56,14 @@ export class TcpListener implements Listener {
     client.on('error', () => client.destroy());
     const snapshot = this.#ctx.snapshot();
     const route = snapshot.tcp.get(this.logicalPort);
-    const backend = route === undefined ? undefined : chooseBackend(route, this.#ctx.random);
+    const caller = this.#ctx.callers.resolve(normaliseIp(client.remoteAddress ?? ''));
+    const backend =
+      route === undefined ? undefined : chooseConnectionBackend(route, this.#ctx.random, caller?.namespace);
     if (route === undefined || backend === undefined) {
       this.#connections.delete(client);
       client.destroy();
       return;
     }
-    const caller = this.#ctx.callers.resolve(normaliseIp(client.remoteAddress ?? ''));
     const labels = {
       caller,
       destinationNamespace: route.service.namespace,

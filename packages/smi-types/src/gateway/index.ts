@@ -6,3 +6,4 @@ export * from './kinds.js';
 export * from './model.js';
 export { referencePermitted, validateReferenceGrant } from './reference-grant.js';
 export { validateTcpRoute } from './tcp-route.js';
+export * from './attachment.js';
