@@ -30,7 +30,11 @@ const DEFAULT_TRY_MS = 300_000;
 export function planResilience(
   plan: MeshPlan | undefined,
   service: { readonly retry: RetryConfig | undefined; readonly timeoutMs: number | undefined } | undefined,
-): { retry: RetryConfig | undefined; timeoutMs: number | undefined; retryStatuses: ReadonlySet<number> | undefined } {
+): {
+  retry: RetryConfig | undefined;
+  timeoutMs: number | undefined;
+  retryStatuses: ReadonlySet<number> | undefined;
+} {
   const rule = plan?.rule;
   const timeoutMs = rule?.requestTimeoutMs ?? service?.timeoutMs;
   if (rule === undefined || (rule.retry === undefined && rule.backendTimeoutMs === undefined)) {
@@ -39,6 +43,7 @@ export function planResilience(
   const perTryTimeoutMs =
     rule.backendTimeoutMs ?? service?.retry?.perTryTimeoutMs ?? rule.requestTimeoutMs ?? DEFAULT_TRY_MS;
   const attempts = rule.retry?.attempts ?? service?.retry?.attempts ?? 0;
-  const retryStatuses = rule.retry === undefined || rule.retry.codes.size === 0 ? undefined : rule.retry.codes;
+  const retryStatuses =
+    rule.retry === undefined || rule.retry.codes.size === 0 ? undefined : rule.retry.codes;
   return { retry: { attempts, perTryTimeoutMs }, timeoutMs, retryStatuses };
 }

@@ -7,7 +7,10 @@ import type { HeaderModifier } from '@nodemesh/smi-types';
 
 export type HeaderObject = Record<string, string | string[]>;
 
-export function modifyHeaders(headers: Readonly<HeaderObject>, modifier: HeaderModifier | undefined): HeaderObject {
+export function modifyHeaders(
+  headers: Readonly<HeaderObject>,
+  modifier: HeaderModifier | undefined,
+): HeaderObject {
   if (modifier === undefined) return headers as HeaderObject;
   const out: HeaderObject = { ...headers };
   for (const { name, value } of modifier.set) out[name] = value;

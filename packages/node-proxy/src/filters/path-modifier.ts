@@ -9,7 +9,11 @@ import type { PathModifier } from '@nodemesh/smi-types';
  * The new path-and-query. `matchedPrefix` is the rule's PathPrefix without its trailing slash ('' for `/`),
  * as the rule table holds it.
  */
-export function modifyPath(pathAndQuery: string, modifier: PathModifier, matchedPrefix: string | undefined): string {
+export function modifyPath(
+  pathAndQuery: string,
+  modifier: PathModifier,
+  matchedPrefix: string | undefined,
+): string {
   const queryAt = pathAndQuery.indexOf('?');
   const path = queryAt === -1 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
   const query = queryAt === -1 ? '' : pathAndQuery.slice(queryAt);

@@ -28,8 +28,12 @@ export function redirectFor(
   const scheme = redirect.scheme ?? 'http';
   const hostname = redirect.hostname ?? requestHost;
   const port =
-    redirect.port ?? (redirect.scheme !== undefined ? WELL_KNOWN[scheme] : (requestPort ?? WELL_KNOWN[scheme]));
-  const path = redirect.path === undefined ? request.pathAndQuery : modifyPath(request.pathAndQuery, redirect.path, matchedPrefix);
+    redirect.port ??
+    (redirect.scheme !== undefined ? WELL_KNOWN[scheme] : (requestPort ?? WELL_KNOWN[scheme]));
+  const path =
+    redirect.path === undefined
+      ? request.pathAndQuery
+      : modifyPath(request.pathAndQuery, redirect.path, matchedPrefix);
   const authority = port === undefined || port === WELL_KNOWN[scheme] ? hostname : `${hostname}:${port}`;
   return { status: redirect.statusCode, location: `${scheme}://${authority}${path}` };
 }
@@ -39,5 +43,8 @@ export function splitHost(host: string): { hostname: string; port: number | unde
   const match = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(host);
   if (match === null) return { hostname: host, port: undefined };
   const port = match[2] === undefined ? undefined : Number(match[2]);
-  return { hostname: match[1] ?? host, port: port !== undefined && port >= 1 && port <= 65535 ? port : undefined };
+  return {
+    hostname: match[1] ?? host,
+    port: port !== undefined && port >= 1 && port <= 65535 ? port : undefined,
+  };
 }

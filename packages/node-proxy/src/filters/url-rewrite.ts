@@ -14,6 +14,8 @@ export function rewriteUrl(
     host = port === undefined ? rewrite.hostname : `${rewrite.hostname}:${port}`;
   }
   const pathAndQuery =
-    rewrite.path === undefined ? request.pathAndQuery : modifyPath(request.pathAndQuery, rewrite.path, matchedPrefix);
+    rewrite.path === undefined
+      ? request.pathAndQuery
+      : modifyPath(request.pathAndQuery, rewrite.path, matchedPrefix);
   return { host, pathAndQuery };
 }

@@ -14,6 +14,7 @@ import {
   kubeEventSink,
   type Logger,
   loadKubeConfig,
+  OptionalCollection,
   ResourceInformer,
   SyncRunner,
   silentLogger,
@@ -23,6 +24,9 @@ import {
   DEFAULT_MESH_NAMESPACE,
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
+  GATEWAY_KINDS,
+  type GatewayKind,
+  gatewayCollectionPath,
   type PortRange,
   shadowListSelector,
 } from '@nodemesh/smi-types';
@@ -30,7 +34,6 @@ import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
-import { OptionalCollection } from './optional-collection.js';
 import { PodCallerIndex } from './pod-callers.js';
 import { problemObject } from './problem-object.js';
 import type { Rejection } from './rejection.js';
@@ -146,6 +149,9 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
   const smiTrackers = new Map<SmiKind, ChangeTracker<unknown>>(
     SMI_COLLECTIONS.map((c) => [c.kind, new ChangeTracker<unknown>()]),
   );
+  const gatewayTrackers = new Map<GatewayKind, ChangeTracker<unknown>>(
+    GATEWAY_KINDS.map((k) => [k.kind, new ChangeTracker<unknown>()]),
+  );
 
   let resolveSynced: () => void = () => undefined;
   const synced = new Promise<void>((resolve) => {
@@ -166,12 +172,14 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
         shadows: trackers.shadows.drain(),
         endpointSlices: trackers.endpointSlices.drain(),
         smi: Object.fromEntries([...smiTrackers].map(([kind, tracker]) => [kind, tracker.drain()])),
+        gateway: Object.fromEntries([...gatewayTrackers].map(([kind, tracker]) => [kind, tracker.drain()])),
       };
       const changed =
         changes.services?.size !== 0 ||
         changes.shadows?.size !== 0 ||
         changes.endpointSlices?.size !== 0 ||
-        Object.values(changes.smi ?? {}).some((c) => c.size > 0);
+        Object.values(changes.smi ?? {}).some((c) => c.size > 0) ||
+        Object.values(changes.gateway ?? {}).some((c) => c.size > 0);
       assembler.apply(changes);
       // Stays set until a build succeeds, so a failed run is retried with the whole current state.
       dirty ||= changed;
@@ -244,9 +252,22 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
       ...backoff,
     }),
   ];
-  const optional = SMI_COLLECTIONS.map((collection) => {
-    const path = smiCollectionPath(collection);
-    const tracker = smiTrackers.get(collection.kind) ?? new ChangeTracker<unknown>();
+  // SMI and Gateway API kinds are custom resources: either may not be installed.
+  const customCollections = [
+    ...SMI_COLLECTIONS.map((c) => ({
+      plural: c.plural,
+      path: smiCollectionPath(c),
+      tracker: smiTrackers.get(c.kind),
+    })),
+    ...GATEWAY_KINDS.map((k) => ({
+      plural: `${k.plural}.${k.group}`,
+      path: gatewayCollectionPath(k),
+      tracker: gatewayTrackers.get(k.kind),
+    })),
+  ];
+  const optional = customCollections.map((collection) => {
+    const path = collection.path;
+    const tracker = collection.tracker ?? new ChangeTracker<unknown>();
     return new OptionalCollection({
       config,
       path,

@@ -4,11 +4,11 @@
  * here, once, to the proxy's answer and its error-kind label.
  */
 import type { Readable } from 'node:stream';
+import { planResilience } from '../filters/apply-plan.js';
 import type { RequestBody } from '../resilience/buffered-body.js';
 import { bufferBody } from '../resilience/buffered-body.js';
 import { CircuitOpenError } from '../resilience/circuit-breakers.js';
 import { RequestTimeoutError, resilientForward } from '../resilience/resilient-forward.js';
-import { planResilience } from '../filters/apply-plan.js';
 import { objectKey } from '../topology/inputs.js';
 import type { ActiveSpan } from '../tracing/tracer.js';
 import { forward, type UpstreamResponse } from './forward.js';

@@ -8,10 +8,10 @@ import { chooseBackend } from '../balancer/choose-target.js';
 import type { Caller } from '../metrics/caller-resolver.js';
 import type { TrafficLabels } from '../metrics/proxy-metrics.js';
 import { checkAccess } from '../policy/access-policy.js';
-import { normaliseHost } from '../snapshot/host.js';
-import type { Backend, Endpoint, Route, Snapshot } from '../snapshot/snapshot.js';
 import { decideMeshRule, type MeshPlan } from '../routing/decide-rule.js';
 import { tablesFor } from '../routing/select-rule.js';
+import { normaliseHost } from '../snapshot/host.js';
+import type { Backend, Endpoint, Route, Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
 import { type ProxyError, proxyErrors } from './http-errors.js';
 import type { RoutingContext } from './listener.js';
@@ -73,7 +73,8 @@ export function resolveRequest(
     const decision = decideMeshRule(tables.http, { ...request, host: host ?? '' }, ctx.random);
     const service = `${route.service.name}.${route.service.namespace}`;
     if (decision.kind === 'no-match') return { error: proxyErrors.noMatchingRule(service), labels };
-    if (decision.kind === 'redirect') return { error: proxyErrors.redirect(decision.status, decision.location), labels };
+    if (decision.kind === 'redirect')
+      return { error: proxyErrors.redirect(decision.status, decision.location), labels };
     if (decision.kind === 'unusable') {
       const { kind, namespace, name } = decision.rule.route;
       const rule = `${kind} ${namespace}/${name} rule ${decision.rule.ruleName}`;

@@ -6,8 +6,8 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { normaliseIp } from '../metrics/caller-resolver.js';
-import { chooseConnectionBackend } from '../routing/connection-backend.js';
 import { checkAccess } from '../policy/access-policy.js';
+import { chooseConnectionBackend } from '../routing/connection-backend.js';
 import { objectKey } from '../topology/inputs.js';
 import type { Listener, RoutingContext } from './listener.js';
 

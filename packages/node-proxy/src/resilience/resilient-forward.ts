@@ -113,7 +113,8 @@ export async function resilientForward(
     } catch (err) {
       if (err instanceof UpstreamStatusError) {
         const { response } = err;
-        const retryable = request.retryStatuses?.has(response.statusCode) ?? isRetryableStatus(response.statusCode);
+        const retryable =
+          request.retryStatuses?.has(response.statusCode) ?? isRetryableStatus(response.statusCode);
         if (isIdempotent(request.method) && retryable && mayRetry(attempt)) {
           response.body.destroy();
           continue;

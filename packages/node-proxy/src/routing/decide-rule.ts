@@ -3,8 +3,9 @@
  * redirect, a 500 for a rule the proxy cannot honour, or a backend picked by weight with the rewritten
  * Host and path the upstream receives. The caller maps the outcome to its answer.
  */
-import { pickWeighted } from '../balancer/weighted-choice.js';
+
 import type { RandomSource } from '../balancer/random.js';
+import { pickWeighted } from '../balancer/weighted-choice.js';
 import { redirectFor } from '../filters/redirect.js';
 import { rewriteUrl } from '../filters/url-rewrite.js';
 import type { CompiledRule, HttpRuleTable } from '../snapshot/mesh-routing.js';
@@ -22,7 +23,12 @@ export interface MeshPlan {
 
 export type MeshDecision =
   | { readonly kind: 'route'; readonly backend: Backend; readonly plan: MeshPlan }
-  | { readonly kind: 'redirect'; readonly status: number; readonly location: string; readonly rule: CompiledRule }
+  | {
+      readonly kind: 'redirect';
+      readonly status: number;
+      readonly location: string;
+      readonly rule: CompiledRule;
+    }
   | { readonly kind: 'no-match' }
   /** The rule names a filter the proxy does not implement, or a backend it cannot send to, or none: 500. */
   | { readonly kind: 'unusable'; readonly rule: CompiledRule; readonly reason: string };
@@ -35,7 +41,8 @@ export function decideMeshRule(
   const match = selectMatch(table, request);
   if (match === undefined) return { kind: 'no-match' };
   const { rule } = match;
-  if (rule.unsupported !== undefined) return { kind: 'unusable', rule, reason: `unsupported ${rule.unsupported}` };
+  if (rule.unsupported !== undefined)
+    return { kind: 'unusable', rule, reason: `unsupported ${rule.unsupported}` };
   const prefix = match.path.type === 'PathPrefix' ? match.path.value : undefined;
   if (rule.redirect !== undefined) {
     const answer = redirectFor(rule.redirect, { host: request.host, pathAndQuery: request.path }, prefix);
@@ -43,7 +50,8 @@ export function decideMeshRule(
   }
   const chosen = pickWeighted(rule.backends, rule.totalWeight, random);
   if (chosen === undefined) return { kind: 'unusable', rule, reason: 'no backend with weight' };
-  if (chosen.backend === undefined) return { kind: 'unusable', rule, reason: chosen.problem ?? 'BackendNotFound' };
+  if (chosen.backend === undefined)
+    return { kind: 'unusable', rule, reason: chosen.problem ?? 'BackendNotFound' };
   let pathAndQuery = request.path;
   let host: string | undefined;
   if (rule.rewrite !== undefined) {

@@ -28,7 +28,9 @@ export interface CompiledRule {
   readonly unsupported: string | undefined;
   readonly requestTimeoutMs: number | undefined;
   readonly backendTimeoutMs: number | undefined;
-  readonly retry: { readonly attempts: number; readonly codes: ReadonlySet<number>; readonly backoffMs: number } | undefined;
+  readonly retry:
+    | { readonly attempts: number; readonly codes: ReadonlySet<number>; readonly backoffMs: number }
+    | undefined;
 }
 
 export type CompiledPathMatch =

@@ -57,7 +57,10 @@ export function meshRoutesByParent(routes: readonly MeshRoute[]): Map<string, Me
 }
 
 /** The objects a Service's mesh routing reads, for the builder's memo. */
-export function meshRouteDependencies(routes: readonly MeshRoute[] | undefined, inputs: TopologyInputs): unknown[] {
+export function meshRouteDependencies(
+  routes: readonly MeshRoute[] | undefined,
+  inputs: TopologyInputs,
+): unknown[] {
   if (routes === undefined) return [];
   const deps: unknown[] = [inputs.referenceGrants];
   for (const route of routes) {
@@ -124,7 +127,15 @@ function compileTables(
     const oldest = routes.find((r) => r.kind === 'TCPRoute');
     if (oldest === undefined || oldest.kind !== 'TCPRoute') return { http: undefined, tcp: undefined };
     const backends = oldest.rules.flatMap((rule) => rule.backends);
-    const rule = compileRule(oldest, 0, undefined, { backends, filters: [], timeouts: undefined, retry: undefined }, port, inputs, resolve);
+    const rule = compileRule(
+      oldest,
+      0,
+      undefined,
+      { backends, filters: [], timeouts: undefined, retry: undefined },
+      port,
+      inputs,
+      resolve,
+    );
     return { http: undefined, tcp: { rule } };
   }
   const matches: { match: CompiledMatch; source: RouteMatch }[] = [];
@@ -177,8 +188,17 @@ function compileRule(
     const backend =
       service === undefined
         ? undefined
-        : resolve(service, { port: ref.port ?? port.port, protocol: port.protocol }, inputs.endpoints.get(key) ?? [], ref.weight);
-    return { weight: ref.weight, backend, problem: backend === undefined ? (problem ?? 'BackendNotFound') : undefined };
+        : resolve(
+            service,
+            { port: ref.port ?? port.port, protocol: port.protocol },
+            inputs.endpoints.get(key) ?? [],
+            ref.weight,
+          );
+    return {
+      weight: ref.weight,
+      backend,
+      problem: backend === undefined ? (problem ?? 'BackendNotFound') : undefined,
+    };
   });
   const filter = <T extends string>(type: T) => rule.filters.find((f) => f.type === type);
   const requestHeaders = filter('RequestHeaderModifier');
@@ -194,7 +214,8 @@ function compileRule(
     backends,
     totalWeight: backends.reduce((sum, b) => sum + b.weight, 0),
     requestHeaders: requestHeaders?.type === 'RequestHeaderModifier' ? requestHeaders.modifier : undefined,
-    responseHeaders: responseHeaders?.type === 'ResponseHeaderModifier' ? responseHeaders.modifier : undefined,
+    responseHeaders:
+      responseHeaders?.type === 'ResponseHeaderModifier' ? responseHeaders.modifier : undefined,
     redirect: redirect?.type === 'RequestRedirect' ? redirect.redirect : undefined,
     rewrite: rewrite?.type === 'URLRewrite' ? rewrite.rewrite : undefined,
     unsupported,
@@ -203,7 +224,11 @@ function compileRule(
     retry:
       rule.retry === undefined
         ? undefined
-        : { attempts: rule.retry.attempts, codes: new Set(rule.retry.codes), backoffMs: rule.retry.backoffMs },
+        : {
+            attempts: rule.retry.attempts,
+            codes: new Set(rule.retry.codes),
+            backoffMs: rule.retry.backoffMs,
+          },
   };
 }
 
@@ -219,7 +244,8 @@ function compileMatch(match: RouteMatch, rule: CompiledRule): CompiledMatch {
 
 function compilePath(path: RouteMatch['path']): CompiledPathMatch {
   if (path.type === 'Exact') return { type: 'Exact', value: path.value };
-  if (path.type === 'RegularExpression') return { type: 'RegularExpression', pattern: RE2JS.compile(path.value) };
+  if (path.type === 'RegularExpression')
+    return { type: 'RegularExpression', pattern: RE2JS.compile(path.value) };
   // "/foo/" and "/foo" are the same prefix: it matches "/foo" and "/foo/…", never "/foobar".
   const value = path.value.replace(/\/+$/, '');
   return { type: 'PathPrefix', value, withSlash: `${value}/` };

@@ -3,7 +3,13 @@
  * dns-controller reports in status, in one place so the two cannot disagree.
  */
 import type { TrafficType } from '../annotations/service-config.js';
-import { type BackendRef, isServiceParent, type MeshRoute, type ParentRef, type ReferenceGrant } from './model.js';
+import {
+  type BackendRef,
+  isServiceParent,
+  type MeshRoute,
+  type ParentRef,
+  type ReferenceGrant,
+} from './model.js';
 import { referencePermitted } from './reference-grant.js';
 
 /** The parentRefs that attach the route to a Service (the others belong to other controllers). */

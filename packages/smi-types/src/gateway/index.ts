@@ -1,3 +1,4 @@
+export * from './attachment.js';
 export * from './crds.js';
 export { GATEWAY_GROUP } from './fields.js';
 export { validateGrpcRoute } from './grpc-route.js';
@@ -6,4 +7,3 @@ export * from './kinds.js';
 export * from './model.js';
 export { referencePermitted, validateReferenceGrant } from './reference-grant.js';
 export { validateTcpRoute } from './tcp-route.js';
-export * from './attachment.js';

@@ -2,19 +2,15 @@
  * An informer for a custom resource that may not be installed. A 404 on the first list means the CRD is
  * absent: that counts as "synced, none of these" so readiness is not blocked, is logged once, and the
  * collection is probed again every `probeIntervalMs`; once it is served, the informer starts and its objects
- * flow in like any change. Built-in collections never take this path.
+ * flow in like any change. Built-in collections never take this path. Both components use it: the
+ * node-proxy for the SMI and Gateway API kinds, the dns-controller for the Gateway API routes it writes status on.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import {
-  type Clock,
-  type InformerState,
-  type Logger,
-  listResource,
-  type ResourceInformer,
-  statusOf,
-  systemClock,
-  type TimerHandle,
-} from '@nodemesh/kube-runtime';
+import { statusOf } from './api-errors.js';
+import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import type { InformerState, ResourceInformer } from './informer.js';
+import { listResource } from './list-resource.js';
+import type { Logger } from './logger.js';
 
 export interface OptionalCollectionOptions {
   readonly config: KubeConfig;
