@@ -9,6 +9,14 @@ import { parseGatewayResource } from './kinds.js';
 import type { MeshHttpRoute, MeshTcpRoute, ReferenceGrant } from './model.js';
 import { referencePermitted } from './reference-grant.js';
 
+/**
+ * The typed models (@kubernetes-models/gateway-api 0.5.1, the newest that runs on Node 20) describe Gateway
+ * API v1.0; fields added since (a rule's `name`, redirect statuses 303/307/308, `retry`) and deliberately
+ * invalid values go through this.
+ */
+type HttpRule = NonNullable<IHTTPRoute['spec']['rules']>[number];
+const beyondV1_0 = (rule: Record<string, unknown>): HttpRule => rule as HttpRule;
+
 const meta = { name: 'r', namespace: 'shop', generation: 3, creationTimestamp: '2026-01-02T03:04:05Z' };
 
 function httpRoute(spec: IHTTPRoute['spec']): IHTTPRoute {
@@ -66,7 +74,7 @@ describe('HTTPRoute', () => {
     const route = parsedHttp({
       parentRefs: [{ group: '', kind: 'Service', name: 'orders' }],
       rules: [
-        {
+        beyondV1_0({
           name: 'canary',
           matches: [
             {
@@ -91,7 +99,7 @@ describe('HTTPRoute', () => {
           ],
           backendRefs: [{ name: 'orders-v2', port: 80, weight: 0 }],
           timeouts: { request: '2s', backendRequest: '500ms' },
-        },
+        }),
       ],
     });
     const rule = route.rules[0];
@@ -155,13 +163,13 @@ describe('HTTPRoute', () => {
                 type: 'RequestHeaderModifier',
                 requestHeaderModifier: { set: [{ name: 'x-a', value: 'a\r\nb: c' }] },
               },
-              { type: 'RequestRedirect', requestRedirect: { statusCode: 404 } },
+              { type: 'RequestRedirect', requestRedirect: { statusCode: 404 as 302 } },
             ],
             backendRefs: [{ name: 'x', port: 80, weight: -1 }],
             timeouts: { request: 'soon' },
           },
-          { name: 'n' },
-          { name: 'n' },
+          beyondV1_0({ name: 'n' }),
+          beyondV1_0({ name: 'n' }),
           {
             matches: [{ path: { type: 'Exact', value: '/a' } }],
             filters: [
@@ -207,7 +215,7 @@ describe('HTTPRoute', () => {
 
 describe('GRPCRoute', () => {
   const grpc = (
-    matches: NonNullable<NonNullable<IGRPCRoute['spec']['rules']>[number]['matches']>,
+    matches: NonNullable<NonNullable<NonNullable<IGRPCRoute['spec']>['rules']>[number]['matches']>,
   ): IGRPCRoute => ({
     apiVersion: 'gateway.networking.k8s.io/v1alpha2',
     kind: 'GRPCRoute',
