@@ -161,8 +161,20 @@ describe('RBAC against the recorded API calls', () => {
     // The leader writes status.parents on every mesh route kind (one each, attached to shop/orders).
     await api.service('shop', 'db', { 'nodemesh.io/traffic-type': 'tcp' });
     const routes = [
-      ['v1', 'httproutes', 'HTTPRoute', 'orders', { rules: [{ backendRefs: [{ name: 'orders', port: 80 }] }] }],
-      ['v1', 'grpcroutes', 'GRPCRoute', 'orders', { rules: [{ backendRefs: [{ name: 'orders', port: 80 }] }] }],
+      [
+        'v1',
+        'httproutes',
+        'HTTPRoute',
+        'orders',
+        { rules: [{ backendRefs: [{ name: 'orders', port: 80 }] }] },
+      ],
+      [
+        'v1',
+        'grpcroutes',
+        'GRPCRoute',
+        'orders',
+        { rules: [{ backendRefs: [{ name: 'orders', port: 80 }] }] },
+      ],
       ['v1alpha2', 'tcproutes', 'TCPRoute', 'db', { rules: [{ backendRefs: [{ name: 'db', port: 80 }] }] }],
     ] as const;
     for (const [version, plural, kind, parent, spec] of routes) {
@@ -182,7 +194,10 @@ describe('RBAC against the recorded API calls', () => {
     });
     for (const [version, plural] of routes) {
       await waitFor(`status on the ${plural}`, async () => {
-        const route = await api.call('GET', `/apis/gateway.networking.k8s.io/${version}/namespaces/shop/${plural}/r`);
+        const route = await api.call(
+          'GET',
+          `/apis/gateway.networking.k8s.io/${version}/namespaces/shop/${plural}/r`,
+        );
         return JSON.stringify(route.status ?? {}).includes('"Accepted"');
       });
     }

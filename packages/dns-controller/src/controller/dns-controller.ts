@@ -24,7 +24,7 @@ import {
   DEFAULT_MESH_DEFAULTS,
   GATEWAY_KINDS,
   type GatewayKind,
-  gatewayCollectionPath,
+  gatewayCollectionPaths,
   shadowListSelector,
 } from '@nodemesh/smi-types';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -91,7 +91,6 @@ interface LeaderWork {
 interface RouteStatusWork {
   readonly runner: SyncRunner;
   readonly collections: readonly OptionalCollection[];
-  readonly informers: readonly ResourceInformer[];
 }
 
 export async function startDnsController(options: DnsControllerOptions): Promise<DnsController> {
@@ -339,41 +338,43 @@ export async function startDnsController(options: DnsControllerOptions): Promise
    * not installed counts as synced and empty, and is looked for again now and then.
    */
   function createRouteStatusWork(): RouteStatusWork {
-    const objects = new Map<GatewayKind, ResourceInformer>();
-    const informersOf: ResourceInformer[] = [];
+    const objects = new Map<GatewayKind, OptionalCollection>();
     const collections = GATEWAY_KINDS.map((info) => {
-      const path = gatewayCollectionPath(info);
-      const routeInformer = new ResourceInformer({
-        name: `${info.plural}.${info.group}`,
+      const name = `${info.plural}.${info.group}`;
+      const collection = new OptionalCollection({
         config: kubeConfig,
-        path,
-        logger,
-        handlers: {
-          onAdd: () => requestRouteSync(),
-          onUpdate: (obj, previous) => {
-            // Our own status writes come back as updates; only a change of what status is computed from counts.
-            if (JSON.stringify(specOf(obj)) !== JSON.stringify(specOf(previous))) requestRouteSync();
-          },
-          onDelete: () => requestRouteSync(),
-          onSynced: () => startRunnersWhenSynced(),
-        },
-      });
-      objects.set(info.kind, routeInformer);
-      informersOf.push(routeInformer);
-      return new OptionalCollection({
-        config: kubeConfig,
-        path,
-        informer: routeInformer,
+        name,
+        paths: gatewayCollectionPaths(info),
+        informer: (path) =>
+          new ResourceInformer({
+            name,
+            config: kubeConfig,
+            path,
+            logger,
+            handlers: {
+              onAdd: () => requestRouteSync(),
+              onUpdate: (obj, previous) => {
+                // Our own status writes come back as updates: only a change of what status is computed from counts.
+                if (JSON.stringify(specOf(obj)) !== JSON.stringify(specOf(previous))) requestRouteSync();
+              },
+              onDelete: () => requestRouteSync(),
+              onSynced: () => startRunnersWhenSynced(),
+            },
+          }),
         probeIntervalMs: options.crdProbeIntervalMs ?? 30_000,
         logger,
         onSettled: () => startRunnersWhenSynced(),
       });
+      objects.set(info.kind, collection);
+      return collection;
     });
     const writer = new RouteStatusWriter({
       api,
       routes: () =>
         new Map(
-          [...objects].filter(([kind]) => kind !== 'ReferenceGrant').map(([kind, i]) => [kind, i.objects()]),
+          [...objects]
+            .filter(([kind]) => kind !== 'ReferenceGrant')
+            .map(([kind, c]) => [kind, { apiVersion: apiVersionOf(c.watchedPath()), objects: c.objects() }]),
         ),
       referenceGrants: () => objects.get('ReferenceGrant')?.objects() ?? [],
       services: () => serviceInformer.objects(),
@@ -387,7 +388,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       ...runnerOptions('route-status'),
       sync: () => measured(metrics, 'route-status', () => writer.sync()),
     });
-    return { runner, collections, informers: informersOf };
+    return { runner, collections };
   }
 
   /** A reconciler starts once its own informers have synced, so one that cannot list does not hold up the other. */
@@ -483,6 +484,12 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       return stopped;
     },
   };
+}
+
+/** `/apis/<group>/<version>/<plural>` → `<group>/<version>`. */
+function apiVersionOf(path: string | undefined): string | undefined {
+  const match = path === undefined ? null : /^\/apis\/([^/]+\/[^/]+)\//.exec(path);
+  return match?.[1];
 }
 
 function specOf(obj: unknown): unknown {

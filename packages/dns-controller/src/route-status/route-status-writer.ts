@@ -23,8 +23,14 @@ export type StatusWriteResult = 'ok' | 'conflict' | 'error';
 
 export interface RouteStatusWriterOptions {
   readonly api: KubeApi;
-  /** The route objects each route informer holds (kinds whose CRD is absent hold none). */
-  readonly routes: () => ReadonlyMap<GatewayKind, readonly unknown[]>;
+  /**
+   * The route objects each route informer holds (kinds whose CRD is absent hold none), and the apiVersion
+   * they are watched in (list items need not carry it).
+   */
+  readonly routes: () => ReadonlyMap<
+    GatewayKind,
+    { readonly apiVersion: string | undefined; readonly objects: readonly unknown[] }
+  >;
   readonly referenceGrants: () => readonly unknown[];
   /** Every Service (all namespaces). */
   readonly services: () => readonly unknown[];
@@ -44,10 +50,11 @@ export class RouteStatusWriter {
     const inputs = { services: this.#services(), grants: this.#grants() };
     const now = this.options.now?.() ?? new Date();
     let failed: unknown;
-    for (const [kind, objects] of this.options.routes()) {
+    for (const [kind, { apiVersion, objects }] of this.options.routes()) {
       const info = GATEWAY_ROUTE_KINDS.find((k) => k.kind === kind);
       if (info === undefined) continue;
-      for (const raw of objects) {
+      for (const listed of objects) {
+        const raw = apiVersion === undefined ? listed : { ...(listed as object), apiVersion };
         const parsed = parseGatewayResource(raw, kind);
         if (!parsed.ok || parsed.value.kind === 'ReferenceGrant') continue;
         const route: MeshRoute = parsed.value;

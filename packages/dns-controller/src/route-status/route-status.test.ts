@@ -136,9 +136,9 @@ describe('nextRouteStatus', () => {
     const next = nextRouteStatus({ parents: [gateway] }, desired, t1);
     expect(next?.parents[0]).toEqual(gateway);
     expect(next?.parents[1]).toMatchObject({ controllerName: MESH_CONTROLLER_NAME });
-    expect((next?.parents[1]?.conditions as { lastTransitionTime: string }[])[0]?.lastTransitionTime).toBe(
-      '2026-01-01T00:00:00Z',
-    );
+    expect(
+      ((next?.parents[1]?.conditions ?? []) as { lastTransitionTime: string }[])[0]?.lastTransitionTime,
+    ).toBe('2026-01-01T00:00:00Z');
   });
 
   it('writes nothing when status already says it, and keeps a transition time while the status holds', () => {
@@ -152,9 +152,9 @@ describe('nextRouteStatus', () => {
       },
     );
     const changed = nextRouteStatus(written, rejected, t2);
-    const times = (changed?.parents[0]?.conditions as { type: string; lastTransitionTime: string }[]).map(
-      (c) => [c.type, c.lastTransitionTime],
-    );
+    const times = (
+      (changed?.parents[0]?.conditions ?? []) as { type: string; lastTransitionTime: string }[]
+    ).map((c) => [c.type, c.lastTransitionTime]);
     expect(times).toEqual([
       ['Accepted', '2026-01-01T00:00:00Z'],
       ['ResolvedRefs', '2026-01-02T00:00:00Z'],

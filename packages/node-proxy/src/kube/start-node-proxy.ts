@@ -26,7 +26,7 @@ import {
   DEFAULT_UDP_PORT_RANGE,
   GATEWAY_KINDS,
   type GatewayKind,
-  gatewayCollectionPath,
+  gatewayCollectionPaths,
   type PortRange,
   shadowListSelector,
 } from '@nodemesh/smi-types';
@@ -255,33 +255,34 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
   // SMI and Gateway API kinds are custom resources: either may not be installed.
   const customCollections = [
     ...SMI_COLLECTIONS.map((c) => ({
-      plural: c.plural,
-      path: smiCollectionPath(c),
+      name: c.plural,
+      paths: [smiCollectionPath(c)],
       tracker: smiTrackers.get(c.kind),
     })),
     ...GATEWAY_KINDS.map((k) => ({
-      plural: `${k.plural}.${k.group}`,
-      path: gatewayCollectionPath(k),
+      name: `${k.plural}.${k.group}`,
+      paths: gatewayCollectionPaths(k),
       tracker: gatewayTrackers.get(k.kind),
     })),
   ];
   const optional = customCollections.map((collection) => {
-    const path = collection.path;
     const tracker = collection.tracker ?? new ChangeTracker<unknown>();
     return new OptionalCollection({
       config,
-      path,
+      name: collection.name,
+      paths: collection.paths,
       probeIntervalMs: options.crdProbeIntervalMs ?? 30_000,
       logger: informerLog,
       onSettled: () => maybeStartRunner(),
-      informer: new ResourceInformer({
-        name: collection.plural,
-        config,
-        path,
-        handlers: tracked(tracker),
-        logger: informerLog,
-        ...backoff,
-      }),
+      informer: (path) =>
+        new ResourceInformer({
+          name: collection.name,
+          config,
+          path,
+          handlers: tracked(tracker),
+          logger: informerLog,
+          ...backoff,
+        }),
     });
   });
 

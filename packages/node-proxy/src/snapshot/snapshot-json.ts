@@ -63,7 +63,9 @@ function ruleJson(rule: CompiledRule) {
   return {
     rule: `${rule.route.kind} ${rule.route.namespace}/${rule.route.name} ${rule.ruleName}`,
     backends: rule.backends.map((b) =>
-      b.backend === undefined ? { weight: b.weight, problem: b.problem } : backendJson({ ...b.backend, weight: b.weight }),
+      b.backend === undefined
+        ? { weight: b.weight, problem: b.problem }
+        : backendJson({ ...b.backend, weight: b.weight }),
     ),
   };
 }

@@ -312,8 +312,8 @@ describe('generated CRDs', () => {
     ).toEqual([
       ['httproutes.gateway.networking.k8s.io', ['v1*', 'v1beta1']],
       ['grpcroutes.gateway.networking.k8s.io', ['v1*', 'v1alpha2']],
-      ['tcproutes.gateway.networking.k8s.io', ['v1alpha2*']],
-      ['referencegrants.gateway.networking.k8s.io', ['v1beta1*', 'v1alpha2']],
+      ['tcproutes.gateway.networking.k8s.io', ['v1*', 'v1alpha2']],
+      ['referencegrants.gateway.networking.k8s.io', ['v1beta1*', 'v1', 'v1alpha2']],
     ]);
     expect(crds[0]?.spec.versions[0]?.subresources).toEqual({ status: {} });
     expect(crds[3]?.spec.versions[0]?.subresources).toBeUndefined();

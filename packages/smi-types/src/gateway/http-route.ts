@@ -171,13 +171,7 @@ function readValueMatches(
     const rawName = own(entry, 'name');
     const name = isHeader
       ? expectHeaderName(rawName, fieldPath(at, 'name'), errors)
-      : typeof rawName === 'string' && rawName.length > 0 && rawName.length <= 256
-        ? rawName
-        : (errors.push({
-            path: fieldPath(at, 'name'),
-            message: `must be a query parameter name, got ${describeValue(rawName)}`,
-          }),
-          undefined);
+      : expectQueryParamName(rawName, fieldPath(at, 'name'), errors);
     const value =
       type === 'RegularExpression'
         ? expectRe2Pattern(own(entry, 'value'), fieldPath(at, 'value'), errors)
@@ -189,6 +183,13 @@ function readValueMatches(
     out.push({ type, name, value });
   });
   return out;
+}
+
+/** A query parameter name: case-sensitive, 1 to 256 characters. */
+function expectQueryParamName(value: unknown, path: string, errors: ErrorSink): string | undefined {
+  if (typeof value === 'string' && value.length > 0 && value.length <= 256) return value;
+  errors.push({ path, message: `must be a query parameter name, got ${describeValue(value)}` });
+  return undefined;
 }
 
 const FILTER_TYPES = [

@@ -17,9 +17,9 @@ export interface GatewayKindInfo {
   readonly kind: GatewayKind;
   readonly group: string;
   readonly plural: string;
-  /** Newest first; the first is the version watched, the storage version of the generated CRD. */
+  /** In order of preference: the components watch the first served; the first is the generated CRD's storage version. */
   readonly versions: readonly string[];
-  /** The upstream release channel the newest version is in. */
+  /** The upstream release channel (Gateway API 1.6) the first version is in. */
   readonly channel: 'standard' | 'experimental';
   readonly validate: (value: unknown, apiVersion: string) => Result<GatewayResource>;
 }
@@ -41,19 +41,21 @@ export const GATEWAY_KINDS: readonly GatewayKindInfo[] = [
     channel: 'standard',
     validate: validateGrpcRoute,
   },
+  // v1 since Gateway API 1.6 (standard channel); v1alpha2 before it (experimental channel only).
   {
     kind: 'TCPRoute',
     group: GATEWAY_GROUP,
     plural: 'tcproutes',
-    versions: ['v1alpha2'],
-    channel: 'experimental',
+    versions: ['v1', 'v1alpha2'],
+    channel: 'standard',
     validate: validateTcpRoute,
   },
   {
     kind: 'ReferenceGrant',
     group: GATEWAY_GROUP,
     plural: 'referencegrants',
-    versions: ['v1beta1', 'v1alpha2'],
+    // v1beta1 is served by every release since 0.6; v1 since 1.6.
+    versions: ['v1beta1', 'v1', 'v1alpha2'],
     channel: 'standard',
     validate: validateReferenceGrant,
   },
@@ -64,9 +66,12 @@ export const GATEWAY_ROUTE_KINDS: readonly GatewayKindInfo[] = GATEWAY_KINDS.fil
   (k) => k.kind !== 'ReferenceGrant',
 );
 
-/** The cluster-wide collection path of a kind in its watched version. */
-export function gatewayCollectionPath(info: GatewayKindInfo): string {
-  return `/apis/${info.group}/${info.versions[0]}/${info.plural}`;
+/**
+ * The cluster-wide collection paths of a kind, one per accepted version in order of preference: the
+ * components watch the first one the cluster serves (clusters run different Gateway API releases).
+ */
+export function gatewayCollectionPaths(info: GatewayKindInfo): string[] {
+  return info.versions.map((version) => `/apis/${info.group}/${version}/${info.plural}`);
 }
 
 /** Validates an object of one expected kind; list items may lack apiVersion and kind, so those are filled in. */
