@@ -384,7 +384,13 @@ describe('the mesh on three nodes', () => {
       const events = await mesh.api.get(`/api/v1/namespaces/${APP_NAMESPACE}/events`);
       return listItems(events.body).find((e) => {
         const involved = e.involvedObject as { kind?: string; name?: string } | undefined;
-        return involved?.kind === 'TrafficSplit' && involved.name === 'web-split' && e.type === 'Warning';
+        // (The HTTPRoute scenario left another Warning on this split: OverriddenByRoute.)
+        return (
+          involved?.kind === 'TrafficSplit' &&
+          involved.name === 'web-split' &&
+          e.type === 'Warning' &&
+          e.reason === 'InvalidTrafficSplit'
+        );
       });
     });
     expect(String(event.message)).toMatch(/duplicate/i);
