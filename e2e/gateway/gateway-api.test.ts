@@ -182,7 +182,7 @@ describe.skipIf(!hasKubectl)('Gateway API mesh routes through kubectl and real s
     expect(await backendOf(host, '/only')).toBe('echo-v2');
   });
 
-  it('applies request and response header modifiers, redirects and URL rewrites', async () => {
+  it('applies request and response header modifiers (rule and backendRef), redirects and URL rewrites', async () => {
     const host = await parentService('filters');
     await cluster.apply(
       httpRoute('filters', 'filters', [
@@ -203,6 +203,24 @@ describe.skipIf(!hasKubectl)('Gateway API mesh routes through kubectl and real s
             },
           ],
           backendRefs: [to('echo-v1')],
+        },
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/backend-filters' } }],
+          backendRefs: [
+            {
+              ...to('echo-v1'),
+              filters: [
+                {
+                  type: 'RequestHeaderModifier',
+                  requestHeaderModifier: { set: [{ name: 'X-Backend', value: 'v1' }] },
+                },
+                {
+                  type: 'ResponseHeaderModifier',
+                  responseHeaderModifier: { add: [{ name: 'X-Via', value: 'v1' }] },
+                },
+              ],
+            },
+          ],
         },
         {
           matches: [{ path: { type: 'PathPrefix', value: '/old' } }],
@@ -265,6 +283,10 @@ describe.skipIf(!hasKubectl)('Gateway API mesh routes through kubectl and real s
     expect(headers.echo?.headers['x-add']).toBe('first,added');
     expect(headers.echo?.headers['x-remove']).toBeUndefined();
     expect(headers.headers['x-reply']).toBe('yes');
+
+    // A backendRef's own filters apply to the requests sent to it.
+    const viaBackend = await cluster.request(host, '/backend-filters');
+    expect([viaBackend.echo?.headers['x-backend'], viaBackend.headers['x-via']]).toEqual(['v1', 'v1']);
 
     const moved = await cluster.request(host, '/old/page?q=1');
     expect([moved.status, moved.headers.location]).toEqual([301, 'http://example.org:8083/new/page?q=1']);

@@ -129,8 +129,10 @@ function unsupportedParts(route: MeshRoute): string[] {
       if (filter.type === 'Unsupported')
         parts.push(`rule ${rule.name ?? i}: filter ${filter.name} is not supported`);
     }
-    if (rule.backends.some((b) => b.filterCount > 0))
-      parts.push(`rule ${rule.name ?? i}: backendRefs filters are not supported`);
+    const backendFilter = rule.backends.flatMap((b) => b.filters).find((f) => f.type === 'Unsupported');
+    if (backendFilter?.type === 'Unsupported') {
+      parts.push(`rule ${rule.name ?? i}: backendRefs filter ${backendFilter.name} is not supported`);
+    }
   });
   return parts;
 }

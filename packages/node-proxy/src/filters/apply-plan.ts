@@ -1,7 +1,8 @@
 /**
  * A mesh rule's effect on the request and response heads (pure), for any request path: the upstream's Host
  * (URLRewrite) and request headers (RequestHeaderModifier), and the caller's response headers
- * (ResponseHeaderModifier). Without a plan the heads pass through unchanged.
+ * (ResponseHeaderModifier); the rule's modifiers first, then the chosen backendRef's. Without a plan the
+ * heads pass through unchanged.
  */
 import type { RetryConfig } from '@nodemesh/smi-types';
 import type { MeshPlan } from '../routing/decide-rule.js';
@@ -10,14 +11,15 @@ import { type HeaderObject, modifyHeaders } from './header-modifier.js';
 /** Headers already cleaned for the upstream (forwardRequestHeaders) → what the rule sends. */
 export function planRequestHeaders(headers: HeaderObject, plan: MeshPlan | undefined): HeaderObject {
   if (plan === undefined) return headers;
-  const out = modifyHeaders(headers, plan.rule.requestHeaders);
+  const out = modifyHeaders(modifyHeaders(headers, plan.rule.requestHeaders), plan.chosen.requestHeaders);
   if (plan.host === undefined) return out;
   return { ...out, host: plan.host };
 }
 
 /** Upstream response headers (hop-by-hop removed) → what the caller receives. */
 export function planResponseHeaders(headers: HeaderObject, plan: MeshPlan | undefined): HeaderObject {
-  return plan === undefined ? headers : modifyHeaders(headers, plan.rule.responseHeaders);
+  if (plan === undefined) return headers;
+  return modifyHeaders(modifyHeaders(headers, plan.rule.responseHeaders), plan.chosen.responseHeaders);
 }
 
 /** Undici's own limit on waiting for a response head, used as the per-try bound when a rule sets none. */

@@ -8,13 +8,15 @@ import type { RandomSource } from '../balancer/random.js';
 import { pickWeighted } from '../balancer/weighted-choice.js';
 import { redirectFor } from '../filters/redirect.js';
 import { rewriteUrl } from '../filters/url-rewrite.js';
-import type { CompiledRule, HttpRuleTable } from '../snapshot/mesh-routing.js';
+import type { CompiledRule, HttpRuleTable, RuleBackend } from '../snapshot/mesh-routing.js';
 import type { Backend } from '../snapshot/snapshot.js';
 import { type RuleRequest, selectMatch } from './select-rule.js';
 
 /** What the request path applies after routing: the rule (header modifiers, timeouts, retry) and the new URL. */
 export interface MeshPlan {
   readonly rule: CompiledRule;
+  /** The backendRef chosen, with its own header modifiers. */
+  readonly chosen: RuleBackend;
   /** Path and query for the upstream (after URLRewrite). */
   readonly pathAndQuery: string;
   /** Host for the upstream when URLRewrite changed it; undefined: keep the request's. */
@@ -59,5 +61,5 @@ export function decideMeshRule(
     pathAndQuery = rewritten.pathAndQuery;
     if (rewritten.host !== request.host) host = rewritten.host;
   }
-  return { kind: 'route', backend: chosen.backend, plan: { rule, pathAndQuery, host } };
+  return { kind: 'route', backend: chosen.backend, plan: { rule, chosen, pathAndQuery, host } };
 }

@@ -12,6 +12,9 @@ export interface RuleBackend {
   readonly weight: number;
   readonly backend: Backend | undefined;
   readonly problem: string | undefined;
+  /** The backendRef's own header modifiers, applied after the rule's. */
+  readonly requestHeaders: HeaderModifier | undefined;
+  readonly responseHeaders: HeaderModifier | undefined;
 }
 
 export interface CompiledRule {

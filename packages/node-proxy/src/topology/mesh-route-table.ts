@@ -194,10 +194,14 @@ function compileRule(
             inputs.endpoints.get(key) ?? [],
             ref.weight,
           );
+    const request = ref.filters.find((f) => f.type === 'RequestHeaderModifier');
+    const response = ref.filters.find((f) => f.type === 'ResponseHeaderModifier');
     return {
       weight: ref.weight,
       backend,
       problem: backend === undefined ? (problem ?? 'BackendNotFound') : undefined,
+      requestHeaders: request?.type === 'RequestHeaderModifier' ? request.modifier : undefined,
+      responseHeaders: response?.type === 'ResponseHeaderModifier' ? response.modifier : undefined,
     };
   });
   const filter = <T extends string>(type: T) => rule.filters.find((f) => f.type === type);
@@ -206,8 +210,7 @@ function compileRule(
   const redirect = filter('RequestRedirect');
   const rewrite = filter('URLRewrite');
   const unsupported =
-    rule.filters.find((f) => f.type === 'Unsupported')?.name ??
-    (rule.backends.some((b) => b.filterCount > 0) ? 'backendRefs[].filters' : undefined);
+    rule.filters.find((f) => f.type === 'Unsupported')?.name ?? unsupportedBackendFilter(rule.backends);
   return {
     route: { kind: route.kind, namespace: route.meta.namespace, name: route.meta.name },
     ruleName: name ?? `rule-${index}`,
@@ -230,6 +233,14 @@ function compileRule(
             backoffMs: rule.retry.backoffMs,
           },
   };
+}
+
+function unsupportedBackendFilter(refs: HttpRouteRule['backends']): string | undefined {
+  for (const ref of refs) {
+    const filter = ref.filters.find((f) => f.type === 'Unsupported');
+    if (filter?.type === 'Unsupported') return `backendRefs filter ${filter.name}`;
+  }
+  return undefined;
 }
 
 function compileMatch(match: RouteMatch, rule: CompiledRule): CompiledMatch {

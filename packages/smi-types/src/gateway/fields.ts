@@ -15,7 +15,7 @@ import {
   own,
   type UnknownObject,
 } from '../validation/read-fields.js';
-import type { BackendRef, GatewayObjectMeta, ParentRef } from './model.js';
+import type { BackendRef, GatewayObjectMeta, ParentRef, RouteFilter } from './model.js';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -154,12 +154,16 @@ export function readParentRefs(
   return refs;
 }
 
-/** `backendRefs` of one rule. A weight above 1,000,000 is refused, as the API's schema does. */
+/**
+ * `backendRefs` of one rule. A weight above 1,000,000 is refused, as the API's schema does. `readFilters`
+ * reads a backendRef's `filters` (HTTPRoute, GRPCRoute); without it any filter there is `Unsupported`.
+ */
 export function readBackendRefs(
   rule: UnknownObject,
   path: string,
   namespace: string | undefined,
   errors: ErrorSink,
+  readFilters?: (ref: UnknownObject, path: string) => RouteFilter[],
 ): BackendRef[] {
   const listPath = fieldPath(path, 'backendRefs');
   const list = optionalList(own(rule, 'backendRefs'), listPath, errors) ?? [];
@@ -193,11 +197,17 @@ export function readBackendRefs(
         weight = undefined;
       } else weight = Math.min(rawWeight, MAX_INT32);
     }
-    const filters = optionalList(own(ref, 'filters'), fieldPath(at, 'filters'), errors) ?? [];
+    const filters = readFilters === undefined ? noFilters(ref, at, errors) : readFilters(ref, at);
     if (name === undefined || refNamespace === undefined || weight === undefined) return;
-    refs.push({ group, kind, namespace: refNamespace, name, port, weight, filterCount: filters.length });
+    refs.push({ group, kind, namespace: refNamespace, name, port, weight, filters });
   });
   return refs;
+}
+
+/** A kind whose backendRefs take no filters: any given are kept as `Unsupported`. */
+function noFilters(ref: UnknownObject, path: string, errors: ErrorSink): RouteFilter[] {
+  const list = optionalList(own(ref, 'filters'), fieldPath(path, 'filters'), errors) ?? [];
+  return list.length === 0 ? [] : [{ type: 'Unsupported', name: 'backendRefs[].filters' }];
 }
 
 /** The rule's optional `name` (a DNS label, unique within the route; uniqueness is checked by the caller). */

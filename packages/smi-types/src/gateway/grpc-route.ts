@@ -19,7 +19,7 @@ import {
   readParentRefs,
   readRuleName,
 } from './fields.js';
-import { MATCH_ALL_PATH, readFilters } from './http-route.js';
+import { BACKEND_FILTERS, MATCH_ALL_PATH, readFilters } from './http-route.js';
 import type { HttpRouteRule, MeshHttpRoute, PathMatch, RouteMatch, ValueMatch } from './model.js';
 
 const GRPC_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
@@ -49,7 +49,9 @@ export function validateGrpcRoute(value: unknown, apiVersion: string): Result<Me
     if (rawMatches.length === 0)
       matches.push({ path: MATCH_ALL_PATH, headers: [], queryParams: [], method: undefined });
     const filters = readFilters(rule, path, errors, GRPC_FILTERS);
-    const backends = readBackendRefs(rule, path, meta?.namespace, errors);
+    const backends = readBackendRefs(rule, path, meta?.namespace, errors, (ref, at) =>
+      readFilters(ref, at, errors, BACKEND_FILTERS),
+    );
     if (errors.length === before)
       rules.push({ name, matches, filters, backends, timeouts: undefined, retry: undefined });
   });

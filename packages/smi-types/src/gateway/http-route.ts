@@ -94,7 +94,9 @@ function readHttpRule(
   if (rawMatches.length === 0)
     matches.push({ path: MATCH_ALL_PATH, headers: [], queryParams: [], method: undefined });
   const filters = readFilters(rule, path, errors);
-  const backends = readBackendRefs(rule, path, namespace, errors);
+  const backends = readBackendRefs(rule, path, namespace, errors, (ref, at) =>
+    readFilters(ref, at, errors, BACKEND_FILTERS),
+  );
   const timeouts = readTimeouts(rule, path, errors);
   const retry = readRetry(rule, path, errors);
   checkFilterCombination(filters, matches, backends.length, path, errors);
@@ -198,6 +200,9 @@ const FILTER_TYPES = [
   'RequestRedirect',
   'URLRewrite',
 ] as const;
+/** The filters Nodemesh applies on a backendRef (the request sent to that backend, its response). */
+export const BACKEND_FILTERS: readonly string[] = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
+
 const OTHER_FILTER_TYPES = ['RequestMirror', 'ExtensionRef', 'CORS', 'ExternalAuth'];
 
 export function readFilters(

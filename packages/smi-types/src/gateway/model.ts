@@ -49,8 +49,8 @@ export interface BackendRef {
   readonly port: number | undefined;
   /** Default 1; 0 means "none of the traffic". */
   readonly weight: number;
-  /** Filters on a backendRef: not supported (reported as UnsupportedValue). */
-  readonly filterCount: number;
+  /** Filters applied only to requests sent to this backend (header modifiers; other types `Unsupported`). */
+  readonly filters: readonly RouteFilter[];
 }
 
 export type StringMatchType = 'Exact' | 'RegularExpression';
