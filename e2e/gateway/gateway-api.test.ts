@@ -131,8 +131,16 @@ describe.skipIf(!hasKubectl)('Gateway API mesh routes through kubectl and real s
     const host = await parentService('matching');
     await cluster.apply(
       httpRoute('matching', 'matching', [
-        { matches: [{ path: { type: 'Exact', value: '/exact' } }], backendRefs: [to('echo-v2')] },
-        { matches: [{ path: { type: 'PathPrefix', value: '/v2' } }], backendRefs: [to('echo-v2')] },
+        {
+          name: 'exact',
+          matches: [{ path: { type: 'Exact', value: '/exact' } }],
+          backendRefs: [to('echo-v2')],
+        },
+        {
+          name: 'v2',
+          matches: [{ path: { type: 'PathPrefix', value: '/v2' } }],
+          backendRefs: [to('echo-v2')],
+        },
         {
           matches: [{ path: { type: 'RegularExpression', value: '/items/[0-9]+' } }],
           backendRefs: [to('echo-v2')],
