@@ -70,7 +70,7 @@ export function resolveRequest(
   const tables = route.mesh === undefined ? undefined : tablesFor(route.mesh, caller?.namespace);
   if (tables?.http !== undefined) {
     // Gateway API routes attached to the Service: they decide, and a TrafficSplit does not apply.
-    const decision = decideMeshRule(tables.http, { ...request, host: host ?? '' }, ctx.random);
+    const decision = decideMeshRule(tables.http, request, host ?? '', ctx.random);
     const service = `${route.service.name}.${route.service.namespace}`;
     if (decision.kind === 'no-match') return { error: proxyErrors.noMatchingRule(service), labels };
     if (decision.kind === 'redirect')

@@ -37,7 +37,9 @@ export type MeshDecision =
 
 export function decideMeshRule(
   table: HttpRuleTable,
-  request: RuleRequest & { readonly host: string },
+  request: RuleRequest,
+  /** The Host header (`:authority` over HTTP/2) as sent. */
+  host: string,
   random: RandomSource,
 ): MeshDecision {
   const match = selectMatch(table, request);
@@ -47,7 +49,7 @@ export function decideMeshRule(
     return { kind: 'unusable', rule, reason: `unsupported ${rule.unsupported}` };
   const prefix = match.path.type === 'PathPrefix' ? match.path.value : undefined;
   if (rule.redirect !== undefined) {
-    const answer = redirectFor(rule.redirect, { host: request.host, pathAndQuery: request.path }, prefix);
+    const answer = redirectFor(rule.redirect, { host, pathAndQuery: request.path }, prefix);
     return { kind: 'redirect', status: answer.status, location: answer.location, rule };
   }
   const chosen = pickWeighted(rule.backends, rule.totalWeight, random);
@@ -55,11 +57,11 @@ export function decideMeshRule(
   if (chosen.backend === undefined)
     return { kind: 'unusable', rule, reason: chosen.problem ?? 'BackendNotFound' };
   let pathAndQuery = request.path;
-  let host: string | undefined;
+  let upstreamHost: string | undefined;
   if (rule.rewrite !== undefined) {
-    const rewritten = rewriteUrl(rule.rewrite, { host: request.host, pathAndQuery }, prefix);
+    const rewritten = rewriteUrl(rule.rewrite, { host, pathAndQuery }, prefix);
     pathAndQuery = rewritten.pathAndQuery;
-    if (rewritten.host !== request.host) host = rewritten.host;
+    if (rewritten.host !== host) upstreamHost = rewritten.host;
   }
-  return { kind: 'route', backend: chosen.backend, plan: { rule, chosen, pathAndQuery, host } };
+  return { kind: 'route', backend: chosen.backend, plan: { rule, chosen, pathAndQuery, host: upstreamHost } };
 }

@@ -90,11 +90,7 @@ function backendFor(
 ) {
   const table = tablesFor(compile(routes), caller)?.http;
   if (table === undefined) return 'no table';
-  const decision = decideMeshRule(
-    table,
-    { method: 'GET', path, headers, host: 'orders.shop.mesh' },
-    () => 0.5,
-  );
+  const decision = decideMeshRule(table, { method: 'GET', path, headers }, 'orders.shop.mesh', () => 0.5);
   return decision.kind === 'route' ? decision.backend.service.name : decision.kind;
 }
 
