@@ -30,7 +30,7 @@ import type {
   RuleBackend,
   RuleTables,
 } from '../snapshot/mesh-routing.js';
-import type { Backend, Problem } from '../snapshot/snapshot.js';
+import type { Backend } from '../snapshot/snapshot.js';
 import { type EndpointInput, type MeshServiceInput, objectKey, type TopologyInputs } from './inputs.js';
 
 /** Resolves a Service as a backend for one port (service-routes.ts). */
