@@ -59,7 +59,7 @@ export class RouteStatusWriter {
         if (!parsed.ok || parsed.value.kind === 'ReferenceGrant') continue;
         const route: MeshRoute = parsed.value;
         const desired = routeParentStatuses(route, inputs);
-        if (desired.length === 0) continue; // not a mesh route: other controllers' business
+        // No Service parent (any more): only entries of ours left from before are removed.
         const status = nextRouteStatus((raw as { status?: unknown }).status, desired, now);
         if (status === undefined) continue;
         const { namespace, name } = route.meta;

@@ -141,6 +141,14 @@ describe('nextRouteStatus', () => {
     ).toBe('2026-01-01T00:00:00Z');
   });
 
+  it('removes our entries from a route no longer attached to a Service, and leaves other routes alone', () => {
+    const gateway = { parentRef: { name: 'gw' }, controllerName: 'example.com/gateway', conditions: [] };
+    const written = nextRouteStatus({ parents: [gateway] }, desired, t1);
+    expect(nextRouteStatus(written, [], t2)).toEqual({ parents: [gateway] });
+    expect(nextRouteStatus({ parents: [gateway] }, [], t2)).toBeUndefined();
+    expect(nextRouteStatus(undefined, [], t2)).toBeUndefined();
+  });
+
   it('writes nothing when status already says it, and keeps a transition time while the status holds', () => {
     const written = nextRouteStatus(undefined, desired, t1);
     expect(nextRouteStatus(written, desired, t2)).toBeUndefined();
