@@ -70,6 +70,12 @@ describe('redirectFor', () => {
     ).toBe('http://echo/new/page');
   });
 
+  it.each([301, 302, 303, 307, 308] as const)('answers with status %i as written', (statusCode) => {
+    expect(redirectFor({ ...base, statusCode }, { host: 'echo', pathAndQuery: '/' }, undefined).status).toBe(
+      statusCode,
+    );
+  });
+
   it('splits hosts with ports, IPv6 included', () => {
     expect(splitHost('a.b:81')).toEqual({ hostname: 'a.b', port: 81 });
     expect(splitHost('[::1]:81')).toEqual({ hostname: '[::1]', port: 81 });
