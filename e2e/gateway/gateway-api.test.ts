@@ -482,6 +482,28 @@ describe.skipIf(!hasKubectl)('Gateway API mesh routes through kubectl and real s
     });
     await waitForCondition('httproute', 'shop', 'status-foreign', 'ResolvedRefs', 'True', 'ResolvedRefs');
     await eventually(host, '/foreign', (a) => a.echo?.backend === 'echo-v2');
+    // A route the validator refuses (a pattern RE2 cannot run) is skipped, with a Warning Event on it.
+    await cluster.apply(
+      httpRoute('status-invalid', 'status', [
+        {
+          matches: [{ path: { type: 'RegularExpression', value: '/(a)\\1' } }],
+          backendRefs: [to('echo-v2')],
+        },
+      ]),
+    );
+    await waitFor('a Warning Event on the invalid route', async () => {
+      const events = await cluster.getJson([
+        'get',
+        'events',
+        '-n',
+        'shop',
+        '--field-selector',
+        'involvedObject.name=status-invalid',
+      ]);
+      return ((events.items ?? []) as Json[]).some(
+        (e) => e.reason === 'InvalidHTTPRoute' && String(e.message).includes('RE2'),
+      );
+    });
     const text = await cluster.kubectl(['get', 'httproute', 'status-missing', '-n', 'shop', '-o', 'yaml']);
     expect(text).toContain('reason: BackendNotFound');
   });
@@ -536,6 +558,10 @@ describe.skipIf(!hasKubectl)('Gateway API mesh routes through kubectl and real s
             backendRefs: [to('grpc-b')],
           },
           { matches: [{ method: { service: 'shop.Payments' } }], backendRefs: [to('grpc-b')] },
+          {
+            matches: [{ method: { service: 'shop.Weighted' } }],
+            backendRefs: [to('grpc-a', 0), to('grpc-b', 3)],
+          },
           { backendRefs: [to('grpc-a')] },
         ],
       },
@@ -546,6 +572,8 @@ describe.skipIf(!hasKubectl)('Gateway API mesh routes through kubectl and real s
     );
     expect((await cluster.grpcCall(host, '/shop.Orders/Get')).backend).toBe('grpc-a');
     expect((await cluster.grpcCall(host, '/shop.Payments/Pay')).backend).toBe('grpc-b');
+    for (let i = 0; i < 10; i++)
+      expect((await cluster.grpcCall(host, '/shop.Weighted/Any')).backend).toBe('grpc-b');
     await waitForCondition('grpcroute', 'shop', 'grpc', 'Accepted', 'True', 'Accepted');
   });
 
