@@ -7,8 +7,8 @@ import type { Backend, Endpoint, Problem, Route, SplitRoute } from '../snapshot/
 import { endpointKey } from '../snapshot/snapshot.js';
 import { compileHttpMatch, type HttpMatchRule } from './http-match.js';
 import { type EndpointInput, type MeshServiceInput, objectKey, type TopologyInputs } from './inputs.js';
-import { aboutObject, routeGroupProblem } from './problem-about.js';
 import { compileMeshRouting, meshRouteDependencies } from './mesh-route-table.js';
+import { aboutObject, routeGroupProblem } from './problem-about.js';
 
 /** What one Service contributes to a snapshot. */
 export interface ServiceRoutes {
