@@ -99,6 +99,7 @@ describe('RBAC against the recorded API calls', () => {
       data: { Corefile: COREFILE },
     });
     await api.pod('shop', 'orders-pod', 'orders', 'node-a', 'orders');
+    await api.installGatewayCrds();
 
     const controller: DnsController = await startDnsController({
       kubeConfig: loadKubeConfig({ server: server.url }).config,
@@ -113,6 +114,7 @@ describe('RBAC against the recorded API calls', () => {
       leaseDurationMs: 1_000,
       leaseRenewDeadlineMs: 800,
       leaseRetryPeriodMs: 100,
+      crdProbeIntervalMs: 100,
     });
     cleanups.push(() => controller.stop());
 
@@ -156,6 +158,50 @@ describe('RBAC against the recorded API calls', () => {
       (await api.events('shop', 'bad')).some((e) => e.count >= 2),
     );
 
+    // The leader writes status.parents on every mesh route kind (one each, attached to shop/orders).
+    await api.service('shop', 'db', { 'nodemesh.io/traffic-type': 'tcp' });
+    const routes = [
+      [
+        'v1',
+        'httproutes',
+        'HTTPRoute',
+        'orders',
+        { rules: [{ backendRefs: [{ name: 'orders', port: 80 }] }] },
+      ],
+      [
+        'v1',
+        'grpcroutes',
+        'GRPCRoute',
+        'orders',
+        { rules: [{ backendRefs: [{ name: 'orders', port: 80 }] }] },
+      ],
+      ['v1alpha2', 'tcproutes', 'TCPRoute', 'db', { rules: [{ backendRefs: [{ name: 'db', port: 80 }] }] }],
+    ] as const;
+    for (const [version, plural, kind, parent, spec] of routes) {
+      await api.create(`/apis/gateway.networking.k8s.io/${version}/namespaces/shop/${plural}`, {
+        apiVersion: `gateway.networking.k8s.io/${version}`,
+        kind,
+        metadata: { name: 'r' },
+        spec: { parentRefs: [{ group: '', kind: 'Service', name: parent }], ...spec },
+      });
+    }
+    await api.create('/apis/gateway.networking.k8s.io/v1beta1/namespaces/shop/referencegrants', {
+      metadata: { name: 'g' },
+      spec: {
+        from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }],
+        to: [{ group: '', kind: 'Service' }],
+      },
+    });
+    for (const [version, plural] of routes) {
+      await waitFor(`status on the ${plural}`, async () => {
+        const route = await api.call(
+          'GET',
+          `/apis/gateway.networking.k8s.io/${version}/namespaces/shop/${plural}/r`,
+        );
+        return JSON.stringify(route.status ?? {}).includes('"Accepted"');
+      });
+    }
+
     await waitFor('the mesh forward block in the Corefile', async () => {
       const cm = await api.call('GET', '/api/v1/namespaces/kube-system/configmaps/coredns');
       return String((cm.data as Record<string, unknown> | undefined)?.Corefile).includes('mesh');
@@ -185,6 +231,7 @@ describe('RBAC against the recorded API calls', () => {
     await api.namespace(MESH);
     await api.namespace('shop');
     await api.installSmiCrds();
+    await api.installGatewayCrds();
     const orders = await api.service('shop', 'orders');
     await api.service('shop', 'orders-v2');
     await api.pod('shop', 'orders-pod', 'orders', 'node-a', 'orders');

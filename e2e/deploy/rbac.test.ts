@@ -29,6 +29,7 @@ const PROXY = 'nodemesh-node-proxy';
 const READ = ['get', 'list', 'watch'];
 /** Informers list and watch; they never get a single object. */
 const WATCH = ['list', 'watch'];
+const GATEWAY = 'gateway.networking.k8s.io';
 
 /** docs/components.md, "API calls it makes", one line per call. */
 const EXPECTED: Grant[] = [
@@ -55,6 +56,9 @@ const EXPECTED: Grant[] = [
     ['get', 'update'],
     ['nodemesh-dns-controller'],
   ),
+  // Gateway API mesh routes: read, and status written by the leader through the status subresource only.
+  ...expand(DNS, '*', [GATEWAY], ['httproutes', 'grpcroutes', 'tcproutes', 'referencegrants'], WATCH),
+  ...expand(DNS, '*', [GATEWAY], ['httproutes/status', 'grpcroutes/status', 'tcproutes/status'], ['update']),
 
   ...expand(PROXY, '*', [''], ['services'], WATCH),
   ...expand(PROXY, '*', ['discovery.k8s.io'], ['endpointslices'], WATCH),
@@ -62,6 +66,7 @@ const EXPECTED: Grant[] = [
   ...expand(PROXY, '*', ['access.smi-spec.io'], ['traffictargets'], WATCH),
   ...expand(PROXY, '*', ['specs.smi-spec.io'], ['httproutegroups', 'tcproutes', 'udproutes'], WATCH),
   ...expand(PROXY, '*', ['split.smi-spec.io'], ['trafficsplits'], WATCH),
+  ...expand(PROXY, '*', [GATEWAY], ['httproutes', 'grpcroutes', 'tcproutes', 'referencegrants'], WATCH),
   ...expand(PROXY, '*', [''], ['events'], ['create', 'patch']),
 ];
 

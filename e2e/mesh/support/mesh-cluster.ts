@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { gatewayCustomResourceDefinitions } from '@nodemesh/smi-types';
 import {
   Cluster,
   type ClusterDns,
@@ -134,6 +135,15 @@ export class MeshCluster {
     }
     const crds = await this.api.kubectl(['apply', '-f', '-'], await readFile(SMI_CRDS, 'utf8'));
     if (crds.code !== 0) throw new Error(`kubectl apply of the SMI CRDs failed: ${crds.stderr}`);
+    // The Gateway API kinds Nodemesh reads, as the project generates them for the in-memory API server.
+    const gateway = await this.api.kubectl(
+      ['apply', '-f', '-'],
+      gatewayCustomResourceDefinitions()
+        .map((crd) => JSON.stringify(crd))
+        .join('\n'),
+    );
+    if (gateway.code !== 0)
+      throw new Error(`kubectl apply of the Gateway API CRDs failed: ${gateway.stderr}`);
     this.kubeProxy.start();
 
     await this.api.create(

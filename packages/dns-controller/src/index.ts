@@ -1,4 +1,4 @@
-/** @nodemesh/dns-controller: the mesh DNS zone, shadow Services and the cluster DNS block. */
+/** @nodemesh/dns-controller: the mesh DNS zone, shadow Services, the cluster DNS block and mesh route status. */
 export * from './cluster-dns/index.js';
 export {
   type ClusterDnsOutcome,
@@ -25,6 +25,7 @@ export {
 } from './controller/dns-controller.js';
 export * from './dns/index.js';
 export { type KubeApi, KubeApiError, kubeApi } from './kube/kube-api.js';
+export * from './route-status/index.js';
 export * from './shadows/plan-shadow-changes.js';
 export { removeAllShadows } from './shadows/remove-all-shadows.js';
 export { shadowDiffers, shadowUpdateBody } from './shadows/shadow-diff.js';

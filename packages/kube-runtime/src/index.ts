@@ -51,4 +51,5 @@ export {
 } from './logger.js';
 export { ManualClock, settle } from './manual-clock.js';
 export { isRecord, type ObjectMetaView, objectKey, readObjectMeta } from './object-meta.js';
+export { OptionalCollection, type OptionalCollectionOptions } from './optional-collection.js';
 export { SyncRunner, type SyncRunnerOptions, type SyncRunnerState } from './sync-runner.js';

@@ -18,9 +18,14 @@ Nodemesh is running locally.
 Try:
   dig @${settings.dnsHost} -p ${settings.dnsPort} bookstore.default.mesh
   curl --interface ${settings.podPrefix}.21 http://$(dig +short @${settings.dnsHost} -p ${settings.dnsPort} bookstore.default.mesh):8080/books -H 'Host: bookstore.default.mesh:8080'
-  ${kubectl} get services,pods,trafficsplits -A
+  ${kubectl} get services,pods,trafficsplits,httproutes -A
   ${kubectl} apply -f ${examples}/traffic-split-75-25.yaml    # watch bookbuyer's counts move
   ${kubectl} apply -f ${examples}/traffic-split-v2.yaml
+  Gateway API (GAMMA) instead of SMI; an HTTPRoute on bookstore wins over its TrafficSplit:
+  ${kubectl} apply -f ${examples}/httproute-canary-header.yaml  # x-canary: true → v2, the rest → v1
+  curl --interface ${settings.podPrefix}.21 http://$(dig +short @${settings.dnsHost} -p ${settings.dnsPort} bookstore.default.mesh):8080/books -H 'Host: bookstore.default.mesh:8080' -H 'x-canary: true'
+  ${kubectl} apply -f ${examples}/httproute-canary-weight.yaml  # then by weight, 75/25
+  ${kubectl} get httproute bookstore -o yaml                    # status: Accepted, ResolvedRefs
   curl -s http://127.0.0.1:${settings.proxyDebugPort}/debug/snapshot
   pnpm start --access-control    # then: ${kubectl} apply -f ${examples}/access-bookbuyer.yaml
 

@@ -9,6 +9,7 @@ import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
 import { createLogger, loadKubeConfig, ResourceInformer } from '@nodemesh/kube-runtime';
 import {
   DEFAULT_MESH_NAMESPACE,
+  gatewayCustomResourceDefinitions,
   shadowListSelector,
   smiCustomResourceDefinitions,
 } from '@nodemesh/smi-types';
@@ -122,7 +123,8 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
   });
   await applyObject(server, namespace(DEFAULT_MESH_NAMESPACE));
   await applyObject(server, { apiVersion: 'v1', kind: 'Node', metadata: { name: settings.nodeName } });
-  for (const crd of smiCustomResourceDefinitions())
+  // The SMI kinds and the Gateway API kinds Nodemesh reads (on a cluster, users install the upstream ones).
+  for (const crd of [...smiCustomResourceDefinitions(), ...gatewayCustomResourceDefinitions()])
     await applyObject(server, crd as unknown as KubeObjectRef);
   const examples = `${REPO_ROOT}/deploy/examples`;
   const files = ['bookstore-services.yaml', 'traffic-split-v1.yaml'];

@@ -169,4 +169,39 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
     const after = lines.length;
     await waitForLine((line) => /\[bookbuyer\] bookbuyer: .*bookstore-v[12] [1-9]/.test(line), after);
   });
+
+  it('lets an HTTPRoute win over the TrafficSplit, and reports it in its status', {
+    timeout: 40_000,
+  }, async () => {
+    const server = mesh?.server ?? '';
+    const v1Count = (line: string) => Number(/bookstore-v1 (\d+)/.exec(line)?.[1] ?? '0');
+    const last = await waitForLine((line) => line.includes('[bookbuyer] bookbuyer:'), lines.length);
+    const before = lines.length;
+    // The split sends everything to v2; the route's catch-all rule sends bookbuyer (no x-canary) to v1.
+    await run('kubectl', [
+      '--server',
+      server,
+      'apply',
+      '-f',
+      `${REPO_ROOT}/deploy/examples/httproute-canary-header.yaml`,
+    ]);
+    await waitForLine(
+      (line) => line.includes('[bookbuyer] bookbuyer:') && v1Count(line) >= v1Count(last) + 2,
+      before,
+    );
+    const { stdout } = await run('kubectl', [
+      '--server',
+      server,
+      'get',
+      'httproute',
+      'bookstore',
+      '-o',
+      'json',
+    ]);
+    const route = JSON.parse(stdout) as {
+      status?: { parents?: { conditions?: { type: string; status: string }[] }[] };
+    };
+    const conditions = route.status?.parents?.[0]?.conditions ?? [];
+    expect(conditions.map((c) => `${c.type}=${c.status}`)).toEqual(['Accepted=True', 'ResolvedRefs=True']);
+  });
 });

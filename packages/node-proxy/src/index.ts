@@ -1,4 +1,6 @@
 /** @nodemesh/node-proxy: the per-node data plane. */
+
+export { OptionalCollection } from '@nodemesh/kube-runtime';
 export { type AdminSources, createAdminServer } from './admin/admin-server.js';
 export { chooseBackend } from './balancer/choose-target.js';
 export { EndpointBalancer, pickPowerOfTwo } from './balancer/endpoint-balancer.js';
@@ -8,7 +10,6 @@ export { envName, type ParsedCommand, parseCommandLine, type RunFlags } from './
 export { registerInformerMetrics } from './kube/informer-metrics.js';
 export { InputAssembler, type InputAssemblerOptions, type InputChanges } from './kube/input-assembler.js';
 export { LastGoodStore } from './kube/last-good-store.js';
-export { OptionalCollection } from './kube/optional-collection.js';
 export { type PodCaller, PodCallerIndex, podCaller } from './kube/pod-callers.js';
 export type { Rejection, RejectionSink } from './kube/rejection.js';
 export { portAllowed, type ShadowEntry } from './kube/shadow-entry.js';

@@ -15,11 +15,18 @@ import {
   LeaderElector,
   type LeaseClient,
   type Logger,
+  OptionalCollection,
   objectKey,
   ResourceInformer,
   SyncRunner,
 } from '@nodemesh/kube-runtime';
-import { DEFAULT_MESH_DEFAULTS, shadowListSelector } from '@nodemesh/smi-types';
+import {
+  DEFAULT_MESH_DEFAULTS,
+  GATEWAY_KINDS,
+  type GatewayKind,
+  gatewayCollectionPaths,
+  shadowListSelector,
+} from '@nodemesh/smi-types';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ClusterDnsReconciler } from '../cluster-dns-sync/cluster-dns-reconciler.js';
 import { CLUSTER_DNS_CONFIG_MAPS, CLUSTER_DNS_NAMESPACE } from '../cluster-dns-sync/config-maps.js';
@@ -29,6 +36,7 @@ import { MeshZone } from '../dns/zone.js';
 import { configMapPath, kubeApi, servicePath } from '../kube/kube-api.js';
 import { readPodView } from '../pods/pod-view.js';
 import { ServiceAccountIndex } from '../pods/service-account-index.js';
+import { RouteStatusWriter } from '../route-status/route-status-writer.js';
 import { ShadowReconciler } from '../shadows/shadow-reconciler.js';
 import { ZoneAdapter } from '../zone-adapter/zone-adapter.js';
 import { type AdminServer, startAdminServer } from './admin-server.js';
@@ -51,6 +59,8 @@ export interface DnsControllerOptions extends Partial<Omit<ControllerConfig, 'se
   /** Overrides for tests: where Events and the Lease go (default: the API server). */
   readonly eventSink?: EventSink;
   readonly leaseClient?: LeaseClient;
+  /** How often a Gateway API kind found not served is looked for again (default 30 s). */
+  readonly crdProbeIntervalMs?: number;
 }
 
 export interface DnsController {
@@ -74,6 +84,13 @@ interface LeaderWork {
   readonly dnsRunner: SyncRunner | undefined;
   /** Pods are watched by the leader alone: standbys need not hold every pod of the cluster. */
   readonly podInformer: ResourceInformer;
+  /** Gateway API routes and ReferenceGrants (leader only; their CRDs may be absent). */
+  readonly routeStatus: RouteStatusWork;
+}
+
+interface RouteStatusWork {
+  readonly runner: SyncRunner;
+  readonly collections: readonly OptionalCollection[];
 }
 
 export async function startDnsController(options: DnsControllerOptions): Promise<DnsController> {
@@ -103,6 +120,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   const serviceChanges = new ChangeTracker<unknown>();
   const dnsChanges = new ChangeTracker<unknown>();
   const requestShadowSync = () => leaderWork?.shadowRunner.run();
+  const requestRouteSync = () => leaderWork?.routeStatus.runner.run();
   const requestDnsSync = () => leaderWork?.dnsRunner?.run();
 
   const informers: ResourceInformer[] = [];
@@ -149,7 +167,10 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   const serviceInformer = informer(
     'services',
     '/api/v1/services',
-    tracked(serviceChanges, requestShadowSync),
+    tracked(serviceChanges, () => {
+      requestShadowSync();
+      requestRouteSync();
+    }),
   );
   // One informer per ConfigMap, selected by name: RBAC can then grant list/watch on those names alone.
   const configMapInformers: ResourceInformer[] = [];
@@ -187,7 +208,12 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   let elector: LeaderElector | undefined;
   const metrics = createControllerMetrics(registry, {
     isLeader: () => elector?.isLeader() ?? false,
-    informers: () => [...informers, ...(leaderWork ? [leaderWork.podInformer] : [])].map((i) => i.state()),
+    informers: () => [
+      ...informers.map((i) => i.state()),
+      ...(leaderWork
+        ? [leaderWork.podInformer.state(), ...leaderWork.routeStatus.collections.map((c) => c.state())]
+        : []),
+    ],
     shadowServices: () => shadowInformer.state().objects,
     zoneRecords: () => zone.size,
     tcpRange: config.tcpPorts,
@@ -299,16 +325,84 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     if (dnsRunner !== undefined && dnsServiceInformer !== undefined) {
       runners.push({ runner: dnsRunner, needs: [...configMapInformers, dnsServiceInformer] });
     }
-    leaderWork = { shadowRunner, dnsRunner, runners, podInformer };
-    logger.info('leading: reconciling shadow Services and the cluster DNS');
+    const routeStatus = createRouteStatusWork();
+    leaderWork = { shadowRunner, dnsRunner, runners, podInformer, routeStatus };
+    logger.info('leading: reconciling shadow Services, the cluster DNS and mesh route status');
     podInformer.start();
+    for (const collection of routeStatus.collections) collection.start();
     startRunnersWhenSynced();
+  }
+
+  /**
+   * The leader's watches on the Gateway API kinds and the runner writing route status. A kind whose CRD is
+   * not installed counts as synced and empty, and is looked for again now and then.
+   */
+  function createRouteStatusWork(): RouteStatusWork {
+    const objects = new Map<GatewayKind, OptionalCollection>();
+    const collections = GATEWAY_KINDS.map((info) => {
+      const name = `${info.plural}.${info.group}`;
+      const collection = new OptionalCollection({
+        config: kubeConfig,
+        name,
+        paths: gatewayCollectionPaths(info),
+        informer: (path) =>
+          new ResourceInformer({
+            name,
+            config: kubeConfig,
+            path,
+            logger,
+            handlers: {
+              onAdd: () => requestRouteSync(),
+              onUpdate: (obj, previous) => {
+                // Our own status writes come back as updates: only a change of what status is computed from counts.
+                if (JSON.stringify(specOf(obj)) !== JSON.stringify(specOf(previous))) requestRouteSync();
+              },
+              onDelete: () => requestRouteSync(),
+              onSynced: () => startRunnersWhenSynced(),
+            },
+          }),
+        probeIntervalMs: options.crdProbeIntervalMs ?? 30_000,
+        logger,
+        onSettled: () => startRunnersWhenSynced(),
+      });
+      objects.set(info.kind, collection);
+      return collection;
+    });
+    const writer = new RouteStatusWriter({
+      api,
+      routes: () =>
+        new Map(
+          [...objects]
+            .filter(([kind]) => kind !== 'ReferenceGrant')
+            .map(([kind, c]) => [kind, { apiVersion: apiVersionOf(c.watchedPath()), objects: c.objects() }]),
+        ),
+      referenceGrants: () => objects.get('ReferenceGrant')?.objects() ?? [],
+      services: () => serviceInformer.objects(),
+      meshNamespace: config.meshNamespace,
+      defaults: { ...DEFAULT_MESH_DEFAULTS, trafficType: config.defaultTrafficType },
+      logger: logger.child({ reconciler: 'route-status' }),
+      onWrite: (result) => metrics.routeStatusWrites.inc({ result }),
+      requestSync: requestRouteSync,
+    });
+    const runner = new SyncRunner({
+      ...runnerOptions('route-status'),
+      sync: () => measured(metrics, 'route-status', () => writer.sync()),
+    });
+    return { runner, collections };
   }
 
   /** A reconciler starts once its own informers have synced, so one that cannot list does not hold up the other. */
   function startRunnersWhenSynced(): void {
     for (const { runner, needs } of leaderWork?.runners ?? []) {
       if (needs.every((i) => i.hasSynced())) runner.start();
+    }
+    const routeStatus = leaderWork?.routeStatus;
+    if (
+      routeStatus !== undefined &&
+      serviceInformer.hasSynced() &&
+      routeStatus.collections.every((c) => c.settled())
+    ) {
+      routeStatus.runner.start();
     }
   }
 
@@ -322,6 +416,8 @@ export async function startDnsController(options: DnsControllerOptions): Promise
         previous,
         work.podInformer.stop(),
         ...work.runners.map(({ runner }) => runner.stop()),
+        work.routeStatus.runner.stop(),
+        ...work.routeStatus.collections.map((c) => c.stop()),
       ]).then(() => undefined);
     }
     return leaderWorkStopped;
@@ -388,6 +484,21 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       return stopped;
     },
   };
+}
+
+/** `/apis/<group>/<version>/<plural>` → `<group>/<version>`. */
+function apiVersionOf(path: string | undefined): string | undefined {
+  const match = path === undefined ? null : /^\/apis\/([^/]+\/[^/]+)\//.exec(path);
+  return match?.[1];
+}
+
+function specOf(obj: unknown): unknown {
+  return typeof obj === 'object' && obj !== null
+    ? [
+        (obj as { spec?: unknown }).spec,
+        (obj as { metadata?: { generation?: unknown } }).metadata?.generation,
+      ]
+    : undefined;
 }
 
 function nameOf(obj: unknown): string | undefined {

@@ -14,6 +14,7 @@ import {
   kubeEventSink,
   type Logger,
   loadKubeConfig,
+  OptionalCollection,
   ResourceInformer,
   SyncRunner,
   silentLogger,
@@ -23,6 +24,9 @@ import {
   DEFAULT_MESH_NAMESPACE,
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
+  GATEWAY_KINDS,
+  type GatewayKind,
+  gatewayCollectionPaths,
   type PortRange,
   shadowListSelector,
 } from '@nodemesh/smi-types';
@@ -30,7 +34,6 @@ import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
-import { OptionalCollection } from './optional-collection.js';
 import { PodCallerIndex } from './pod-callers.js';
 import { problemObject } from './problem-object.js';
 import type { Rejection } from './rejection.js';
@@ -146,6 +149,9 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
   const smiTrackers = new Map<SmiKind, ChangeTracker<unknown>>(
     SMI_COLLECTIONS.map((c) => [c.kind, new ChangeTracker<unknown>()]),
   );
+  const gatewayTrackers = new Map<GatewayKind, ChangeTracker<unknown>>(
+    GATEWAY_KINDS.map((k) => [k.kind, new ChangeTracker<unknown>()]),
+  );
 
   let resolveSynced: () => void = () => undefined;
   const synced = new Promise<void>((resolve) => {
@@ -166,12 +172,14 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
         shadows: trackers.shadows.drain(),
         endpointSlices: trackers.endpointSlices.drain(),
         smi: Object.fromEntries([...smiTrackers].map(([kind, tracker]) => [kind, tracker.drain()])),
+        gateway: Object.fromEntries([...gatewayTrackers].map(([kind, tracker]) => [kind, tracker.drain()])),
       };
       const changed =
         changes.services?.size !== 0 ||
         changes.shadows?.size !== 0 ||
         changes.endpointSlices?.size !== 0 ||
-        Object.values(changes.smi ?? {}).some((c) => c.size > 0);
+        Object.values(changes.smi ?? {}).some((c) => c.size > 0) ||
+        Object.values(changes.gateway ?? {}).some((c) => c.size > 0);
       assembler.apply(changes);
       // Stays set until a build succeeds, so a failed run is retried with the whole current state.
       dirty ||= changed;
@@ -244,23 +252,37 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
       ...backoff,
     }),
   ];
-  const optional = SMI_COLLECTIONS.map((collection) => {
-    const path = smiCollectionPath(collection);
-    const tracker = smiTrackers.get(collection.kind) ?? new ChangeTracker<unknown>();
+  // SMI and Gateway API kinds are custom resources: either may not be installed.
+  const customCollections = [
+    ...SMI_COLLECTIONS.map((c) => ({
+      name: c.plural,
+      paths: [smiCollectionPath(c)],
+      tracker: smiTrackers.get(c.kind),
+    })),
+    ...GATEWAY_KINDS.map((k) => ({
+      name: `${k.plural}.${k.group}`,
+      paths: gatewayCollectionPaths(k),
+      tracker: gatewayTrackers.get(k.kind),
+    })),
+  ];
+  const optional = customCollections.map((collection) => {
+    const tracker = collection.tracker ?? new ChangeTracker<unknown>();
     return new OptionalCollection({
       config,
-      path,
+      name: collection.name,
+      paths: collection.paths,
       probeIntervalMs: options.crdProbeIntervalMs ?? 30_000,
       logger: informerLog,
       onSettled: () => maybeStartRunner(),
-      informer: new ResourceInformer({
-        name: collection.plural,
-        config,
-        path,
-        handlers: tracked(tracker),
-        logger: informerLog,
-        ...backoff,
-      }),
+      informer: (path) =>
+        new ResourceInformer({
+          name: collection.name,
+          config,
+          path,
+          handlers: tracked(tracker),
+          logger: informerLog,
+          ...backoff,
+        }),
     });
   });
 

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
@@ -226,8 +227,11 @@ export class HttpEntrypoint implements Listener {
     const length = Number(req.headers['content-length']);
     const result = await exchange(this.#ctx, this.#pools, resolved, {
       method,
-      path: target.pathAndQuery,
-      headers: forwardRequestHeaders(req.headers, ip, { host: target.authority }),
+      path: resolved.mesh?.pathAndQuery ?? target.pathAndQuery,
+      headers: planRequestHeaders(
+        forwardRequestHeaders(req.headers, ip, { host: target.authority }),
+        resolved.mesh,
+      ),
       body: hasBody ? req : undefined,
       contentLength: Number.isSafeInteger(length) ? length : undefined,
       span,
@@ -244,7 +248,7 @@ export class HttpEntrypoint implements Listener {
     }
     const upstream = result.response;
     reply.code(upstream.statusCode);
-    reply.headers(withoutHopByHop(upstream.headers, { stripMesh: true }));
+    reply.headers(planResponseHeaders(withoutHopByHop(upstream.headers, { stripMesh: true }), resolved.mesh));
     return reply.send(upstream.body);
   }
 

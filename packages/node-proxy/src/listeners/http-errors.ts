@@ -67,6 +67,23 @@ export const proxyErrors = {
     code: 'NM_REQUEST_TIMEOUT',
     message: `${service} did not answer within the request timeout`,
   }),
+  noMatchingRule: (service: string): ProxyError => ({
+    status: 404,
+    code: 'NM_NO_MATCHING_RULE',
+    message: `no rule of the routes attached to ${service} matches this request`,
+  }),
+  unusableRule: (route: string, reason: string): ProxyError => ({
+    status: 500,
+    code: 'NM_ROUTE_RULE_UNUSABLE',
+    message: `${route} cannot be honoured (${reason})`,
+  }),
+  /** A RequestRedirect filter: the proxy answers, nothing is forwarded. */
+  redirect: (status: number, location: string): ProxyError => ({
+    status,
+    code: 'NM_REDIRECT',
+    message: `redirected to ${location}`,
+    headers: { location },
+  }),
   upstreamFailed: (service: string): ProxyError => ({
     status: 502,
     code: 'NM_UPSTREAM_FAILED',

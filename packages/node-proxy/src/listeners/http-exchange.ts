@@ -4,6 +4,7 @@
  * here, once, to the proxy's answer and its error-kind label.
  */
 import type { Readable } from 'node:stream';
+import { planResilience } from '../filters/apply-plan.js';
 import type { RequestBody } from '../resilience/buffered-body.js';
 import { bufferBody } from '../resilience/buffered-body.js';
 import { CircuitOpenError } from '../resilience/circuit-breakers.js';
@@ -45,7 +46,8 @@ export async function exchange(
   const backendConfig = snapshot.services.get(backendKey);
   // Retries and the timeout are the contract of the Service the caller addressed; the breaker guards the
   // Service actually called (its own annotations, else the addressed Service's).
-  const retry = rootConfig?.retry;
+  // A Gateway API rule's timeouts and retry replace the annotations' where it sets them.
+  const { retry, timeoutMs, retryStatuses } = planResilience(resolved.mesh, rootConfig);
   const breakerConfig = backendConfig?.circuitBreaker ?? rootConfig?.circuitBreaker;
   const { policy } = ctx;
   const headers =
@@ -70,7 +72,8 @@ export async function exchange(
         headers,
         body,
         retry,
-        timeoutMs: rootConfig?.timeoutMs,
+        timeoutMs,
+        ...(retryStatuses === undefined ? {} : { retryStatuses }),
         breaker: breakerConfig === undefined ? undefined : policy.breakers.get(backendKey, breakerConfig),
         budget: retry === undefined ? undefined : policy.retryBudgets.get(backendKey, retry),
       },

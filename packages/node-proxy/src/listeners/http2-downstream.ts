@@ -10,6 +10,7 @@ import {
   type Http2Session,
 } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
@@ -127,8 +128,8 @@ export class Http2Downstream {
     const length = Number(req.headers['content-length']);
     const result = await exchange(this.#ctx, this.#pools, resolved, {
       method: req.method,
-      path: target.pathAndQuery,
-      headers: forwardRequestHeaders({ ...headers, host }, clientIp),
+      path: resolved.mesh?.pathAndQuery ?? target.pathAndQuery,
+      headers: planRequestHeaders(forwardRequestHeaders({ ...headers, host }, clientIp), resolved.mesh),
       body: req.stream.endAfterHeaders ? undefined : req,
       contentLength: Number.isSafeInteger(length) ? length : undefined,
       span,
@@ -145,7 +146,10 @@ export class Http2Downstream {
       return;
     }
     const upstream = result.response;
-    res.writeHead(upstream.statusCode, withoutHopByHop(upstream.headers, { stripMesh: true }));
+    res.writeHead(
+      upstream.statusCode,
+      planResponseHeaders(withoutHopByHop(upstream.headers, { stripMesh: true }), resolved.mesh),
+    );
     upstream.body.on('error', () => res.stream.close(2 /* INTERNAL_ERROR */));
     upstream.body.on('end', () => {
       const trailers = withoutHopByHop(upstream.trailers, { stripMesh: true });

@@ -6,9 +6,9 @@
  * when its route, its endpoint or (with access control on) its TrafficTarget is gone (admission.ts).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { chooseBackend } from '../balancer/choose-target.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { checkAccess } from '../policy/access-policy.js';
+import { chooseConnectionBackend } from '../routing/connection-backend.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
 import { AdmittedConnections } from './admitted-connections.js';
@@ -77,13 +77,14 @@ export class TcpListener implements Listener {
     this.#connections.add(client);
     const snapshot = this.#ctx.snapshot();
     const route = snapshot.tcp.get(this.logicalPort);
-    const backend = route === undefined ? undefined : chooseBackend(route, this.#ctx.random);
+    const caller = this.#ctx.callers.resolve(normaliseIp(client.remoteAddress ?? ''));
+    const backend =
+      route === undefined ? undefined : chooseConnectionBackend(route, this.#ctx.random, caller?.namespace);
     if (route === undefined || backend === undefined) {
       this.#connections.delete(client);
       client.destroy();
       return;
     }
-    const caller = this.#ctx.callers.resolve(normaliseIp(client.remoteAddress ?? ''));
     const labels = {
       caller,
       destinationNamespace: route.service.namespace,

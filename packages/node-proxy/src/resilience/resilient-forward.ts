@@ -41,6 +41,8 @@ export interface ResilientRequest {
   readonly timeoutMs: number | undefined;
   readonly breaker: ServiceBreaker | undefined;
   readonly budget: RetryBudget | undefined;
+  /** Upstream statuses retried (idempotent methods only); default 502, 503 and 504. */
+  readonly retryStatuses?: ReadonlySet<number>;
 }
 
 export interface AttemptTools {
@@ -125,7 +127,9 @@ export async function resilientForward(
       if (err instanceof NotUpstreamError) throw err;
       if (err instanceof UpstreamStatusError) {
         const { response } = err;
-        if (isIdempotent(request.method) && isRetryableStatus(response.statusCode) && mayRetry(attempt)) {
+        const retryable =
+          request.retryStatuses?.has(response.statusCode) ?? isRetryableStatus(response.statusCode);
+        if (isIdempotent(request.method) && retryable && mayRetry(attempt)) {
           response.body.destroy();
           continue;
         }
