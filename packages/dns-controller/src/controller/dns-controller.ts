@@ -26,7 +26,8 @@ import { CLUSTER_DNS_CONFIG_MAPS, CLUSTER_DNS_NAMESPACE } from '../cluster-dns-s
 import { type ControllerConfig, DEFAULT_CONTROLLER_CONFIG } from '../config/controller-config.js';
 import { type ListeningAddress, MeshDnsServer } from '../dns/server.js';
 import { MeshZone } from '../dns/zone.js';
-import { configMapPath, kubeApi, servicePath } from '../kube/kube-api.js';
+import { IdentityRole } from '../identity/identity-role.js';
+import { configMapPath, kubeApi, secretPath, servicePath } from '../kube/kube-api.js';
 import { readPodView } from '../pods/pod-view.js';
 import { ServiceAccountIndex } from '../pods/service-account-index.js';
 import { ShadowReconciler } from '../shadows/shadow-reconciler.js';
@@ -55,6 +56,8 @@ export interface DnsControllerOptions extends Partial<Omit<ControllerConfig, 'se
 
 export interface DnsController {
   readonly identity: string;
+  /** The identity role (mesh CA and certificate issuer), when `--identity` is on. */
+  readonly issuer: IdentityRole | undefined;
   readonly zone: MeshZone;
   readonly registry: Registry;
   /** Where the DNS server listens (UDP and TCP). */
@@ -72,6 +75,7 @@ interface LeaderWork {
   readonly runners: { readonly runner: SyncRunner; readonly needs: readonly ResourceInformer[] }[];
   readonly shadowRunner: SyncRunner;
   readonly dnsRunner: SyncRunner | undefined;
+  readonly identityRunner: SyncRunner | undefined;
   /** Pods are watched by the leader alone: standbys need not hold every pod of the cluster. */
   readonly podInformer: ResourceInformer;
 }
@@ -104,6 +108,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   const dnsChanges = new ChangeTracker<unknown>();
   const requestShadowSync = () => leaderWork?.shadowRunner.run();
   const requestDnsSync = () => leaderWork?.dnsRunner?.run();
+  const requestIdentitySync = () => leaderWork?.identityRunner?.run();
 
   const informers: ResourceInformer[] = [];
   const informer = (name: string, path: string, handlers: InformerHandlers, selectors = {}) => {
@@ -175,6 +180,21 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     );
   }
 
+  // The identity role: one informer on the issuer Secret, by name (RBAC grants that name alone).
+  let issuer: IdentityRole | undefined;
+  const issuerSecretInformer = config.identityRole
+    ? informer(
+        'identity-issuer-secret',
+        secretPath(config.meshNamespace),
+        {
+          onAdd: () => issuer?.secretChanged(),
+          onUpdate: () => issuer?.secretChanged(),
+          onDelete: () => issuer?.secretChanged(),
+        },
+        { fieldSelector: `metadata.name=${config.identitySettings.issuerSecret}` },
+      )
+    : undefined;
+
   const dnsServer = new MeshDnsServer({
     zone,
     host: config.dnsHost,
@@ -199,6 +219,18 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     host: identity,
     logger,
   });
+  if (issuerSecretInformer !== undefined) {
+    issuer = new IdentityRole({
+      settings: config.identitySettings,
+      meshNamespace: config.meshNamespace,
+      api: kubeApi(kubeConfig, 10_000),
+      events,
+      logger: logger.child({ role: 'identity' }),
+      registry,
+      secret: () => issuerSecretInformer.objects()[0],
+      requestSync: requestIdentitySync,
+    });
+  }
 
   const runnerOptions = (name: string) => ({
     name,
@@ -299,7 +331,17 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     if (dnsRunner !== undefined && dnsServiceInformer !== undefined) {
       runners.push({ runner: dnsRunner, needs: [...configMapInformers, dnsServiceInformer] });
     }
-    leaderWork = { shadowRunner, dnsRunner, runners, podInformer };
+    let identityRunner: SyncRunner | undefined;
+    if (issuer !== undefined && issuerSecretInformer !== undefined) {
+      const role = issuer;
+      const secrets = issuerSecretInformer;
+      identityRunner = new SyncRunner({
+        ...runnerOptions('identity'),
+        sync: () => measured(metrics, 'identity', () => role.leaderSync(secrets.hasSynced())),
+      });
+      runners.push({ runner: identityRunner, needs: [secrets] });
+    }
+    leaderWork = { shadowRunner, dnsRunner, identityRunner, runners, podInformer };
     logger.info('leading: reconciling shadow Services and the cluster DNS');
     podInformer.start();
     startRunnersWhenSynced();
@@ -367,6 +409,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   let stopped: Promise<void> | undefined;
   return {
     identity,
+    issuer,
     zone,
     registry,
     dns,
@@ -381,6 +424,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
         await activeElector.stop();
         await stopLeaderWork();
         await Promise.all(informers.map((i) => i.stop()));
+        await issuer?.stop();
         await Promise.race([events.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
         await Promise.all([dnsServer.stop(), admin?.stop()]);
         logger.info('stopped');
