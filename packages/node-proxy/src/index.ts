@@ -10,6 +10,7 @@ export { type IssueOutcome, IssuerClient, type IssuerClientOptions } from './ide
 export { peerIdentity } from './identity/peer-identity.js';
 export { readTrustBundle, type TrustBundle } from './identity/trust-bundle.js';
 export { WorkloadIdentities, type WorkloadIdentitiesOptions } from './identity/workload-identities.js';
+export { newWorkloadKey, type WorkloadKey } from './identity/workload-key.js';
 export { registerInformerMetrics } from './kube/informer-metrics.js';
 export { InputAssembler, type InputAssemblerOptions, type InputChanges } from './kube/input-assembler.js';
 export { LastGoodStore } from './kube/last-good-store.js';

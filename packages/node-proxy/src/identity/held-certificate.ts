@@ -17,15 +17,26 @@ export interface HeldCertificate {
   readonly chainPem: string;
   readonly notBefore: number;
   readonly notAfter: number;
+  /** When this node accepted it: the issuer backdates notBefore for clock skew, so life is counted from here. */
+  readonly obtainedAt: number;
   /** SHA-256 of the certificate that signed the leaf. */
   readonly issuerSha256: string;
   /** SHA-256 of the root the chain ends at. */
   readonly rootSha256: string;
 }
 
-/** Half-way through its life: when a certificate is renewed. */
-export function renewalTime(cert: Pick<HeldCertificate, 'notBefore' | 'notAfter'>): number {
-  return cert.notBefore + (cert.notAfter - cert.notBefore) / 2;
+/** Half-way through its life as this node has it: when a certificate is renewed. */
+export function renewalTime(cert: Pick<HeldCertificate, 'obtainedAt' | 'notAfter'>): number {
+  return cert.obtainedAt + (cert.notAfter - cert.obtainedAt) / 2;
+}
+
+/**
+ * Overdue: past its renewal time by more than the retries normally need (5% of its life, at most a minute).
+ * A node with overdue certificates cannot renew them: the renewal-overdue alert watches this.
+ */
+export function isOverdue(cert: Pick<HeldCertificate, 'obtainedAt' | 'notAfter'>, now: number): boolean {
+  const slack = Math.min(60_000, (cert.notAfter - cert.obtainedAt) * 0.05);
+  return now > renewalTime(cert) + slack;
 }
 
 /** The root of `bundle` that the chain ends at, or undefined. */
@@ -76,6 +87,7 @@ export function acceptIssued(
     chainPem: chain.map((c) => c.toString()).join(''),
     notBefore,
     notAfter,
+    obtainedAt: now,
     issuerSha256: sha256Hex(issuer),
     rootSha256: sha256Hex(root),
   };

@@ -4,7 +4,7 @@
  * renewal (past half their life: the issuer has been out of reach longer than the renewal margin).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { type HeldCertificate, renewalTime } from './held-certificate.js';
+import { type HeldCertificate, isOverdue } from './held-certificate.js';
 import { sha256Hex, type TrustBundle } from './trust-bundle.js';
 
 export interface IdentityMetrics {
@@ -43,7 +43,7 @@ export function createIdentityMetrics(
     registers,
     collect() {
       const now = sources.now();
-      this.set(sources.held().filter((cert) => renewalTime(cert) + 60_000 < now).length);
+      this.set(sources.held().filter((cert) => isOverdue(cert, now)).length);
     },
   });
   new Gauge({

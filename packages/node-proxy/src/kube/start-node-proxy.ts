@@ -105,6 +105,8 @@ export interface IdentityOptions {
   /** Retry delays after a failed request (default 1 s doubling to 60 s). */
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
+  /** Renewals for a new issuer are spread over this long (default 5 s). */
+  readonly rotationSpreadMs?: number;
 }
 
 export interface RunningNodeProxy {
@@ -166,6 +168,9 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
             ? {}
             : { retryInitialMs: options.identity.retryInitialMs }),
           ...(options.identity.retryMaxMs === undefined ? {} : { retryMaxMs: options.identity.retryMaxMs }),
+          ...(options.identity.rotationSpreadMs === undefined
+            ? {}
+            : { rotationSpreadMs: options.identity.rotationSpreadMs }),
         });
   const assembler = new InputAssembler({
     meshDomain: options.meshDomain ?? DEFAULT_MESH_DOMAIN,
