@@ -14,6 +14,7 @@ Nodemesh is running locally.
   metrics          http://127.0.0.1:${settings.proxyAdminPort}/metrics (node-proxy)
                    http://127.0.0.1:${settings.dnsAdminPort}/metrics (dns-controller)
   sample pods      bookstore-v1, bookstore-v2, bookbuyer, bookthief, tcp-echo, udp-echo
+  identity issuer  https://127.0.0.1:${settings.identityPort} (workload certificates, docs/identity.md)
 
 Try:
   dig @${settings.dnsHost} -p ${settings.dnsPort} bookstore.default.mesh
@@ -22,6 +23,8 @@ Try:
   ${kubectl} apply -f ${examples}/traffic-split-75-25.yaml    # watch bookbuyer's counts move
   ${kubectl} apply -f ${examples}/traffic-split-v2.yaml
   curl -s http://127.0.0.1:${settings.proxyDebugPort}/debug/snapshot
+  curl -s http://127.0.0.1:${settings.proxyAdminPort}/metrics | grep certificate_expiration   # one per ServiceAccount
+  ${kubectl} -n nodemesh get configmap nodemesh-trust-bundle -o yaml
   pnpm start --access-control    # then: ${kubectl} apply -f ${examples}/access-bookbuyer.yaml
 
 bookbuyer and bookthief print what they get every two seconds below. Ctrl-C stops everything.
