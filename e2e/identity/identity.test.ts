@@ -64,7 +64,7 @@ describe('certificates bound to the node', () => {
     );
     for (const cert of proxyOf('node-a').identities?.held() ?? []) {
       const leaf = new X509Certificate(
-        cert.chainPem.split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----\n',
+        `${cert.chainPem.split('-----END CERTIFICATE-----')[0]}-----END CERTIFICATE-----\n`,
       );
       expect(leaf.subjectAltName).toBe(
         `URI:spiffe://cluster.local/ns/${cert.namespace}/sa/${cert.serviceAccount}`,
