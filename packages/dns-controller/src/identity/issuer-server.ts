@@ -46,6 +46,12 @@ export interface IssuerServerOptions {
   readonly now?: () => Date;
 }
 
+/**
+ * Requests served at once; more wait for none and get 503 (the node-proxy retries with backoff). Each request
+ * costs a TokenReview and a pod list: this bounds what a flood of requests can make the API server do.
+ */
+const MAX_IN_FLIGHT = 32;
+
 export interface ServingCredentials {
   readonly keyPem: string;
   readonly certPem: string;
@@ -89,6 +95,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 export class IssuerServer {
   readonly #options: IssuerServerOptions;
   #server: Server | undefined;
+  #inFlight = 0;
 
   constructor(options: IssuerServerOptions) {
     this.#options = options;
@@ -107,7 +114,19 @@ export class IssuerServer {
       return;
     }
     const server = createServer(tls, (req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
+      if (this.#inFlight >= MAX_IN_FLIGHT) {
+        req.resume();
+        const busy = { code: 'Unavailable', message: 'the issuer is busy; try again' } as const;
+        this.#options.onRefused(busy);
+        reply(res, ISSUANCE_ERROR_STATUS.Unavailable, busy);
+        return;
+      }
+      this.#inFlight += 1;
+      const done = () => {
+        this.#inFlight -= 1;
+      };
+      this.#handle(req, res).then(done, (error: unknown) => {
+        done();
         const refusal =
           error instanceof Refusal
             ? error.error
