@@ -13,6 +13,7 @@ import {
   DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
   DEFAULT_TRUST_DOMAIN,
   IDENTITY_TOKEN_AUDIENCE,
+  ISSUER_SECRET_EXTRA_ROOTS_KEY,
   issuerServerName,
   LABEL_PART_OF,
   LABEL_PART_OF_VALUE,
@@ -130,11 +131,16 @@ export class IdentityRole {
     await this.#server.stop();
   }
 
-  /** The leader's reconcile: create the issuer Secret if there is none, publish the trust bundle. */
+  /**
+   * The leader's reconcile: create the issuer Secret if there is none, publish the trust bundle. When the
+   * Secret was deleted while an issuer was in use, the new one keeps trusting the roots in use (in
+   * `extra-roots.crt`), so certificates already out stay valid while every node renews: a rotation, not a flag day.
+   */
   async leaderSync(secretListed: boolean): Promise<void> {
     const { settings, meshNamespace, api, logger } = this.#o;
     if (secretListed && this.#o.secret() === undefined && settings.createIssuer) {
       const ca = await generateCa(settings.trustDomain, new Date());
+      const previousRoots = this.#material?.rootsPem;
       try {
         await api.create(`/api/v1/namespaces/${encodeURIComponent(meshNamespace)}/secrets`, {
           apiVersion: 'v1',
@@ -145,7 +151,10 @@ export class IdentityRole {
             namespace: meshNamespace,
             labels: { [LABEL_PART_OF]: LABEL_PART_OF_VALUE },
           },
-          stringData: ca.secretData,
+          stringData:
+            previousRoots === undefined
+              ? ca.secretData
+              : { ...ca.secretData, [ISSUER_SECRET_EXTRA_ROOTS_KEY]: previousRoots },
         });
         logger.info('created a new root and issuer', { secret: `${meshNamespace}/${settings.issuerSecret}` });
         this.#o.events.record(

@@ -279,4 +279,26 @@ describe('the issuer Secret', () => {
     });
     expect(still.status).toBe(200);
   });
+
+  it('deleted, is made anew, still trusting the roots in use until an operator drops them', async () => {
+    const before = (await bundle())['ca.crt'] ?? '';
+    await must('DELETE', `/api/v1/namespaces/nodemesh/secrets/${DEFAULT_ISSUER_SECRET}`);
+    await waitFor('a new issuer Secret', async () => {
+      const answer = await call(
+        server,
+        'GET',
+        `/api/v1/namespaces/nodemesh/secrets/${DEFAULT_ISSUER_SECRET}`,
+      );
+      return answer.status === 200;
+    });
+    const secret = await must('GET', `/api/v1/namespaces/nodemesh/secrets/${DEFAULT_ISSUER_SECRET}`);
+    const data = secret.data as Record<string, string>;
+    const text = (key: string) => Buffer.from(data[key] ?? '', 'base64').toString();
+    expect(text('extra-roots.crt')).toBe(before);
+    expect(text('ca.crt')).not.toBe(before);
+    await waitFor(
+      'both roots published',
+      async () => (await bundle())['ca.crt'] === `${text('ca.crt')}${before}`,
+    );
+  });
 });
