@@ -34,7 +34,7 @@ import {
   trafficSplitYaml,
 } from './support/manifests.js';
 import { APP_NAMESPACE, DNS_REPLICAS, MeshCluster } from './support/mesh-cluster.js';
-import { sumSamples } from './support/metrics-text.js';
+import { sampleLabels, sumSamples } from './support/metrics-text.js';
 import { prometheusSkipReason, startPrometheus } from './support/prometheus.js';
 import { listItems } from './support/service-rules.js';
 import { waitUntil } from './support/wait-until.js';
@@ -260,6 +260,55 @@ describe('the mesh on three nodes', () => {
     }
     const missing = await dig(clients.a.ns, mesh.dns.ip, 'nothing.shop.mesh', { ...DIG, short: false });
     expect(missing.stdout).toContain('status: NXDOMAIN');
+  });
+
+  it('gives each node’s proxy certificates for exactly the ServiceAccounts of the pods on its node', async () => {
+    // What the API says runs on each node (the pods a node-proxy can tell apart: Running, own address).
+    const pods = listItems((await mesh.api.get('/api/v1/pods')).body) as {
+      metadata: { namespace: string };
+      spec: { nodeName?: string; serviceAccountName?: string; hostNetwork?: boolean };
+      status?: { phase?: string; podIP?: string };
+    }[];
+    const expected = (node: string) =>
+      [
+        ...new Set(
+          pods
+            .filter(
+              (p) => p.spec.nodeName === node && p.status?.phase === 'Running' && p.spec.hostNetwork !== true,
+            )
+            .map((p) => `${p.metadata.namespace}/${p.spec.serviceAccountName ?? 'default'}`),
+        ),
+      ].sort();
+    const held = async (node: string) =>
+      sampleLabels(
+        await mesh.proxyMetrics(node),
+        'nodemesh_node_proxy_certificate_expiration_timestamp_seconds',
+      )
+        .map((l) => `${l.namespace}/${l.service_account}`)
+        .sort();
+    for (const node of mesh.cluster.nodes.map((n) => n.name)) {
+      const want = expected(node);
+      expect(want.length, `pods on ${node}`).toBeGreaterThan(0);
+      const got = await waitUntil(
+        `the certificates of ${node}`,
+        async () => {
+          const have = await held(node);
+          return have.join() === want.join() ? have : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      expect(got, node).toEqual(want);
+    }
+    // node-c runs only shop pods; its proxy holds nothing of node-a's (the dns-controller replica's account).
+    expect(await held('node-c')).not.toContain('nodemesh/nodemesh-dns');
+    let issued = 0;
+    for (const replica of DNS_REPLICAS) {
+      issued += sumSamples(
+        await mesh.dnsMetrics(replica.name),
+        'nodemesh_identity_certificates_issued_total',
+      );
+    }
+    expect(issued).toBeGreaterThanOrEqual(mesh.cluster.nodes.length);
   });
 
   it('serves HTTP from the proxy on the caller’s own node, and only that one counts it', async () => {

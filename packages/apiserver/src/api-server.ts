@@ -2,6 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseCidr } from './admission/cidr.js';
 import { statusObject } from './api/api-error.js';
+import { JwtSigner } from './auth/jwt.js';
 import { type ClusterConfig, type ClusterState, createClusterState } from './cluster-state.js';
 import type { AuditCall } from './http/audit-call.js';
 import { FailureCounter, type Faults } from './http/faults.js';
@@ -92,6 +93,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   let state: ClusterState = createClusterState(config);
   const hub = new WatchHub();
   const failures = new FailureCounter();
+  const tokens = new JwtSigner();
   let stopped = false;
 
   const restartOnce = async (opts: { keepState?: boolean; downMs?: number }): Promise<void> => {
@@ -173,6 +175,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       state: () => state,
       hub,
       failures,
+      tokens,
       options: {
         maxBodyBytes: options.maxBodyBytes ?? 3 * 1024 * 1024,
         defaultWatchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800,

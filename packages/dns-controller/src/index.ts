@@ -24,6 +24,12 @@ export {
   startDnsController,
 } from './controller/dns-controller.js';
 export * from './dns/index.js';
+export {
+  DEFAULT_IDENTITY_SETTINGS,
+  IdentityRole,
+  type IdentitySettings,
+} from './identity/identity-role.js';
+export { generateCa } from './identity/sign-certificates.js';
 export { type KubeApi, KubeApiError, kubeApi } from './kube/kube-api.js';
 export * from './route-status/index.js';
 export * from './shadows/plan-shadow-changes.js';

@@ -14,6 +14,7 @@ Nodemesh is running locally.
   metrics          http://127.0.0.1:${settings.proxyAdminPort}/metrics (node-proxy)
                    http://127.0.0.1:${settings.dnsAdminPort}/metrics (dns-controller)
   sample pods      bookstore-v1, bookstore-v2, bookbuyer, bookthief, tcp-echo, udp-echo
+  identity issuer  https://127.0.0.1:${settings.identityPort} (workload certificates, docs/identity.md)
 
 Try:
   dig @${settings.dnsHost} -p ${settings.dnsPort} bookstore.default.mesh
@@ -27,6 +28,8 @@ Try:
   ${kubectl} apply -f ${examples}/httproute-canary-weight.yaml  # then by weight, 75/25
   ${kubectl} get httproute bookstore -o yaml                    # status: Accepted, ResolvedRefs
   curl -s http://127.0.0.1:${settings.proxyDebugPort}/debug/snapshot
+  curl -s http://127.0.0.1:${settings.proxyAdminPort}/metrics | grep certificate_expiration   # one per ServiceAccount
+  ${kubectl} -n nodemesh get configmap nodemesh-trust-bundle -o yaml
   pnpm start --access-control    # then: ${kubectl} apply -f ${examples}/access-bookbuyer.yaml
 
 bookbuyer and bookthief print what they get every two seconds below. Ctrl-C stops everything.

@@ -9,6 +9,8 @@ import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
 import { createLogger, loadKubeConfig, ResourceInformer } from '@nodemesh/kube-runtime';
 import {
   DEFAULT_MESH_NAMESPACE,
+  DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
+  DEFAULT_TRUST_DOMAIN,
   gatewayCustomResourceDefinitions,
   shadowListSelector,
   smiCustomResourceDefinitions,
@@ -18,6 +20,7 @@ import { applyObject, type KubeObjectRef, putStatus } from './api-client.js';
 import { startChild } from './child-process.js';
 import { Forwarder } from './kube-proxy/forwarder.js';
 import { forwardingRules } from './kube-proxy/forwarding-rules.js';
+import { ProjectedToken } from './projected-token.js';
 import { podManifest, samplePods } from './sample-pods.js';
 import type { LocalSettings } from './settings.js';
 import { Supervisor } from './supervisor.js';
@@ -26,6 +29,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).re
 const componentBin = (pkg: string) => `${REPO_ROOT}/packages/${pkg}/dist/bin.js`;
 /** The built sample programs (also when this file runs from its TypeScript source, as in tests). */
 const sampleProgram = (program: string) => `${REPO_ROOT}/packages/local/dist/samples/${program}.js`;
+
+/** The node-proxy's own Pod object, which its identity token is bound to (no labels: no Service selects it). */
+const NODE_PROXY_POD = 'nodemesh-node-proxy-local';
 
 export interface LocalMesh {
   readonly server: string;
@@ -51,12 +57,14 @@ export async function startLocalMesh(
   let apiServer: ApiServer | undefined;
   const forwarder = new Forwarder();
   let shadowInformer: ResourceInformer | undefined;
+  let token: ProjectedToken | undefined;
 
   const stop = async () => {
     const running = [...processes.values()].reverse();
     processes.clear();
     await Promise.all(running.map((supervisor) => supervisor.stop()));
     await shadowInformer?.stop();
+    await token?.stop();
     await forwarder.close();
     await apiServer?.stop();
   };
@@ -67,6 +75,8 @@ export async function startLocalMesh(
     await seedCluster(server, settings);
 
     const { config } = loadKubeConfig({ server });
+    // What a projected volume gives the node-proxy on a cluster: its pod-bound token for the issuer.
+    token = await ProjectedToken.start(server, DEFAULT_MESH_NAMESPACE, NODE_PROXY_POD);
     shadowInformer = watchShadowServices(config, settings, forwarder, print);
 
     supervise(
@@ -82,6 +92,10 @@ export async function startLocalMesh(
         '--cluster-dns=none',
         '--ignore-namespaces=kube-system',
         '--log-level=warn',
+        '--identity=true',
+        '--identity-host=127.0.0.1',
+        `--identity-port=${settings.identityPort}`,
+        `--trust-domain=${DEFAULT_TRUST_DOMAIN}`,
       ],
       { POD_NAME: 'dns-controller-local', POD_NAMESPACE: DEFAULT_MESH_NAMESPACE },
     );
@@ -98,6 +112,9 @@ export async function startLocalMesh(
         `--debug-port=${settings.proxyDebugPort}`,
         `--access-control=${settings.accessControl}`,
         '--log-level=warn',
+        `--identity-issuer=https://127.0.0.1:${settings.identityPort}`,
+        `--identity-token-file=${token.file}`,
+        `--trust-domain=${DEFAULT_TRUST_DOMAIN}`,
       ],
       { NODE_NAME: settings.nodeName },
     );
@@ -123,6 +140,27 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
   });
   await applyObject(server, namespace(DEFAULT_MESH_NAMESPACE));
   await applyObject(server, { apiVersion: 'v1', kind: 'Node', metadata: { name: settings.nodeName } });
+  // The node-proxy's ServiceAccount and Pod, so its token can be bound to the pod (TokenRequest) and the
+  // issuer can find it on its node. It shares the node's network (it listens on the node's address).
+  await applyObject(server, {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT, namespace: DEFAULT_MESH_NAMESPACE },
+  });
+  const proxyPod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: NODE_PROXY_POD, namespace: DEFAULT_MESH_NAMESPACE },
+    spec: {
+      nodeName: settings.nodeName,
+      serviceAccountName: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
+      hostNetwork: true,
+      containers: [{ name: 'node-proxy', image: 'nodemesh/node-proxy' }],
+    },
+    status: { phase: 'Running', podIP: settings.nodeIP, podIPs: [{ ip: settings.nodeIP }] },
+  };
+  await applyObject(server, proxyPod);
+  await putStatus(server, proxyPod);
   // The SMI kinds and the Gateway API kinds Nodemesh reads (on a cluster, users install the upstream ones).
   for (const crd of [...smiCustomResourceDefinitions(), ...gatewayCustomResourceDefinitions()])
     await applyObject(server, crd as unknown as KubeObjectRef);

@@ -76,6 +76,7 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
       dnsAdminPort: await freePort(),
       proxyAdminPort: await freePort(),
       proxyDebugPort: await freePort(),
+      identityPort: await freePort(),
       serviceCidr: `127.${block}.0.0/16`,
       nodeIP: `127.${block + 50}.0.1`,
       podPrefix: `127.${block + 50}.1`,
@@ -106,6 +107,26 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
     await waitForLine((line) => /\[bookbuyer\] bookbuyer: bookstore-v1 [1-9]/.test(line));
     const thief = await waitForLine((line) => /\[bookthief\] bookthief: .*refused [1-9]/.test(line));
     expect(thief).not.toMatch(/bookstore-v/);
+  });
+
+  it('gives the node-proxy a certificate for each ServiceAccount of the sample pods, and no other', {
+    timeout: 30_000,
+  }, async () => {
+    const held = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${settings.proxyAdminPort}/metrics`)).text();
+      const pattern =
+        /^nodemesh_node_proxy_certificate_expiration_timestamp_seconds\{namespace="([^"]+)",service_account="([^"]+)"\}/gm;
+      return [...text.matchAll(pattern)].map((m) => `${m[1]}/${m[2]}`).sort();
+    };
+    const expected = ['default/bookbuyer', 'default/bookstore', 'default/bookthief', 'default/echo'];
+    const deadline = Date.now() + 20_000;
+    let last: string[] = [];
+    while (Date.now() < deadline) {
+      last = await held();
+      if (last.join() === expected.join()) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(last).toEqual(expected);
   });
 
   it('shifts traffic when a TrafficSplit is applied with kubectl', { timeout: 40_000 }, async () => {

@@ -7,6 +7,12 @@ export { EndpointBalancer, pickPowerOfTwo } from './balancer/endpoint-balancer.j
 export { defaultRandom, type RandomSource, seededRandom } from './balancer/random.js';
 export { pickWeighted } from './balancer/weighted-choice.js';
 export { envName, type ParsedCommand, parseCommandLine, type RunFlags } from './cli/flags.js';
+export { type HeldCertificate, renewalTime } from './identity/held-certificate.js';
+export { type IssueOutcome, IssuerClient, type IssuerClientOptions } from './identity/issuer-client.js';
+export { peerIdentity } from './identity/peer-identity.js';
+export { readTrustBundle, type TrustBundle } from './identity/trust-bundle.js';
+export { WorkloadIdentities, type WorkloadIdentitiesOptions } from './identity/workload-identities.js';
+export { newWorkloadKey, type WorkloadKey } from './identity/workload-key.js';
 export { registerInformerMetrics } from './kube/informer-metrics.js';
 export { InputAssembler, type InputAssemblerOptions, type InputChanges } from './kube/input-assembler.js';
 export { LastGoodStore } from './kube/last-good-store.js';
@@ -15,6 +21,7 @@ export type { Rejection, RejectionSink } from './kube/rejection.js';
 export { portAllowed, type ShadowEntry } from './kube/shadow-entry.js';
 export { SMI_COLLECTIONS, type SmiCollection, smiCollectionPath } from './kube/smi-kinds.js';
 export {
+  type IdentityOptions,
   type PolicyFlags,
   type RunningNodeProxy,
   type StartNodeProxyOptions,

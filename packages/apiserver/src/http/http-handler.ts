@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, statusObject, successStatus } from '../api/api-error.js';
 import type { JsonObject, KubeObject } from '../api/kube-object.js';
 import type { Selection } from '../api/object-api.js';
+import type { JwtSigner } from '../auth/jwt.js';
+import { isTokenRoute, serveTokenRoute } from '../auth/token-routes.js';
 import type { ClusterState } from '../cluster-state.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from '../resources/discovery.js';
 import { openApiGroupVersion, openApiRoot } from '../resources/openapi.js';
@@ -28,6 +30,8 @@ export interface HandlerContext {
   options: HandlerOptions;
   /** Serves `/_nodemesh/...`; returns false when the path is not one of its own. */
   control(method: string, url: URL, res: ServerResponse): boolean;
+  /** Signs and checks ServiceAccount tokens (TokenRequest, TokenReview); kept across restarts. */
+  tokens: JwtSigner;
   /** Told once per resource request, before it is served (and before an injected fault). */
   onRequest?: (call: AuditCall) => void;
 }
@@ -154,6 +158,9 @@ async function handleResource(
       'NotFound',
       `the server could not find the requested resource (${path.plural} in ${gv})`,
     );
+  }
+  if (isTokenRoute(type, path)) {
+    return serveTokenRoute(state, ctx.tokens, ctx.options.maxBodyBytes, method, type, path, req, res);
   }
   if (path.subresource !== undefined && !(path.subresource === 'status' && type.hasStatus)) {
     req.resume();

@@ -6,8 +6,8 @@ import type { InformerState } from '@nodemesh/kube-runtime';
 import type { PortAllocation, PortRange } from '@nodemesh/smi-types';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type ReconcilerName = 'shadow-services' | 'cluster-dns' | 'route-status';
-const RECONCILERS: readonly ReconcilerName[] = ['shadow-services', 'cluster-dns', 'route-status'];
+export type ReconcilerName = 'shadow-services' | 'cluster-dns' | 'route-status' | 'identity';
+const RECONCILERS: readonly ReconcilerName[] = ['shadow-services', 'cluster-dns', 'route-status', 'identity'];
 
 export interface ControllerMetricSources {
   readonly isLeader: () => boolean;

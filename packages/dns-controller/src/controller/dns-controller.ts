@@ -33,7 +33,8 @@ import { CLUSTER_DNS_CONFIG_MAPS, CLUSTER_DNS_NAMESPACE } from '../cluster-dns-s
 import { type ControllerConfig, DEFAULT_CONTROLLER_CONFIG } from '../config/controller-config.js';
 import { type ListeningAddress, MeshDnsServer } from '../dns/server.js';
 import { MeshZone } from '../dns/zone.js';
-import { configMapPath, kubeApi, servicePath } from '../kube/kube-api.js';
+import { IdentityRole } from '../identity/identity-role.js';
+import { configMapPath, kubeApi, secretPath, servicePath } from '../kube/kube-api.js';
 import { readPodView } from '../pods/pod-view.js';
 import { ServiceAccountIndex } from '../pods/service-account-index.js';
 import { RouteStatusWriter } from '../route-status/route-status-writer.js';
@@ -65,6 +66,8 @@ export interface DnsControllerOptions extends Partial<Omit<ControllerConfig, 'se
 
 export interface DnsController {
   readonly identity: string;
+  /** The identity role (mesh CA and certificate issuer), when `--identity` is on. */
+  readonly issuer: IdentityRole | undefined;
   readonly zone: MeshZone;
   readonly registry: Registry;
   /** Where the DNS server listens (UDP and TCP). */
@@ -82,6 +85,7 @@ interface LeaderWork {
   readonly runners: { readonly runner: SyncRunner; readonly needs: readonly ResourceInformer[] }[];
   readonly shadowRunner: SyncRunner;
   readonly dnsRunner: SyncRunner | undefined;
+  readonly identityRunner: SyncRunner | undefined;
   /** Pods are watched by the leader alone: standbys need not hold every pod of the cluster. */
   readonly podInformer: ResourceInformer;
   /** Gateway API routes and ReferenceGrants (leader only; their CRDs may be absent). */
@@ -122,6 +126,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   const requestShadowSync = () => leaderWork?.shadowRunner.run();
   const requestRouteSync = () => leaderWork?.routeStatus.runner.run();
   const requestDnsSync = () => leaderWork?.dnsRunner?.run();
+  const requestIdentitySync = () => leaderWork?.identityRunner?.run();
 
   const informers: ResourceInformer[] = [];
   const informer = (name: string, path: string, handlers: InformerHandlers, selectors = {}) => {
@@ -196,6 +201,21 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     );
   }
 
+  // The identity role: one informer on the issuer Secret, by name (RBAC grants that name alone).
+  let issuer: IdentityRole | undefined;
+  const issuerSecretInformer = config.identityRole
+    ? informer(
+        'identity-issuer-secret',
+        secretPath(config.meshNamespace),
+        {
+          onAdd: () => issuer?.secretChanged(),
+          onUpdate: () => issuer?.secretChanged(),
+          onDelete: () => issuer?.secretChanged(),
+        },
+        { fieldSelector: `metadata.name=${config.identitySettings.issuerSecret}` },
+      )
+    : undefined;
+
   const dnsServer = new MeshDnsServer({
     zone,
     host: config.dnsHost,
@@ -225,6 +245,18 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     host: identity,
     logger,
   });
+  if (issuerSecretInformer !== undefined) {
+    issuer = new IdentityRole({
+      settings: config.identitySettings,
+      meshNamespace: config.meshNamespace,
+      api: kubeApi(kubeConfig, 10_000),
+      events,
+      logger: logger.child({ role: 'identity' }),
+      registry,
+      secret: () => issuerSecretInformer.objects()[0],
+      requestSync: requestIdentitySync,
+    });
+  }
 
   const runnerOptions = (name: string) => ({
     name,
@@ -325,8 +357,18 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     if (dnsRunner !== undefined && dnsServiceInformer !== undefined) {
       runners.push({ runner: dnsRunner, needs: [...configMapInformers, dnsServiceInformer] });
     }
+    let identityRunner: SyncRunner | undefined;
+    if (issuer !== undefined && issuerSecretInformer !== undefined) {
+      const role = issuer;
+      const secrets = issuerSecretInformer;
+      identityRunner = new SyncRunner({
+        ...runnerOptions('identity'),
+        sync: () => measured(metrics, 'identity', () => role.leaderSync(secrets.hasSynced())),
+      });
+      runners.push({ runner: identityRunner, needs: [secrets] });
+    }
     const routeStatus = createRouteStatusWork();
-    leaderWork = { shadowRunner, dnsRunner, runners, podInformer, routeStatus };
+    leaderWork = { shadowRunner, dnsRunner, identityRunner, runners, podInformer, routeStatus };
     logger.info('leading: reconciling shadow Services, the cluster DNS and mesh route status');
     podInformer.start();
     for (const collection of routeStatus.collections) collection.start();
@@ -463,6 +505,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   let stopped: Promise<void> | undefined;
   return {
     identity,
+    issuer,
     zone,
     registry,
     dns,
@@ -477,6 +520,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
         await activeElector.stop();
         await stopLeaderWork();
         await Promise.all(informers.map((i) => i.stop()));
+        await issuer?.stop();
         await Promise.race([events.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
         await Promise.all([dnsServer.stop(), admin?.stop()]);
         logger.info('stopped');

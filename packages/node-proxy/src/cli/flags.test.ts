@@ -35,7 +35,32 @@ describe('parseCommandLine', () => {
       tracingEndpoint: undefined,
       tracingSampleRatio: 0.01,
       logLevel: 'info',
+      identityIssuer: undefined,
+      identityTokenFile: '/var/run/secrets/nodemesh/identity/token',
+      trustDomain: 'cluster.local',
     });
+  });
+
+  it('reads the identity flags and refuses an issuer that is not https or a bad trust domain', () => {
+    const flags = run([
+      '--node-name=a',
+      '--identity-issuer=https://nodemesh-identity.nodemesh.svc:9443',
+      '--identity-token-file=/tmp/t',
+      '--trust-domain=example.org',
+    ]);
+    expect(flags).toMatchObject({
+      identityIssuer: 'https://nodemesh-identity.nodemesh.svc:9443',
+      identityTokenFile: '/tmp/t',
+      trustDomain: 'example.org',
+    });
+    const bad = parseCommandLine(
+      ['run', '--node-name=a', '--identity-issuer=http://x:1', '--trust-domain=Bad'],
+      {},
+    );
+    expect(bad.ok ? [] : bad.errors.map((e) => e.split(':')[0])).toEqual([
+      '--identity-issuer',
+      '--trust-domain',
+    ]);
   });
 
   it('reads every flag, in both --flag value and --flag=value forms', () => {

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { type LogLevel, parseServerUrl } from '@nodemesh/kube-runtime';
 import {
+  DEFAULT_IDENTITY_TOKEN_FILE,
   DEFAULT_MESH_DOMAIN,
   DEFAULT_MESH_NAMESPACE,
   DEFAULT_TCP_PORT_RANGE,
@@ -14,6 +15,7 @@ import {
   HTTP_ENTRYPOINT_BASE,
   isDns1123Label,
   isDns1123Subdomain,
+  isTrustDomain,
   type PortRange,
   parsePortRange,
 } from '@nodemesh/smi-types';
@@ -44,6 +46,10 @@ export interface RunFlags {
   readonly tracingEndpoint: string | undefined;
   readonly tracingSampleRatio: number;
   readonly logLevel: LogLevel;
+  /** The identity issuer's URL; undefined: workload identity off. */
+  readonly identityIssuer: string | undefined;
+  readonly identityTokenFile: string;
+  readonly trustDomain: string;
 }
 
 export type ParsedCommand =
@@ -79,6 +85,9 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'tracing-endpoint' },
   { name: 'tracing-sample-ratio' },
   { name: 'log-level' },
+  { name: 'identity-issuer' },
+  { name: 'identity-token-file' },
+  { name: 'trust-domain' },
 ];
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -270,6 +279,19 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
       `${raw('log-level')?.source}: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`,
     );
   }
+  const identityIssuer = raw('identity-issuer')?.value;
+  if (identityIssuer !== undefined && !/^https:\/\/[^/\s@]+\/?$/.test(identityIssuer)) {
+    errors.push(
+      `${raw('identity-issuer')?.source}: must be an https URL like https://nodemesh-identity.nodemesh.svc:9443, got ${JSON.stringify(identityIssuer)}`,
+    );
+  }
+  const identityTokenFile = text('identity-token-file', DEFAULT_IDENTITY_TOKEN_FILE);
+  const trustDomain = checkText(
+    'trust-domain',
+    'cluster.local',
+    isTrustDomain,
+    'a trust domain such as cluster.local',
+  );
   if (errors.length > 0 || logLevel === undefined) return undefined;
   return {
     server,
@@ -291,6 +313,9 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     tracingEndpoint,
     tracingSampleRatio,
     logLevel,
+    identityIssuer,
+    identityTokenFile,
+    trustDomain,
   };
 }
 

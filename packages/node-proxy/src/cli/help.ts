@@ -25,6 +25,9 @@ Flags of run (each also as the environment variable NODEMESH_<FLAG>, e.g. NODEME
   --tracing-endpoint URL        OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces (default off)
   --tracing-sample-ratio R      share of requests traced, 0 to 1 (default 0.01)
   --log-level LEVEL             debug, info, warn or error (default info)
+  --identity-issuer URL         workload identity: the issuer, e.g. https://nodemesh-identity.nodemesh.svc:9443 (default off)
+  --identity-token-file PATH    projected token for the issuer (default /var/run/secrets/nodemesh/identity/token)
+  --trust-domain DOMAIN         SPIFFE trust domain (default cluster.local)
 
 Logs are JSON lines on stderr. SIGTERM or SIGINT: stop watching, drain listeners, exit 0.
 `;

@@ -43,6 +43,15 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
           : { tracing: { endpoint: flags.tracingEndpoint, sampleRatio: flags.tracingSampleRatio } }),
       },
       logger: log,
+      ...(flags.identityIssuer === undefined
+        ? {}
+        : {
+            identity: {
+              issuerUrl: flags.identityIssuer,
+              tokenFile: flags.identityTokenFile,
+              trustDomain: flags.trustDomain,
+            },
+          }),
     });
   } catch (error) {
     log.error('could not start', { error });

@@ -27,9 +27,13 @@ import {
   GATEWAY_KINDS,
   type GatewayKind,
   gatewayCollectionPaths,
+  issuerServerName,
   type PortRange,
   shadowListSelector,
+  TRUST_BUNDLE_CONFIG_MAP,
 } from '@nodemesh/smi-types';
+import { IssuerClient } from '../identity/issuer-client.js';
+import { WorkloadIdentities } from '../identity/workload-identities.js';
 import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
 import { registerInformerMetrics } from './informer-metrics.js';
@@ -91,6 +95,21 @@ export interface StartNodeProxyOptions {
   readonly informerBackoff?: Backoff;
   /** Where Events go (default: core/v1 Events through the API server). */
   readonly eventSink?: EventSink;
+  /** Workload identity (docs/identity.md): certificates for the ServiceAccounts of this node's pods. */
+  readonly identity?: IdentityOptions;
+}
+
+export interface IdentityOptions {
+  /** The issuer, `https://host:port`; its certificate must name `nodemesh-identity.<mesh namespace>.svc`. */
+  readonly issuerUrl: string;
+  /** The projected ServiceAccount token (audience nodemesh-identity), re-read for every request. */
+  readonly tokenFile: string;
+  readonly trustDomain: string;
+  /** Retry delays after a failed request (default 1 s doubling to 60 s). */
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
+  /** Renewals for a new issuer are spread over this long (default 5 s). */
+  readonly rotationSpreadMs?: number;
 }
 
 export interface RunningNodeProxy {
@@ -99,6 +118,8 @@ export interface RunningNodeProxy {
   readonly callers: PodCallerIndex;
   /** Resolves once the first complete sync has been applied. */
   readonly synced: Promise<void>;
+  /** This node's workload certificates, when identity is on. */
+  readonly identities: WorkloadIdentities | undefined;
   /** Health of every watch. */
   informers(): InformerState[];
   /** Stops the watches, then drains and closes the listeners. */
@@ -132,6 +153,28 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     callers,
     logger: log,
   });
+  const identities =
+    options.identity === undefined
+      ? undefined
+      : new WorkloadIdentities({
+          trustDomain: options.identity.trustDomain,
+          nodeName: options.nodeName,
+          client: new IssuerClient({
+            url: options.identity.issuerUrl,
+            serverName: issuerServerName(meshNamespace),
+            tokenFile: options.identity.tokenFile,
+          }),
+          events: recorder,
+          logger: log.child({ part: 'identity' }),
+          registry: proxy.metrics.registry,
+          ...(options.identity.retryInitialMs === undefined
+            ? {}
+            : { retryInitialMs: options.identity.retryInitialMs }),
+          ...(options.identity.retryMaxMs === undefined ? {} : { retryMaxMs: options.identity.retryMaxMs }),
+          ...(options.identity.rotationSpreadMs === undefined
+            ? {}
+            : { rotationSpreadMs: options.identity.rotationSpreadMs }),
+        });
   const assembler = new InputAssembler({
     meshDomain: options.meshDomain ?? DEFAULT_MESH_DOMAIN,
     meshNamespace,
@@ -243,9 +286,18 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
       path: '/api/v1/pods',
       fieldSelector: `spec.nodeName=${options.nodeName}`,
       handlers: {
-        onAdd: (obj) => callers.upsert(obj),
-        onUpdate: (obj) => callers.upsert(obj),
-        onDelete: (obj) => callers.delete(obj),
+        onAdd: (obj) => {
+          callers.upsert(obj);
+          identities?.podChanged(obj);
+        },
+        onUpdate: (obj) => {
+          callers.upsert(obj);
+          identities?.podChanged(obj);
+        },
+        onDelete: (obj) => {
+          callers.delete(obj);
+          identities?.podDeleted(obj);
+        },
         onSynced: () => maybeStartRunner(),
       },
       logger: informerLog,
@@ -297,15 +349,34 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     runner.start();
   }
 
+  // The trust bundle, by name (RBAC grants that name alone). Not needed to route, so not waited for.
+  const trustBundleInformer =
+    identities === undefined
+      ? undefined
+      : new ResourceInformer({
+          name: 'trust-bundle',
+          config,
+          path: `/api/v1/namespaces/${encodeURIComponent(meshNamespace)}/configmaps`,
+          fieldSelector: `metadata.name=${TRUST_BUNDLE_CONFIG_MAP}`,
+          handlers: {
+            onAdd: (obj) => identities.setTrustBundle(obj),
+            onUpdate: (obj) => identities.setTrustBundle(obj),
+          },
+          logger: informerLog,
+          ...backoff,
+        });
+
   const informers = (): InformerState[] => [
     ...required.map((i) => i.state()),
     ...optional.map((o) => o.state()),
+    ...(trustBundleInformer === undefined ? [] : [trustBundleInformer.state()]),
   ];
   registerInformerMetrics(proxy.metrics.registry, informers);
 
   await proxy.start();
   for (const informer of required) informer.start();
   for (const collection of optional) collection.start();
+  trustBundleInformer?.start();
   log.info('node-proxy started', {
     node: options.nodeName,
     meshNamespace,
@@ -315,7 +386,12 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    await Promise.all([...required.map((i) => i.stop()), ...optional.map((o) => o.stop())]);
+    await Promise.all([
+      ...required.map((i) => i.stop()),
+      ...optional.map((o) => o.stop()),
+      trustBundleInformer?.stop(),
+    ]);
+    identities?.stop();
     await runner.stop();
     await proxy.stop();
     // Events still in flight get a moment, not a veto over exiting.
@@ -325,6 +401,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     proxy,
     callers,
     synced,
+    identities,
     informers,
     stop: () => {
       stopping ??= stop();
