@@ -3,6 +3,7 @@ import { ApiError, badRequest, statusObject, successStatus } from '../api/api-er
 import type { JsonObject, KubeObject } from '../api/kube-object.js';
 import type { Selection } from '../api/object-api.js';
 import type { ClusterState } from '../cluster-state.js';
+import { isPodConnect, servePodConnect } from '../pods/pod-subresources.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from '../resources/discovery.js';
 import { openApiGroupVersion, openApiRoot } from '../resources/openapi.js';
 import type { ResourceType } from '../resources/resource-type.js';
@@ -133,6 +134,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
         `the server could not find the requested resource (${method} ${url.pathname})`,
       );
     case 'resource':
+      if (isPodConnect(parsed.path)) return servePodConnect(state, parsed.path, url, req, res);
       return handleResource(ctx, state, method, url, parsed.path, req, res);
   }
 }
