@@ -30,7 +30,7 @@ export function proxiedPath(url: URL): string {
 
 /**
  * Serves one proxy request. `findPod` returns the Pod by name (throwing NotFound); the name segment of the
- * URL may carry a port (`name:port`, a number or a container-port name; 80 when absent).
+ * URL may carry a port number (`name:port`; the pod's first container port, else 80, when absent).
  */
 export function proxyToPod(
   nameSegment: string,
@@ -40,7 +40,7 @@ export function proxyToPod(
   res: ServerResponse,
 ): void {
   const { name, port } = parseProxyName(nameSegment);
-  const target = podTarget(findPod(name), port ?? '80');
+  const target = podTarget(findPod(name), port);
   const headers: Record<string, string | string[]> = {};
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined && !HOP_BY_HOP.has(key) && key !== 'host') headers[key] = value;

@@ -1,6 +1,6 @@
 /**
  * Where the in-memory API server, playing the kubelet, connects for a pod's `proxy` and `portforward`
- * subresources: the pod's address and a port given by number or by container-port name. Pure.
+ * subresources: the pod's address and a port number. Pure.
  *
  * A real kubelet connects to the port on the pod's own loopback, inside the pod's network namespace, so a
  * listener bound to 127.0.0.1 in the pod is reachable. This server has no pod network namespaces: it connects
@@ -32,38 +32,36 @@ export function parseProxyName(segment: string): { name: string; port: string | 
   );
 }
 
-/** The port a number or a container-port name stands for in this pod; undefined for an unknown name. */
-export function resolvePodPort(pod: KubeObject, port: string): number | undefined {
-  if (/^\d{1,5}$/.test(port)) {
-    const n = Number(port);
-    return n >= 1 && n <= 65535 ? n : undefined;
-  }
+/** The first port any container declares: what kube-apiserver proxies to when the URL names no port. */
+export function firstContainerPort(pod: KubeObject): number | undefined {
   const spec = isRecord(pod.spec) ? pod.spec : {};
   const containers = Array.isArray(spec.containers) ? spec.containers : [];
   for (const container of containers) {
     const ports = isRecord(container) && Array.isArray(container.ports) ? container.ports : [];
     for (const entry of ports) {
-      if (isRecord(entry) && entry.name === port && typeof entry.containerPort === 'number') {
-        return entry.containerPort;
-      }
+      if (isRecord(entry) && typeof entry.containerPort === 'number') return entry.containerPort;
     }
   }
   return undefined;
 }
 
-/** The address to connect to for `port` of `pod`; an ApiError the client can read when there is none. */
-export function podTarget(pod: KubeObject, port: string): PodTarget {
+/**
+ * The address to connect to for `port` of `pod`: a port number, as kube-apiserver and the kubelet take it
+ * (they do not resolve container-port names for pods); no port means the pod's first declared one, else 80.
+ */
+export function podTarget(pod: KubeObject, port: string | undefined): PodTarget {
   const name = pod.metadata.name ?? '';
   const status = isRecord(pod.status) ? pod.status : {};
   const address = status.podIP;
   if (typeof address !== 'string' || !isIPv4(address)) {
     throw new ApiError('ServiceUnavailable', `pod ${name} has no IPv4 podIP yet: nothing to connect to`);
   }
-  const resolved = resolvePodPort(pod, port);
-  if (resolved === undefined) {
+  if (port === undefined) return { address, port: firstContainerPort(pod) ?? 80 };
+  const n = Number(port);
+  if (!/^\d{1,5}$/.test(port) || n < 1 || n > 65535) {
     throw badRequest(
-      `pod ${name} has no port ${JSON.stringify(port)} (a number from 1 to 65535 or a container port name)`,
+      `invalid port ${JSON.stringify(port)} for pod ${name}: must be a number from 1 to 65535`,
     );
   }
-  return { address, port: resolved };
+  return { address, port: n };
 }
