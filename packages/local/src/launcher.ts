@@ -17,6 +17,13 @@ import { applyObject, type KubeObjectRef, putStatus } from './api-client.js';
 import { startChild } from './child-process.js';
 import { Forwarder } from './kube-proxy/forwarder.js';
 import { forwardingRules } from './kube-proxy/forwarding-rules.js';
+import {
+  clusterObjects,
+  componentObjects,
+  DNS_CONTROLLER_POD,
+  dnsControllerArgs,
+  nodeProxyArgs,
+} from './mesh-objects.js';
 import { podManifest, samplePods } from './sample-pods.js';
 import type { LocalSettings } from './settings.js';
 import { Supervisor } from './supervisor.js';
@@ -68,40 +75,16 @@ export async function startLocalMesh(
     const { config } = loadKubeConfig({ server });
     shadowInformer = watchShadowServices(config, settings, forwarder, print);
 
-    supervise(
-      'dns-controller',
-      [
-        componentBin('dns-controller'),
-        'run',
-        `--server=${server}`,
-        `--dns-host=${settings.dnsHost}`,
-        `--dns-port=${settings.dnsPort}`,
-        '--admin-host=127.0.0.1',
-        `--admin-port=${settings.dnsAdminPort}`,
-        '--cluster-dns=none',
-        '--ignore-namespaces=kube-system',
-        '--log-level=warn',
-      ],
-      { POD_NAME: 'dns-controller-local', POD_NAMESPACE: DEFAULT_MESH_NAMESPACE },
-    );
-    supervise(
-      'node-proxy',
-      [
-        componentBin('node-proxy'),
-        'run',
-        `--server=${server}`,
-        `--node-name=${settings.nodeName}`,
-        `--listen-host=${settings.nodeIP}`,
-        '--admin-host=127.0.0.1',
-        `--admin-port=${settings.proxyAdminPort}`,
-        `--debug-port=${settings.proxyDebugPort}`,
-        `--access-control=${settings.accessControl}`,
-        '--log-level=warn',
-      ],
-      { NODE_NAME: settings.nodeName },
-    );
+    supervise('dns-controller', [componentBin('dns-controller'), ...dnsControllerArgs(settings, server)], {
+      POD_NAME: DNS_CONTROLLER_POD,
+      POD_NAMESPACE: DEFAULT_MESH_NAMESPACE,
+    });
+    supervise('node-proxy', [componentBin('node-proxy'), ...nodeProxyArgs(settings, server)], {
+      NODE_NAME: settings.nodeName,
+    });
     await waitReady(`http://127.0.0.1:${settings.dnsAdminPort}/readyz`, 'dns-controller');
     await waitReady(`http://127.0.0.1:${settings.proxyAdminPort}/readyz`, 'node-proxy');
+    await registerObjects(server, componentObjects(settings, server, new Date()));
 
     const meshDns = `${settings.dnsHost}:${settings.dnsPort}`;
     for (const pod of samplePods(meshDns, settings.podPrefix)) {
@@ -122,6 +105,7 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
   });
   await applyObject(server, namespace(DEFAULT_MESH_NAMESPACE));
   await applyObject(server, { apiVersion: 'v1', kind: 'Node', metadata: { name: settings.nodeName } });
+  await registerObjects(server, clusterObjects(settings));
   for (const crd of smiCustomResourceDefinitions())
     await applyObject(server, crd as unknown as KubeObjectRef);
   const examples = `${REPO_ROOT}/deploy/examples`;
@@ -137,6 +121,14 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
     };
     await applyObject(server, manifest);
     await putStatus(server, manifest);
+  }
+}
+
+/** Creates (or replaces) each object, then writes its status when it has one (there is no kubelet). */
+async function registerObjects(server: string, objects: readonly (KubeObjectRef & { status?: unknown })[]) {
+  for (const object of objects) {
+    await applyObject(server, object);
+    if (object.status !== undefined) await putStatus(server, object as KubeObjectRef & { status: unknown });
   }
 }
 
