@@ -2,14 +2,18 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/program.js';
 
 function terminal() {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, terminal: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), color: false } };
+  return {
+    out,
+    err,
+    terminal: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), color: false },
+  };
 }
 
 async function cli(args: string[]) {
@@ -58,7 +62,11 @@ describe('nodemesh (no mesh needed)', () => {
     );
     expect((await cli(['--kubeconfig', file, '--context', 'other', 'version'])).code).toBe(2);
     const version = await cli(['--kubeconfig', file, '--context', 'ctx', 'version', '-o', 'json']);
-    expect(JSON.parse(version.out)).toMatchObject({ client: '0.1.0', server: expect.stringMatching(/^v1\./), components: [] });
+    expect(JSON.parse(version.out)).toMatchObject({
+      client: '0.1.0',
+      server: expect.stringMatching(/^v1\./),
+      components: [],
+    });
   });
 
   it('check fails (exit 1) on a cluster without Nodemesh, naming the install as the fix', async () => {
@@ -72,7 +80,12 @@ describe('nodemesh (no mesh needed)', () => {
     await fetch(`${server.url}/api/v1/namespaces/kube-system/configmaps`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns' }, data: { Corefile: '.:53 {\n}\n' } }),
+      body: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'coredns' },
+        data: { Corefile: '.:53 {\n}\n' },
+      }),
     });
     const result = await cli(['-s', server.url, 'check', '--pre', '-o', 'json']);
     expect(result.code).toBe(0);

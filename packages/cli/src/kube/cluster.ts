@@ -120,7 +120,9 @@ export function loadKubeConfig(options: ClusterOptions): KubeConfig {
     throw new CliError('the kubeconfig has no current context with a cluster; pass --context', EXIT_CLUSTER);
   }
   // As kubectl does, a plain-http server is used as it is: client-node refuses it unless told there is no TLS.
-  config.clusters = config.clusters.map((c) => (c.server.startsWith('http:') ? { ...c, skipTLSVerify: true } : c));
+  config.clusters = config.clusters.map((c) =>
+    c.server.startsWith('http:') ? { ...c, skipTLSVerify: true } : c,
+  );
   return config;
 }
 
@@ -195,7 +197,10 @@ async function request(
   try {
     await config.applyToHTTPSOptions(options);
   } catch (error) {
-    throw new CliError(`the kubeconfig's credentials cannot be used: ${error instanceof Error ? error.message : String(error)}`, EXIT_CLUSTER);
+    throw new CliError(
+      `the kubeconfig's credentials cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+      EXIT_CLUSTER,
+    );
   }
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise<RawAnswer>((resolve, reject) => {

@@ -22,7 +22,12 @@ function metrics(ok: number, failed: number, fastBucket: number): string {
   ].join('\n');
 }
 
-const scrape = (pod: string, at: number, text: string, kind: 'svc' | 'ns' | 'caller' = 'svc'): ProxyScrape => ({
+const scrape = (
+  pod: string,
+  at: number,
+  text: string,
+  kind: 'svc' | 'ns' | 'caller' = 'svc',
+): ProxyScrape => ({
   pod,
   at,
   startedAt: 1000,
@@ -39,7 +44,15 @@ describe('quantile (as histogram_quantile)', () => {
     expect(quantile(0.5, buckets)).toBeCloseTo(0.1);
     expect(quantile(0.75, buckets)).toBeCloseTo(0.15);
     expect(quantile(0.25, buckets)).toBeCloseTo(0.05);
-    expect(quantile(0.99, new Map([[0.1, 1], [Number.POSITIVE_INFINITY, 100]]))).toBeCloseTo(0.1);
+    expect(
+      quantile(
+        0.99,
+        new Map([
+          [0.1, 1],
+          [Number.POSITIVE_INFINITY, 100],
+        ]),
+      ),
+    ).toBeCloseTo(0.1);
     expect(quantile(0.5, new Map())).toBeUndefined();
   });
 });
@@ -67,13 +80,21 @@ describe('statRows', () => {
 
   it('treats a counter that went down as a restart', () => {
     const later = countersOf('svc', parseExposition(metrics(3, 0, 3)).samples).get('shop/orders')?.counters;
-    const earlier = countersOf('svc', parseExposition(metrics(40, 0, 40)).samples).get('shop/orders')?.counters;
+    const earlier = countersOf('svc', parseExposition(metrics(40, 0, 40)).samples).get(
+      'shop/orders',
+    )?.counters;
     if (later === undefined || earlier === undefined) throw new Error('no counters');
     expect(difference(earlier, later).requests).toBe(3);
   });
 
   it('groups by calling workload or by namespace', () => {
-    expect(statRows(undefined, [scrape('p', 1_001_000, metrics(1, 1, 1), 'caller')]).map((r) => `${r.namespace}/${r.name}`)).toEqual(['shop/web']);
-    expect(statRows(undefined, [scrape('p', 1_001_000, metrics(1, 1, 1), 'ns')]).map((r) => r.requests)).toEqual([2]);
+    expect(
+      statRows(undefined, [scrape('p', 1_001_000, metrics(1, 1, 1), 'caller')]).map(
+        (r) => `${r.namespace}/${r.name}`,
+      ),
+    ).toEqual(['shop/web']);
+    expect(
+      statRows(undefined, [scrape('p', 1_001_000, metrics(1, 1, 1), 'ns')]).map((r) => r.requests),
+    ).toEqual([2]);
   });
 });
