@@ -245,7 +245,9 @@ describe.skipIf(!built)('nodemesh against local mode', () => {
     const table = await cli(['config', settings.nodeName, '--service', 'stat-target', '-n', 'default']);
     expect(table.code).toBe(0);
     expect(table.out).toContain('node-proxy nodemesh/node-proxy-local on node local');
-    expect(table.out).toMatch(/http\s+5000\s+stat-target\.default\.mesh\S*\s+default\/stat-target\s+8080/);
+    expect(table.out).toMatch(
+      /http\s+5000\s+stat-target\.default\.mesh \(\+3\)\s+default\/stat-target\s+8080/,
+    );
     expect(table.out).toContain(`${settings.podPrefix}.41:8080`);
     const json = await cli(['config', settings.nodeName, '-o', 'json']);
     const snapshot = JSON.parse(json.out) as { http: { hosts: Record<string, unknown> }[] };

@@ -17,13 +17,27 @@ const CONTROLLER_DEPLOYMENT = 'nodemesh-dns-controller';
 export async function probeReady(cluster: Cluster, pod: MeshPod): Promise<Probe> {
   try {
     const answer = await viaPodProxy(cluster, pod, pod.adminPort, '/readyz');
-    const line = answer.text.split('\n')[0]?.slice(0, 160) ?? '';
+    const line = statusMessage(answer.text) ?? answer.text.split('\n')[0]?.slice(0, 160) ?? '';
     return {
       ready: answer.status === 200,
       detail: `/readyz answered ${answer.status}${line === '' ? '' : `: ${line}`}`,
     };
   } catch (error) {
     return { ready: false, detail: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** The message of a Kubernetes Status (the API server's own error, e.g. the pod could not be reached). */
+function statusMessage(text: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const message =
+      typeof parsed === 'object' && parsed !== null ? (parsed as { kind?: unknown; message?: unknown }) : {};
+    return message.kind === 'Status' && typeof message.message === 'string'
+      ? message.message.slice(0, 200)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -161,7 +161,7 @@ function leaderCheck(o: MeshObservation, ready: readonly ProbedPod[], logs: stri
   const holder = str(spec.holderIdentity);
   const renew = Date.parse(str(spec.renewTime) ?? '');
   const duration = typeof spec.leaseDurationSeconds === 'number' ? spec.leaseDurationSeconds : 15;
-  const fix = `the replicas elect a leader within ${duration} s of losing one; if none does: ${logs}`;
+  const fix = `a ready replica takes over once the Lease expires (${duration} s after its last renewal); to hand over now: kubectl -n ${meshNamespace} delete lease ${leaseName}; if none takes over: ${logs}`;
   if (o.lease === undefined || holder === undefined || holder === '') {
     return problem('fail', CONTROL, `no leader: Lease ${meshNamespace}/${leaseName} has no holder`, fix);
   }

@@ -80,6 +80,35 @@ export async function runConfig(ctx: CommandContext, options: ConfigOptions): Pr
   return EXIT_OK;
 }
 
+/** HTTP routes are one per Host the proxy accepts (mesh name, with port, ClusterIP, ...): one row per route. */
+function groupHosts(
+  routes: SnapshotView['routes'],
+): { route: SnapshotView['routes'][number]; hosts: string }[] {
+  const groups = new Map<string, { route: SnapshotView['routes'][number]; hosts: string[] }>();
+  for (const route of routes) {
+    const key = JSON.stringify([
+      route.protocol,
+      route.listener,
+      route.service,
+      route.port,
+      route.split,
+      route.backends,
+    ]);
+    const group = groups.get(key) ?? { route, hosts: [] };
+    if (route.host !== '') group.hosts.push(route.host);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ route, hosts }) => ({
+    route,
+    hosts:
+      hosts.length === 0
+        ? '-'
+        : hosts.length === 1
+          ? (hosts[0] as string)
+          : `${hosts[0]} (+${hosts.length - 1})`,
+  }));
+}
+
 export function renderSnapshot(view: SnapshotView, pod: string, node: string): string {
   const parts = [
     `node-proxy ${pod} on node ${node}: snapshot version ${view.version}, built ${view.builtAt}\n`,
@@ -90,11 +119,11 @@ export function renderSnapshot(view: SnapshotView, pod: string, node: string): s
       ? '(none)\n'
       : renderTable(
           ['proto', 'listener', 'host', 'service', 'port', 'split', 'backend', 'weight', 'endpoints'],
-          view.routes.flatMap((r) =>
+          groupHosts(view.routes).flatMap(({ route: r, hosts }) =>
             r.backends.map((b, i) => [
               i === 0 ? r.protocol : '',
               i === 0 ? r.listener : '',
-              i === 0 ? r.host || '-' : '',
+              i === 0 ? hosts : '',
               i === 0 ? r.service : '',
               i === 0 ? r.port : '',
               i === 0 ? r.split || '-' : '',
