@@ -127,6 +127,7 @@ describe.skipIf(!built)('nodemesh against local mode', () => {
       dnsPort: await freePort(),
       dnsAdminPort: await freePort(),
       proxyAdminPort: await freePort(),
+      proxyDebugPort: await freePort(),
       serviceCidr: `127.${block}.0.0/16`,
       nodeIP: `127.${block + 25}.0.1`,
       podPrefix: `127.${block + 25}.1`,

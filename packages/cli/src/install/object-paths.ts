@@ -18,6 +18,7 @@ const PLURALS: Readonly<Record<string, { plural: string; namespaced: boolean }>>
   Deployment: { plural: 'deployments', namespaced: true },
   DaemonSet: { plural: 'daemonsets', namespaced: true },
   PodDisruptionBudget: { plural: 'poddisruptionbudgets', namespaced: true },
+  NetworkPolicy: { plural: 'networkpolicies', namespaced: true },
   Job: { plural: 'jobs', namespaced: true },
 };
 

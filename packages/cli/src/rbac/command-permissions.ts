@@ -37,6 +37,7 @@ const INSTALL_KINDS: readonly Omit<Permission, 'verbs'>[] = [
   { apiGroup: 'apps', resource: 'deployments', scope: 'mesh namespace' },
   { apiGroup: 'apps', resource: 'daemonsets', scope: 'mesh namespace' },
   { apiGroup: 'policy', resource: 'poddisruptionbudgets', scope: 'mesh namespace' },
+  { apiGroup: 'networking.k8s.io', resource: 'networkpolicies', scope: 'mesh namespace' },
 ];
 
 const CLUSTER_DNS = ['coredns', 'coredns-custom', 'kube-dns'];
