@@ -8,6 +8,8 @@ import type { AuditCall } from './http/audit-call.js';
 import { FailureCounter, type Faults } from './http/faults.js';
 import { createRequestHandler } from './http/http-handler.js';
 import { WatchHub } from './http/watch-stream.js';
+import { PortForwarder } from './pods/pod-port-forward.js';
+import { podUpgradeHandler } from './pods/pod-subresources.js';
 import type { ObjectStore } from './store/object-store.js';
 
 export interface ApiServerOptions {
@@ -96,8 +98,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const tokens = new JwtSigner();
   let stopped = false;
 
+  const forwarder = new PortForwarder();
   const restartOnce = async (opts: { keepState?: boolean; downMs?: number }): Promise<void> => {
     hub.closeAll();
+    forwarder.close();
     await close(server);
     state.stopControllers();
     if (opts.downMs && opts.downMs > 0) await new Promise((r) => setTimeout(r, opts.downMs));
@@ -185,6 +189,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     }),
   );
+  server.on(
+    'upgrade',
+    podUpgradeHandler(() => state, forwarder, options.onRequest),
+  );
   server.keepAliveTimeout = 5_000;
   const port = await listen(server, options.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -202,6 +210,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     async stop() {
       stopped = true;
       hub.closeAll();
+      forwarder.close();
       await close(server);
       state.stopControllers();
     },

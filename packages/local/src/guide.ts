@@ -32,6 +32,12 @@ Try:
   ${kubectl} -n nodemesh get configmap nodemesh-trust-bundle -o yaml
   pnpm start --access-control    # then: ${kubectl} apply -f ${examples}/access-bookbuyer.yaml
 
+Operate it with the nodemesh command line (docs/cli.md):
+  alias nodemesh='node ${repoRoot}/packages/cli/dist/bin.js --server ${server}'
+  nodemesh check                          # every piece healthy? exit 1 if not
+  nodemesh stat svc -n default            # success rate, rps and latency per Service
+  nodemesh config ${settings.nodeName} --service bookstore -n default
+
 bookbuyer and bookthief print what they get every two seconds below. Ctrl-C stops everything.
 `;
 }

@@ -9,8 +9,6 @@ import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
 import { createLogger, loadKubeConfig, ResourceInformer } from '@nodemesh/kube-runtime';
 import {
   DEFAULT_MESH_NAMESPACE,
-  DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
-  DEFAULT_TRUST_DOMAIN,
   gatewayCustomResourceDefinitions,
   shadowListSelector,
   smiCustomResourceDefinitions,
@@ -20,6 +18,15 @@ import { applyObject, type KubeObjectRef, putStatus } from './api-client.js';
 import { startChild } from './child-process.js';
 import { Forwarder } from './kube-proxy/forwarder.js';
 import { forwardingRules } from './kube-proxy/forwarding-rules.js';
+import {
+  clusterObjects,
+  componentObjects,
+  DNS_CONTROLLER_POD,
+  dnsControllerArgs,
+  NODE_PROXY_POD,
+  nodeProxyArgs,
+  nodeProxyPod,
+} from './mesh-objects.js';
 import { ProjectedToken } from './projected-token.js';
 import { podManifest, samplePods } from './sample-pods.js';
 import type { LocalSettings } from './settings.js';
@@ -29,9 +36,6 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).re
 const componentBin = (pkg: string) => `${REPO_ROOT}/packages/${pkg}/dist/bin.js`;
 /** The built sample programs (also when this file runs from its TypeScript source, as in tests). */
 const sampleProgram = (program: string) => `${REPO_ROOT}/packages/local/dist/samples/${program}.js`;
-
-/** The node-proxy's own Pod object, which its identity token is bound to (no labels: no Service selects it). */
-const NODE_PROXY_POD = 'nodemesh-node-proxy-local';
 
 export interface LocalMesh {
   readonly server: string;
@@ -75,51 +79,23 @@ export async function startLocalMesh(
     await seedCluster(server, settings);
 
     const { config } = loadKubeConfig({ server });
-    // What a projected volume gives the node-proxy on a cluster: its pod-bound token for the issuer.
-    token = await ProjectedToken.start(server, DEFAULT_MESH_NAMESPACE, NODE_PROXY_POD);
+    // What a projected volume gives the node-proxy on a cluster: its pod-bound token for the issuer. The Pod
+    // comes first, since the token is bound to it.
+    token = await ProjectedToken.prepare(server, DEFAULT_MESH_NAMESPACE, NODE_PROXY_POD);
+    await registerObjects(server, [nodeProxyPod(settings, server, token.file, new Date())]);
+    await token.start();
     shadowInformer = watchShadowServices(config, settings, forwarder, print);
 
-    supervise(
-      'dns-controller',
-      [
-        componentBin('dns-controller'),
-        'run',
-        `--server=${server}`,
-        `--dns-host=${settings.dnsHost}`,
-        `--dns-port=${settings.dnsPort}`,
-        '--admin-host=127.0.0.1',
-        `--admin-port=${settings.dnsAdminPort}`,
-        '--cluster-dns=none',
-        '--ignore-namespaces=kube-system',
-        '--log-level=warn',
-        '--identity=true',
-        '--identity-host=127.0.0.1',
-        `--identity-port=${settings.identityPort}`,
-        `--trust-domain=${DEFAULT_TRUST_DOMAIN}`,
-      ],
-      { POD_NAME: 'dns-controller-local', POD_NAMESPACE: DEFAULT_MESH_NAMESPACE },
-    );
-    supervise(
-      'node-proxy',
-      [
-        componentBin('node-proxy'),
-        'run',
-        `--server=${server}`,
-        `--node-name=${settings.nodeName}`,
-        `--listen-host=${settings.nodeIP}`,
-        '--admin-host=127.0.0.1',
-        `--admin-port=${settings.proxyAdminPort}`,
-        `--debug-port=${settings.proxyDebugPort}`,
-        `--access-control=${settings.accessControl}`,
-        '--log-level=warn',
-        `--identity-issuer=https://127.0.0.1:${settings.identityPort}`,
-        `--identity-token-file=${token.file}`,
-        `--trust-domain=${DEFAULT_TRUST_DOMAIN}`,
-      ],
-      { NODE_NAME: settings.nodeName },
-    );
+    supervise('dns-controller', [componentBin('dns-controller'), ...dnsControllerArgs(settings, server)], {
+      POD_NAME: DNS_CONTROLLER_POD,
+      POD_NAMESPACE: DEFAULT_MESH_NAMESPACE,
+    });
+    supervise('node-proxy', [componentBin('node-proxy'), ...nodeProxyArgs(settings, server, token.file)], {
+      NODE_NAME: settings.nodeName,
+    });
     await waitReady(`http://127.0.0.1:${settings.dnsAdminPort}/readyz`, 'dns-controller');
     await waitReady(`http://127.0.0.1:${settings.proxyAdminPort}/readyz`, 'node-proxy');
+    await registerObjects(server, componentObjects(settings, server, token.file, new Date()));
 
     const meshDns = `${settings.dnsHost}:${settings.dnsPort}`;
     for (const pod of samplePods(meshDns, settings.podPrefix)) {
@@ -140,27 +116,7 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
   });
   await applyObject(server, namespace(DEFAULT_MESH_NAMESPACE));
   await applyObject(server, { apiVersion: 'v1', kind: 'Node', metadata: { name: settings.nodeName } });
-  // The node-proxy's ServiceAccount and Pod, so its token can be bound to the pod (TokenRequest) and the
-  // issuer can find it on its node. It shares the node's network (it listens on the node's address).
-  await applyObject(server, {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: { name: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT, namespace: DEFAULT_MESH_NAMESPACE },
-  });
-  const proxyPod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: NODE_PROXY_POD, namespace: DEFAULT_MESH_NAMESPACE },
-    spec: {
-      nodeName: settings.nodeName,
-      serviceAccountName: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
-      hostNetwork: true,
-      containers: [{ name: 'node-proxy', image: 'nodemesh/node-proxy' }],
-    },
-    status: { phase: 'Running', podIP: settings.nodeIP, podIPs: [{ ip: settings.nodeIP }] },
-  };
-  await applyObject(server, proxyPod);
-  await putStatus(server, proxyPod);
+  await registerObjects(server, clusterObjects(settings));
   // The SMI kinds and the Gateway API kinds Nodemesh reads (on a cluster, users install the upstream ones).
   for (const crd of [...smiCustomResourceDefinitions(), ...gatewayCustomResourceDefinitions()])
     await applyObject(server, crd as unknown as KubeObjectRef);
@@ -177,6 +133,14 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
     };
     await applyObject(server, manifest);
     await putStatus(server, manifest);
+  }
+}
+
+/** Creates (or replaces) each object, then writes its status when it has one (there is no kubelet). */
+async function registerObjects(server: string, objects: readonly (KubeObjectRef & { status?: unknown })[]) {
+  for (const object of objects) {
+    await applyObject(server, object);
+    if (object.status !== undefined) await putStatus(server, object as KubeObjectRef & { status: unknown });
   }
 }
 

@@ -26,16 +26,14 @@ export class ProjectedToken {
     return join(this.dir, 'token');
   }
 
-  /** Writes the first token and keeps it fresh until `stop`. */
-  static async start(server: string, namespace: string, pod: string): Promise<ProjectedToken> {
-    const token = new ProjectedToken(
-      server,
-      namespace,
-      pod,
-      await mkdtemp(join(tmpdir(), 'nodemesh-local-token-')),
-    );
-    await token.refresh();
-    return token;
+  /** Makes the token's directory; the file exists once `start` has run. */
+  static async prepare(server: string, namespace: string, pod: string): Promise<ProjectedToken> {
+    return new ProjectedToken(server, namespace, pod, await mkdtemp(join(tmpdir(), 'nodemesh-local-token-')));
+  }
+
+  /** Writes the first token and keeps it fresh until `stop`. The Pod it is bound to must exist. */
+  async start(): Promise<void> {
+    await this.refresh();
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import type { Selection } from '../api/object-api.js';
 import type { JwtSigner } from '../auth/jwt.js';
 import { isTokenRoute, serveTokenRoute } from '../auth/token-routes.js';
 import type { ClusterState } from '../cluster-state.js';
+import { isPodConnect, servePodConnect } from '../pods/pod-subresources.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from '../resources/discovery.js';
 import { openApiGroupVersion, openApiRoot } from '../resources/openapi.js';
 import type { ResourceType } from '../resources/resource-type.js';
@@ -137,6 +138,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
         `the server could not find the requested resource (${method} ${url.pathname})`,
       );
     case 'resource':
+      if (isPodConnect(parsed.path)) return servePodConnect(state, parsed.path, url, req, res);
       return handleResource(ctx, state, method, url, parsed.path, req, res);
   }
 }

@@ -46,6 +46,8 @@ export const builtinResources: readonly ResourceType[] = [
   builtin('apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], true, ['all']),
   builtin('apps', 'v1', 'replicasets', 'ReplicaSet', true, ['rs'], true, ['all']),
   builtin('apps', 'v1', 'statefulsets', 'StatefulSet', true, ['sts'], true, ['all']),
+  builtin('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, ['pdb'], true),
+  builtin('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, ['netpol']),
   // Stored so manifests with RBAC apply; nothing is enforced (there is no authorization at all).
   builtin('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
   builtin('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),

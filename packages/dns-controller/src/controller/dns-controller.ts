@@ -41,6 +41,7 @@ import { RouteStatusWriter } from '../route-status/route-status-writer.js';
 import { ShadowReconciler } from '../shadows/shadow-reconciler.js';
 import { ZoneAdapter } from '../zone-adapter/zone-adapter.js';
 import { type AdminServer, startAdminServer } from './admin-server.js';
+import { registerBuildInfo } from './build-info.js';
 import { createControllerMetrics, measured } from './controller-metrics.js';
 
 export interface DnsControllerOptions extends Partial<Omit<ControllerConfig, 'server' | 'kubeconfig'>> {
@@ -112,6 +113,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   });
   const registry = options.registry ?? new Registry();
   if (options.registry === undefined) collectDefaultMetrics({ register: registry });
+  registerBuildInfo(registry);
   const kubeConfig = options.kubeConfig;
   const api = kubeApi(kubeConfig);
   const zone = new MeshZone(config.meshDomain);

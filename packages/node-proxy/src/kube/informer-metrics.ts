@@ -1,14 +1,16 @@
 /**
  * Watch health on the proxy's registry, read from the informers at scrape time: whether each has synced,
  * whether its watch is open, how often it restarted and how many objects it holds. Plus prom-client's
- * default process metrics, so CPU and memory dashboards work.
+ * default process metrics, so CPU and memory dashboards work, and nodemesh_build_info.
  */
 import type { InformerState } from '@nodemesh/kube-runtime';
 import { Counter, collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
+import { registerBuildInfo } from '../metrics/build-info.js';
 
 /** Registers the informer meters and the default process metrics on `registry`. */
 export function registerInformerMetrics(registry: Registry, states: () => readonly InformerState[]): void {
   collectDefaultMetrics({ register: registry });
+  registerBuildInfo(registry);
   const labelNames = ['informer'] as const;
   new Gauge({
     name: 'nodemesh_informer_synced',
