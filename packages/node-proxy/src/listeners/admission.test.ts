@@ -1,4 +1,4 @@
-import type { TrafficTarget } from '@nodemesh/smi-types';
+import { type MeshRoute, parseGatewayResource, type TrafficTarget } from '@nodemesh/smi-types';
 import { describe, expect, it } from 'vitest';
 import { meshService, readyEndpoints, split, topologyInputs } from '../../test/fixtures.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
@@ -144,6 +144,59 @@ describe('readmit', () => {
       reason: 'access_denied',
     });
     expect(readmit(builder.build(inputs({ withDb: false })), true, admission)).toEqual({
+      admitted: false,
+      reason: 'route_gone',
+    });
+  });
+
+  it('TCP through a Gateway API TCPRoute: kept across new snapshots while the rule still has its backend', () => {
+    const dbB = withSa(
+      meshService('shop', 'db-b', [{ port: 5432, targetPort: 10001 }], { trafficType: 'tcp' }),
+      'db',
+    );
+    const tcpRoute = (backends: string[]): MeshRoute => {
+      const parsed = parseGatewayResource(
+        {
+          kind: 'TCPRoute',
+          metadata: { name: 'db', namespace: 'shop', creationTimestamp: '2026-01-01T00:00:00Z' },
+          spec: {
+            parentRefs: [{ group: '', kind: 'Service', name: 'db' }],
+            rules: [{ backendRefs: backends.map((name) => ({ name, port: 5432, weight: 1 })) }],
+          },
+        },
+        'TCPRoute',
+      );
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+      return parsed.value as MeshRoute;
+    };
+    const withRoute = (backends: string[], endpoints = 8080): TopologyInputs => {
+      const base = inputs({ endpoints });
+      const services = new Map(base.services);
+      services.set('shop/db-b', dbB);
+      const endpointMap = new Map(base.endpoints);
+      endpointMap.set('shop/db-b', readyEndpoints([{ address: '10.0.0.4', port: 5432 }]));
+      return { ...base, services, endpoints: endpointMap, meshRoutes: [tcpRoute(backends)] };
+    };
+    const snapshot = builder.build(withRoute(['db-b']));
+    const route = snapshot.tcp.get(10000);
+    if (route === undefined) throw new Error('no tcp route');
+    const admission: Admission = {
+      protocol: 'tcp',
+      listenerPort: 10000,
+      backend: { namespace: 'shop', name: 'db-b' },
+      endpointKey: '10.0.0.4:5432',
+      caller: frontend,
+      route,
+      access: snapshot.access,
+    };
+    // Another change elsewhere (the orders endpoints) builds a new route object for the same rules.
+    expect(readmit(builder.build(withRoute(['db-b'], 9090)), false, admission)).toMatchObject({
+      admitted: true,
+    });
+    expect(readmit(builder.build(withRoute(['db', 'db-b'], 7070)), false, admission)).toMatchObject({
+      admitted: true,
+    });
+    expect(readmit(builder.build(withRoute(['db'], 6060)), false, admission)).toEqual({
       admitted: false,
       reason: 'route_gone',
     });
