@@ -157,6 +157,11 @@ describe.skipIf(!built)('nodemesh against local mode', () => {
     shadowIp = await shadowOf('stat-target');
     tcpEchoIp = await shadowOf('tcp-echo');
     await until('a route to stat-target', async () => ((await call('/')) === 200 ? true : undefined));
+    // The proxy asks for its pods' certificates once it has seen them: `check` judges them, so wait for them.
+    await until('the node-proxy to hold certificates', async () => {
+      const text = await (await fetch(`http://127.0.0.1:${settings.proxyAdminPort}/metrics`)).text();
+      return /^nodemesh_node_proxy_certificate_expiration_timestamp_seconds\{/m.test(text) ? true : undefined;
+    });
   }, 120_000);
 
   afterAll(async () => {

@@ -70,12 +70,20 @@ async function flood() {
 async function hold() {
   const sockets = [];
   let closedByPeer = 0;
-  for (let i = 0; i < count && Date.now() < deadline; i++) {
-    const socket = await connect();
-    if (socket === undefined) continue;
-    socket.on('close', () => closedByPeer++);
-    sockets.push(socket);
-  }
+  let started = 0;
+  // Opened `parallel` at a time: one after another, a busy machine can take the whole hold time to open them.
+  const worker = async () => {
+    while (started < count && Date.now() < deadline) {
+      started++;
+      // A connection attempt that fails outright (not one the proxy closes after accepting it) is tried again.
+      let socket;
+      for (let attempt = 0; attempt < 3 && socket === undefined; attempt++) socket = await connect();
+      if (socket === undefined) continue;
+      socket.on('close', () => closedByPeer++);
+      sockets.push(socket);
+    }
+  };
+  await Promise.all(Array.from({ length: Number(values.parallel) }, worker));
   await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
   const result = { opened: sockets.length, closedByPeer };
   for (const socket of sockets) socket.destroy();
