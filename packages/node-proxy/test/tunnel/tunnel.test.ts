@@ -4,7 +4,12 @@
  */
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
-import { connect as connectH2, type IncomingHttpHeaders } from 'node:http2';
+import {
+  type ClientHttp2Stream,
+  connect as connectH2,
+  constants,
+  type IncomingHttpHeaders,
+} from 'node:http2';
 import { type AddressInfo, connect as connectTcp, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as connectTls, createSecureContext, type SecureContext } from 'node:tls';
@@ -182,6 +187,91 @@ describe('an allowed tunnel stream', () => {
     }
     // Keep-alive: both requests went over one tunnel stream.
     expect(server.counts.streamsAccepted).toBe(1);
+  });
+});
+
+describe('errors on either side of a stream', () => {
+  it('resets the tunnel stream with CONNECT_ERROR when the pod resets its connection', async () => {
+    const server = await startServer();
+    const resetting = createServer((socket) => {
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    const pod = await listen(resetting);
+    const tunnel = await ordersClient();
+    const stream = (await tunnel.open(ORDERS, node(server), {
+      podIP: '127.0.0.1',
+      port: pod,
+    })) as ClientHttp2Stream;
+    const closed = new Promise((resolve) => stream.once('close', resolve));
+    stream.on('error', () => undefined);
+    stream.resume();
+    stream.write('boom');
+    await closed;
+    expect(stream.rstCode).toBe(constants.NGHTTP2_CONNECT_ERROR);
+  });
+
+  it('closes the pod connection when the caller resets the stream', async () => {
+    const server = await startServer();
+    let podSide: Socket | undefined;
+    const pod = await listen(
+      createServer((socket) => {
+        podSide = socket;
+        socket.on('error', () => undefined);
+        socket.pipe(socket);
+      }),
+    );
+    const tunnel = await ordersClient();
+    const stream = (await tunnel.open(ORDERS, node(server), {
+      podIP: '127.0.0.1',
+      port: pod,
+    })) as ClientHttp2Stream;
+    stream.write('x');
+    await once(stream, 'data');
+    const closed = once(podSide as Socket, 'close');
+    stream.close(constants.NGHTTP2_CANCEL);
+    await closed;
+    await until(() => server.counts.streamsOpen === 0);
+  });
+
+  it('fails closed when authorise throws', async () => {
+    const server = await startServer({
+      authorise: () => {
+        throw new Error('policy not loaded');
+      },
+    });
+    const tunnel = await ordersClient();
+    expect(await refusal(tunnel.open(ORDERS, node(server), { podIP: '127.0.0.1', port: 9 }))).toMatchObject({
+      refusal: 'denied-by-policy',
+      status: 403,
+    });
+  });
+});
+
+describe('certificates and roots of the destination change without a restart', () => {
+  it('reads its certificate and trusted roots at each handshake', async () => {
+    const next = await testCa('next');
+    let context = serverContext; // trusts the first root only
+    const server = await startServer({ secureContext: () => context });
+    const pod = await echoPod();
+    const target = { podIP: '127.0.0.1', port: pod };
+    const fromNextRoot = () =>
+      next.context(ORDERS_ID, ca.rootPem + next.rootPem).then((c) => client(new Map([['shop/orders', c]])));
+    expect(await refusal((await fromNextRoot()).open(ORDERS, node(server), target))).toMatchObject({
+      kind: 'connect-failed',
+    });
+    // Step one of a root rotation: the destination trusts both roots, with a certificate from the new one.
+    const { keyPem, chainPem } = await next.leaf(NODE_PROXY_ID);
+    context = createSecureContext({
+      key: keyPem,
+      cert: chainPem,
+      ca: ca.rootPem + next.rootPem,
+      minVersion: 'TLSv1.3',
+    });
+    const stream = await (await fromNextRoot()).open(ORDERS, node(server), target);
+    stream.end('rotated');
+    expect(await readAll(stream)).toBe('rotatedbye');
+    const old = await ordersClient(); // trusts the first root only, so not the new server certificate
+    expect(await refusal(old.open(ORDERS, node(server), target))).toMatchObject({ kind: 'connect-failed' });
   });
 });
 
