@@ -152,7 +152,6 @@ export class TunnelServer {
     this.#h2 = createH2Server({
       settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? 256, enablePush: false },
       maxHeaderListPairs: 32,
-      maxSessionMemory: 10,
     });
     this.#h2.on('session', (session) => this.#opened(session));
     this.#h2.on('stream', (stream, headers) => this.#stream(stream, headers));
