@@ -93,3 +93,29 @@ export { type BuildStats, createTopologyBuilder, type TopologyBuilder } from './
 export { OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
 export { formatTraceParent, parseTraceParent, type TraceParent } from './tracing/trace-context.js';
 export { Tracer, type TracingOptions } from './tracing/tracer.js';
+export {
+  type Caller as TunnelCaller,
+  type DestinationNode,
+  TUNNEL_SERVER_NAME,
+  TunnelClient,
+  type TunnelClientCounts,
+  type TunnelClientOptions,
+  TunnelError,
+  type TunnelErrorKind,
+} from './tunnel/tunnel-client.js';
+export {
+  type Authorise,
+  type AuthoriseRequest,
+  type ConnectionRefusalKind,
+  type Decision,
+  REFUSAL_HEADER,
+  REFUSALS,
+  type RefusalKind,
+} from './tunnel/tunnel-refusals.js';
+export {
+  DEFAULT_TUNNEL_PORT,
+  TunnelServer,
+  type TunnelServerCounts,
+  type TunnelServerOptions,
+} from './tunnel/tunnel-server.js';
+export { formatTunnelTarget, parseTunnelTarget, type TunnelTarget } from './tunnel/tunnel-target.js';
