@@ -85,7 +85,7 @@ export class NodeProxy {
     this.#policy = {
       accessControl: options.accessControl ?? false,
       limiters: new RateLimiters(),
-      breakers: new CircuitBreakers((key, state) => this.metrics.breakerState(key, state)),
+      breakers: new CircuitBreakers({ onState: (key, state) => this.metrics.breakerState(key, state) }),
       retryBudgets: new RetryBudgets({ ...DEFAULT_RETRY_BUDGET, ...options.retryBudget }),
       tracer: options.tracing === undefined ? undefined : this.#tracer(options.tracing),
       retryBodyLimit: options.retryBodyLimit ?? DEFAULT_RETRY_BODY_LIMIT,

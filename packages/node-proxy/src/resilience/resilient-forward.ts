@@ -10,7 +10,7 @@ import type { Dispatcher } from 'undici';
 import type { UpstreamResponse } from '../listeners/forward.js';
 import type { Endpoint } from '../snapshot/snapshot.js';
 import type { RequestBody } from './buffered-body.js';
-import type { ServiceBreaker } from './circuit-breakers.js';
+import { CircuitOpenError, type ServiceBreaker } from './circuit-breakers.js';
 import type { RetryBudget } from './retry-budget.js';
 import { errorCode, isIdempotent, isRetryableError, isRetryableStatus } from './retry-policy.js';
 
@@ -105,10 +105,17 @@ export async function resilientForward(
       if (response.statusCode >= 500) throw new UpstreamStatusError(response);
       return response;
     };
+    const { breaker } = request;
+    if (breaker !== undefined && !breaker.tryAcquire()) {
+      if (picked !== undefined) tools.release(picked);
+      throw new CircuitOpenError(breaker.serviceKey);
+    }
     try {
-      const response = request.breaker === undefined ? await send() : await request.breaker.run(send);
+      const response = await send();
+      breaker?.succeeded();
       return { response, attempts: attempt };
     } catch (err) {
+      breaker?.failed();
       if (err instanceof UpstreamStatusError) {
         const { response } = err;
         if (isIdempotent(request.method) && isRetryableStatus(response.statusCode) && mayRetry(attempt)) {
