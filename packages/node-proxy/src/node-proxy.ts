@@ -137,6 +137,7 @@ export class NodeProxy {
     const previous = this.#snapshot;
     this.#snapshot = snapshot;
     this.#logSnapshot(previous, snapshot, buildSeconds);
+    this.metrics.prepare(snapshot);
     this.metrics.snapshotApplied(snapshot.version, buildSeconds);
     this.#prunePolicyState(snapshot);
     if (!this.#started) return [];

@@ -8,7 +8,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { chooseBackend } from '../balancer/choose-target.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
-import type { TrafficLabels } from '../metrics/proxy-metrics.js';
+import type { TrafficLabels, UdpSessionMeters } from '../metrics/proxy-metrics.js';
 import { checkAccess } from '../policy/access-policy.js';
 import type { Endpoint, Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
@@ -29,6 +29,7 @@ interface Session {
   readonly upstream: Socket;
   readonly endpoint: Endpoint;
   readonly labels: TrafficLabels;
+  readonly meters: UdpSessionMeters;
   timer: NodeJS.Timeout;
 }
 
@@ -94,7 +95,7 @@ export class UdpListener implements Listener {
       }
       session.timer.refresh();
     }
-    this.#ctx.metrics.udpPacket(session.labels, 'received');
+    session.meters.received();
     session.upstream.send(data, session.endpoint.port, session.endpoint.address);
   }
 
@@ -113,17 +114,27 @@ export class UdpListener implements Listener {
     if (!this.#admitted(snapshot, serviceKey, route.port, labels)) return undefined;
     const endpoint = this.#ctx.balancer.pick(backend.endpoints);
     if (endpoint === undefined) return undefined;
+    const meters = this.#ctx.metrics.udpSession(labels);
     const upstream = createSocket(isIPv6(endpoint.address) ? 'udp6' : 'udp4');
     upstream.on('error', () => this.#end(key));
     upstream.on('message', (reply, replyFrom) => {
       if (replyFrom.address !== endpoint.address || replyFrom.port !== endpoint.port) return;
       const current = this.#sessions.get(key);
       current?.timer.refresh();
-      this.#ctx.metrics.udpPacket(labels, 'sent');
+      meters.sent();
       this.#socket?.send(reply, from.port, from.address);
     });
     const timer = setTimeout(() => this.#end(key), this.#options.sessionIdleMs);
-    const session: Session = { snapshot, serviceKey, port: route.port, upstream, endpoint, labels, timer };
+    const session: Session = {
+      snapshot,
+      serviceKey,
+      port: route.port,
+      upstream,
+      endpoint,
+      labels,
+      meters,
+      timer,
+    };
     this.#sessions.set(key, session);
     return session;
   }
