@@ -19,6 +19,7 @@ import {
   ResourceInformer,
   SyncRunner,
 } from '@nodemesh/kube-runtime';
+import { MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
 import { DEFAULT_MESH_DEFAULTS, shadowListSelector } from '@nodemesh/smi-types';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ClusterDnsReconciler } from '../cluster-dns-sync/cluster-dns-reconciler.js';
@@ -91,6 +92,8 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   });
   const registry = options.registry ?? new Registry();
   if (options.registry === undefined) collectDefaultMetrics({ register: registry });
+  /** The DNS server's per-query metrics, as cells outside prom-client; /metrics appends them. */
+  const dnsMetrics = new MetricsRegistry();
   const kubeConfig = options.kubeConfig;
   const api = kubeApi(kubeConfig);
   const zone = new MeshZone(config.meshDomain);
@@ -179,7 +182,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     zone,
     host: config.dnsHost,
     port: config.dnsPort,
-    registry,
+    registry: dnsMetrics,
     resolver: { ttl: config.dnsTtlSeconds },
     onError: (message) => logger.warn('dns server', { error: message }),
   });
@@ -355,7 +358,13 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   let admin: AdminServer | undefined;
   if (options.admin !== false) {
     try {
-      admin = await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, notReady });
+      admin = await startAdminServer({
+        host: config.adminHost,
+        port: config.adminPort,
+        registry,
+        more: [dnsMetrics],
+        notReady,
+      });
     } catch (error) {
       await Promise.all([elector.stop(), ...informers.map((i) => i.stop()), dnsServer.stop()]);
       throw error;
