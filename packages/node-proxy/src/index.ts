@@ -5,6 +5,7 @@ export { EndpointBalancer, pickPowerOfTwo } from './balancer/endpoint-balancer.j
 export { defaultRandom, type RandomSource, seededRandom } from './balancer/random.js';
 export { pickWeighted } from './balancer/weighted-choice.js';
 export { envName, type ParsedCommand, parseCommandLine, type RunFlags } from './cli/flags.js';
+export type { DataPlane } from './data-plane.js';
 export { registerInformerMetrics } from './kube/informer-metrics.js';
 export { InputAssembler, type InputAssemblerOptions, type InputChanges } from './kube/input-assembler.js';
 export { LastGoodStore } from './kube/last-good-store.js';
@@ -15,9 +16,12 @@ export { portAllowed, type ShadowEntry } from './kube/shadow-entry.js';
 export { SMI_COLLECTIONS, type SmiCollection, smiCollectionPath } from './kube/smi-kinds.js';
 export {
   type PolicyFlags,
+  type RunningControlLoop,
   type RunningNodeProxy,
+  type StartNodeProxyFleetOptions,
   type StartNodeProxyOptions,
   startNodeProxy,
+  startNodeProxyFleet,
 } from './kube/start-node-proxy.js';
 export { forward, headersToObject, type UpstreamResponse } from './listeners/forward.js';
 export {
@@ -40,13 +44,20 @@ export {
 export { TcpListener } from './listeners/tcp-listener.js';
 export { DEFAULT_UDP_OPTIONS, UdpListener, type UdpListenerOptions } from './listeners/udp-listener.js';
 export { DEFAULT_UPSTREAM_OPTIONS, type UpstreamOptions, UpstreamPools } from './listeners/upstream-pools.js';
+export { CallerIndex } from './metrics/caller-index.js';
 export {
   type Caller,
   type CallerResolver,
   staticCallers,
   unknownCallers,
 } from './metrics/caller-resolver.js';
-export { ProxyMetrics, statusClass, type TrafficLabels } from './metrics/proxy-metrics.js';
+export {
+  CallerMeters,
+  DestinationMeters,
+  ProxyMetrics,
+  statusClass,
+  type TrafficLabels,
+} from './metrics/proxy-metrics.js';
 export { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
 export {
   type AccessDecision,
@@ -59,7 +70,12 @@ export {
 } from './policy/access-policy.js';
 export { compileAccessPolicy } from './policy/compile-access-policy.js';
 export { IDENTITY_HEADERS, isIdentityHeader } from './policy/identity-headers.js';
-export { type BreakerState, CircuitBreakers } from './resilience/circuit-breakers.js';
+export {
+  type BreakerState,
+  CircuitBreaker,
+  CircuitBreakers,
+  CircuitOpenError,
+} from './resilience/circuit-breakers.js';
 export { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetConfig } from './resilience/retry-budget.js';
 export { TokenBucket, type TokenBucketConfig } from './resilience/token-bucket.js';
 export { hostKeys, normaliseHost } from './snapshot/host.js';
@@ -85,3 +101,8 @@ export { type BuildStats, createTopologyBuilder, type TopologyBuilder } from './
 export { OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
 export { formatTraceParent, parseTraceParent, type TraceParent } from './tracing/trace-context.js';
 export { Tracer, type TracingOptions } from './tracing/tracer.js';
+export { applyDelta, diffInputs, type InputDelta } from './workers/input-delta.js';
+export { NodeProxyPrimary, type NodeProxyPrimaryOptions } from './workers/node-proxy-primary.js';
+export { portSharing, runtimeHasReusePort } from './workers/port-sharing.js';
+export { cpuLimit, defaultWorkerCount, workersFor } from './workers/worker-count.js';
+export { WorkerFleet, type WorkerFleetOptions } from './workers/worker-fleet.js';

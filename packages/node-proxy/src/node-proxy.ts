@@ -3,12 +3,13 @@
  * (informers later, tests now) calls `applyInputs` or `applySnapshot`; the new snapshot takes effect with one
  * assignment, and the listener set follows.
  */
-import { type Logger, silentLogger } from '@nodemesh/kube-runtime';
+import { type Logger, silentLogger } from '@nodemesh/kube-runtime/logger';
 import type { FastifyInstance } from 'fastify';
 import { createAdminServer } from './admin/admin-server.js';
 import { createDebugServer, DEBUG_HOST } from './admin/debug-server.js';
 import { EndpointBalancer } from './balancer/endpoint-balancer.js';
 import { defaultRandom, type RandomSource } from './balancer/random.js';
+import type { DataPlane } from './data-plane.js';
 import { DEFAULT_HTTP_ENTRYPOINT_OPTIONS, type HttpEntrypointOptions } from './listeners/http-entrypoint.js';
 import type { ListenerKind, PolicyContext, RoutingContext } from './listeners/listener.js';
 import { type ListenerFailure, ListenerManager } from './listeners/listener-manager.js';
@@ -21,7 +22,8 @@ import { CircuitBreakers } from './resilience/circuit-breakers.js';
 import { RateLimiters } from './resilience/rate-limiters.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudgetConfig } from './resilience/retry-budget.js';
 import { RetryBudgets } from './resilience/retry-budgets.js';
-import { EMPTY_SNAPSHOT, type Problem, type Snapshot } from './snapshot/snapshot.js';
+import { EMPTY_SNAPSHOT, type Snapshot } from './snapshot/snapshot.js';
+import { logSnapshot } from './snapshot/snapshot-log.js';
 import type { TopologyInputs } from './topology/inputs.js';
 import { createTopologyBuilder } from './topology/topology-builder.js';
 import { DEFAULT_OTLP_OPTIONS, OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
@@ -60,15 +62,22 @@ export interface NodeProxyOptions {
   readonly retryBudget?: Partial<RetryBudgetConfig>;
   /** Largest request body buffered for retries (default 64 KiB); larger bodies stream and are not retried. */
   readonly retryBodyLimit?: number;
+  /** Serve the admin endpoints (default true; a worker of a fleet leaves them to its primary). */
+  readonly admin?: boolean;
+  /**
+   * How many workers share this node's traffic (default 1). Each holds its share of the per-Service policy
+   * state: rate limits, breaker volume thresholds and retry budget floors are divided among them.
+   */
+  readonly workers?: number;
 }
 
-export class NodeProxy {
+export class NodeProxy implements DataPlane {
   readonly metrics = new ProxyMetrics();
   #snapshot: Snapshot = EMPTY_SNAPSHOT;
   readonly #builder = createTopologyBuilder();
   readonly #pools: UpstreamPools;
   readonly #listeners: ListenerManager;
-  readonly #admin: FastifyInstance;
+  readonly #admin: FastifyInstance | undefined;
   readonly #adminHost: string;
   readonly #adminPort: number;
   readonly #debug: { readonly server: FastifyInstance; readonly port: number } | undefined;
@@ -82,11 +91,15 @@ export class NodeProxy {
 
   constructor(options: NodeProxyOptions = {}) {
     this.#log = options.logger ?? silentLogger;
+    const workers = options.workers ?? 1;
     this.#policy = {
       accessControl: options.accessControl ?? false,
-      limiters: new RateLimiters(),
-      breakers: new CircuitBreakers({ onState: (key, state) => this.metrics.breakerState(key, state) }),
-      retryBudgets: new RetryBudgets({ ...DEFAULT_RETRY_BUDGET, ...options.retryBudget }),
+      limiters: new RateLimiters(undefined, workers),
+      breakers: new CircuitBreakers({
+        onState: (key, state) => this.metrics.breakerState(key, state),
+        workers,
+      }),
+      retryBudgets: new RetryBudgets({ ...DEFAULT_RETRY_BUDGET, ...options.retryBudget }, undefined, workers),
       tracer: options.tracing === undefined ? undefined : this.#tracer(options.tracing),
       retryBodyLimit: options.retryBodyLimit ?? DEFAULT_RETRY_BODY_LIMIT,
     };
@@ -108,10 +121,13 @@ export class NodeProxy {
     });
     this.#adminHost = options.adminHost ?? '127.0.0.1';
     this.#adminPort = options.adminPort ?? 9090;
-    this.#admin = createAdminServer({
-      readiness: () => this.#readiness(),
-      registry: this.metrics.registry,
-    });
+    this.#admin =
+      options.admin === false
+        ? undefined
+        : createAdminServer({
+            readiness: () => this.readiness(),
+            registry: this.metrics.registry,
+          });
     const debugPort = options.debugPort ?? false;
     this.#debug =
       debugPort === false
@@ -132,11 +148,16 @@ export class NodeProxy {
     return snapshot;
   }
 
+  /** Applies the current snapshot again: listeners that failed to open are tried again. */
+  async resync(): Promise<void> {
+    await this.applySnapshot(this.#snapshot);
+  }
+
   /** Swaps in a snapshot, then opens and closes listeners to match. Resolves with listeners that failed. */
   async applySnapshot(snapshot: Snapshot, buildSeconds?: number): Promise<ListenerFailure[]> {
     const previous = this.#snapshot;
     this.#snapshot = snapshot;
-    this.#logSnapshot(previous, snapshot, buildSeconds);
+    logSnapshot(this.#log, previous, snapshot, buildSeconds);
     this.metrics.prepare(snapshot);
     this.metrics.snapshotApplied(snapshot.version, buildSeconds);
     this.#prunePolicyState(snapshot);
@@ -152,7 +173,7 @@ export class NodeProxy {
 
   async start(): Promise<void> {
     this.#started = true;
-    await this.#admin.listen({ host: this.#adminHost, port: this.#adminPort });
+    await this.#admin?.listen({ host: this.#adminHost, port: this.#adminPort });
     await this.#debug?.server.listen({ host: DEBUG_HOST, port: this.#debug.port });
     await this.#syncListeners(this.#snapshot);
   }
@@ -162,7 +183,7 @@ export class NodeProxy {
     this.#started = false;
     await this.#listeners.close();
     await this.#pools.close();
-    await this.#admin.close();
+    await this.#admin?.close();
     await this.#debug?.server.close();
     this.#policy.breakers.clear();
     await this.#policy.tracer?.shutdown();
@@ -198,7 +219,7 @@ export class NodeProxy {
 
   /** The admin server's bound port, once started. */
   adminPort(): number | undefined {
-    const address = this.#admin.server.address();
+    const address = this.#admin?.server.address();
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
@@ -206,21 +227,6 @@ export class NodeProxy {
   debugPort(): number | undefined {
     const address = this.#debug?.server.server.address();
     return typeof address === 'object' && address !== null ? address.port : undefined;
-  }
-
-  /** One debug line per snapshot; a warning for each problem that the previous snapshot did not have. */
-  #logSnapshot(previous: Snapshot, next: Snapshot, buildSeconds: number | undefined): void {
-    this.#log.debug('routing snapshot applied', {
-      version: next.version,
-      buildMs: buildSeconds === undefined ? undefined : Math.round(buildSeconds * 1e6) / 1e3,
-      httpEntrypoints: next.http.size,
-      tcpListeners: next.tcp.size,
-      udpListeners: next.udp.size,
-    });
-    const known = new Set(previous.problems.map(problemKey));
-    for (const problem of next.problems) {
-      if (!known.has(problemKey(problem))) this.#log.warn(problem.message, { ...problem });
-    }
   }
 
   async #syncListeners(snapshot: Snapshot): Promise<ListenerFailure[]> {
@@ -233,7 +239,8 @@ export class NodeProxy {
     return failures;
   }
 
-  #readiness(): { ready: boolean; reason: string } {
+  /** Ready: inputs synced once, started, and every listener of the current snapshot open. */
+  readiness(): { ready: boolean; reason: string } {
     if (!this.#synced) return { ready: false, reason: 'inputs have not synced yet' };
     if (!this.#started) return { ready: false, reason: 'not started' };
     if (this.#lastFailures.length > 0) {
@@ -243,8 +250,4 @@ export class NodeProxy {
     if (this.#listenersVersion < this.#snapshot.version) return { ready: false, reason: 'listeners opening' };
     return { ready: true, reason: '' };
   }
-}
-
-function problemKey(p: Problem): string {
-  return `${p.kind}/${p.namespace}/${p.name}/${p.reason}/${p.message}`;
 }

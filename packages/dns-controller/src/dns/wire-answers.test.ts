@@ -79,7 +79,9 @@ const query = fc.record({
   transport: fc.constantFrom<Transport>('udp', 'tcp'),
 });
 
-function packetOf(q: fc.RecordValue<typeof query extends fc.Arbitrary<infer T> ? T : never>): Buffer {
+type GeneratedQuery = typeof query extends fc.Arbitrary<infer T> ? T : never;
+
+function packetOf(q: GeneratedQuery): Buffer {
   return encodeQuery(recase(q.name, q.caseMask), q.type, {
     id: q.id,
     recursionDesired: q.recursionDesired,

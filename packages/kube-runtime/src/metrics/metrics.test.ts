@@ -4,7 +4,11 @@ import { MetricsRegistry, mergeFamilies, processMetrics, renderExposition } from
 describe('MetricsRegistry', () => {
   it('renders counters, gauges and histograms in the text format, histograms with le first', async () => {
     const registry = new MetricsRegistry();
-    const requests = registry.counter({ name: 'x_requests_total', help: 'Requests.', labelNames: ['a', 'b'] });
+    const requests = registry.counter({
+      name: 'x_requests_total',
+      help: 'Requests.',
+      labelNames: ['a', 'b'],
+    });
     const open = registry.gauge({ name: 'x_open', help: 'Open now.' });
     const duration = registry.histogram({
       name: 'x_seconds',
@@ -96,11 +100,26 @@ describe('mergeFamilies', () => {
       [one, 1],
       [two, 2],
     ] as const) {
-      registry.counter({ name: 'x_total', help: 'X.', labelNames: ['w'] }).cell('same').inc(n);
-      registry.counter({ name: 'x_only_total', help: 'X.', labelNames: ['w'] }).cell(`w${n}`).inc(n);
-      registry.gauge({ name: 'x_lag', help: 'Lag.', aggregation: 'max' }).cell().set(n * 10);
-      registry.gauge({ name: 'x_start', help: 'Start.', aggregation: 'first' }).cell().set(n * 100);
-      registry.histogram({ name: 'x_seconds', help: 'T.', bounds: [1] }).cell().observe(n);
+      registry
+        .counter({ name: 'x_total', help: 'X.', labelNames: ['w'] })
+        .cell('same')
+        .inc(n);
+      registry
+        .counter({ name: 'x_only_total', help: 'X.', labelNames: ['w'] })
+        .cell(`w${n}`)
+        .inc(n);
+      registry
+        .gauge({ name: 'x_lag', help: 'Lag.', aggregation: 'max' })
+        .cell()
+        .set(n * 10);
+      registry
+        .gauge({ name: 'x_start', help: 'Start.', aggregation: 'first' })
+        .cell()
+        .set(n * 100);
+      registry
+        .histogram({ name: 'x_seconds', help: 'T.', bounds: [1] })
+        .cell()
+        .observe(n);
     }
     const text = renderExposition(mergeFamilies([one.collect(), two.collect()]));
     expect(text).toContain('x_total{w="same"} 3');

@@ -37,6 +37,8 @@ export interface RunFlags {
   readonly tracingEndpoint: string | undefined;
   readonly tracingSampleRatio: number;
   readonly logLevel: LogLevel;
+  /** Data-plane worker processes; undefined: the container's CPU limit (see workers/worker-count.ts). */
+  readonly workers: number | undefined;
 }
 
 export type ParsedCommand =
@@ -69,11 +71,14 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'tracing-endpoint' },
   { name: 'tracing-sample-ratio' },
   { name: 'log-level' },
+  { name: 'workers' },
 ];
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 /** The most HTTP entrypoints: a Service with more ports than this is not meshed anyway. */
 const MAX_HTTP_ENTRYPOINTS = 100;
+/** The most data-plane workers. */
+export const MAX_WORKERS = 256;
 
 /** `http-entrypoints` → `NODEMESH_HTTP_ENTRYPOINTS`. */
 export const envName = envNameOfFlag;
@@ -250,6 +255,12 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
       `${raw('log-level')?.source}: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`,
     );
   }
+  const workers = check<number | undefined>(
+    'workers',
+    undefined,
+    `must be an integer from 1 to ${MAX_WORKERS}`,
+    (v) => integerIn(v, 1, MAX_WORKERS),
+  );
   if (errors.length > 0 || logLevel === undefined) return undefined;
   return {
     server,
@@ -268,6 +279,7 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     tracingEndpoint,
     tracingSampleRatio,
     logLevel,
+    workers,
   };
 }
 

@@ -22,6 +22,8 @@ Flags of run (each also as the environment variable NODEMESH_<FLAG>, e.g. NODEME
   --tracing-endpoint URL        OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces (default off)
   --tracing-sample-ratio R      share of requests traced, 0 to 1 (default 0.01)
   --log-level LEVEL             debug, info, warn or error (default info)
+  --workers N                   data-plane worker processes on the same ports, 1 to 256 (default: the
+                                container's CPU limit, else every CPU); one process watches the API server
 
 Logs are JSON lines on stderr. SIGTERM or SIGINT: stop watching, drain listeners, exit 0.
 `;

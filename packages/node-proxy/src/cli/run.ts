@@ -3,7 +3,8 @@
  * that touches the process (signals, exit code).
  */
 import { createLogger, type Logger } from '@nodemesh/kube-runtime';
-import { type RunningNodeProxy, startNodeProxy } from '../kube/start-node-proxy.js';
+import { startNodeProxy, startNodeProxyFleet } from '../kube/start-node-proxy.js';
+import { defaultWorkerCount } from '../workers/worker-count.js';
 import type { RunFlags } from './flags.js';
 
 /** Runs until a signal; resolves with the exit code. */
@@ -14,9 +15,10 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  let running: RunningNodeProxy;
+  const workers = flags.workers ?? defaultWorkerCount();
+  let running: { stop(): Promise<void> };
   try {
-    running = await startNodeProxy({
+    const options = {
       ...(flags.server === undefined ? {} : { server: flags.server }),
       ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
       nodeName: flags.nodeName,
@@ -36,7 +38,12 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
           : { tracing: { endpoint: flags.tracingEndpoint, sampleRatio: flags.tracingSampleRatio } }),
       },
       logger: log,
-    });
+    };
+    log.info('data plane', { workers });
+    running =
+      workers === 1
+        ? await startNodeProxy(options)
+        : await startNodeProxyFleet({ ...options, workers, logLevel: flags.logLevel });
   } catch (error) {
     log.error('could not start', { error });
     return 1;

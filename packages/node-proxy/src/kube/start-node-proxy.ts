@@ -13,6 +13,7 @@ import {
   type InformerState,
   kubeEventSink,
   type Logger,
+  type LogLevel,
   loadKubeConfig,
   ResourceInformer,
   SyncRunner,
@@ -26,8 +27,10 @@ import {
   type PortRange,
   shadowListSelector,
 } from '@nodemesh/smi-types';
+import type { DataPlane } from '../data-plane.js';
 import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
+import { NodeProxyPrimary, type NodeProxyPrimaryOptions } from '../workers/node-proxy-primary.js';
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
 import { OptionalCollection } from './optional-collection.js';
@@ -90,8 +93,9 @@ export interface StartNodeProxyOptions {
   readonly eventSink?: EventSink;
 }
 
-export interface RunningNodeProxy {
-  readonly proxy: NodeProxy;
+/** A running control loop and the data plane it drives. */
+export interface RunningControlLoop<P extends DataPlane> {
+  readonly proxy: P;
   /** The callers of this node, from its pods. */
   readonly callers: PodCallerIndex;
   /** Resolves once the first complete sync has been applied. */
@@ -102,6 +106,18 @@ export interface RunningNodeProxy {
   stop(): Promise<void>;
 }
 
+export type RunningNodeProxy = RunningControlLoop<NodeProxy>;
+
+/** Options of a node-proxy whose traffic is served by `workers` worker processes. */
+export interface StartNodeProxyFleetOptions extends Omit<StartNodeProxyOptions, 'proxy'> {
+  readonly workers: number;
+  /** Log level of the workers (they log on the same stderr). */
+  readonly logLevel?: LogLevel;
+  /** Further worker settings (tests: `bindPorts`, `drainMs`) and fleet timings. */
+  readonly worker?: Partial<NodeProxyPrimaryOptions['settings']>;
+  readonly fleet?: NodeProxyPrimaryOptions['fleet'];
+}
+
 /** Component name on Events. */
 const EVENT_COMPONENT = 'nodemesh-proxy';
 
@@ -109,15 +125,6 @@ const EVENT_COMPONENT = 'nodemesh-proxy';
 export async function startNodeProxy(options: StartNodeProxyOptions): Promise<RunningNodeProxy> {
   const log = options.logger ?? silentLogger;
   const config = resolveConfig(options, log);
-  const meshNamespace = options.meshNamespace ?? DEFAULT_MESH_NAMESPACE;
-  const backoff = options.informerBackoff === undefined ? {} : { backoff: options.informerBackoff };
-
-  const recorder = new EventRecorder({
-    sink: options.eventSink ?? kubeEventSink(config),
-    component: EVENT_COMPONENT,
-    host: options.nodeName,
-    logger: log,
-  });
   const callers = new PodCallerIndex();
   const proxy = new NodeProxy({
     ...options.proxy,
@@ -127,6 +134,57 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     ...(options.debugPort === undefined ? {} : { debugPort: options.debugPort }),
     ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
     callers,
+    logger: log,
+  });
+  return runControlLoop(options, config, log, proxy, callers);
+}
+
+/**
+ * Starts a node-proxy whose traffic is served by `workers` worker processes on the same ports, fed by this
+ * process: the node's one control loop (one set of watches, whatever the number of workers).
+ */
+export async function startNodeProxyFleet(
+  options: StartNodeProxyFleetOptions,
+): Promise<RunningControlLoop<NodeProxyPrimary>> {
+  const log = options.logger ?? silentLogger;
+  const config = resolveConfig(options, log);
+  const callers = new PodCallerIndex();
+  const primary = new NodeProxyPrimary({
+    workers: options.workers,
+    settings: {
+      listenHost: options.listenHost ?? '127.0.0.1',
+      logLevel: options.logLevel ?? 'info',
+      ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
+      ...options.worker,
+    },
+    callers,
+    adminHost: options.adminHost ?? '127.0.0.1',
+    adminPort: options.adminPort ?? 9090,
+    ...(options.debugPort === undefined ? {} : { debugPort: options.debugPort }),
+    logger: log,
+    ...(options.fleet === undefined ? {} : { fleet: options.fleet }),
+  });
+  return runControlLoop(options, config, log, primary, callers);
+}
+
+/**
+ * The control loop: informers feed change trackers, one sync runner drains them into the input assembler
+ * and applies the result to the data plane.
+ */
+async function runControlLoop<P extends DataPlane>(
+  options: Omit<StartNodeProxyOptions, 'proxy'>,
+  config: KubeConfig,
+  log: Logger,
+  proxy: P,
+  callers: PodCallerIndex,
+): Promise<RunningControlLoop<P>> {
+  const meshNamespace = options.meshNamespace ?? DEFAULT_MESH_NAMESPACE;
+  const backoff = options.informerBackoff === undefined ? {} : { backoff: options.informerBackoff };
+
+  const recorder = new EventRecorder({
+    sink: options.eventSink ?? kubeEventSink(config),
+    component: EVENT_COMPONENT,
+    host: options.nodeName,
     logger: log,
   });
   const assembler = new InputAssembler({
@@ -181,7 +239,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
         knownProblems = reportProblems(snapshot.problems, knownProblems, recorder);
       } else {
         // Nothing new: re-apply the snapshot so listeners that failed to open are retried.
-        await proxy.applySnapshot(proxy.snapshot);
+        await proxy.resync();
       }
       if (!firstSyncDone) {
         firstSyncDone = true;
@@ -311,7 +369,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
   };
 }
 
-function resolveConfig(options: StartNodeProxyOptions, log: Logger): KubeConfig {
+function resolveConfig(options: Omit<StartNodeProxyOptions, 'proxy'>, log: Logger): KubeConfig {
   if (options.kubeConfig !== undefined) return options.kubeConfig;
   const loaded = loadKubeConfig({
     ...(options.server === undefined ? {} : { server: options.server }),

@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
+import { portSharing } from '../workers/port-sharing.js';
 import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
 import { type ProxyError, rawResponse } from './http-errors.js';
 import { exchange } from './http-exchange.js';
@@ -105,7 +106,7 @@ export class HttpEntrypoint implements Listener {
   }
 
   async listen(host: string, port: number): Promise<void> {
-    await this.#app.listen({ host, port });
+    await this.#app.listen({ host, port, ...portSharing() });
   }
 
   boundPort(): number | undefined {

@@ -9,6 +9,7 @@ import { chooseBackend } from '../balancer/choose-target.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { checkAccess } from '../policy/access-policy.js';
 import { objectKey } from '../topology/inputs.js';
+import { portSharing } from '../workers/port-sharing.js';
 import type { Listener, RoutingContext } from './listener.js';
 
 export class TcpListener implements Listener {
@@ -27,7 +28,7 @@ export class TcpListener implements Listener {
   listen(host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen({ host, port }, () => {
+      this.#server.listen({ host, port, ...portSharing() }, () => {
         this.#server.off('error', reject);
         resolve();
       });

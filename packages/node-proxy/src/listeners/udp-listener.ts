@@ -12,6 +12,7 @@ import type { TrafficLabels, UdpSessionMeters } from '../metrics/proxy-metrics.j
 import { checkAccess } from '../policy/access-policy.js';
 import type { Endpoint, Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
+import { portSharing } from '../workers/port-sharing.js';
 import type { Listener, RoutingContext } from './listener.js';
 
 export interface UdpListenerOptions {
@@ -50,7 +51,7 @@ export class UdpListener implements Listener {
   }
 
   listen(host: string, port: number): Promise<void> {
-    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', ...portSharing() });
     this.#socket = socket;
     socket.on('message', (data, from) => this.#receive(data, from));
     return new Promise((resolve, reject) => {
