@@ -32,6 +32,7 @@ export class GuardedWatch extends Watch {
   constructor(
     config: KubeConfig,
     private readonly hooks: WatchHooks,
+    private readonly transform?: (obj: Record<string, unknown>) => Record<string, unknown>,
   ) {
     super(config);
   }
@@ -61,7 +62,9 @@ export class GuardedWatch extends Watch {
       events++;
       // An ERROR event (410 Expired, say) is passed on but is no sign of health.
       if (phase !== 'ERROR') hooks.healthy();
-      callback(phase, obj, watchObj);
+      const kept =
+        phase === 'ERROR' || phase === 'BOOKMARK' || this.transform === undefined ? obj : this.transform(obj);
+      callback(phase, kept, watchObj);
     };
     const guardedDone = (err: unknown) => {
       finished = true;

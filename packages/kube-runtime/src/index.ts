@@ -50,5 +50,13 @@ export {
   silentLogger,
 } from './logger.js';
 export { ManualClock, settle } from './manual-clock.js';
+export {
+  type FieldSelection,
+  IDENTITY_FIELDS,
+  keepFields,
+  mergeSelections,
+  selectFields,
+  withoutBookkeeping,
+} from './object-fields.js';
 export { isRecord, type ObjectMetaView, objectKey, readObjectMeta } from './object-meta.js';
 export { SyncRunner, type SyncRunnerOptions, type SyncRunnerState } from './sync-runner.js';

@@ -44,6 +44,11 @@ export interface InformerOptions {
   readonly minWatchDurationMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /**
+   * What of each object to keep (object-fields.ts), applied to listed and watched objects before they are
+   * stored or handed to the handlers; it must keep `metadata.name`, `namespace` and `resourceVersion`.
+   */
+  readonly transform?: (obj: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /** Watch health for readiness probes and metrics. */
@@ -90,7 +95,7 @@ export class ResourceInformer {
     this.backoff = options.backoff ?? defaultBackoff;
     this.listWatch = new ListWatch<KubernetesObject>(
       options.path,
-      new GuardedWatch(options.config, this.hooks()),
+      new GuardedWatch(options.config, this.hooks(), options.transform),
       () => this.fetchList(),
       false,
       options.labelSelector,
@@ -205,8 +210,16 @@ export class ResourceInformer {
       apiVersion: 'v1',
       kind: 'List',
       metadata: { resourceVersion: result.resourceVersion },
-      items: result.items,
+      items:
+        this.options.transform === undefined
+          ? result.items
+          : result.items.map((item) => this.transformed(item)),
     };
+  }
+
+  private transformed(item: KubernetesObject): KubernetesObject {
+    const transform = this.options.transform;
+    return transform === undefined ? item : (transform(item as Record<string, unknown>) as KubernetesObject);
   }
 
   private failed(error: unknown): void {

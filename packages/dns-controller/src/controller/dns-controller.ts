@@ -18,6 +18,7 @@ import {
   objectKey,
   ResourceInformer,
   SyncRunner,
+  selectFields,
 } from '@nodemesh/kube-runtime';
 import { MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
 import { DEFAULT_MESH_DEFAULTS, shadowListSelector } from '@nodemesh/smi-types';
@@ -28,7 +29,7 @@ import { type ControllerConfig, DEFAULT_CONTROLLER_CONFIG } from '../config/cont
 import { type ListeningAddress, MeshDnsServer } from '../dns/server.js';
 import { MeshZone } from '../dns/zone.js';
 import { configMapPath, kubeApi, servicePath } from '../kube/kube-api.js';
-import { readPodView } from '../pods/pod-view.js';
+import { POD_VIEW_FIELDS, readPodView } from '../pods/pod-view.js';
 import { ServiceAccountIndex } from '../pods/service-account-index.js';
 import { ShadowReconciler } from '../shadows/shadow-reconciler.js';
 import { ZoneAdapter } from '../zone-adapter/zone-adapter.js';
@@ -223,6 +224,8 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       name: 'pods',
       config: kubeConfig,
       path: '/api/v1/pods',
+      // Every Pod of the cluster: only what the ServiceAccount index reads of each is kept.
+      transform: selectFields(POD_VIEW_FIELDS),
       logger,
       handlers: {
         onAdd: (obj) => changed(obj, false),

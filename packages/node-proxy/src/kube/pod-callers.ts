@@ -4,10 +4,17 @@
  * map lookup.
  */
 import { isIP } from 'node:net';
-import { isRecord } from '@nodemesh/kube-runtime';
+import { type FieldSelection, isRecord } from '@nodemesh/kube-runtime';
 import { CallerIndex, type PodCaller } from '../metrics/caller-index.js';
 
 export type { PodCaller } from '../metrics/caller-index.js';
+
+/** The fields of a Pod `podCaller` reads: all the pods informer keeps of the pods of this node. */
+export const POD_CALLER_FIELDS: FieldSelection = {
+  metadata: { labels: true, ownerReferences: { controller: true, kind: true, name: true } },
+  spec: { hostNetwork: true, serviceAccountName: true, serviceAccount: true },
+  status: { phase: true, podIP: true, podIPs: { ip: true } },
+};
 
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined;

@@ -17,7 +17,9 @@ import {
   loadKubeConfig,
   ResourceInformer,
   SyncRunner,
+  selectFields,
   silentLogger,
+  withoutBookkeeping,
 } from '@nodemesh/kube-runtime';
 import {
   DEFAULT_MESH_DOMAIN,
@@ -34,7 +36,7 @@ import { NodeProxyPrimary, type NodeProxyPrimaryOptions } from '../workers/node-
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
 import { OptionalCollection } from './optional-collection.js';
-import { PodCallerIndex } from './pod-callers.js';
+import { POD_CALLER_FIELDS, PodCallerIndex } from './pod-callers.js';
 import { problemObject } from './problem-object.js';
 import type { Rejection } from './rejection.js';
 import { SMI_COLLECTIONS, type SmiKind, smiCollectionPath } from './smi-kinds.js';
@@ -267,6 +269,7 @@ async function runControlLoop<P extends DataPlane>(
       config,
       path: '/api/v1/services',
       handlers: tracked(trackers.services),
+      transform: withoutBookkeeping,
       logger: informerLog,
       ...backoff,
     }),
@@ -276,6 +279,7 @@ async function runControlLoop<P extends DataPlane>(
       path: `/api/v1/namespaces/${encodeURIComponent(meshNamespace)}/services`,
       labelSelector: shadowListSelector(),
       handlers: tracked(trackers.shadows),
+      transform: withoutBookkeeping,
       logger: informerLog,
       ...backoff,
     }),
@@ -284,6 +288,7 @@ async function runControlLoop<P extends DataPlane>(
       config,
       path: '/apis/discovery.k8s.io/v1/endpointslices',
       handlers: tracked(trackers.endpointSlices),
+      transform: withoutBookkeeping,
       logger: informerLog,
       ...backoff,
     }),
@@ -292,6 +297,7 @@ async function runControlLoop<P extends DataPlane>(
       config,
       path: '/api/v1/pods',
       fieldSelector: `spec.nodeName=${options.nodeName}`,
+      transform: selectFields(POD_CALLER_FIELDS),
       handlers: {
         onAdd: (obj) => callers.upsert(obj),
         onUpdate: (obj) => callers.upsert(obj),
@@ -316,6 +322,7 @@ async function runControlLoop<P extends DataPlane>(
         config,
         path,
         handlers: tracked(tracker),
+        transform: withoutBookkeeping,
         logger: informerLog,
         ...backoff,
       }),
