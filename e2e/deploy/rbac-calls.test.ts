@@ -14,7 +14,7 @@ import {
   removeAllShadows,
   startDnsController,
 } from '@nodemesh/dns-controller';
-import { loadKubeConfig, silentLogger } from '@nodemesh/kube-runtime';
+import { serverConnection, silentLogger } from '@nodemesh/kube-runtime';
 import { type RunningNodeProxy, startNodeProxy } from '@nodemesh/node-proxy';
 import { SHADOW_ANNOTATION_SERVICE_ACCOUNTS } from '@nodemesh/smi-types';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -101,7 +101,7 @@ describe('RBAC against the recorded API calls', () => {
     await api.pod('shop', 'orders-pod', 'orders', 'node-a', 'orders');
 
     const controller: DnsController = await startDnsController({
-      kubeConfig: loadKubeConfig({ server: server.url }).config,
+      kubeConfig: serverConnection(server.url),
       logger: silentLogger,
       identity: 'rbac-audit',
       dnsHost: '127.0.0.1',
@@ -167,7 +167,7 @@ describe('RBAC against the recorded API calls', () => {
     await controller.stop();
 
     // The binary's other commands run as the same ServiceAccount: `prepare`, and `cleanup` (the uninstall Job).
-    const kube = kubeApi(loadKubeConfig({ server: server.url }).config);
+    const kube = kubeApi(serverConnection(server.url));
     const prepared = await prepareClusterDns(kube, {
       ...DEFAULT_CONTROLLER_CONFIG,
       mode: 'auto',
@@ -191,7 +191,7 @@ describe('RBAC against the recorded API calls', () => {
     await api.shadow(orders, MESH, { [SHADOW_ANNOTATION_SERVICE_ACCOUNTS]: 'orders' });
 
     const running: RunningNodeProxy = await startNodeProxy({
-      kubeConfig: loadKubeConfig({ server: server.url }).config,
+      kubeConfig: serverConnection(server.url),
       logger: silentLogger,
       nodeName: 'node-a',
       listenHost: '127.0.0.1',

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type InformerHandlers, ResourceInformer } from '../src/informer.js';
-import { loadKubeConfig } from '../src/kube-config.js';
+import { serverConnection } from '../src/kube-connection.js';
 import { createLogger, silentLogger } from '../src/logger.js';
 import { selectFields } from '../src/object-fields.js';
 import { readObjectMeta } from '../src/object-meta.js';
@@ -42,7 +42,7 @@ async function start(
 ) {
   const url = await server.listen();
   cleanups.push(() => server.close());
-  const { config } = loadKubeConfig({ server: url });
+  const config = serverConnection(url);
   const informer = new ResourceInformer({
     name: 'services',
     config,

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
-import { createLogger, loadKubeConfig, ResourceInformer } from '@nodemesh/kube-runtime';
+import { createLogger, type KubeConnection, loadKubeConfig, ResourceInformer } from '@nodemesh/kube-runtime';
 import {
   DEFAULT_MESH_NAMESPACE,
   shadowListSelector,
@@ -65,7 +65,7 @@ export async function startLocalMesh(
     const server = apiServer.url;
     await seedCluster(server, settings);
 
-    const { config } = loadKubeConfig({ server });
+    const { config } = await loadKubeConfig({ server });
     shadowInformer = watchShadowServices(config, settings, forwarder, print);
 
     supervise(
@@ -141,7 +141,7 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
 }
 
 function watchShadowServices(
-  config: ReturnType<typeof loadKubeConfig>['config'],
+  config: KubeConnection,
   settings: LocalSettings,
   forwarder: Forwarder,
   print: (line: string) => void,

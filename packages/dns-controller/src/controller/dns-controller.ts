@@ -3,13 +3,13 @@
  * reconcilers and the admin server. Every replica watches and answers DNS; only the lease holder writes.
  */
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import {
   ChangeTracker,
   createLogger,
   EventRecorder,
   type EventSink,
   type InformerHandlers,
+  type KubeConnection,
   kubeEventSink,
   kubeLeaseClient,
   LeaderElector,
@@ -38,7 +38,7 @@ import { createControllerMetrics, measured } from './controller-metrics.js';
 
 export interface DnsControllerOptions extends Partial<Omit<ControllerConfig, 'server' | 'kubeconfig'>> {
   /** How to reach the API server (`loadKubeConfig` builds one from --server/--kubeconfig/in-cluster). */
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeConnection;
   /** The Lease holder identity; default POD_NAME, else `<hostname>-<pid>`. Unique per replica. */
   readonly identity?: string;
   readonly logger?: Logger;

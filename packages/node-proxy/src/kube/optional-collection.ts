@@ -4,10 +4,10 @@
  * collection is probed again every `probeIntervalMs`; once it is served, the informer starts and its objects
  * flow in like any change. Built-in collections never take this path.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import {
   type Clock,
   type InformerState,
+  type KubeConnection,
   type Logger,
   listResource,
   type ResourceInformer,
@@ -17,7 +17,7 @@ import {
 } from '@nodemesh/kube-runtime';
 
 export interface OptionalCollectionOptions {
-  readonly config: KubeConfig;
+  readonly config: KubeConnection;
   readonly path: string;
   readonly informer: ResourceInformer;
   readonly probeIntervalMs: number;

@@ -4,13 +4,13 @@
  * synced (an SMI kind whose CRD is not installed counts as synced and empty); then the first sync marks the
  * proxy ready. Invalid resources and snapshot problems become log lines and Warning Events.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import {
   type Backoff,
   ChangeTracker,
   EventRecorder,
   type EventSink,
   type InformerState,
+  type KubeConnection,
   kubeEventSink,
   type Logger,
   type LogLevel,
@@ -60,8 +60,8 @@ export interface StartNodeProxyOptions {
   /** How to reach the API server: a plain URL (`--server`), a kubeconfig file, else in-cluster. */
   readonly server?: string;
   readonly kubeconfig?: string;
-  /** A ready KubeConfig instead (wins over `server` and `kubeconfig`). */
-  readonly kubeConfig?: KubeConfig;
+  /** A ready connection (client-node's KubeConfig is one) instead; wins over `server` and `kubeconfig`. */
+  readonly kubeConfig?: KubeConnection;
   /** The node this proxy serves: only its pods are callers. */
   readonly nodeName: string;
   readonly meshNamespace?: string;
@@ -126,7 +126,7 @@ const EVENT_COMPONENT = 'nodemesh-proxy';
 /** Starts a node-proxy that follows the API server. Throws only when the kube config cannot be loaded. */
 export async function startNodeProxy(options: StartNodeProxyOptions): Promise<RunningNodeProxy> {
   const log = options.logger ?? silentLogger;
-  const config = resolveConfig(options, log);
+  const config = await resolveConfig(options, log);
   const callers = new PodCallerIndex();
   const proxy = new NodeProxy({
     ...options.proxy,
@@ -149,7 +149,7 @@ export async function startNodeProxyFleet(
   options: StartNodeProxyFleetOptions,
 ): Promise<RunningControlLoop<NodeProxyPrimary>> {
   const log = options.logger ?? silentLogger;
-  const config = resolveConfig(options, log);
+  const config = await resolveConfig(options, log);
   const callers = new PodCallerIndex();
   const primary = new NodeProxyPrimary({
     workers: options.workers,
@@ -175,7 +175,7 @@ export async function startNodeProxyFleet(
  */
 async function runControlLoop<P extends DataPlane>(
   options: Omit<StartNodeProxyOptions, 'proxy'>,
-  config: KubeConfig,
+  config: KubeConnection,
   log: Logger,
   proxy: P,
   callers: PodCallerIndex,
@@ -376,9 +376,12 @@ async function runControlLoop<P extends DataPlane>(
   };
 }
 
-function resolveConfig(options: Omit<StartNodeProxyOptions, 'proxy'>, log: Logger): KubeConfig {
+async function resolveConfig(
+  options: Omit<StartNodeProxyOptions, 'proxy'>,
+  log: Logger,
+): Promise<KubeConnection> {
   if (options.kubeConfig !== undefined) return options.kubeConfig;
-  const loaded = loadKubeConfig({
+  const loaded = await loadKubeConfig({
     ...(options.server === undefined ? {} : { server: options.server }),
     ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
   });
