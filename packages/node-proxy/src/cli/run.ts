@@ -27,7 +27,7 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
       listenHost: flags.listenHost,
       adminHost: flags.adminHost,
       adminPort: flags.adminPort,
-      debugPort: flags.debugPort === 0 ? false : flags.debugPort,
+      debugPort: flags.debugPort === 0 ? (false as const) : flags.debugPort,
       httpEntrypoints: flags.httpEntrypoints,
       tcpPorts: flags.tcpPorts,
       udpPorts: flags.udpPorts,
