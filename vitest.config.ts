@@ -20,6 +20,7 @@ export default defineConfig({
       '@nodemesh/dns-controller': source('dns-controller'),
       '@nodemesh/node-proxy': source('node-proxy'),
       '@nodemesh/local': source('local'),
+      '@nodemesh/cli': source('cli'),
     },
   },
   test: {

@@ -377,6 +377,70 @@ const nodeProxy = dashboard(
       ],
       { unit: 's' },
     ),
+    row('Workload identity'),
+    stat(
+      'Certificates held',
+      [[`count(nodemesh_node_proxy_certificate_expiration_timestamp_seconds{${PROXY}, node=~"$node"})`]],
+      { description: 'One per ServiceAccount with a pod on the selected nodes (docs/identity.md).' },
+    ),
+    stat(
+      'Soonest certificate expiry',
+      [
+        [
+          `min(nodemesh_node_proxy_certificate_expiration_timestamp_seconds{${PROXY}, node=~"$node"}) - time()`,
+        ],
+      ],
+      {
+        unit: 's',
+        description: 'Renewed at half their life; far below half the lifetime means renewal fails.',
+      },
+    ),
+    stat(
+      'Certificates overdue for renewal',
+      [[`sum(nodemesh_node_proxy_certificates_overdue{${PROXY}, node=~"$node"})`]],
+      { description: 'Past half their life and not renewed: the issuer is out of reach or refuses.' },
+    ),
+    stat(
+      'Issuer certificate expiry',
+      [[`min(nodemesh_identity_issuer_expiration_timestamp_seconds{${DNS}}) - time()`]],
+      {
+        unit: 's',
+        description: 'The issuer in use by the dns-controller replicas; rotate it before it expires.',
+      },
+    ),
+    timeseries(
+      'Certificates issued and renewed by node',
+      [
+        [
+          `sum by (node) (${rate(`nodemesh_node_proxy_certificates_issued_total{${PROXY}, node=~"$node"}`)})`,
+          'issued {{node}}',
+        ],
+        [
+          `sum by (node) (${rate(`nodemesh_node_proxy_certificates_renewed_total{${PROXY}, node=~"$node"}`)})`,
+          'renewed {{node}}',
+        ],
+      ],
+      { unit: 'ops' },
+    ),
+    timeseries(
+      'Failed certificate requests by reason',
+      [
+        [
+          `sum by (reason) (${rate(`nodemesh_node_proxy_certificate_requests_failed_total{${PROXY}, node=~"$node"}`)})`,
+          '{{reason}}',
+        ],
+        [
+          `sum by (code) (${rate(`nodemesh_identity_certificate_requests_refused_total{${DNS}}`)})`,
+          'refused by issuer: {{code}}',
+        ],
+      ],
+      { unit: 'ops' },
+    ),
+    timeseries(
+      'Trust roots: time to expiry',
+      [[`min by (root) (nodemesh_identity_root_expiration_timestamp_seconds{${DNS}}) - time()`, '{{root}}']],
+      { unit: 's', description: 'Two roots appear while a root rotation is under way.' },
+    ),
   ],
 );
 

@@ -118,6 +118,17 @@ describe.each(SOURCES)('NetworkPolicies of %s', (_name, objects) => {
     expect(can(appPod, proxyPod, udpFirst, 'TCP')).toBe(false);
   });
 
+  it('admit the identity issuer’s port from the node-proxies only', () => {
+    const identityPort = Number(configValue(objects, 'nodemesh-dns-controller', 'NODEMESH_IDENTITY_PORT'));
+    const nodeProxy: Peer = { kind: 'pod', namespace: 'nodemesh', labels: proxyPod.labels };
+    expect(can(nodeProxy, dnsPod, identityPort)).toBe(true);
+    for (const peer of [appPod, prometheus, meshNeighbour]) {
+      expect(can(peer, dnsPod, identityPort)).toBe(false);
+    }
+    const shopPodLikeAProxy: Peer = { kind: 'pod', namespace: 'shop', labels: proxyPod.labels };
+    expect(can(shopPodLikeAProxy, dnsPod, identityPort)).toBe(false);
+  });
+
   it('admit nothing to the debug port, which only kubectl port-forward reaches', () => {
     for (const peer of [appPod, prometheus, meshNeighbour]) {
       expect(can(peer, proxyPod, debugPort)).toBe(false);
@@ -135,7 +146,8 @@ describe.each(SOURCES)('NetworkPolicies of %s', (_name, objects) => {
     ] as const) {
       for (const port of declared(workload)) {
         const protocol = (port.protocol ?? 'TCP') as Protocol;
-        const admitted = [appPod, prometheus].some((peer) =>
+        const nodeProxy: Peer = { kind: 'pod', namespace: 'nodemesh', labels: proxyPod.labels };
+        const admitted = [appPod, prometheus, nodeProxy].some((peer) =>
           can(peer, pod, Number(port.containerPort), protocol),
         );
         expect(admitted, `${workload.metadata.name} ${String(port.name)}`).toBe(true);

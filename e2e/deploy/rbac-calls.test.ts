@@ -4,19 +4,31 @@
  * against its own in-memory API server whose audit hook records the calls; a scenario drives every code path
  * that talks to the API server, and waits (bounded) for each effect.
  */
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ApiServer, type AuditCall, startApiServer } from '@nodemesh/apiserver';
 import {
   cleanupClusterDns,
   DEFAULT_CONTROLLER_CONFIG,
+  DEFAULT_IDENTITY_SETTINGS,
   type DnsController,
+  generateCa,
   kubeApi,
   prepareClusterDns,
   removeAllShadows,
   startDnsController,
 } from '@nodemesh/dns-controller';
 import { serverConnection, silentLogger } from '@nodemesh/kube-runtime';
-import { type RunningNodeProxy, startNodeProxy } from '@nodemesh/node-proxy';
-import { SHADOW_ANNOTATION_SERVICE_ACCOUNTS } from '@nodemesh/smi-types';
+import { IssuerClient, newWorkloadKey, type RunningNodeProxy, startNodeProxy } from '@nodemesh/node-proxy';
+import {
+  DEFAULT_ISSUER_SECRET,
+  IDENTITY_TOKEN_AUDIENCE,
+  issuerServerName,
+  SHADOW_ANNOTATION_SERVICE_ACCOUNTS,
+  TRUST_BUNDLE_CONFIG_MAP,
+} from '@nodemesh/smi-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEPLOY_DIR, expandKustomization } from './manifests.js';
 import {
@@ -82,6 +94,24 @@ function checkAgainstRbac(serviceAccount: string, calls: readonly AuditCall[]): 
 const hasCall = (calls: readonly AuditCall[], verb: string, resource: string) =>
   calls.some((c) => c.verb === verb && c.resource === resource);
 
+/** A pod-bound token for the identity issuer, written where a projected volume would put it. */
+async function tokenFile(api: TestApi, pod: string): Promise<string> {
+  const answer = await api.create(`/api/v1/namespaces/${MESH}/serviceaccounts/${PROXY}/token`, {
+    spec: { audiences: [IDENTITY_TOKEN_AUDIENCE], boundObjectRef: { kind: 'Pod', name: pod } },
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'nodemesh-rbac-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'token');
+  await writeFile(file, (answer.status as { token: string }).token);
+  return file;
+}
+
+/** The Secrets a component touched: only the issuer's may be read; creating (which reads nothing) is allowed. */
+const secretReads = (calls: readonly AuditCall[]) =>
+  calls
+    .filter((c) => c.resource === 'secrets' && c.verb !== 'create')
+    .map((c) => `${c.verb} ${c.namespace}/${c.name}`);
+
 describe('RBAC against the recorded API calls', () => {
   it('dns-controller: every call allowed, every grant used', async () => {
     const { server, calls, api } = await recordingServer();
@@ -99,6 +129,9 @@ describe('RBAC against the recorded API calls', () => {
       data: { Corefile: COREFILE },
     });
     await api.pod('shop', 'orders-pod', 'orders', 'node-a', 'orders');
+    await api.installGatewayCrds();
+    await api.create(`/api/v1/namespaces/${MESH}/serviceaccounts`, { metadata: { name: PROXY } });
+    await api.pod(MESH, 'proxy-a', 'node-proxy', 'node-a', PROXY);
 
     const controller: DnsController = await startDnsController({
       kubeConfig: serverConnection(server.url),
@@ -113,8 +146,41 @@ describe('RBAC against the recorded API calls', () => {
       leaseDurationMs: 1_000,
       leaseRenewDeadlineMs: 800,
       leaseRetryPeriodMs: 100,
+      crdProbeIntervalMs: 100,
+      identityRole: true,
+      identitySettings: { ...DEFAULT_IDENTITY_SETTINGS, issuerHost: '127.0.0.1', issuerPort: 0 },
     });
     cleanups.push(() => controller.stop());
+
+    // The identity role: the issuer Secret created, the trust bundle published, a certificate issued (a
+    // TokenReview), then a new issuer hot-reloaded and the bundle updated.
+    const bundle = async () =>
+      (
+        await api.call(
+          'GET',
+          `/api/v1/namespaces/${MESH}/configmaps?fieldSelector=metadata.name%3D${TRUST_BUNDLE_CONFIG_MAP}`,
+        )
+      ).items as { data: Record<string, string> }[];
+    await waitFor('the trust bundle', async () => (await bundle()).length === 1);
+    const client = new IssuerClient({
+      url: `https://127.0.0.1:${controller.issuer?.port}`,
+      serverName: issuerServerName(MESH),
+      tokenFile: await tokenFile(api, 'proxy-a'),
+    });
+    const issued = await client.issue(
+      { namespace: 'shop', serviceAccount: 'orders', csr: (await newWorkloadKey()).csrPem },
+      (await bundle())[0]?.data['ca.crt'] ?? '',
+    );
+    expect(issued.kind).toBe('issued');
+    const next = await generateCa('cluster.local', new Date());
+    await api.call('PUT', `/api/v1/namespaces/${MESH}/secrets/${DEFAULT_ISSUER_SECRET}`, {
+      metadata: { name: DEFAULT_ISSUER_SECRET },
+      stringData: next.secretData,
+    });
+    await waitFor(
+      'the new root published',
+      async () => (await bundle())[0]?.data['ca.crt'] === next.secretData['ca.crt'],
+    );
 
     type Shadow = { metadata: { resourceVersion: string; annotations?: Record<string, string> } };
     const shadowOf = async (name: string) =>
@@ -156,6 +222,50 @@ describe('RBAC against the recorded API calls', () => {
       (await api.events('shop', 'bad')).some((e) => e.count >= 2),
     );
 
+    // The leader writes status.parents on every mesh route kind (one each, attached to shop/orders).
+    await api.service('shop', 'db', { 'nodemesh.io/traffic-type': 'tcp' });
+    const routes = [
+      [
+        'v1',
+        'httproutes',
+        'HTTPRoute',
+        'orders',
+        { rules: [{ backendRefs: [{ name: 'orders', port: 80 }] }] },
+      ],
+      [
+        'v1',
+        'grpcroutes',
+        'GRPCRoute',
+        'orders',
+        { rules: [{ backendRefs: [{ name: 'orders', port: 80 }] }] },
+      ],
+      ['v1alpha2', 'tcproutes', 'TCPRoute', 'db', { rules: [{ backendRefs: [{ name: 'db', port: 80 }] }] }],
+    ] as const;
+    for (const [version, plural, kind, parent, spec] of routes) {
+      await api.create(`/apis/gateway.networking.k8s.io/${version}/namespaces/shop/${plural}`, {
+        apiVersion: `gateway.networking.k8s.io/${version}`,
+        kind,
+        metadata: { name: 'r' },
+        spec: { parentRefs: [{ group: '', kind: 'Service', name: parent }], ...spec },
+      });
+    }
+    await api.create('/apis/gateway.networking.k8s.io/v1beta1/namespaces/shop/referencegrants', {
+      metadata: { name: 'g' },
+      spec: {
+        from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }],
+        to: [{ group: '', kind: 'Service' }],
+      },
+    });
+    for (const [version, plural] of routes) {
+      await waitFor(`status on the ${plural}`, async () => {
+        const route = await api.call(
+          'GET',
+          `/apis/gateway.networking.k8s.io/${version}/namespaces/shop/${plural}/r`,
+        );
+        return JSON.stringify(route.status ?? {}).includes('"Accepted"');
+      });
+    }
+
     await waitFor('the mesh forward block in the Corefile', async () => {
       const cm = await api.call('GET', '/api/v1/namespaces/kube-system/configmaps/coredns');
       return String((cm.data as Record<string, unknown> | undefined)?.Corefile).includes('mesh');
@@ -178,6 +288,9 @@ describe('RBAC against the recorded API calls', () => {
     expect((await removeAllShadows(kube, MESH)).length).toBeGreaterThan(0);
 
     checkAgainstRbac(DNS, calls);
+    expect(new Set(secretReads(calls)), 'the only Secret read is the issuer’s').toEqual(
+      new Set([`list ${MESH}/${DEFAULT_ISSUER_SECRET}`, `watch ${MESH}/${DEFAULT_ISSUER_SECRET}`]),
+    );
   });
 
   it('node-proxy: every call allowed, every grant used', async () => {
@@ -185,11 +298,19 @@ describe('RBAC against the recorded API calls', () => {
     await api.namespace(MESH);
     await api.namespace('shop');
     await api.installSmiCrds();
+    await api.installGatewayCrds();
     const orders = await api.service('shop', 'orders');
     await api.service('shop', 'orders-v2');
     await api.pod('shop', 'orders-pod', 'orders', 'node-a', 'orders');
     await api.shadow(orders, MESH, { [SHADOW_ANNOTATION_SERVICE_ACCOUNTS]: 'orders' });
 
+    await api.create(`/api/v1/namespaces/${MESH}/serviceaccounts`, { metadata: { name: PROXY } });
+    await api.pod(MESH, 'proxy-a', 'node-proxy', 'node-a', PROXY);
+    const ca = await generateCa('cluster.local', new Date());
+    await api.create(`/api/v1/namespaces/${MESH}/configmaps`, {
+      metadata: { name: TRUST_BUNDLE_CONFIG_MAP },
+      data: { 'ca.crt': ca.secretData['ca.crt'] },
+    });
     const running: RunningNodeProxy = await startNodeProxy({
       kubeConfig: serverConnection(server.url),
       logger: silentLogger,
@@ -202,9 +323,18 @@ describe('RBAC against the recorded API calls', () => {
       resyncIntervalMs: 200,
       informerBackoff: () => 50,
       crdProbeIntervalMs: 100,
+      // Identity on, with no issuer to answer: the trust bundle is watched, requests fail (and say so).
+      identity: {
+        issuerUrl: 'https://127.0.0.1:9',
+        tokenFile: await tokenFile(api, 'proxy-a'),
+        trustDomain: 'cluster.local',
+        retryInitialMs: 50,
+        retryMaxMs: 100,
+      },
     });
     cleanups.push(() => running.stop());
     await running.synced;
+    await waitFor('the trust bundle read', () => running.identities?.trustBundle !== undefined);
     await waitFor('the orders Service routed', () => running.proxy.snapshot.services.has('shop/orders'));
 
     const smi = [
@@ -258,5 +388,6 @@ describe('RBAC against the recorded API calls', () => {
 
     await running.stop();
     checkAgainstRbac(PROXY, calls);
+    expect(secretReads(calls), 'the node-proxy reads no Secret').toEqual([]);
   });
 });

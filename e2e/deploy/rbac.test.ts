@@ -29,6 +29,7 @@ const PROXY = 'nodemesh-node-proxy';
 const READ = ['get', 'list', 'watch'];
 /** Informers list and watch; they never get a single object. */
 const WATCH = ['list', 'watch'];
+const GATEWAY = 'gateway.networking.k8s.io';
 
 /** docs/components.md, "API calls it makes", one line per call. */
 const EXPECTED: Grant[] = [
@@ -55,6 +56,16 @@ const EXPECTED: Grant[] = [
     ['get', 'update'],
     ['nodemesh-dns-controller'],
   ),
+  // Gateway API mesh routes: read, and status written by the leader through the status subresource only.
+  ...expand(DNS, '*', [GATEWAY], ['httproutes', 'grpcroutes', 'tcproutes', 'referencegrants'], WATCH),
+  ...expand(DNS, '*', [GATEWAY], ['httproutes/status', 'grpcroutes/status', 'tcproutes/status'], ['update']),
+  // The identity role (docs/identity.md): TokenReview of node-proxy tokens; the issuer Secret, watched by name
+  // and created once when absent (create cannot be narrowed by name, and reads nothing); the trust bundle.
+  ...expand(DNS, '*', ['authentication.k8s.io'], ['tokenreviews'], ['create']),
+  ...expand(DNS, 'nodemesh', [''], ['secrets'], ['create']),
+  ...expand(DNS, 'nodemesh', [''], ['secrets'], WATCH, ['nodemesh-identity-issuer']),
+  ...expand(DNS, 'nodemesh', [''], ['configmaps'], ['create']),
+  ...expand(DNS, 'nodemesh', [''], ['configmaps'], ['get', 'update'], ['nodemesh-trust-bundle']),
 
   ...expand(PROXY, '*', [''], ['services'], WATCH),
   ...expand(PROXY, '*', ['discovery.k8s.io'], ['endpointslices'], WATCH),
@@ -62,7 +73,9 @@ const EXPECTED: Grant[] = [
   ...expand(PROXY, '*', ['access.smi-spec.io'], ['traffictargets'], WATCH),
   ...expand(PROXY, '*', ['specs.smi-spec.io'], ['httproutegroups', 'tcproutes', 'udproutes'], WATCH),
   ...expand(PROXY, '*', ['split.smi-spec.io'], ['trafficsplits'], WATCH),
+  ...expand(PROXY, '*', [GATEWAY], ['httproutes', 'grpcroutes', 'tcproutes', 'referencegrants'], WATCH),
   ...expand(PROXY, '*', [''], ['events'], ['create', 'patch']),
+  ...expand(PROXY, 'nodemesh', [''], ['configmaps'], WATCH, ['nodemesh-trust-bundle']),
 ];
 
 const strings = (value: unknown): string[] =>
@@ -116,7 +129,16 @@ describe('RBAC', () => {
     expect([...new Set(actual)].sort()).toEqual([...new Set(EXPECTED)].sort());
   });
 
-  it('uses no wildcards, no Secrets and no privilege-escalating verbs', () => {
+  it('reads no Secret but the issuer’s, and only the dns-controller does, in the mesh namespace', () => {
+    const secretGrants = actual.filter((g) => g.includes(' core/secrets '));
+    expect([...new Set(secretGrants)].sort()).toEqual([
+      `${DNS} nodemesh core/secrets create *`,
+      `${DNS} nodemesh core/secrets list nodemesh-identity-issuer`,
+      `${DNS} nodemesh core/secrets watch nodemesh-identity-issuer`,
+    ]);
+  });
+
+  it('uses no wildcards, no privilege-escalating verbs, and Secrets only in the identity Role', () => {
     const rules = objects
       .filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole')
       .flatMap((r) => recordList(r.rules));
@@ -125,7 +147,12 @@ describe('RBAC', () => {
       for (const field of ['apiGroups', 'resources', 'verbs', 'resourceNames']) {
         expect(strings(rule[field]), field).not.toContain('*');
       }
-      expect(strings(rule.resources)).not.toContain('secrets');
+      if (strings(rule.resources).includes('secrets')) {
+        expect(strings(rule.resources), 'secrets in a rule of their own').toEqual(['secrets']);
+        const names = strings(rule.resourceNames);
+        if (names.length === 0) expect(strings(rule.verbs)).toEqual(['create']);
+        else expect(names).toEqual(['nodemesh-identity-issuer']);
+      }
       for (const verb of ['escalate', 'bind', 'impersonate', 'deletecollection']) {
         expect(strings(rule.verbs)).not.toContain(verb);
       }

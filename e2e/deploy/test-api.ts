@@ -7,6 +7,7 @@ import {
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
   desiredShadowService,
+  gatewayCustomResourceDefinitions,
   readUserService,
   smiCustomResourceDefinitions,
 } from '@nodemesh/smi-types';
@@ -45,6 +46,13 @@ export class TestApi {
 
   async installSmiCrds(): Promise<void> {
     for (const crd of smiCustomResourceDefinitions()) {
+      await this.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+    }
+  }
+
+  /** The Gateway API kinds Nodemesh reads, as the in-memory API server serves them. */
+  async installGatewayCrds(): Promise<void> {
+    for (const crd of gatewayCustomResourceDefinitions()) {
       await this.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
     }
   }

@@ -245,6 +245,11 @@ const FLAGS = {
     'lease-name',
     'cluster-dns',
     'log-level',
+    'identity',
+    'trust-domain',
+    'identity-port',
+    'identity-create-issuer',
+    'certificate-ttl',
   ],
   'node-proxy': [
     'server',
@@ -262,6 +267,8 @@ const FLAGS = {
     'tracing-endpoint',
     'tracing-sample-ratio',
     'log-level',
+    'identity-issuer',
+    'trust-domain',
   ],
 } as const;
 const envName = (flag: string): string => `NODEMESH_${flag.toUpperCase().replaceAll('-', '_')}`;

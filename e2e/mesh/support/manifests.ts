@@ -109,3 +109,25 @@ export function trafficSplitYaml(
   ];
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * An HTTPRoute (Gateway API) attached to Service `parent`, one rule with weighted backends, as JSON (which
+ * kubectl reads like YAML).
+ */
+export function httpRouteJson(
+  namespace: string,
+  name: string,
+  parent: string,
+  port: number,
+  backends: readonly { readonly service: string; readonly weight: number }[],
+): string {
+  return JSON.stringify({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace },
+    spec: {
+      parentRefs: [{ group: '', kind: 'Service', name: parent, port }],
+      rules: [{ backendRefs: backends.map((b) => ({ name: b.service, port, weight: b.weight })) }],
+    },
+  });
+}

@@ -4,8 +4,16 @@
  * Service, a node-proxy on every node (host network, listening on the node's address), and kube-proxy's part
  * kept current from the API by a loop in the runner. Everything runs inside the cluster's namespaces.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  DEFAULT_ISSUER_PORT,
+  DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
+  gatewayCustomResourceDefinitions,
+  IDENTITY_SERVICE,
+  IDENTITY_TOKEN_AUDIENCE,
+} from '@nodemesh/smi-types';
 import {
   Cluster,
   type ClusterDns,
@@ -33,6 +41,8 @@ export const API_PORT = 6443;
 /** The ClusterIP of the dns-controller's Service, fixed so dnsmasq can be told it at start. */
 export const DNS_SERVICE_IP = '10.96.0.10';
 export const DNS_PORT = 5353;
+/** The ClusterIP of the identity issuer's Service (the dns-controller replicas, port 9443). */
+export const IDENTITY_SERVICE_IP = '10.96.0.11';
 export const ADMIN_PORT = 9090;
 /** The node-proxy's debug listener, on 127.0.0.1 of its node (the binary's default). */
 export const DEBUG_PORT = 9091;
@@ -134,6 +144,15 @@ export class MeshCluster {
     }
     const crds = await this.api.kubectl(['apply', '-f', '-'], await readFile(SMI_CRDS, 'utf8'));
     if (crds.code !== 0) throw new Error(`kubectl apply of the SMI CRDs failed: ${crds.stderr}`);
+    // The Gateway API kinds Nodemesh reads, as the project generates them for the in-memory API server.
+    const gateway = await this.api.kubectl(
+      ['apply', '-f', '-'],
+      gatewayCustomResourceDefinitions()
+        .map((crd) => JSON.stringify(crd))
+        .join('\n'),
+    );
+    if (gateway.code !== 0)
+      throw new Error(`kubectl apply of the Gateway API CRDs failed: ${gateway.stderr}`);
     this.kubeProxy.start();
 
     await this.api.create(
@@ -149,6 +168,20 @@ export class MeshCluster {
         ],
       }),
     );
+    // The identity issuer runs in every dns-controller replica, behind its Service as in deploy/base.
+    await this.api.create(
+      `/api/v1/namespaces/${MESH_NAMESPACE}/services`,
+      serviceManifest({
+        namespace: MESH_NAMESPACE,
+        name: IDENTITY_SERVICE,
+        clusterIP: IDENTITY_SERVICE_IP,
+        selector: DNS_LABELS,
+        ports: [{ name: 'identity', port: DEFAULT_ISSUER_PORT, targetPort: DEFAULT_ISSUER_PORT }],
+      }),
+    );
+    await this.api.create(`/api/v1/namespaces/${MESH_NAMESPACE}/serviceaccounts`, {
+      metadata: { name: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT },
+    });
     const pods = [];
     for (const replica of DNS_REPLICAS) pods.push(await this.cluster.addPod(replica.node, replica.name));
     for (const pod of pods) {
@@ -204,6 +237,10 @@ export class MeshCluster {
         '2s',
         '--lease-retry-period',
         '500ms',
+        '--identity',
+        'true',
+        '--identity-port',
+        String(DEFAULT_ISSUER_PORT),
       ],
       env: { POD_NAME: pod.name, POD_NAMESPACE: MESH_NAMESPACE },
     });
@@ -239,11 +276,12 @@ export class MeshCluster {
           node: node.name,
           ip: node.ip,
           labels: PROXY_LABELS,
-          serviceAccount: 'nodemesh-proxy',
+          serviceAccount: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
           hostNetwork: true,
         }),
       );
     }
+    const tokenFile = await this.identityToken(podName);
     this.restarts += 1;
     const started = await this.cluster.start(node, {
       name: `node-proxy-${node.name}-${this.restarts}`,
@@ -261,6 +299,10 @@ export class MeshCluster {
         node.ip,
         '--admin-port',
         String(ADMIN_PORT),
+        '--identity-issuer',
+        `https://${IDENTITY_SERVICE_IP}:${DEFAULT_ISSUER_PORT}`,
+        '--identity-token-file',
+        tokenFile,
         ...(this.options.proxyFlags ?? []),
         ...extraFlags,
       ],
@@ -278,6 +320,28 @@ export class MeshCluster {
       { timeoutMs: 30_000, intervalMs: 200 },
     );
     return started;
+  }
+
+  /**
+   * The node-proxy's identity token, as the kubelet projects it: bound to its Pod, for the issuer's audience,
+   * written to a file in the run directory (which every namespace of the cluster sees).
+   */
+  private async identityToken(podName: string): Promise<string> {
+    const answer = (await this.api.create(
+      `/api/v1/namespaces/${MESH_NAMESPACE}/serviceaccounts/${DEFAULT_NODE_PROXY_SERVICE_ACCOUNT}/token`,
+      {
+        spec: {
+          audiences: [IDENTITY_TOKEN_AUDIENCE],
+          expirationSeconds: 3600,
+          boundObjectRef: { kind: 'Pod', name: podName },
+        },
+      },
+    )) as { status?: { token?: string } };
+    const token = answer.status?.token;
+    if (token === undefined) throw new Error(`no token for ${podName}`);
+    const file = join(this.cluster.runDir, `${podName}.token`);
+    await writeFile(file, token, { mode: 0o600 });
+    return file;
   }
 
   /** A pod running the identity server (HTTP and/or UDP), registered as a Running, Ready Pod. */

@@ -16,6 +16,16 @@ export function parseLabels(text: string): Record<string, string> {
   return labels;
 }
 
+/** The label sets of every sample of `name`. */
+export function sampleLabels(exposition: string, name: string): Record<string, string>[] {
+  const found: Record<string, string>[] = [];
+  for (const line of exposition.split('\n')) {
+    const match = SAMPLE.exec(line);
+    if (match !== null && match[1] === name) found.push(parseLabels(match[3] ?? ''));
+  }
+  return found;
+}
+
 /** Sum of the samples of `name` whose labels include `labels` (0 when there is none). */
 export function sumSamples(
   exposition: string,

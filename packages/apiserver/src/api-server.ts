@@ -2,11 +2,14 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseCidr } from './admission/cidr.js';
 import { statusObject } from './api/api-error.js';
+import { JwtSigner } from './auth/jwt.js';
 import { type ClusterConfig, type ClusterState, createClusterState } from './cluster-state.js';
 import type { AuditCall } from './http/audit-call.js';
 import { FailureCounter, type Faults } from './http/faults.js';
 import { createRequestHandler } from './http/http-handler.js';
 import { WatchHub } from './http/watch-stream.js';
+import { PortForwarder } from './pods/pod-port-forward.js';
+import { podUpgradeHandler } from './pods/pod-subresources.js';
 import type { ObjectStore } from './store/object-store.js';
 
 export interface ApiServerOptions {
@@ -92,10 +95,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   let state: ClusterState = createClusterState(config);
   const hub = new WatchHub();
   const failures = new FailureCounter();
+  const tokens = new JwtSigner();
   let stopped = false;
 
+  const forwarder = new PortForwarder();
   const restartOnce = async (opts: { keepState?: boolean; downMs?: number }): Promise<void> => {
     hub.closeAll();
+    forwarder.close();
     await close(server);
     state.stopControllers();
     if (opts.downMs && opts.downMs > 0) await new Promise((r) => setTimeout(r, opts.downMs));
@@ -173,6 +179,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       state: () => state,
       hub,
       failures,
+      tokens,
       options: {
         maxBodyBytes: options.maxBodyBytes ?? 3 * 1024 * 1024,
         defaultWatchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800,
@@ -181,6 +188,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       control,
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     }),
+  );
+  server.on(
+    'upgrade',
+    podUpgradeHandler(() => state, forwarder, options.onRequest),
   );
   server.keepAliveTimeout = 5_000;
   const port = await listen(server, options.port ?? 0, host);
@@ -199,6 +210,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     async stop() {
       stopped = true;
       hub.closeAll();
+      forwarder.close();
       await close(server);
       state.stopControllers();
     },

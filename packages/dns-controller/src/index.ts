@@ -1,4 +1,4 @@
-/** @nodemesh/dns-controller: the mesh DNS zone, shadow Services and the cluster DNS block. */
+/** @nodemesh/dns-controller: the mesh DNS zone, shadow Services, the cluster DNS block and mesh route status. */
 export * from './cluster-dns/index.js';
 export {
   type ClusterDnsOutcome,
@@ -24,7 +24,14 @@ export {
   startDnsController,
 } from './controller/dns-controller.js';
 export * from './dns/index.js';
+export {
+  DEFAULT_IDENTITY_SETTINGS,
+  IdentityRole,
+  type IdentitySettings,
+} from './identity/identity-role.js';
+export { generateCa } from './identity/sign-certificates.js';
 export { type KubeApi, KubeApiError, kubeApi } from './kube/kube-api.js';
+export * from './route-status/index.js';
 export * from './shadows/plan-shadow-changes.js';
 export { removeAllShadows } from './shadows/remove-all-shadows.js';
 export { shadowDiffers, shadowUpdateBody } from './shadows/shadow-diff.js';

@@ -68,5 +68,6 @@ export {
   withoutBookkeeping,
 } from './object-fields.js';
 export { isRecord, type ObjectMetaView, objectKey, readObjectMeta } from './object-meta.js';
+export { OptionalCollection, type OptionalCollectionOptions } from './optional-collection.js';
 export { SyncRunner, type SyncRunnerOptions, type SyncRunnerState } from './sync-runner.js';
 export { openWatch, type WatchParams } from './watch-stream.js';

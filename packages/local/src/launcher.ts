@@ -9,6 +9,7 @@ import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
 import { createLogger, type KubeConnection, loadKubeConfig, ResourceInformer } from '@nodemesh/kube-runtime';
 import {
   DEFAULT_MESH_NAMESPACE,
+  gatewayCustomResourceDefinitions,
   shadowListSelector,
   smiCustomResourceDefinitions,
 } from '@nodemesh/smi-types';
@@ -17,6 +18,16 @@ import { applyObject, type KubeObjectRef, putStatus } from './api-client.js';
 import { startChild } from './child-process.js';
 import { Forwarder } from './kube-proxy/forwarder.js';
 import { forwardingRules } from './kube-proxy/forwarding-rules.js';
+import {
+  clusterObjects,
+  componentObjects,
+  DNS_CONTROLLER_POD,
+  dnsControllerArgs,
+  NODE_PROXY_POD,
+  nodeProxyArgs,
+  nodeProxyPod,
+} from './mesh-objects.js';
+import { ProjectedToken } from './projected-token.js';
 import { podManifest, samplePods } from './sample-pods.js';
 import type { LocalSettings } from './settings.js';
 import { Supervisor } from './supervisor.js';
@@ -50,12 +61,14 @@ export async function startLocalMesh(
   let apiServer: ApiServer | undefined;
   const forwarder = new Forwarder();
   let shadowInformer: ResourceInformer | undefined;
+  let token: ProjectedToken | undefined;
 
   const stop = async () => {
     const running = [...processes.values()].reverse();
     processes.clear();
     await Promise.all(running.map((supervisor) => supervisor.stop()));
     await shadowInformer?.stop();
+    await token?.stop();
     await forwarder.close();
     await apiServer?.stop();
   };
@@ -66,42 +79,23 @@ export async function startLocalMesh(
     await seedCluster(server, settings);
 
     const { config } = await loadKubeConfig({ server });
+    // What a projected volume gives the node-proxy on a cluster: its pod-bound token for the issuer. The Pod
+    // comes first, since the token is bound to it.
+    token = await ProjectedToken.prepare(server, DEFAULT_MESH_NAMESPACE, NODE_PROXY_POD);
+    await registerObjects(server, [nodeProxyPod(settings, server, token.file, new Date())]);
+    await token.start();
     shadowInformer = watchShadowServices(config, settings, forwarder, print);
 
-    supervise(
-      'dns-controller',
-      [
-        componentBin('dns-controller'),
-        'run',
-        `--server=${server}`,
-        `--dns-host=${settings.dnsHost}`,
-        `--dns-port=${settings.dnsPort}`,
-        '--admin-host=127.0.0.1',
-        `--admin-port=${settings.dnsAdminPort}`,
-        '--cluster-dns=none',
-        '--ignore-namespaces=kube-system',
-        '--log-level=warn',
-      ],
-      { POD_NAME: 'dns-controller-local', POD_NAMESPACE: DEFAULT_MESH_NAMESPACE },
-    );
-    supervise(
-      'node-proxy',
-      [
-        componentBin('node-proxy'),
-        'run',
-        `--server=${server}`,
-        `--node-name=${settings.nodeName}`,
-        `--listen-host=${settings.nodeIP}`,
-        '--admin-host=127.0.0.1',
-        `--admin-port=${settings.proxyAdminPort}`,
-        `--debug-port=${settings.proxyDebugPort}`,
-        `--access-control=${settings.accessControl}`,
-        '--log-level=warn',
-      ],
-      { NODE_NAME: settings.nodeName },
-    );
+    supervise('dns-controller', [componentBin('dns-controller'), ...dnsControllerArgs(settings, server)], {
+      POD_NAME: DNS_CONTROLLER_POD,
+      POD_NAMESPACE: DEFAULT_MESH_NAMESPACE,
+    });
+    supervise('node-proxy', [componentBin('node-proxy'), ...nodeProxyArgs(settings, server, token.file)], {
+      NODE_NAME: settings.nodeName,
+    });
     await waitReady(`http://127.0.0.1:${settings.dnsAdminPort}/readyz`, 'dns-controller');
     await waitReady(`http://127.0.0.1:${settings.proxyAdminPort}/readyz`, 'node-proxy');
+    await registerObjects(server, componentObjects(settings, server, token.file, new Date()));
 
     const meshDns = `${settings.dnsHost}:${settings.dnsPort}`;
     for (const pod of samplePods(meshDns, settings.podPrefix)) {
@@ -122,7 +116,9 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
   });
   await applyObject(server, namespace(DEFAULT_MESH_NAMESPACE));
   await applyObject(server, { apiVersion: 'v1', kind: 'Node', metadata: { name: settings.nodeName } });
-  for (const crd of smiCustomResourceDefinitions())
+  await registerObjects(server, clusterObjects(settings));
+  // The SMI kinds and the Gateway API kinds Nodemesh reads (on a cluster, users install the upstream ones).
+  for (const crd of [...smiCustomResourceDefinitions(), ...gatewayCustomResourceDefinitions()])
     await applyObject(server, crd as unknown as KubeObjectRef);
   const examples = `${REPO_ROOT}/deploy/examples`;
   const files = ['bookstore-services.yaml', 'traffic-split-v1.yaml'];
@@ -137,6 +133,14 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
     };
     await applyObject(server, manifest);
     await putStatus(server, manifest);
+  }
+}
+
+/** Creates (or replaces) each object, then writes its status when it has one (there is no kubelet). */
+async function registerObjects(server: string, objects: readonly (KubeObjectRef & { status?: unknown })[]) {
+  for (const object of objects) {
+    await applyObject(server, object);
+    if (object.status !== undefined) await putStatus(server, object as KubeObjectRef & { status: unknown });
   }
 }
 

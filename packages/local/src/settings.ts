@@ -17,6 +17,8 @@ export interface LocalSettings {
   readonly proxyAdminPort: number;
   /** The node-proxy's `/debug/*` listener, on 127.0.0.1. */
   readonly proxyDebugPort: number;
+  /** The identity issuer's port (HTTPS, on 127.0.0.1). */
+  readonly identityPort: number;
   readonly accessControl: boolean;
 }
 
@@ -31,5 +33,6 @@ export const DEFAULT_LOCAL_SETTINGS: LocalSettings = {
   dnsAdminPort: 19090,
   proxyAdminPort: 19091,
   proxyDebugPort: 19092,
+  identityPort: 19443,
   accessControl: false,
 };

@@ -76,6 +76,7 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
       dnsAdminPort: await freePort(),
       proxyAdminPort: await freePort(),
       proxyDebugPort: await freePort(),
+      identityPort: await freePort(),
       serviceCidr: `127.${block}.0.0/16`,
       nodeIP: `127.${block + 50}.0.1`,
       podPrefix: `127.${block + 50}.1`,
@@ -106,6 +107,34 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
     await waitForLine((line) => /\[bookbuyer\] bookbuyer: bookstore-v1 [1-9]/.test(line));
     const thief = await waitForLine((line) => /\[bookthief\] bookthief: .*refused [1-9]/.test(line));
     expect(thief).not.toMatch(/bookstore-v/);
+  });
+
+  it('gives the node-proxy a certificate for each ServiceAccount of the pods on its node, and no other', {
+    timeout: 30_000,
+  }, async () => {
+    const held = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${settings.proxyAdminPort}/metrics`)).text();
+      const pattern =
+        /^nodemesh_node_proxy_certificate_expiration_timestamp_seconds\{namespace="([^"]+)",service_account="([^"]+)"\}/gm;
+      return [...text.matchAll(pattern)].map((m) => `${m[1]}/${m[2]}`).sort();
+    };
+    // The sample pods, and the dns-controller's Pod, which local mode registers on the node as a cluster would
+    // show it; the node-proxy's own Pod uses the node's network, so its ServiceAccount gets none.
+    const expected = [
+      'default/bookbuyer',
+      'default/bookstore',
+      'default/bookthief',
+      'default/echo',
+      'nodemesh/nodemesh-dns-controller',
+    ];
+    const deadline = Date.now() + 20_000;
+    let last: string[] = [];
+    while (Date.now() < deadline) {
+      last = await held();
+      if (last.join() === expected.join()) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(last).toEqual(expected);
   });
 
   it('shifts traffic when a TrafficSplit is applied with kubectl', { timeout: 40_000 }, async () => {
@@ -168,5 +197,40 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
     }
     const after = lines.length;
     await waitForLine((line) => /\[bookbuyer\] bookbuyer: .*bookstore-v[12] [1-9]/.test(line), after);
+  });
+
+  it('lets an HTTPRoute win over the TrafficSplit, and reports it in its status', {
+    timeout: 40_000,
+  }, async () => {
+    const server = mesh?.server ?? '';
+    const v1Count = (line: string) => Number(/bookstore-v1 (\d+)/.exec(line)?.[1] ?? '0');
+    const last = await waitForLine((line) => line.includes('[bookbuyer] bookbuyer:'), lines.length);
+    const before = lines.length;
+    // The split sends everything to v2; the route's catch-all rule sends bookbuyer (no x-canary) to v1.
+    await run('kubectl', [
+      '--server',
+      server,
+      'apply',
+      '-f',
+      `${REPO_ROOT}/deploy/examples/httproute-canary-header.yaml`,
+    ]);
+    await waitForLine(
+      (line) => line.includes('[bookbuyer] bookbuyer:') && v1Count(line) >= v1Count(last) + 2,
+      before,
+    );
+    const { stdout } = await run('kubectl', [
+      '--server',
+      server,
+      'get',
+      'httproute',
+      'bookstore',
+      '-o',
+      'json',
+    ]);
+    const route = JSON.parse(stdout) as {
+      status?: { parents?: { conditions?: { type: string; status: string }[] }[] };
+    };
+    const conditions = route.status?.parents?.[0]?.conditions ?? [];
+    expect(conditions.map((c) => `${c.type}=${c.status}`)).toEqual(['Accepted=True', 'ResolvedRefs=True']);
   });
 });

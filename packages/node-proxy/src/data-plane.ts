@@ -3,6 +3,7 @@
  * `--workers N` the primary that hands the inputs to its workers. Either builds a snapshot from the inputs
  * the loop assembles, and serves the admin endpoints.
  */
+import type { WorkloadIdentities } from './identity/workload-identities.js';
 import type { ProxyMetrics } from './metrics/proxy-metrics.js';
 import type { Snapshot } from './snapshot/snapshot.js';
 import type { TopologyInputs } from './topology/inputs.js';
@@ -15,6 +16,11 @@ export interface DataPlane {
   applyInputs(inputs: TopologyInputs): Promise<Snapshot>;
   /** Puts the current snapshot in service again: listeners that failed to open are retried. */
   resync(): Promise<void>;
+  /**
+   * The node's workload identities, which the control loop obtains and renews: used in this process, or
+   * handed to every worker.
+   */
+  useIdentities(identities: WorkloadIdentities): void;
   /** The inputs have synced once: from then on it may report ready. */
   markSynced(): void;
   start(): Promise<void>;

@@ -1,4 +1,6 @@
 /** @nodemesh/node-proxy: the per-node data plane. */
+
+export { OptionalCollection } from '@nodemesh/kube-runtime';
 export { type AdminSources, createAdminServer } from './admin/admin-server.js';
 export { chooseBackend } from './balancer/choose-target.js';
 export { EndpointBalancer, pickPowerOfTwo } from './balancer/endpoint-balancer.js';
@@ -6,15 +8,21 @@ export { defaultRandom, type RandomSource, seededRandom } from './balancer/rando
 export { pickWeighted } from './balancer/weighted-choice.js';
 export { envName, type ParsedCommand, parseCommandLine, type RunFlags } from './cli/flags.js';
 export type { DataPlane } from './data-plane.js';
+export { type HeldCertificate, renewalTime } from './identity/held-certificate.js';
+export { type IssueOutcome, IssuerClient, type IssuerClientOptions } from './identity/issuer-client.js';
+export { peerIdentity } from './identity/peer-identity.js';
+export { readTrustBundle, type TrustBundle } from './identity/trust-bundle.js';
+export { WorkloadIdentities, type WorkloadIdentitiesOptions } from './identity/workload-identities.js';
+export { newWorkloadKey, type WorkloadKey } from './identity/workload-key.js';
 export { registerInformerMetrics } from './kube/informer-metrics.js';
 export { InputAssembler, type InputAssemblerOptions, type InputChanges } from './kube/input-assembler.js';
 export { LastGoodStore } from './kube/last-good-store.js';
-export { OptionalCollection } from './kube/optional-collection.js';
 export { type PodCaller, PodCallerIndex, podCaller } from './kube/pod-callers.js';
 export type { Rejection, RejectionSink } from './kube/rejection.js';
 export { portAllowed, type ShadowEntry } from './kube/shadow-entry.js';
 export { SMI_COLLECTIONS, type SmiCollection, smiCollectionPath } from './kube/smi-kinds.js';
 export {
+  type IdentityOptions,
   type PolicyFlags,
   type RunningControlLoop,
   type RunningNodeProxy,

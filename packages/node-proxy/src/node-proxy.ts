@@ -10,6 +10,8 @@ import { createDebugServer, DEBUG_HOST } from './admin/debug-server.js';
 import { EndpointBalancer } from './balancer/endpoint-balancer.js';
 import { defaultRandom, type RandomSource } from './balancer/random.js';
 import type { DataPlane } from './data-plane.js';
+import type { IdentityStore } from './identity/identity-store.js';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './listeners/connection-limiter.js';
 import { DEFAULT_HTTP_ENTRYPOINT_OPTIONS, type HttpEntrypointOptions } from './listeners/http-entrypoint.js';
 import type { ListenerKind, PolicyContext, RoutingContext } from './listeners/listener.js';
 import { type ListenerFailure, ListenerManager } from './listeners/listener-manager.js';
@@ -28,6 +30,7 @@ import type { TopologyInputs } from './topology/inputs.js';
 import { createTopologyBuilder } from './topology/topology-builder.js';
 import { DEFAULT_OTLP_OPTIONS, OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
 import { Tracer, type TracingOptions } from './tracing/tracer.js';
+import { connectionShare, udpShare } from './workers/worker-share.js';
 
 export interface NodeProxyOptions {
   /** Address the traffic listeners bind (default 127.0.0.1). */
@@ -48,6 +51,11 @@ export interface NodeProxyOptions {
   readonly callers?: CallerResolver;
   readonly http?: Partial<HttpEntrypointOptions>;
   readonly udp?: Partial<UdpListenerOptions>;
+  /**
+   * Open connections on the HTTP entrypoints and TCP listeners, per source pod and in total: the node's
+   * limits (with `workers` > 1 this process enforces its share, as with `udp`'s session limits).
+   */
+  readonly connections?: Partial<ConnectionLimits>;
   readonly upstream?: Partial<UpstreamOptions>;
   /** Where snapshot problems and listener failures are logged (default: nowhere). */
   readonly logger?: Logger;
@@ -66,7 +74,8 @@ export interface NodeProxyOptions {
   readonly admin?: boolean;
   /**
    * How many workers share this node's traffic (default 1). Each holds its share of the per-Service policy
-   * state: rate limits, breaker volume thresholds and retry budget floors are divided among them.
+   * state (rate limits, breaker volume thresholds and retry budget floors) and of the connection and UDP
+   * session limits: they are divided among them.
    */
   readonly workers?: number;
 }
@@ -88,6 +97,7 @@ export class NodeProxy implements DataPlane {
   #lastFailures: ListenerFailure[] = [];
   readonly #log: Logger;
   readonly #policy: PolicyContext;
+  #identities: IdentityStore | undefined;
 
   constructor(options: NodeProxyOptions = {}) {
     this.#log = options.logger ?? silentLogger;
@@ -117,7 +127,9 @@ export class NodeProxy implements DataPlane {
       ...(options.bindPort === undefined ? {} : { bindPort: options.bindPort }),
       drainMs: options.drainMs ?? 10_000,
       http: { ...DEFAULT_HTTP_ENTRYPOINT_OPTIONS, ...options.http },
-      udp: { ...DEFAULT_UDP_OPTIONS, ...options.udp },
+      // With workers, each enforces its share of the node's limits (workers/worker-share.ts).
+      udp: udpShare({ ...DEFAULT_UDP_OPTIONS, ...options.udp }, workers),
+      connections: connectionShare({ ...DEFAULT_CONNECTION_LIMITS, ...options.connections }, workers),
     });
     this.#adminHost = options.adminHost ?? '127.0.0.1';
     this.#adminPort = options.adminPort ?? 9090;
@@ -164,6 +176,19 @@ export class NodeProxy implements DataPlane {
     if (!this.#started) return [];
     this.#pools.prune(snapshot);
     return this.#syncListeners(snapshot);
+  }
+
+  /**
+   * The workload identities of the node's ServiceAccounts: the control loop's own in one process, what the
+   * primary sent in a worker. For the mTLS between node proxies that comes next.
+   */
+  useIdentities(identities: IdentityStore): void {
+    this.#identities = identities;
+  }
+
+  /** The identities in use, once given. */
+  get identities(): IdentityStore | undefined {
+    return this.#identities;
   }
 
   /** Tells the proxy its inputs have synced once: from then on it may report ready. */

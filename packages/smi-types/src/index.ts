@@ -9,6 +9,8 @@ export * from './annotations/parse-service-annotations.js';
 export * from './annotations/service-config.js';
 export * from './config/component-flags.js';
 export * from './crds/index.js';
+export * from './gateway/index.js';
+export * from './identity/index.js';
 export * from './model/index.js';
 export * from './shadow/contract.js';
 export * from './shadow/parse-shadow-service.js';

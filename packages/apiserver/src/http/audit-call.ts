@@ -56,7 +56,8 @@ export function auditCallOf(method: string, url: URL, userAgent?: string): Audit
       if (name === undefined) name = nameFromFieldSelector(url.searchParams.get('fieldSelector'));
       break;
     case 'POST':
-      if (name === undefined) verb = 'create';
+      // A create names its object only through a subresource (`serviceaccounts/<name>/token`).
+      if (name === undefined || path.subresource !== undefined) verb = 'create';
       break;
     case 'PUT':
       if (name !== undefined) verb = 'update';

@@ -2,7 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, statusObject, successStatus } from '../api/api-error.js';
 import type { JsonObject, KubeObject } from '../api/kube-object.js';
 import type { Selection } from '../api/object-api.js';
+import type { JwtSigner } from '../auth/jwt.js';
+import { isTokenRoute, serveTokenRoute } from '../auth/token-routes.js';
 import type { ClusterState } from '../cluster-state.js';
+import { isPodConnect, servePodConnect } from '../pods/pod-subresources.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from '../resources/discovery.js';
 import { openApiGroupVersion, openApiRoot } from '../resources/openapi.js';
 import type { ResourceType } from '../resources/resource-type.js';
@@ -28,6 +31,8 @@ export interface HandlerContext {
   options: HandlerOptions;
   /** Serves `/_nodemesh/...`; returns false when the path is not one of its own. */
   control(method: string, url: URL, res: ServerResponse): boolean;
+  /** Signs and checks ServiceAccount tokens (TokenRequest, TokenReview); kept across restarts. */
+  tokens: JwtSigner;
   /** Told once per resource request, before it is served (and before an injected fault). */
   onRequest?: (call: AuditCall) => void;
 }
@@ -133,6 +138,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
         `the server could not find the requested resource (${method} ${url.pathname})`,
       );
     case 'resource':
+      if (isPodConnect(parsed.path)) return servePodConnect(state, parsed.path, url, req, res);
       return handleResource(ctx, state, method, url, parsed.path, req, res);
   }
 }
@@ -154,6 +160,9 @@ async function handleResource(
       'NotFound',
       `the server could not find the requested resource (${path.plural} in ${gv})`,
     );
+  }
+  if (isTokenRoute(type, path)) {
+    return serveTokenRoute(state, ctx.tokens, ctx.options.maxBodyBytes, method, type, path, req, res);
   }
   if (path.subresource !== undefined && !(path.subresource === 'status' && type.hasStatus)) {
     req.resume();

@@ -10,6 +10,22 @@ describe('parseApiPath', () => {
     expect(parseApiPath('/apis/apps/v1/')).toEqual({ kind: 'resources', group: 'apps', version: 'v1' });
   });
 
+  it('reads a proxy path as the proxy subresource, whatever path follows it', () => {
+    expect(parseApiPath('/api/v1/namespaces/nodemesh/pods/p-1:9090/proxy/debug/snapshot')).toEqual({
+      kind: 'resource',
+      path: {
+        group: '',
+        version: 'v1',
+        namespace: 'nodemesh',
+        plural: 'pods',
+        name: 'p-1:9090',
+        subresource: 'proxy',
+        legacyWatch: false,
+      },
+    });
+    expect(parseApiPath('/api/v1/namespaces/nodemesh/pods/p/status/extra')).toEqual({ kind: 'unknown' });
+  });
+
   it('recognises namespaced, cluster-scoped, status and legacy watch paths', () => {
     expect(parseApiPath('/api/v1/namespaces/shop/pods/a/status')).toEqual({
       kind: 'resource',

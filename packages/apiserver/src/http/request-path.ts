@@ -59,6 +59,8 @@ export function parseApiPath(pathname: string): ApiPath {
     namespace = rest[1];
     rest = rest.slice(2);
   }
+  // `pods/<name>/proxy/<path...>`: the path under the pod is the proxy's business, not a resource's.
+  if (rest.length > 3 && rest[2] === 'proxy') rest = rest.slice(0, 3);
   if (rest.length === 0 || rest.length > 3) return { kind: 'unknown' };
   const path: ResourcePath = { group, version, plural: rest[0] ?? '', legacyWatch };
   if (namespace !== undefined) path.namespace = namespace;

@@ -31,7 +31,12 @@ export const builtinResources: readonly ResourceType[] = [
   builtin('', 'v1', 'endpoints', 'Endpoints', true, ['ep']),
   builtin('', 'v1', 'pods', 'Pod', true, ['po'], true, ['all']),
   builtin('', 'v1', 'configmaps', 'ConfigMap', true, ['cm']),
-  builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', true, ['sa']),
+  {
+    ...builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', true, ['sa']),
+    subresources: [
+      { name: 'token', group: 'authentication.k8s.io', kind: 'TokenRequest', verbs: ['create'] },
+    ],
+  },
   builtin('', 'v1', 'events', 'Event', true, ['ev']),
   builtin('', 'v1', 'nodes', 'Node', false, ['no'], true),
   builtin('', 'v1', 'secrets', 'Secret', true),
@@ -41,12 +46,16 @@ export const builtinResources: readonly ResourceType[] = [
   builtin('apps', 'v1', 'daemonsets', 'DaemonSet', true, ['ds'], true, ['all']),
   builtin('apps', 'v1', 'replicasets', 'ReplicaSet', true, ['rs'], true, ['all']),
   builtin('apps', 'v1', 'statefulsets', 'StatefulSet', true, ['sts'], true, ['all']),
+  builtin('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, ['pdb'], true),
+  builtin('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, ['netpol']),
   // Stored so manifests with RBAC apply; nothing is enforced (there is no authorization at all).
   builtin('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
   builtin('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
   builtin('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
   builtin('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
   builtin('events.k8s.io', 'v1', 'events', 'Event', true),
+  // Not stored: created to check a token (src/auth/).
+  { ...builtin('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false), verbs: ['create'] },
   builtin(
     'apiextensions.k8s.io',
     'v1',

@@ -53,7 +53,7 @@ function resourceEntries(type: ResourceType): JsonObject[] {
     singularName: type.singular,
     namespaced: type.namespaced,
     kind: type.kind,
-    verbs: [...allVerbs],
+    verbs: [...(type.verbs ?? allVerbs)],
   };
   if (type.shortNames.length > 0) main.shortNames = [...type.shortNames];
   if (type.categories.length > 0) main.categories = [...type.categories];
@@ -65,6 +65,17 @@ function resourceEntries(type: ResourceType): JsonObject[] {
       namespaced: type.namespaced,
       kind: type.kind,
       verbs: ['get', 'patch', 'update'],
+    });
+  }
+  for (const sub of type.subresources ?? []) {
+    out.push({
+      name: `${type.plural}/${sub.name}`,
+      singularName: '',
+      namespaced: type.namespaced,
+      group: sub.group,
+      version: type.version,
+      kind: sub.kind,
+      verbs: [...sub.verbs],
     });
   }
   return out;

@@ -30,6 +30,10 @@ export interface ResourceType {
   categories: string[];
   /** Whether `/status` is served (and the main endpoint ignores status changes). */
   hasStatus: boolean;
+  /** The verbs discovery lists, when not all of them (a resource that is only created, like TokenReview). */
+  verbs?: readonly string[];
+  /** Subresources other than status that discovery lists, with their verbs (`token` of serviceaccounts). */
+  subresources?: readonly { name: string; group: string; kind: string; verbs: readonly string[] }[];
   /** Extra checks beyond the generic metadata ones (CRD schemas). */
   validate?: ObjectValidator;
   /** For CRD-defined resources: the name of the CRD. */

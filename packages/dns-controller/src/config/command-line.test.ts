@@ -25,6 +25,39 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('reads the identity flags, off by default, and refuses bad values', () => {
+    expect(DEFAULT_CONTROLLER_CONFIG.identityRole).toBe(false);
+    const result = parseCommandLine(
+      [
+        'run',
+        '--identity=true',
+        '--trust-domain=example.org',
+        '--identity-port=8443',
+        '--identity-host=127.0.0.1',
+        '--identity-secret=my-issuer',
+        '--identity-create-issuer=false',
+        '--certificate-ttl=2h',
+      ],
+      {},
+    );
+    expect(result.ok && result.value.config.identityRole).toBe(true);
+    expect(result.ok && result.value.config.identitySettings).toMatchObject({
+      trustDomain: 'example.org',
+      issuerPort: 8443,
+      issuerHost: '127.0.0.1',
+      issuerSecret: 'my-issuer',
+      createIssuer: false,
+      certificateTtlSeconds: 7200,
+    });
+    expect(errorsOf(['run', '--identity=yes', '--certificate-ttl=10s', '--trust-domain=Bad!'])).toBe(
+      [
+        '--identity: must be true or false, got "yes"',
+        '--certificate-ttl: must be a duration in whole seconds from 60s to 720h, such as 24h, got "10s"',
+        '--trust-domain: must be a trust domain such as cluster.local, got "Bad!"',
+      ].join('\n'),
+    );
+  });
+
   it('reads flags in both spellings', () => {
     const result = parseCommandLine(
       [

@@ -12,6 +12,9 @@ import {
   HTTP_ENTRYPOINT_BASE,
   isDns1123Label,
   isDns1123Subdomain,
+  isTrustDomain,
+  MAX_CERTIFICATE_TTL_SECONDS,
+  MIN_CERTIFICATE_TTL_SECONDS,
   ok,
   type PortRange,
   parseDuration,
@@ -115,6 +118,21 @@ function namespaces(set: (draft: Draft, list: string[]) => void): FlagReader {
     return undefined;
   };
 }
+
+function bool(set: (draft: Draft, value: boolean) => void): FlagReader {
+  return (value, draft) => {
+    if (value !== 'true' && value !== 'false') return `must be true or false, ${got(value)}`;
+    set(draft, value === 'true');
+    return undefined;
+  };
+}
+
+/** Sets one field of the identity settings. */
+const identity =
+  <K extends keyof ControllerConfig['identitySettings']>(key: K) =>
+  (draft: Draft, value: ControllerConfig['identitySettings'][K]) => {
+    draft.identitySettings = { ...draft.identitySettings, [key]: value };
+  };
 
 /** Every flag, in the order `--help` lists them. */
 export const FLAGS: Readonly<Record<string, { readonly help: string; readonly read: FlagReader }>> = {
@@ -259,6 +277,52 @@ export const FLAGS: Readonly<Record<string, { readonly help: string; readonly re
     read: oneOf<ClusterDnsMode>(CLUSTER_DNS_MODES, (d, v) => {
       d.clusterDns = v;
     }),
+  },
+  identity: {
+    help: 'run the identity role: mesh CA, trust bundle, certificate issuer (true, false; default false)',
+    read: bool((d, v) => {
+      d.identityRole = v;
+    }),
+  },
+  'trust-domain': {
+    help: 'SPIFFE trust domain of workload certificates (default cluster.local)',
+    read: (value, draft) => {
+      if (!isTrustDomain(value)) return `must be a trust domain such as cluster.local, ${got(value)}`;
+      identity('trustDomain')(draft, value);
+      return undefined;
+    },
+  },
+  'identity-host': {
+    help: 'address of the certificate issuer, HTTPS (default 0.0.0.0)',
+    read: host(identity('issuerHost')),
+  },
+  'identity-port': {
+    help: 'port of the certificate issuer, HTTPS (default 9443)',
+    read: port(identity('issuerPort')),
+  },
+  'identity-secret': {
+    help: 'the issuer Secret in the mesh namespace: tls.crt, tls.key, ca.crt (default nodemesh-identity-issuer)',
+    read: name('subdomain', identity('issuerSecret')),
+  },
+  'identity-create-issuer': {
+    help: 'create a root and issuer when the issuer Secret is absent (true, false; default true)',
+    read: bool(identity('createIssuer')),
+  },
+  'certificate-ttl': {
+    help: 'lifetime of workload certificates, renewed at half of it (default 24h)',
+    read: (value, draft) => {
+      const ms = parseDuration(value);
+      if (
+        ms === undefined ||
+        ms % 1000 !== 0 ||
+        ms < MIN_CERTIFICATE_TTL_SECONDS * 1000 ||
+        ms > MAX_CERTIFICATE_TTL_SECONDS * 1000
+      ) {
+        return `must be a duration in whole seconds from ${MIN_CERTIFICATE_TTL_SECONDS}s to ${(MAX_CERTIFICATE_TTL_SECONDS / 86400) * 24}h, such as 24h, ${got(value)}`;
+      }
+      identity('certificateTtlSeconds')(draft, ms / 1000);
+      return undefined;
+    },
   },
   'log-level': {
     help: 'debug, info, warn, error (default info)',

@@ -1,10 +1,12 @@
 /** The dns-controller's settings, as the flags and `NODEMESH_*` variables give them (contract.md). */
+
 import {
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
   type PortRange,
   type TrafficType,
 } from '@nodemesh/smi-types';
+import { DEFAULT_IDENTITY_SETTINGS, type IdentitySettings } from '../identity/identity-role.js';
 
 /** How the cluster DNS is reached: `auto` picks from the kube-system ConfigMaps found; `none` leaves it alone. */
 export type ClusterDnsMode = 'auto' | 'coredns' | 'coredns-custom' | 'kube-dns' | 'none';
@@ -45,6 +47,9 @@ export interface ControllerConfig {
   readonly leaseRetryPeriodMs: number;
   readonly clusterDns: ClusterDnsMode;
   readonly logLevel: ControllerLogLevel;
+  /** The identity role: mesh CA, trust bundle and certificate issuer (docs/identity.md). */
+  readonly identityRole: boolean;
+  readonly identitySettings: IdentitySettings;
 }
 
 export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
@@ -70,4 +75,6 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   leaseRetryPeriodMs: 2_000,
   clusterDns: 'auto',
   logLevel: 'info',
+  identityRole: false,
+  identitySettings: DEFAULT_IDENTITY_SETTINGS,
 };

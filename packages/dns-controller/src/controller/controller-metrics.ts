@@ -6,8 +6,8 @@ import type { InformerState } from '@nodemesh/kube-runtime';
 import type { PortAllocation, PortRange } from '@nodemesh/smi-types';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type ReconcilerName = 'shadow-services' | 'cluster-dns';
-const RECONCILERS: readonly ReconcilerName[] = ['shadow-services', 'cluster-dns'];
+export type ReconcilerName = 'shadow-services' | 'cluster-dns' | 'route-status' | 'identity';
+const RECONCILERS: readonly ReconcilerName[] = ['shadow-services', 'cluster-dns', 'route-status', 'identity'];
 
 export interface ControllerMetricSources {
   readonly isLeader: () => boolean;
@@ -23,6 +23,7 @@ export interface ControllerMetrics {
   readonly reconcileErrors: Counter<'reconciler'>;
   readonly reconcileDuration: Histogram<'reconciler'>;
   readonly shadowWrites: Counter<'operation' | 'result'>;
+  readonly routeStatusWrites: Counter<'result'>;
   /** 1 when this replica, leading, last found the mesh block in place (or put it there); 0 otherwise. */
   readonly clusterDnsBlockPresent: Gauge;
   readonly servicesWithProblems: Gauge;
@@ -134,6 +135,12 @@ export function createControllerMetrics(
       name: 'nodemesh_dns_controller_shadow_writes_total',
       help: 'Writes of shadow Services, by operation (create, update, delete) and result (ok, conflict, error).',
       labelNames: ['operation', 'result'],
+      registers,
+    }),
+    routeStatusWrites: new Counter({
+      name: 'nodemesh_dns_controller_route_status_writes_total',
+      help: 'Writes of Gateway API route status (status.parents), by result (ok, conflict, error).',
+      labelNames: ['result'],
       registers,
     }),
     clusterDnsBlockPresent: new Gauge({

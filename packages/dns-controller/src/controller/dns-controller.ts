@@ -15,25 +15,35 @@ import {
   LeaderElector,
   type LeaseClient,
   type Logger,
+  OptionalCollection,
   objectKey,
   ResourceInformer,
   SyncRunner,
   selectFields,
 } from '@nodemesh/kube-runtime';
 import { MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
-import { DEFAULT_MESH_DEFAULTS, shadowListSelector } from '@nodemesh/smi-types';
+import {
+  DEFAULT_MESH_DEFAULTS,
+  GATEWAY_KINDS,
+  type GatewayKind,
+  gatewayCollectionPaths,
+  shadowListSelector,
+} from '@nodemesh/smi-types';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ClusterDnsReconciler } from '../cluster-dns-sync/cluster-dns-reconciler.js';
 import { CLUSTER_DNS_CONFIG_MAPS, CLUSTER_DNS_NAMESPACE } from '../cluster-dns-sync/config-maps.js';
 import { type ControllerConfig, DEFAULT_CONTROLLER_CONFIG } from '../config/controller-config.js';
 import { type ListeningAddress, MeshDnsServer } from '../dns/server.js';
 import { MeshZone } from '../dns/zone.js';
-import { configMapPath, kubeApi, servicePath } from '../kube/kube-api.js';
+import { IdentityRole } from '../identity/identity-role.js';
+import { configMapPath, kubeApi, secretPath, servicePath } from '../kube/kube-api.js';
 import { POD_VIEW_FIELDS, readPodView } from '../pods/pod-view.js';
 import { ServiceAccountIndex } from '../pods/service-account-index.js';
+import { RouteStatusWriter } from '../route-status/route-status-writer.js';
 import { ShadowReconciler } from '../shadows/shadow-reconciler.js';
 import { ZoneAdapter } from '../zone-adapter/zone-adapter.js';
 import { type AdminServer, startAdminServer } from './admin-server.js';
+import { registerBuildInfo } from './build-info.js';
 import { createControllerMetrics, measured } from './controller-metrics.js';
 
 export interface DnsControllerOptions extends Partial<Omit<ControllerConfig, 'server' | 'kubeconfig'>> {
@@ -53,10 +63,14 @@ export interface DnsControllerOptions extends Partial<Omit<ControllerConfig, 'se
   /** Overrides for tests: where Events and the Lease go (default: the API server). */
   readonly eventSink?: EventSink;
   readonly leaseClient?: LeaseClient;
+  /** How often a Gateway API kind found not served is looked for again (default 30 s). */
+  readonly crdProbeIntervalMs?: number;
 }
 
 export interface DnsController {
   readonly identity: string;
+  /** The identity role (mesh CA and certificate issuer), when `--identity` is on. */
+  readonly issuer: IdentityRole | undefined;
   readonly zone: MeshZone;
   readonly registry: Registry;
   /** Where the DNS server listens (UDP and TCP). */
@@ -74,8 +88,16 @@ interface LeaderWork {
   readonly runners: { readonly runner: SyncRunner; readonly needs: readonly ResourceInformer[] }[];
   readonly shadowRunner: SyncRunner;
   readonly dnsRunner: SyncRunner | undefined;
+  readonly identityRunner: SyncRunner | undefined;
   /** Pods are watched by the leader alone: standbys need not hold every pod of the cluster. */
   readonly podInformer: ResourceInformer;
+  /** Gateway API routes and ReferenceGrants (leader only; their CRDs may be absent). */
+  readonly routeStatus: RouteStatusWork;
+}
+
+interface RouteStatusWork {
+  readonly runner: SyncRunner;
+  readonly collections: readonly OptionalCollection[];
 }
 
 export async function startDnsController(options: DnsControllerOptions): Promise<DnsController> {
@@ -93,6 +115,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   });
   const registry = options.registry ?? new Registry();
   if (options.registry === undefined) collectDefaultMetrics({ register: registry });
+  registerBuildInfo(registry);
   /** The DNS server's per-query metrics, as cells outside prom-client; /metrics appends them. */
   const dnsMetrics = new MetricsRegistry();
   const kubeConfig = options.kubeConfig;
@@ -107,7 +130,9 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   const serviceChanges = new ChangeTracker<unknown>();
   const dnsChanges = new ChangeTracker<unknown>();
   const requestShadowSync = () => leaderWork?.shadowRunner.run();
+  const requestRouteSync = () => leaderWork?.routeStatus.runner.run();
   const requestDnsSync = () => leaderWork?.dnsRunner?.run();
+  const requestIdentitySync = () => leaderWork?.identityRunner?.run();
 
   const informers: ResourceInformer[] = [];
   const informer = (name: string, path: string, handlers: InformerHandlers, selectors = {}) => {
@@ -153,7 +178,10 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   const serviceInformer = informer(
     'services',
     '/api/v1/services',
-    tracked(serviceChanges, requestShadowSync),
+    tracked(serviceChanges, () => {
+      requestShadowSync();
+      requestRouteSync();
+    }),
   );
   // One informer per ConfigMap, selected by name: RBAC can then grant list/watch on those names alone.
   const configMapInformers: ResourceInformer[] = [];
@@ -179,6 +207,21 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     );
   }
 
+  // The identity role: one informer on the issuer Secret, by name (RBAC grants that name alone).
+  let issuer: IdentityRole | undefined;
+  const issuerSecretInformer = config.identityRole
+    ? informer(
+        'identity-issuer-secret',
+        secretPath(config.meshNamespace),
+        {
+          onAdd: () => issuer?.secretChanged(),
+          onUpdate: () => issuer?.secretChanged(),
+          onDelete: () => issuer?.secretChanged(),
+        },
+        { fieldSelector: `metadata.name=${config.identitySettings.issuerSecret}` },
+      )
+    : undefined;
+
   const dnsServer = new MeshDnsServer({
     zone,
     host: config.dnsHost,
@@ -191,7 +234,12 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   let elector: LeaderElector | undefined;
   const metrics = createControllerMetrics(registry, {
     isLeader: () => elector?.isLeader() ?? false,
-    informers: () => [...informers, ...(leaderWork ? [leaderWork.podInformer] : [])].map((i) => i.state()),
+    informers: () => [
+      ...informers.map((i) => i.state()),
+      ...(leaderWork
+        ? [leaderWork.podInformer.state(), ...leaderWork.routeStatus.collections.map((c) => c.state())]
+        : []),
+    ],
     shadowServices: () => shadowInformer.state().objects,
     zoneRecords: () => zone.size,
     tcpRange: config.tcpPorts,
@@ -203,6 +251,18 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     host: identity,
     logger,
   });
+  if (issuerSecretInformer !== undefined) {
+    issuer = new IdentityRole({
+      settings: config.identitySettings,
+      meshNamespace: config.meshNamespace,
+      api: kubeApi(kubeConfig, 10_000),
+      events,
+      logger: logger.child({ role: 'identity' }),
+      registry,
+      secret: () => issuerSecretInformer.objects()[0],
+      requestSync: requestIdentitySync,
+    });
+  }
 
   const runnerOptions = (name: string) => ({
     name,
@@ -305,16 +365,94 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     if (dnsRunner !== undefined && dnsServiceInformer !== undefined) {
       runners.push({ runner: dnsRunner, needs: [...configMapInformers, dnsServiceInformer] });
     }
-    leaderWork = { shadowRunner, dnsRunner, runners, podInformer };
-    logger.info('leading: reconciling shadow Services and the cluster DNS');
+    let identityRunner: SyncRunner | undefined;
+    if (issuer !== undefined && issuerSecretInformer !== undefined) {
+      const role = issuer;
+      const secrets = issuerSecretInformer;
+      identityRunner = new SyncRunner({
+        ...runnerOptions('identity'),
+        sync: () => measured(metrics, 'identity', () => role.leaderSync(secrets.hasSynced())),
+      });
+      runners.push({ runner: identityRunner, needs: [secrets] });
+    }
+    const routeStatus = createRouteStatusWork();
+    leaderWork = { shadowRunner, dnsRunner, identityRunner, runners, podInformer, routeStatus };
+    logger.info('leading: reconciling shadow Services, the cluster DNS and mesh route status');
     podInformer.start();
+    for (const collection of routeStatus.collections) collection.start();
     startRunnersWhenSynced();
+  }
+
+  /**
+   * The leader's watches on the Gateway API kinds and the runner writing route status. A kind whose CRD is
+   * not installed counts as synced and empty, and is looked for again now and then.
+   */
+  function createRouteStatusWork(): RouteStatusWork {
+    const objects = new Map<GatewayKind, OptionalCollection>();
+    const collections = GATEWAY_KINDS.map((info) => {
+      const name = `${info.plural}.${info.group}`;
+      const collection = new OptionalCollection({
+        config: kubeConfig,
+        name,
+        paths: gatewayCollectionPaths(info),
+        informer: (path) =>
+          new ResourceInformer({
+            name,
+            config: kubeConfig,
+            path,
+            logger,
+            handlers: {
+              onAdd: () => requestRouteSync(),
+              onUpdate: (obj, previous) => {
+                // Our own status writes come back as updates: only a change of what status is computed from counts.
+                if (JSON.stringify(specOf(obj)) !== JSON.stringify(specOf(previous))) requestRouteSync();
+              },
+              onDelete: () => requestRouteSync(),
+              onSynced: () => startRunnersWhenSynced(),
+            },
+          }),
+        probeIntervalMs: options.crdProbeIntervalMs ?? 30_000,
+        logger,
+        onSettled: () => startRunnersWhenSynced(),
+      });
+      objects.set(info.kind, collection);
+      return collection;
+    });
+    const writer = new RouteStatusWriter({
+      api,
+      routes: () =>
+        new Map(
+          [...objects]
+            .filter(([kind]) => kind !== 'ReferenceGrant')
+            .map(([kind, c]) => [kind, { apiVersion: apiVersionOf(c.watchedPath()), objects: c.objects() }]),
+        ),
+      referenceGrants: () => objects.get('ReferenceGrant')?.objects() ?? [],
+      services: () => serviceInformer.objects(),
+      meshNamespace: config.meshNamespace,
+      defaults: { ...DEFAULT_MESH_DEFAULTS, trafficType: config.defaultTrafficType },
+      logger: logger.child({ reconciler: 'route-status' }),
+      onWrite: (result) => metrics.routeStatusWrites.inc({ result }),
+      requestSync: requestRouteSync,
+    });
+    const runner = new SyncRunner({
+      ...runnerOptions('route-status'),
+      sync: () => measured(metrics, 'route-status', () => writer.sync()),
+    });
+    return { runner, collections };
   }
 
   /** A reconciler starts once its own informers have synced, so one that cannot list does not hold up the other. */
   function startRunnersWhenSynced(): void {
     for (const { runner, needs } of leaderWork?.runners ?? []) {
       if (needs.every((i) => i.hasSynced())) runner.start();
+    }
+    const routeStatus = leaderWork?.routeStatus;
+    if (
+      routeStatus !== undefined &&
+      serviceInformer.hasSynced() &&
+      routeStatus.collections.every((c) => c.settled())
+    ) {
+      routeStatus.runner.start();
     }
   }
 
@@ -328,6 +466,8 @@ export async function startDnsController(options: DnsControllerOptions): Promise
         previous,
         work.podInformer.stop(),
         ...work.runners.map(({ runner }) => runner.stop()),
+        work.routeStatus.runner.stop(),
+        ...work.routeStatus.collections.map((c) => c.stop()),
       ]).then(() => undefined);
     }
     return leaderWorkStopped;
@@ -379,6 +519,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   let stopped: Promise<void> | undefined;
   return {
     identity,
+    issuer,
     zone,
     registry,
     dns,
@@ -393,6 +534,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
         await activeElector.stop();
         await stopLeaderWork();
         await Promise.all(informers.map((i) => i.stop()));
+        await issuer?.stop();
         await Promise.race([events.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
         await Promise.all([dnsServer.stop(), admin?.stop()]);
         logger.info('stopped');
@@ -400,6 +542,21 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       return stopped;
     },
   };
+}
+
+/** `/apis/<group>/<version>/<plural>` → `<group>/<version>`. */
+function apiVersionOf(path: string | undefined): string | undefined {
+  const match = path === undefined ? null : /^\/apis\/([^/]+\/[^/]+)\//.exec(path);
+  return match?.[1];
+}
+
+function specOf(obj: unknown): unknown {
+  return typeof obj === 'object' && obj !== null
+    ? [
+        (obj as { spec?: unknown }).spec,
+        (obj as { metadata?: { generation?: unknown } }).metadata?.generation,
+      ]
+    : undefined;
 }
 
 function nameOf(obj: unknown): string | undefined {

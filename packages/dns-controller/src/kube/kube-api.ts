@@ -39,6 +39,11 @@ export function servicePath(namespace: string, name?: string): string {
   return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
 }
 
+export function secretPath(namespace: string, name?: string): string {
+  const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
+}
+
 export function configMapPath(namespace: string, name?: string): string {
   const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
   return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;

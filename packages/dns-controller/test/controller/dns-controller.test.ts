@@ -246,6 +246,7 @@ describe.skipIf(!existsSync('/usr/bin/dig'))('dns-controller against the in-memo
       'nodemesh_dns_controller_port_range_size{protocol="tcp"} 5000',
       'nodemesh_dns_controller_cluster_dns_block_present 1',
       'nodemesh_dns_controller_informer_synced{informer="services"} 1',
+      'nodemesh_build_info{version="0.1.0"} 1',
     ]) {
       expect(text).toContain(line);
     }

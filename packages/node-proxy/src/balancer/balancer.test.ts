@@ -102,7 +102,7 @@ describe('choosing the backend of a route', () => {
           apiVersion: 'v',
           namespace: 'shop',
           name: 'g',
-          matches: [{ name: 'm', pathRegex: '/v2', methods: [], headers: {} }],
+          matches: [{ name: 'm', pathRegex: '/v2/.*', methods: [], headers: {} }],
         },
       ],
     });

@@ -29,11 +29,39 @@ describe('parseCommandLine', () => {
       tcpPorts: { first: 10000, last: 14999 },
       udpPorts: { first: 15000, last: 19999 },
       accessControl: false,
+      maxConnections: 16384,
+      maxConnectionsPerSource: 1024,
+      udpSessionsPerSource: 1024,
       tracingEndpoint: undefined,
       tracingSampleRatio: 0.01,
       logLevel: 'info',
       workers: undefined,
+      identityIssuer: undefined,
+      identityTokenFile: '/var/run/secrets/nodemesh/identity/token',
+      trustDomain: 'cluster.local',
     });
+  });
+
+  it('reads the identity flags and refuses an issuer that is not https or a bad trust domain', () => {
+    const flags = run([
+      '--node-name=a',
+      '--identity-issuer=https://nodemesh-identity.nodemesh.svc:9443',
+      '--identity-token-file=/tmp/t',
+      '--trust-domain=example.org',
+    ]);
+    expect(flags).toMatchObject({
+      identityIssuer: 'https://nodemesh-identity.nodemesh.svc:9443',
+      identityTokenFile: '/tmp/t',
+      trustDomain: 'example.org',
+    });
+    const bad = parseCommandLine(
+      ['run', '--node-name=a', '--identity-issuer=http://x:1', '--trust-domain=Bad'],
+      {},
+    );
+    expect(bad.ok ? [] : bad.errors.map((e) => e.split(':')[0])).toEqual([
+      '--identity-issuer',
+      '--trust-domain',
+    ]);
   });
 
   it('reads every flag, in both --flag value and --flag=value forms', () => {
@@ -55,6 +83,11 @@ describe('parseCommandLine', () => {
       '20000-20009',
       '--udp-ports=21000-21000',
       '--access-control',
+      '--max-connections=5000',
+      '--max-connections-per-source',
+      '100',
+      '--udp-sessions-per-source',
+      '64',
       '--tracing-endpoint',
       'http://otel:4318/v1/traces',
       '--tracing-sample-ratio',
@@ -76,6 +109,9 @@ describe('parseCommandLine', () => {
       tcpPorts: { first: 20000, last: 20009 },
       udpPorts: { first: 21000, last: 21000 },
       accessControl: true,
+      maxConnections: 5000,
+      maxConnectionsPerSource: 100,
+      udpSessionsPerSource: 64,
       tracingEndpoint: 'http://otel:4318/v1/traces',
       tracingSampleRatio: 0.5,
       logLevel: 'debug',
@@ -139,6 +175,8 @@ describe('parseCommandLine', () => {
         '--log-level',
         'loud',
         '--access-control=yes',
+        '--max-connections-per-source',
+        '0',
         '--tracing-sample-ratio',
         '2',
         '--listen-host',
@@ -165,6 +203,7 @@ describe('parseCommandLine', () => {
       '--tcp-ports: must be a port range FIRST-LAST with 1 <= FIRST <= LAST <= 65535, got "15000-14000"',
       '--udp-ports: must be a port range FIRST-LAST with 1 <= FIRST <= LAST <= 65535, got "ten"',
       '--access-control: must be true or false, got "yes"',
+      '--max-connections-per-source: must be an integer from 1 to 1000000, got "0"',
       expect.stringMatching(/^--tracing-endpoint: must be an http\(s\) URL/),
       '--tracing-sample-ratio: must be a number from 0 to 1, got "2"',
       '--log-level: must be one of debug, info, warn, error, got "loud"',

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { type LogLevel, parseServerUrl } from '@nodemesh/kube-runtime';
 import {
+  DEFAULT_IDENTITY_TOKEN_FILE,
   DEFAULT_MESH_DOMAIN,
   DEFAULT_MESH_NAMESPACE,
   DEFAULT_TCP_PORT_RANGE,
@@ -14,9 +15,12 @@ import {
   HTTP_ENTRYPOINT_BASE,
   isDns1123Label,
   isDns1123Subdomain,
+  isTrustDomain,
   type PortRange,
   parsePortRange,
 } from '@nodemesh/smi-types';
+import { DEFAULT_CONNECTION_LIMITS } from '../listeners/connection-limiter.js';
+import { DEFAULT_UDP_OPTIONS } from '../listeners/udp-listener.js';
 
 /** Everything `nodemesh-proxy run` needs. */
 export interface RunFlags {
@@ -34,11 +38,20 @@ export interface RunFlags {
   readonly tcpPorts: PortRange;
   readonly udpPorts: PortRange;
   readonly accessControl: boolean;
+  /** Open connections on the HTTP entrypoints and TCP listeners together, and from one source pod. */
+  readonly maxConnections: number;
+  readonly maxConnectionsPerSource: number;
+  /** UDP sessions one source pod may hold on a UDP listener. */
+  readonly udpSessionsPerSource: number;
   readonly tracingEndpoint: string | undefined;
   readonly tracingSampleRatio: number;
   readonly logLevel: LogLevel;
   /** Data-plane worker processes; undefined: the container's CPU limit (see workers/worker-count.ts). */
   readonly workers: number | undefined;
+  /** The identity issuer's URL; undefined: workload identity off. */
+  readonly identityIssuer: string | undefined;
+  readonly identityTokenFile: string;
+  readonly trustDomain: string;
 }
 
 export type ParsedCommand =
@@ -68,10 +81,16 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'tcp-ports' },
   { name: 'udp-ports' },
   { name: 'access-control', boolean: true },
+  { name: 'max-connections' },
+  { name: 'max-connections-per-source' },
+  { name: 'udp-sessions-per-source' },
   { name: 'tracing-endpoint' },
   { name: 'tracing-sample-ratio' },
   { name: 'log-level' },
   { name: 'workers' },
+  { name: 'identity-issuer' },
+  { name: 'identity-token-file' },
+  { name: 'trust-domain' },
 ];
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -79,6 +98,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const MAX_HTTP_ENTRYPOINTS = 100;
 /** The most data-plane workers. */
 export const MAX_WORKERS = 256;
+/** Bounds of the connection and session limits (the defaults are DEFAULT_CONNECTION_LIMITS, DEFAULT_UDP_OPTIONS). */
+const MAX_LIMIT = 1_000_000;
 
 /** `http-entrypoints` → `NODEMESH_HTTP_ENTRYPOINTS`. */
 export const envName = envNameOfFlag;
@@ -238,6 +259,14 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
   const accessControl = check('access-control', false, 'must be true or false', (v) =>
     v === 'true' ? true : v === 'false' ? false : undefined,
   );
+  const limit = (flag: string, fallback: number) =>
+    check(flag, fallback, `must be an integer from 1 to ${MAX_LIMIT}`, (v) => integerIn(v, 1, MAX_LIMIT));
+  const maxConnections = limit('max-connections', DEFAULT_CONNECTION_LIMITS.maxConnections);
+  const maxConnectionsPerSource = limit(
+    'max-connections-per-source',
+    DEFAULT_CONNECTION_LIMITS.maxConnectionsPerSource,
+  );
+  const udpSessionsPerSource = limit('udp-sessions-per-source', DEFAULT_UDP_OPTIONS.maxSessionsPerSource);
   const tracingEndpoint = raw('tracing-endpoint')?.value;
   if (tracingEndpoint !== undefined && !isHttpUrl(tracingEndpoint)) {
     errors.push(
@@ -261,6 +290,19 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     `must be an integer from 1 to ${MAX_WORKERS}`,
     (v) => integerIn(v, 1, MAX_WORKERS),
   );
+  const identityIssuer = raw('identity-issuer')?.value;
+  if (identityIssuer !== undefined && !/^https:\/\/[^/\s@]+\/?$/.test(identityIssuer)) {
+    errors.push(
+      `${raw('identity-issuer')?.source}: must be an https URL like https://nodemesh-identity.nodemesh.svc:9443, got ${JSON.stringify(identityIssuer)}`,
+    );
+  }
+  const identityTokenFile = text('identity-token-file', DEFAULT_IDENTITY_TOKEN_FILE);
+  const trustDomain = checkText(
+    'trust-domain',
+    'cluster.local',
+    isTrustDomain,
+    'a trust domain such as cluster.local',
+  );
   if (errors.length > 0 || logLevel === undefined) return undefined;
   return {
     server,
@@ -276,10 +318,16 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     tcpPorts,
     udpPorts,
     accessControl,
+    maxConnections,
+    maxConnectionsPerSource,
+    udpSessionsPerSource,
     tracingEndpoint,
     tracingSampleRatio,
     logLevel,
     workers,
+    identityIssuer,
+    identityTokenFile,
+    trustDomain,
   };
 }
 

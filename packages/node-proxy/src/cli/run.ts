@@ -18,6 +18,14 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
   const workers = flags.workers ?? defaultWorkerCount();
   let running: { stop(): Promise<void> };
   try {
+    // Limits are the node's: with workers, each worker enforces its share (workers/worker-share.ts).
+    const dataPlane = {
+      connections: {
+        maxConnections: flags.maxConnections,
+        maxConnectionsPerSource: flags.maxConnectionsPerSource,
+      },
+      udp: { maxSessionsPerSource: flags.udpSessionsPerSource },
+    };
     const options = {
       ...(flags.server === undefined ? {} : { server: flags.server }),
       ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
@@ -38,12 +46,21 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
           : { tracing: { endpoint: flags.tracingEndpoint, sampleRatio: flags.tracingSampleRatio } }),
       },
       logger: log,
+      ...(flags.identityIssuer === undefined
+        ? {}
+        : {
+            identity: {
+              issuerUrl: flags.identityIssuer,
+              tokenFile: flags.identityTokenFile,
+              trustDomain: flags.trustDomain,
+            },
+          }),
     };
     log.info('data plane', { workers });
     running =
       workers === 1
-        ? await startNodeProxy(options)
-        : await startNodeProxyFleet({ ...options, workers, logLevel: flags.logLevel });
+        ? await startNodeProxy({ ...options, proxy: dataPlane })
+        : await startNodeProxyFleet({ ...options, workers, logLevel: flags.logLevel, worker: dataPlane });
   } catch (error) {
     log.error('could not start', { error });
     return 1;

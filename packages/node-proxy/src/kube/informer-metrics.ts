@@ -1,7 +1,8 @@
 /**
  * Watch health on the proxy's registry, read from the informers at scrape time: whether each has synced,
  * whether its watch is open, how often it restarted and how many objects it holds. Plus the process
- * figures (CPU, memory, event loop) under prom-client's default names, so CPU and memory dashboards work.
+ * figures (CPU, memory, event loop) under prom-client's default names, so CPU and memory dashboards work,
+ * and nodemesh_build_info.
  */
 import type { InformerState } from '@nodemesh/kube-runtime';
 import {
@@ -10,13 +11,15 @@ import {
   type MetricsRegistry,
   processMetrics,
 } from '@nodemesh/kube-runtime/metrics';
+import { registerBuildInfo } from '../metrics/build-info.js';
 
-/** Registers the informer meters and the process figures on `registry`. */
+/** Registers the informer meters, the process figures and the build info on `registry`. */
 export function registerInformerMetrics(
   registry: MetricsRegistry,
   states: () => readonly InformerState[],
 ): void {
   registry.collector(processMetrics());
+  registerBuildInfo(registry);
   registry.collector(() => informerFamilies(states()));
 }
 

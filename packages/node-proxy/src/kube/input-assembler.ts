@@ -10,11 +10,17 @@ import {
   DEFAULT_MESH_DEFAULTS,
   type FieldError,
   fail,
+  GATEWAY_KINDS,
+  type GatewayKind,
+  type GatewayResource,
   type HTTPRouteGroup,
+  type MeshRoute,
   type ParsedShadow,
   type PortRange,
+  parseGatewayResource,
   parseServiceAnnotations,
   parseSmiResource,
+  type ReferenceGrant,
   type Result,
   readUserService,
   type ServiceMeshConfig,
@@ -61,6 +67,8 @@ export interface InputChanges {
   readonly shadows?: Changes;
   readonly endpointSlices?: Changes;
   readonly smi?: Partial<Record<SmiKind, Changes>>;
+  /** Gateway API kinds (HTTPRoute, GRPCRoute, TCPRoute, ReferenceGrant). */
+  readonly gateway?: Partial<Record<GatewayKind, Changes>>;
 }
 
 interface ConfigMemo {
@@ -97,6 +105,9 @@ export class InputAssembler {
   #httpRouteGroups: ReadonlyMap<string, HTTPRouteGroup> = new Map();
   #tcpRoutes: ReadonlyMap<string, TCPRoute> = new Map();
   #udpRoutes: ReadonlyMap<string, UDPRoute> = new Map();
+  readonly #gateway = new Map<GatewayKind, LastGoodStore<GatewayResource>>();
+  #meshRoutes: readonly MeshRoute[] = [];
+  #referenceGrants: readonly ReferenceGrant[] = [];
 
   constructor(options: InputAssemblerOptions) {
     this.#options = options;
@@ -107,6 +118,9 @@ export class InputAssembler {
         collection.kind,
         new LastGoodStore((raw) => parseSmiOf(raw, collection.kind, apiVersion)),
       );
+    }
+    for (const info of GATEWAY_KINDS) {
+      this.#gateway.set(info.kind, new LastGoodStore((raw) => parseGatewayResource(raw, info.kind)));
     }
   }
 
@@ -130,6 +144,9 @@ export class InputAssembler {
     for (const [kind, kindChanges] of Object.entries(changes.smi ?? {}) as [SmiKind, Changes][]) {
       this.#applySmi(kind, kindChanges);
     }
+    for (const [kind, kindChanges] of Object.entries(changes.gateway ?? {}) as [GatewayKind, Changes][]) {
+      this.#applyGateway(kind, kindChanges);
+    }
   }
 
   /** The builder's inputs now. Objects that did not change since the last call are the same objects. */
@@ -143,6 +160,8 @@ export class InputAssembler {
       trafficTargets: this.#trafficTargets,
       tcpRoutes: this.#tcpRoutes,
       udpRoutes: this.#udpRoutes,
+      meshRoutes: this.#meshRoutes,
+      referenceGrants: this.#referenceGrants,
     };
   }
 
@@ -280,6 +299,31 @@ export class InputAssembler {
         this.#udpRoutes = new Map(values.filter((e): e is [string, UDPRoute] => e[1].kind === kind));
         break;
     }
+  }
+
+  #applyGateway(kind: GatewayKind, changes: Changes): void {
+    const store = this.#gateway.get(kind);
+    if (store === undefined || changes.size === 0) return;
+    const info = GATEWAY_KINDS.find((k) => k.kind === kind);
+    const apiVersion = info === undefined ? '' : `${info.group}/${info.versions[0]}`;
+    const changed = store.apply(changes, (raw, errors, kept) =>
+      this.#reject(raw, apiVersion, kind, errors, kept),
+    );
+    if (changed.size === 0) return;
+    if (kind === 'ReferenceGrant') {
+      this.#referenceGrants = store
+        .entries()
+        .map(([, v]) => v)
+        .filter((v): v is ReferenceGrant => v.kind === 'ReferenceGrant');
+      return;
+    }
+    const routes: MeshRoute[] = [];
+    for (const routeKind of ['HTTPRoute', 'GRPCRoute', 'TCPRoute'] as const) {
+      for (const [, value] of this.#gateway.get(routeKind)?.entries() ?? []) {
+        if (value.kind !== 'ReferenceGrant') routes.push(value);
+      }
+    }
+    this.#meshRoutes = routes;
   }
 
   #reject(

@@ -15,6 +15,7 @@ import {
   type Logger,
   type LogLevel,
   loadKubeConfig,
+  OptionalCollection,
   ResourceInformer,
   SyncRunner,
   selectFields,
@@ -26,16 +27,22 @@ import {
   DEFAULT_MESH_NAMESPACE,
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
+  GATEWAY_KINDS,
+  type GatewayKind,
+  gatewayCollectionPaths,
+  issuerServerName,
   type PortRange,
   shadowListSelector,
+  TRUST_BUNDLE_CONFIG_MAP,
 } from '@nodemesh/smi-types';
 import type { DataPlane } from '../data-plane.js';
+import { IssuerClient } from '../identity/issuer-client.js';
+import { WorkloadIdentities } from '../identity/workload-identities.js';
 import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
 import { NodeProxyPrimary, type NodeProxyPrimaryOptions } from '../workers/node-proxy-primary.js';
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
-import { OptionalCollection } from './optional-collection.js';
 import { POD_CALLER_FIELDS, PodCallerIndex } from './pod-callers.js';
 import { problemObject } from './problem-object.js';
 import type { Rejection } from './rejection.js';
@@ -93,6 +100,21 @@ export interface StartNodeProxyOptions {
   readonly informerBackoff?: Backoff;
   /** Where Events go (default: core/v1 Events through the API server). */
   readonly eventSink?: EventSink;
+  /** Workload identity (docs/identity.md): certificates for the ServiceAccounts of this node's pods. */
+  readonly identity?: IdentityOptions;
+}
+
+export interface IdentityOptions {
+  /** The issuer, `https://host:port`; its certificate must name `nodemesh-identity.<mesh namespace>.svc`. */
+  readonly issuerUrl: string;
+  /** The projected ServiceAccount token (audience nodemesh-identity), re-read for every request. */
+  readonly tokenFile: string;
+  readonly trustDomain: string;
+  /** Retry delays after a failed request (default 1 s doubling to 60 s). */
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
+  /** Renewals for a new issuer are spread over this long (default 5 s). */
+  readonly rotationSpreadMs?: number;
 }
 
 /** A running control loop and the data plane it drives. */
@@ -102,6 +124,11 @@ export interface RunningControlLoop<P extends DataPlane> {
   readonly callers: PodCallerIndex;
   /** Resolves once the first complete sync has been applied. */
   readonly synced: Promise<void>;
+  /**
+   * This node's workload certificates, when identity is on: held by the control loop (with workers, by the
+   * primary, which hands them to every worker).
+   */
+  readonly identities: WorkloadIdentities | undefined;
   /** Health of every watch. */
   informers(): InformerState[];
   /** Stops the watches, then drains and closes the listeners. */
@@ -189,6 +216,10 @@ async function runControlLoop<P extends DataPlane>(
     host: options.nodeName,
     logger: log,
   });
+  const identities =
+    options.identity === undefined
+      ? undefined
+      : startIdentities(options.identity, options.nodeName, meshNamespace, recorder, log, proxy);
   const assembler = new InputAssembler({
     meshDomain: options.meshDomain ?? DEFAULT_MESH_DOMAIN,
     meshNamespace,
@@ -205,6 +236,9 @@ async function runControlLoop<P extends DataPlane>(
   };
   const smiTrackers = new Map<SmiKind, ChangeTracker<unknown>>(
     SMI_COLLECTIONS.map((c) => [c.kind, new ChangeTracker<unknown>()]),
+  );
+  const gatewayTrackers = new Map<GatewayKind, ChangeTracker<unknown>>(
+    GATEWAY_KINDS.map((k) => [k.kind, new ChangeTracker<unknown>()]),
   );
 
   let resolveSynced: () => void = () => undefined;
@@ -226,12 +260,14 @@ async function runControlLoop<P extends DataPlane>(
         shadows: trackers.shadows.drain(),
         endpointSlices: trackers.endpointSlices.drain(),
         smi: Object.fromEntries([...smiTrackers].map(([kind, tracker]) => [kind, tracker.drain()])),
+        gateway: Object.fromEntries([...gatewayTrackers].map(([kind, tracker]) => [kind, tracker.drain()])),
       };
       const changed =
         changes.services?.size !== 0 ||
         changes.shadows?.size !== 0 ||
         changes.endpointSlices?.size !== 0 ||
-        Object.values(changes.smi ?? {}).some((c) => c.size > 0);
+        Object.values(changes.smi ?? {}).some((c) => c.size > 0) ||
+        Object.values(changes.gateway ?? {}).some((c) => c.size > 0);
       assembler.apply(changes);
       // Stays set until a build succeeds, so a failed run is retried with the whole current state.
       dirty ||= changed;
@@ -299,33 +335,57 @@ async function runControlLoop<P extends DataPlane>(
       fieldSelector: `spec.nodeName=${options.nodeName}`,
       transform: selectFields(POD_CALLER_FIELDS),
       handlers: {
-        onAdd: (obj) => callers.upsert(obj),
-        onUpdate: (obj) => callers.upsert(obj),
-        onDelete: (obj) => callers.delete(obj),
+        onAdd: (obj) => {
+          callers.upsert(obj);
+          identities?.podChanged(obj);
+        },
+        onUpdate: (obj) => {
+          callers.upsert(obj);
+          identities?.podChanged(obj);
+        },
+        onDelete: (obj) => {
+          callers.delete(obj);
+          identities?.podDeleted(obj);
+        },
         onSynced: () => maybeStartRunner(),
       },
       logger: informerLog,
       ...backoff,
     }),
   ];
-  const optional = SMI_COLLECTIONS.map((collection) => {
-    const path = smiCollectionPath(collection);
-    const tracker = smiTrackers.get(collection.kind) ?? new ChangeTracker<unknown>();
+  // SMI and Gateway API kinds are custom resources: either may not be installed, the latter in one of
+  // several versions (the first one served is watched).
+  const customCollections = [
+    ...SMI_COLLECTIONS.map((c) => ({
+      name: c.plural,
+      paths: [smiCollectionPath(c)],
+      tracker: smiTrackers.get(c.kind),
+    })),
+    ...GATEWAY_KINDS.map((k) => ({
+      name: `${k.plural}.${k.group}`,
+      paths: gatewayCollectionPaths(k),
+      tracker: gatewayTrackers.get(k.kind),
+    })),
+  ];
+  const optional = customCollections.map((collection) => {
+    const tracker = collection.tracker ?? new ChangeTracker<unknown>();
     return new OptionalCollection({
       config,
-      path,
+      name: collection.name,
+      paths: collection.paths,
       probeIntervalMs: options.crdProbeIntervalMs ?? 30_000,
       logger: informerLog,
       onSettled: () => maybeStartRunner(),
-      informer: new ResourceInformer({
-        name: collection.plural,
-        config,
-        path,
-        handlers: tracked(tracker),
-        transform: withoutBookkeeping,
-        logger: informerLog,
-        ...backoff,
-      }),
+      informer: (path) =>
+        new ResourceInformer({
+          name: collection.name,
+          config,
+          path,
+          handlers: tracked(tracker),
+          transform: withoutBookkeeping,
+          logger: informerLog,
+          ...backoff,
+        }),
     });
   });
 
@@ -340,15 +400,35 @@ async function runControlLoop<P extends DataPlane>(
     runner.start();
   }
 
+  // The trust bundle, by name (RBAC grants that name alone). Not needed to route, so not waited for.
+  const trustBundleInformer =
+    identities === undefined
+      ? undefined
+      : new ResourceInformer({
+          name: 'trust-bundle',
+          config,
+          path: `/api/v1/namespaces/${encodeURIComponent(meshNamespace)}/configmaps`,
+          fieldSelector: `metadata.name=${TRUST_BUNDLE_CONFIG_MAP}`,
+          handlers: {
+            onAdd: (obj) => identities.setTrustBundle(obj),
+            onUpdate: (obj) => identities.setTrustBundle(obj),
+          },
+          transform: withoutBookkeeping,
+          logger: informerLog,
+          ...backoff,
+        });
+
   const informers = (): InformerState[] => [
     ...required.map((i) => i.state()),
     ...optional.map((o) => o.state()),
+    ...(trustBundleInformer === undefined ? [] : [trustBundleInformer.state()]),
   ];
   registerInformerMetrics(proxy.metrics.registry, informers);
 
   await proxy.start();
   for (const informer of required) informer.start();
   for (const collection of optional) collection.start();
+  trustBundleInformer?.start();
   log.info('node-proxy started', {
     node: options.nodeName,
     meshNamespace,
@@ -358,7 +438,12 @@ async function runControlLoop<P extends DataPlane>(
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    await Promise.all([...required.map((i) => i.stop()), ...optional.map((o) => o.stop())]);
+    await Promise.all([
+      ...required.map((i) => i.stop()),
+      ...optional.map((o) => o.stop()),
+      trustBundleInformer?.stop(),
+    ]);
+    identities?.stop();
     await runner.stop();
     await proxy.stop();
     // Events still in flight get a moment, not a veto over exiting.
@@ -368,6 +453,7 @@ async function runControlLoop<P extends DataPlane>(
     proxy,
     callers,
     synced,
+    identities,
     informers,
     stop: () => {
       stopping ??= stop();
@@ -387,6 +473,37 @@ async function resolveConfig(
   });
   log.info('API server', { source: loaded.source, server: loaded.server });
   return loaded.config;
+}
+
+/**
+ * The node's workload identities: certificates asked for, renewed and dropped here, in the control loop, with
+ * metrics on the data plane's registry; the data plane uses them (each worker gets them, with workers).
+ */
+function startIdentities(
+  identity: IdentityOptions,
+  nodeName: string,
+  meshNamespace: string,
+  recorder: EventRecorder,
+  log: Logger,
+  proxy: DataPlane,
+): WorkloadIdentities {
+  const identities = new WorkloadIdentities({
+    trustDomain: identity.trustDomain,
+    nodeName,
+    client: new IssuerClient({
+      url: identity.issuerUrl,
+      serverName: issuerServerName(meshNamespace),
+      tokenFile: identity.tokenFile,
+    }),
+    events: recorder,
+    logger: log.child({ part: 'identity' }),
+    registry: proxy.metrics.registry,
+    ...(identity.retryInitialMs === undefined ? {} : { retryInitialMs: identity.retryInitialMs }),
+    ...(identity.retryMaxMs === undefined ? {} : { retryMaxMs: identity.retryMaxMs }),
+    ...(identity.rotationSpreadMs === undefined ? {} : { rotationSpreadMs: identity.rotationSpreadMs }),
+  });
+  proxy.useIdentities(identities);
+  return identities;
 }
 
 function reportRejection(rejection: Rejection, log: Logger, recorder: EventRecorder): void {

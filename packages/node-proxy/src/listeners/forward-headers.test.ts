@@ -25,12 +25,36 @@ describe('forwarded request headers', () => {
     });
   });
 
-  it('keeps Connection and Upgrade for an upgrade', () => {
-    const out = forwardRequestHeaders({ connection: 'Upgrade', upgrade: 'websocket' }, '127.0.0.1', {
-      keepUpgrade: true,
+  it('drops Expect (the proxy answers it) and takes Host from an absolute-form target when given', () => {
+    const out = forwardRequestHeaders({ host: 'a.shop.mesh', expect: '100-continue' }, undefined, {
+      host: 'b.shop.mesh:80',
     });
-    expect(out.connection).toBe('Upgrade');
-    expect(out.upgrade).toBe('websocket');
+    expect(out).toEqual({ host: 'b.shop.mesh:80', 'x-forwarded-proto': 'http' });
+  });
+
+  it('a Connection header cannot name Host or Content-Length', () => {
+    const out = withoutHopByHop(
+      { connection: 'host, Content-Length, x-a', host: 'h', 'content-length': '3', 'x-a': '1' },
+      { stripMesh: true },
+    );
+    expect(out).toEqual({ host: 'h', 'content-length': '3' });
+  });
+
+  it('drops underscore spellings of mesh, identity, forwarding and hop-by-hop headers; keeps other underscores', () => {
+    const out = withoutHopByHop(
+      {
+        x_nodemesh_caller: '1',
+        x_remote_user: '1',
+        'x-forwarded_client-cert': '1',
+        l5d_client_id: '1',
+        x_forwarded_for: '1',
+        transfer_encoding: '1',
+        api_key: 'k',
+        'x-forwarded-host': 'kept',
+      },
+      { stripMesh: true },
+    );
+    expect(out).toEqual({ api_key: 'k', 'x-forwarded-host': 'kept' });
   });
 
   it('response headers keep mesh headers only when asked', () => {

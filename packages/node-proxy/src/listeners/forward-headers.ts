@@ -3,7 +3,7 @@
  * mesh-internal headers are the proxy's to set, so a caller can forge neither through us.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { isIdentityHeader } from '../policy/identity-headers.js';
+import { dashedName, isIdentityHeader } from '../policy/identity-headers.js';
 
 /** The prefix of mesh-internal headers; any a caller sends is dropped. */
 export const MESH_HEADER_PREFIX = 'x-nodemesh-';
@@ -22,6 +22,18 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'http2-settings',
 ]);
 
+/**
+ * End-to-end headers the proxy needs, which a `Connection` header cannot make hop-by-hop: `Connection: host`
+ * would otherwise send the request on without the Host it was routed by.
+ */
+export const NEVER_CONNECTION_NAMED: ReadonlySet<string> = new Set(['host', 'content-length']);
+
+/**
+ * Request headers the proxy answers itself and never forwards: `Expect: 100-continue` is answered once
+ * policy admits the request (as Envoy does by default), and undici refuses to send the header anyway.
+ */
+const ANSWERED_BY_PROXY: ReadonlySet<string> = new Set(['expect']);
+
 type HeaderValue = string | string[] | undefined;
 
 /** Shared by every message without a `Connection` header: nothing to allocate. */
@@ -35,7 +47,7 @@ const COMMON_TOKENS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   ]),
 );
 
-/** The header names a `Connection` header lists, lower case. */
+/** The header names a `Connection` header lists, lower case, less those it may not name. */
 function connectionTokens(connection: HeaderValue): ReadonlySet<string> {
   if (connection === undefined) return NO_TOKENS;
   if (typeof connection === 'string') {
@@ -47,10 +59,20 @@ function connectionTokens(connection: HeaderValue): ReadonlySet<string> {
   for (const value of values) {
     for (const token of value.split(',')) {
       const name = token.trim().toLowerCase();
-      if (name !== '') tokens.add(name);
+      if (name !== '' && !NEVER_CONNECTION_NAMED.has(name)) tokens.add(name);
     }
   }
   return tokens;
+}
+
+/**
+ * Whether a (lower-case) name is the mesh's to set: `x-nodemesh-*` and the identity headers, in any spelling,
+ * and the underscore spellings of the forwarding and hop-by-hop headers the proxy sets or strips.
+ */
+function reservedForMesh(name: string): boolean {
+  const dashed = dashedName(name);
+  if (dashed.startsWith(MESH_HEADER_PREFIX) || isIdentityHeader(dashed)) return true;
+  return dashed !== name && (dashed.startsWith('x-forwarded-') || HOP_BY_HOP_HEADERS.has(dashed));
 }
 
 /**
@@ -59,31 +81,34 @@ function connectionTokens(connection: HeaderValue): ReadonlySet<string> {
  */
 export function withoutHopByHop(
   headers: Readonly<Record<string, HeaderValue>>,
-  options: { stripMesh: boolean; keepUpgrade?: boolean },
+  options: { stripMesh: boolean },
 ): Record<string, string | string[]> {
   const named = connectionTokens(headers.connection);
-  const keepUpgrade = options.keepUpgrade === true;
   const out: Record<string, string | string[]> = {};
   // Runs twice per proxied request: a plain loop over the names, no [name, value] pair per header.
   for (const name of Object.keys(headers)) {
     const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    const upgradeHeader = keepUpgrade && (lower === 'connection' || lower === 'upgrade');
-    if (!upgradeHeader && (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower))) continue;
-    if (options.stripMesh && (lower.startsWith(MESH_HEADER_PREFIX) || isIdentityHeader(lower))) continue;
+    if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower)) continue;
+    if (options.stripMesh && reservedForMesh(lower)) continue;
     out[lower] = value;
   }
   return out;
 }
 
-/** The request headers to send upstream: cleaned, with X-Forwarded-For/-Proto for this hop; Host kept. */
+/**
+ * The request headers to send upstream: cleaned, without `Expect`, with X-Forwarded-For/-Proto for this hop;
+ * Host kept, or `host` when the request named its authority in an absolute-form target.
+ */
 export function forwardRequestHeaders(
   headers: IncomingHttpHeaders,
   clientAddress: string | undefined,
-  options: { keepUpgrade?: boolean } = {},
+  options: { host?: string } = {},
 ): Record<string, string | string[]> {
-  const out = withoutHopByHop(headers, { stripMesh: true, keepUpgrade: options.keepUpgrade });
+  const out = withoutHopByHop(headers, { stripMesh: true });
+  for (const name of ANSWERED_BY_PROXY) delete out[name];
+  if (options.host !== undefined) out.host = options.host;
   if (clientAddress !== undefined) {
     const prior = out['x-forwarded-for'];
     const list = prior === undefined ? '' : Array.isArray(prior) ? prior.join(', ') : prior;

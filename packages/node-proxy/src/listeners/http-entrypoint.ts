@@ -1,26 +1,34 @@
 /**
  * An HTTP entrypoint: fastify for the server side (parsing, limits, timeouts, draining), undici for the
- * upstream side with a pool per endpoint, a raw tunnel for Upgrade (WebSocket), and node:http2 for callers
- * that open the connection in HTTP/2 (h2c with prior knowledge, as gRPC clients do). Every request reads the
- * snapshot once, then: Host → route → split → access control → rate limit → endpoint → breaker → forward
- * with timeout and retries (resolve-request.ts, http-exchange.ts).
+ * upstream side with a pool per endpoint, a tunnel for WebSocket upgrades, and node:http2 for callers that
+ * open the connection in HTTP/2 (h2c with prior knowledge, as gRPC clients do). Every request reads the
+ * snapshot once, then: request target (normalised, request-target.ts) → Host → route → split → access
+ * control → rate limit → endpoint → breaker → forward with timeout and retries (resolve-request.ts,
+ * http-exchange.ts). Connections count against the node's limits (connection-guard.ts) from the first byte.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
 import { portSharing } from '../workers/port-sharing.js';
+import { AdmittedConnections } from './admitted-connections.js';
+import { endAndLinger, guardConnection } from './connection-guard.js';
+import { ConnectionLimiter } from './connection-limiter.js';
 import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
-import { type ProxyError, rawResponse } from './http-errors.js';
+import { type ProxyError, proxyErrors, REASONS, rawErrorResponse, rawResponse } from './http-errors.js';
 import { exchange } from './http-exchange.js';
 import { Http2Downstream } from './http2-downstream.js';
 import type { Listener, RoutingContext } from './listener.js';
 import { splitByPreface } from './prior-knowledge.js';
+import { OPTIONS_ANSWER_ALLOW, parseRequestTarget } from './request-target.js';
 import { type ResolvedRequest, resolveRequest, type UnroutableRequest } from './resolve-request.js';
-import { tunnelUpgrade } from './upgrade-tunnel.js';
+import { headWithoutUpgrade, upgradeKind } from './upgrade-rules.js';
+import { openTunnel } from './upgrade-tunnel.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 export interface HttpEntrypointOptions {
@@ -41,25 +49,47 @@ export const DEFAULT_HTTP_ENTRYPOINT_OPTIONS: HttpEntrypointOptions = {
   keepAliveTimeoutMs: 60_000,
 };
 
+/** No limit: for an entrypoint made on its own (tests); the ListenerManager passes the node's shared one. */
+const UNLIMITED = {
+  maxConnections: Number.POSITIVE_INFINITY,
+  maxConnectionsPerSource: Number.POSITIVE_INFINITY,
+};
+
+/** Responses in flight on one connection; an upgrade request pipelined behind them waits for them. */
+interface InFlight {
+  count: number;
+  readonly idle: (() => void)[];
+}
+
 export class HttpEntrypoint implements Listener {
   readonly kind = 'http';
   readonly logicalPort: number;
   readonly #ctx: RoutingContext;
   readonly #pools: UpstreamPools;
+  readonly #options: HttpEntrypointOptions;
   readonly #app: FastifyInstance;
   readonly #upgrades = new Set<Duplex>();
+  readonly #tunnels: AdmittedConnections;
   readonly #http2: Http2Downstream;
+  /** Requests whose caller sent `Expect: 100-continue`: the 100 goes out once policy has admitted them. */
+  readonly #awaitingContinue = new WeakSet<IncomingMessage>();
+  readonly #inFlight = new WeakMap<Duplex, InFlight>();
   #server: Server | undefined;
+  /** Hands a socket to node's HTTP/1.1 server (its own `connection` listener). */
+  #http1: ((socket: Duplex) => void) | undefined;
 
   constructor(
     logicalPort: number,
     ctx: RoutingContext,
     pools: UpstreamPools,
     options = DEFAULT_HTTP_ENTRYPOINT_OPTIONS,
+    limiter = new ConnectionLimiter(UNLIMITED),
   ) {
     this.logicalPort = logicalPort;
     this.#ctx = ctx;
     this.#pools = pools;
+    this.#options = options;
+    this.#tunnels = new AdmittedConnections(ctx.metrics, ctx.policy.accessControl);
     this.#http2 = new Http2Downstream(logicalPort, ctx, pools, options.maxHeaderBytes);
     this.#app = Fastify({
       logger: false,
@@ -75,22 +105,27 @@ export class HttpEntrypoint implements Listener {
           },
           handler,
         );
-        // HTTP/2 callers (gRPC) share the port: the connection preface decides who gets the socket.
+        // Counted first, then HTTP/2 callers (gRPC) share the port: the connection preface decides.
         const [nodeConnection] = server.listeners('connection');
-        if (nodeConnection !== undefined) {
-          server.removeListener('connection', nodeConnection as (socket: Socket) => void);
-          server.on('connection', (socket: Socket) =>
-            splitByPreface(
-              socket,
-              options.headersTimeoutMs,
-              (http1) => Reflect.apply(nodeConnection, server, [http1]),
-              (stream, address) => this.#http2.accept(stream, address),
-            ),
+        if (nodeConnection === undefined) throw new Error('node:http server without a connection listener');
+        server.removeListener('connection', nodeConnection as (socket: Socket) => void);
+        const http1 = (socket: Duplex) => Reflect.apply(nodeConnection, server, [socket]);
+        this.#http1 = http1;
+        server.on('connection', (socket: Socket) => {
+          if (!guardConnection(socket, limiter, 'http', ctx)) return;
+          splitByPreface(socket, options.headersTimeoutMs, http1, (stream, address) =>
+            this.#http2.accept(stream, address),
           );
-        }
-        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-          this.#upgrade(req, socket, head),
-        );
+        });
+        server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#track(req.socket, res));
+        server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+          this.#track(req.socket, res);
+          this.#awaitingContinue.add(req);
+          handler(req, res);
+        });
+        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+          this.#upgrade(req, socket, head).catch(() => socket.destroy());
+        });
         this.#server = server;
         return server;
       },
@@ -114,6 +149,11 @@ export class HttpEntrypoint implements Listener {
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
+  /** Closes the WebSocket tunnels a new snapshot no longer admits. */
+  revalidate(snapshot: Snapshot): void {
+    this.#tunnels.revalidate(snapshot);
+  }
+
   async close(deadlineMs: number): Promise<void> {
     const server = this.#server;
     const cut = setTimeout(() => {
@@ -134,24 +174,22 @@ export class HttpEntrypoint implements Listener {
     }
   }
 
-  #resolve(req: IncomingMessage, ip = clientIp(req)): ResolvedRequest | UnroutableRequest {
-    return resolveRequest(this.#ctx, this.logicalPort, {
-      host: req.headers.host,
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
-      headers: req.headers,
-      clientIp: ip,
-    });
-  }
-
   async #proxy(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const started = performance.now();
     const req = request.raw;
     const method = req.method ?? 'GET';
+    const awaitingContinue = this.#awaitingContinue.has(req);
+    const target = parseRequestTarget(method, req.url ?? '/', { absoluteForm: true });
+    if ('error' in target) return this.#answer(reply, proxyErrors.badRequest(target.error), awaitingContinue);
+    if (target.kind === 'asterisk') {
+      // `OPTIONS *` asks about the server, which here is the proxy: it answers, no backend is involved.
+      if (awaitingContinue) reply.header('connection', 'close');
+      return reply.code(200).header('allow', OPTIONS_ANSWER_ALLOW).header('content-length', '0').send();
+    }
     const span = this.#ctx.policy.tracer?.start(method, req.headers.traceparent);
     span?.set('http.request.method', method);
     const ip = clientIp(req);
-    const resolved = this.#resolve(req, ip);
+    const resolved = this.#resolve(req, method, target.pathAndQuery, target.authority, ip);
     if ('error' in resolved) {
       const { error, labels } = resolved;
       if (labels !== undefined) {
@@ -161,7 +199,7 @@ export class HttpEntrypoint implements Listener {
         if (span !== undefined) annotateRoute(span, labels, {});
       }
       if (span !== undefined) endRequestSpan(span, error.status, errorKind(error.code), 1);
-      return this.#answer(reply, error);
+      return this.#answer(reply, error, awaitingContinue);
     }
     const { backend, endpoint, labels } = resolved;
     if (span !== undefined) {
@@ -183,13 +221,18 @@ export class HttpEntrypoint implements Listener {
         endRequestSpan(span, reply.raw.headersSent ? reply.raw.statusCode : 0, outcome, attempts);
       }
     });
+    // Admitted: now the caller may send its body (undici cannot pass `Expect` on, so the proxy answers it).
+    if (awaitingContinue) reply.raw.writeContinue();
     const hasBody =
       req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     const length = Number(req.headers['content-length']);
     const result = await exchange(this.#ctx, this.#pools, resolved, {
       method,
-      path: req.url ?? '/',
-      headers: forwardRequestHeaders(req.headers, ip),
+      path: resolved.mesh?.pathAndQuery ?? target.pathAndQuery,
+      headers: planRequestHeaders(
+        forwardRequestHeaders(req.headers, ip, { host: target.authority }),
+        resolved.mesh,
+      ),
       body: hasBody ? req : undefined,
       contentLength: Number.isSafeInteger(length) ? length : undefined,
       span,
@@ -202,31 +245,138 @@ export class HttpEntrypoint implements Listener {
         reply.raw.destroy();
         return;
       }
-      return this.#answer(reply, result.error);
+      return this.#answer(reply, result.error, false);
     }
     const upstream = result.response;
     reply.code(upstream.statusCode);
-    reply.headers(withoutHopByHop(upstream.headers, { stripMesh: true }));
+    reply.headers(planResponseHeaders(withoutHopByHop(upstream.headers, { stripMesh: true }), resolved.mesh));
     return reply.send(upstream.body);
   }
 
-  #answer(reply: FastifyReply, error: ProxyError): FastifyReply {
+  #resolve(
+    req: IncomingMessage,
+    method: string,
+    path: string,
+    authority: string | undefined,
+    ip: string | undefined,
+  ): ResolvedRequest | UnroutableRequest {
+    return resolveRequest(this.#ctx, this.logicalPort, {
+      host: authority ?? req.headers.host,
+      method,
+      path,
+      headers: req.headers,
+      clientIp: ip,
+    });
+  }
+
+  /**
+   * The proxy's own answer. `close`: the caller was waiting for a 100 that will not come, and may send its
+   * body anyway; the connection ends after the answer rather than read it as the next request.
+   */
+  #answer(reply: FastifyReply, error: ProxyError, close: boolean): FastifyReply {
     reply.code(error.status).header('x-nodemesh-error', error.code).type('text/plain; charset=utf-8');
     if (error.headers !== undefined) reply.headers(error.headers);
+    if (close) reply.header('connection', 'close');
     return reply.send(`${error.message}\n`);
   }
 
-  /** Upgrade (WebSocket): routed like any request, then tunnelled (see upgrade-tunnel.ts). */
-  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    const resolved = this.#resolve(req);
-    if ('error' in resolved) {
-      const { error } = resolved;
-      if (resolved.labels !== undefined) this.#ctx.metrics.proxyError(resolved.labels, error.code);
-      socket.end(rawResponse(error.status, REASONS[error.status] ?? 'Error', error.message));
+  /** Counts a response in flight on its connection until it closes. */
+  #track(socket: Duplex, res: ServerResponse): void {
+    let inFlight = this.#inFlight.get(socket);
+    if (inFlight === undefined) {
+      inFlight = { count: 0, idle: [] };
+      this.#inFlight.set(socket, inFlight);
+    }
+    const state = inFlight;
+    state.count++;
+    res.once('close', () => {
+      state.count--;
+      if (state.count === 0) for (const resume of state.idle.splice(0)) resume();
+    });
+  }
+
+  /** Resolves once no response is in flight on the connection. */
+  #idle(socket: Duplex): Promise<void> {
+    const inFlight = this.#inFlight.get(socket);
+    if (inFlight === undefined || inFlight.count === 0) return Promise.resolve();
+    return new Promise((resolve) => inFlight.idle.push(resolve));
+  }
+
+  /**
+   * A request node:http reports as an upgrade (it has `Connection: upgrade` and `Upgrade`). After the responses
+   * before it on the connection: a WebSocket upgrade is admitted like any request, then tunnelled (once the
+   * backend agrees); any other goes back to the HTTP server without its upgrade headers (upgrade-rules.ts).
+   */
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
+    await this.#idle(socket);
+    if (socket.destroyed) return;
+    const method = req.method ?? 'GET';
+    if (upgradeKind(method, req.httpVersion, req.headers) === 'plain') {
+      socket.off('error', onError);
+      const plain = headWithoutUpgrade(method, req.url ?? '/', req.httpVersion, req.rawHeaders);
+      socket.unshift(Buffer.concat([Buffer.from(plain, 'latin1'), head]));
+      this.#http1?.(socket);
       return;
     }
-    tunnelUpgrade(req, socket, head, resolved, clientIp(req), this.#ctx.balancer, this.#upgrades);
+    const started = performance.now();
+    const target = parseRequestTarget(method, req.url ?? '/', { absoluteForm: true });
+    if ('error' in target || target.kind === 'asterisk') {
+      const message = 'error' in target ? target.error : 'no upgrade for *';
+      endAndLinger(socket, rawErrorResponse(proxyErrors.badRequest(message)));
+      return;
+    }
+    const ip = clientIp(req);
+    const resolved = this.#resolve(req, method, target.pathAndQuery, target.authority, ip);
+    if ('error' in resolved) {
+      const { error, labels } = resolved;
+      if (labels !== undefined) {
+        this.#ctx.metrics.httpRequest(labels, method, error.status, (performance.now() - started) / 1000);
+        this.#ctx.metrics.proxyError(labels, error.code);
+      }
+      endAndLinger(socket, rawErrorResponse(error));
+      return;
+    }
+    const { labels, endpoint, backend } = resolved;
+    this.#upgrades.add(socket);
+    openTunnel(
+      socket,
+      head,
+      {
+        resolved,
+        path: target.pathAndQuery,
+        headers: forwardRequestHeaders(req.headers, ip, { host: target.authority }),
+        answerTimeoutMs: this.#options.headersTimeoutMs,
+        maxHeaderBytes: this.#options.maxHeaderBytes,
+      },
+      {
+        answered: (status, error) => {
+          this.#ctx.metrics.httpRequest(labels, method, status, (performance.now() - started) / 1000);
+          if (error !== undefined) this.#ctx.metrics.proxyError(labels, error.code);
+        },
+        opened: (close) =>
+          this.#tunnels.add(
+            {
+              protocol: 'websocket',
+              listenerPort: this.logicalPort,
+              host: target.authority ?? req.headers.host ?? '',
+              request: { method, path: target.pathAndQuery, headers: req.headers },
+              backend: backend.service,
+              endpointKey: endpoint.key,
+              caller: labels.caller,
+              route: resolved.route,
+              access: resolved.snapshot.access,
+            },
+            labels,
+            close,
+          ),
+        finished: () => {
+          this.#upgrades.delete(socket);
+          this.#ctx.balancer.release(endpoint);
+        },
+      },
+    );
   }
 }
 
@@ -234,18 +384,6 @@ function clientIp(req: IncomingMessage): string | undefined {
   const address = req.socket.remoteAddress;
   return address === undefined ? undefined : normaliseIp(address);
 }
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-};
 
 /** Malformed or oversized requests and slow clients: a short answer, then the connection is closed. */
 function answerClientError(err: Error & { code?: string }, socket: Duplex): void {

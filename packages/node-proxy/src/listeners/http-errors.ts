@@ -9,6 +9,23 @@ export interface ProxyError {
 }
 
 export const proxyErrors = {
+  badRequest: (message: string): ProxyError => ({
+    status: 400,
+    code: 'NM_BAD_REQUEST',
+    message,
+  }),
+  /** The caller's request failed on its way through (its body was cut short or malformed). */
+  requestFailed: (): ProxyError => ({
+    status: 400,
+    code: 'NM_REQUEST_FAILED',
+    message: 'the request body did not arrive whole',
+  }),
+  /** The proxy could not send a request it had admitted: its own fault, not the caller's or the upstream's. */
+  proxyFailed: (service: string): ProxyError => ({
+    status: 500,
+    code: 'NM_PROXY_FAILED',
+    message: `the proxy could not send the request to ${service}`,
+  }),
   unknownHost: (host: string | undefined): ProxyError => ({
     status: 404,
     code: 'NM_UNKNOWN_HOST',
@@ -50,6 +67,23 @@ export const proxyErrors = {
     code: 'NM_REQUEST_TIMEOUT',
     message: `${service} did not answer within the request timeout`,
   }),
+  noMatchingRule: (service: string): ProxyError => ({
+    status: 404,
+    code: 'NM_NO_MATCHING_RULE',
+    message: `no rule of the routes attached to ${service} matches this request`,
+  }),
+  unusableRule: (route: string, reason: string): ProxyError => ({
+    status: 500,
+    code: 'NM_ROUTE_RULE_UNUSABLE',
+    message: `${route} cannot be honoured (${reason})`,
+  }),
+  /** A RequestRedirect filter: the proxy answers, nothing is forwarded. */
+  redirect: (status: number, location: string): ProxyError => ({
+    status,
+    code: 'NM_REDIRECT',
+    message: `redirected to ${location}`,
+    headers: { location },
+  }),
   upstreamFailed: (service: string): ProxyError => ({
     status: 502,
     code: 'NM_UPSTREAM_FAILED',
@@ -65,11 +99,40 @@ export function upstreamError(err: unknown, service: string): ProxyError {
     : proxyErrors.upstreamFailed(service);
 }
 
+/** Reason phrases of the statuses the proxy answers with itself. */
+export const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
 /** A complete raw HTTP/1.1 response that closes the connection, for sockets outside the HTTP server's hands. */
-export function rawResponse(status: number, reason: string, body: string): string {
+export function rawResponse(
+  status: number,
+  reason: string,
+  body: string,
+  headers: Readonly<Record<string, string>> = {},
+): string {
   const text = `${body}\n`;
+  let extra = '';
+  for (const [name, value] of Object.entries(headers)) extra += `${name}: ${value}\r\n`;
   return (
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-    `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`
+    `${extra}Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`
   );
+}
+
+/** The proxy's answer to a request it refused, raw, with its `x-nodemesh-error` code. */
+export function rawErrorResponse(error: ProxyError): string {
+  return rawResponse(error.status, REASONS[error.status] ?? 'Error', error.message, {
+    'x-nodemesh-error': error.code,
+    ...error.headers,
+  });
 }

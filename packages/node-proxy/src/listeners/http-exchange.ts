@@ -4,9 +4,11 @@
  * here, once, to the proxy's answer and its error-kind label.
  */
 import type { Readable } from 'node:stream';
+import { planResilience } from '../filters/apply-plan.js';
 import type { RequestBody } from '../resilience/buffered-body.js';
 import { bufferBody } from '../resilience/buffered-body.js';
 import { CircuitOpenError } from '../resilience/circuit-breakers.js';
+import { NotUpstreamError } from '../resilience/failure-origin.js';
 import { RequestTimeoutError, resilientForward } from '../resilience/resilient-forward.js';
 import { objectKey } from '../topology/inputs.js';
 import type { ActiveSpan } from '../tracing/tracer.js';
@@ -44,7 +46,8 @@ export async function exchange(
   const backendConfig = snapshot.services.get(backendKey);
   // Retries and the timeout are the contract of the Service the caller addressed; the breaker guards the
   // Service actually called (its own annotations, else the addressed Service's).
-  const retry = rootConfig?.retry;
+  // A Gateway API rule's timeouts and retry replace the annotations' where it sets them.
+  const { retry, timeoutMs, retryStatuses } = planResilience(resolved.mesh, rootConfig);
   const breakerConfig = backendConfig?.circuitBreaker ?? rootConfig?.circuitBreaker;
   const { policy } = ctx;
   const headers =
@@ -57,7 +60,10 @@ export async function exchange(
       request.body === undefined ? { kind: 'none' } : { kind: 'stream', stream: request.body };
     if (request.body !== undefined && retry !== undefined && retry.attempts > 0) {
       // Only a request that could be retried is worth holding: any method on a refused connection.
-      body = await bufferBody(request.body, policy.retryBodyLimit, request.contentLength);
+      const stream = request.body;
+      body = await bufferBody(stream, policy.retryBodyLimit, request.contentLength).catch((err: unknown) => {
+        throw new NotUpstreamError('request', err);
+      });
     }
     const result = await resilientForward(
       {
@@ -66,7 +72,8 @@ export async function exchange(
         headers,
         body,
         retry,
-        timeoutMs: rootConfig?.timeoutMs,
+        timeoutMs,
+        ...(retryStatuses === undefined ? {} : { retryStatuses }),
         breaker: breakerConfig === undefined ? undefined : policy.breakers.get(backendKey, breakerConfig),
         budget: retry === undefined ? undefined : policy.retryBudgets.get(backendKey, retry),
       },
@@ -90,7 +97,11 @@ export async function exchange(
         ? proxyErrors.circuitOpen(name)
         : err instanceof RequestTimeoutError
           ? proxyErrors.requestTimeout(`${route.service.name}.${route.service.namespace}`)
-          : upstreamError(err, name);
+          : err instanceof NotUpstreamError
+            ? err.origin === 'request'
+              ? proxyErrors.requestFailed()
+              : proxyErrors.proxyFailed(name)
+            : upstreamError(err, name);
     return { error, attempts };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The HTTP/2 side of an entrypoint, for callers speaking h2c with prior knowledge (gRPC clients): the same
- * routing as HTTP/1.1, `:authority` in place of Host, and trailers passed back (gRPC puts its status there).
+ * request target rules and routing as HTTP/1.1 (`:path` in origin-form or `*`), `:authority` in place of
+ * Host, `Expect: 100-continue` answered once admitted, and trailers passed back (gRPC puts its status there).
  */
 import {
   createServer,
@@ -9,13 +10,15 @@ import {
   type Http2Session,
 } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
 import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
-import type { ProxyError } from './http-errors.js';
+import { type ProxyError, proxyErrors } from './http-errors.js';
 import { exchange } from './http-exchange.js';
 import type { RoutingContext } from './listener.js';
+import { OPTIONS_ANSWER_ALLOW, parseRequestTarget } from './request-target.js';
 import { resolveRequest } from './resolve-request.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
@@ -26,6 +29,8 @@ export class Http2Downstream {
   readonly #logicalPort: number;
   readonly #ctx: RoutingContext;
   readonly #pools: UpstreamPools;
+  /** Requests whose caller sent `Expect: 100-continue`: the 100 goes out once policy has admitted them. */
+  readonly #awaitingContinue = new WeakSet<Http2ServerRequest>();
   #pendingAddress: string | undefined;
 
   constructor(logicalPort: number, ctx: RoutingContext, pools: UpstreamPools, maxHeaderBytes: number) {
@@ -40,6 +45,10 @@ export class Http2Downstream {
       session.on('close', () => this.#sessions.delete(session));
     });
     this.#server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
+      this.#proxy(req, res).catch(() => res.stream.destroy());
+    });
+    this.#server.on('checkContinue', (req: Http2ServerRequest, res: Http2ServerResponse) => {
+      this.#awaitingContinue.add(req);
       this.#proxy(req, res).catch(() => res.stream.destroy());
     });
   }
@@ -70,12 +79,22 @@ export class Http2Downstream {
     const clientIp = this.#addresses.get(req.stream.session as Http2Session);
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !name.startsWith(':')));
     const host = req.authority || req.headers.host;
+    const target = parseRequestTarget(req.method, req.url ?? '', { absoluteForm: false });
+    if ('error' in target) {
+      answer(res, proxyErrors.badRequest(target.error));
+      return;
+    }
+    if (target.kind === 'asterisk') {
+      res.writeHead(200, { allow: OPTIONS_ANSWER_ALLOW, 'content-length': '0' });
+      res.end();
+      return;
+    }
     const span = this.#ctx.policy.tracer?.start(req.method, req.headers.traceparent);
     span?.set('http.request.method', req.method);
     const resolved = resolveRequest(this.#ctx, this.#logicalPort, {
       host,
       method: req.method,
-      path: req.url,
+      path: target.pathAndQuery,
       headers: req.headers,
       clientIp,
     });
@@ -105,11 +124,12 @@ export class Http2Downstream {
       this.#ctx.metrics.httpRequest(labels, req.method, res.statusCode, (performance.now() - started) / 1000);
       if (span !== undefined) endRequestSpan(span, res.headersSent ? res.statusCode : 0, outcome, attempts);
     });
+    if (this.#awaitingContinue.has(req)) res.writeContinue();
     const length = Number(req.headers['content-length']);
     const result = await exchange(this.#ctx, this.#pools, resolved, {
       method: req.method,
-      path: req.url,
-      headers: forwardRequestHeaders({ ...headers, host }, clientIp),
+      path: resolved.mesh?.pathAndQuery ?? target.pathAndQuery,
+      headers: planRequestHeaders(forwardRequestHeaders({ ...headers, host }, clientIp), resolved.mesh),
       body: req.stream.endAfterHeaders ? undefined : req,
       contentLength: Number.isSafeInteger(length) ? length : undefined,
       span,
@@ -126,7 +146,10 @@ export class Http2Downstream {
       return;
     }
     const upstream = result.response;
-    res.writeHead(upstream.statusCode, withoutHopByHop(upstream.headers, { stripMesh: true }));
+    res.writeHead(
+      upstream.statusCode,
+      planResponseHeaders(withoutHopByHop(upstream.headers, { stripMesh: true }), resolved.mesh),
+    );
     upstream.body.on('error', () => res.stream.close(2 /* INTERNAL_ERROR */));
     upstream.body.on('end', () => {
       const trailers = withoutHopByHop(upstream.trailers, { stripMesh: true });

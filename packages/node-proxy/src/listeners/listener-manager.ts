@@ -3,6 +3,7 @@
  * route with whatever snapshot is current, so only the set of ports matters here.
  */
 import type { Snapshot } from '../snapshot/snapshot.js';
+import { ConnectionLimiter, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connection-limiter.js';
 import {
   DEFAULT_HTTP_ENTRYPOINT_OPTIONS,
   HttpEntrypoint,
@@ -22,6 +23,8 @@ export interface ListenerManagerOptions {
   readonly drainMs: number;
   readonly http: HttpEntrypointOptions;
   readonly udp: UdpListenerOptions;
+  /** Open connections on the HTTP entrypoints and TCP listeners together, per source and in total. */
+  readonly connections: ConnectionLimits;
 }
 
 export const DEFAULT_LISTENER_MANAGER_OPTIONS: ListenerManagerOptions = {
@@ -30,6 +33,7 @@ export const DEFAULT_LISTENER_MANAGER_OPTIONS: ListenerManagerOptions = {
   drainMs: 10_000,
   http: DEFAULT_HTTP_ENTRYPOINT_OPTIONS,
   udp: DEFAULT_UDP_OPTIONS,
+  connections: DEFAULT_CONNECTION_LIMITS,
 };
 
 /** A listener that could not be opened, for the caller to log; it is retried on the next reconcile. */
@@ -44,6 +48,8 @@ export class ListenerManager {
   readonly #pools: UpstreamPools;
   readonly #options: ListenerManagerOptions;
   readonly #listeners = new Map<string, Listener>();
+  /** Shared by every HTTP entrypoint and TCP listener: the limits are the node's, not a port's. */
+  readonly #limiter: ConnectionLimiter;
   /** Listeners removed from the snapshot that are still draining; `close()` waits for them. */
   readonly #draining = new Set<Promise<void>>();
   /** Reconciles run one after another, so two snapshots in quick succession never race on a port. */
@@ -53,6 +59,7 @@ export class ListenerManager {
     this.#ctx = ctx;
     this.#pools = pools;
     this.#options = { ...DEFAULT_LISTENER_MANAGER_OPTIONS, ...options };
+    this.#limiter = new ConnectionLimiter(this.#options.connections);
   }
 
   /** Makes the open listeners those the snapshot needs. Resolves with the ones that failed to open. */
@@ -90,6 +97,9 @@ export class ListenerManager {
     for (const port of snapshot.udp.keys()) wanted.set(`udp:${port}`, { kind: 'udp', port });
 
     for (const [key, listener] of this.#listeners) {
+      // Tunnels and TCP connections the new snapshot no longer admits end now (also on a listener going away,
+      // rather than after its drain: a removed route admits nothing).
+      listener.revalidate?.(snapshot);
       if (!wanted.has(key)) {
         this.#listeners.delete(key);
         // The port is released at once; the drain goes on without holding up the next snapshot.
@@ -118,9 +128,9 @@ export class ListenerManager {
   #create(kind: ListenerKind, port: number): Listener {
     switch (kind) {
       case 'http':
-        return new HttpEntrypoint(port, this.#ctx, this.#pools, this.#options.http);
+        return new HttpEntrypoint(port, this.#ctx, this.#pools, this.#options.http, this.#limiter);
       case 'tcp':
-        return new TcpListener(port, this.#ctx);
+        return new TcpListener(port, this.#ctx, this.#limiter);
       case 'udp':
         return new UdpListener(port, this.#ctx, this.#options.udp);
     }

@@ -20,6 +20,8 @@ export interface Listener {
   boundPort(): number | undefined;
   /** Stops accepting, waits for in-flight work until the deadline, then cuts what is left. */
   close(deadlineMs: number): Promise<void>;
+  /** Closes the long-lived connections (tunnels, TCP) a new snapshot no longer admits. */
+  revalidate?(snapshot: Snapshot): void;
 }
 
 /** The shared state listeners route with. `snapshot()` is called once per request or connection. */

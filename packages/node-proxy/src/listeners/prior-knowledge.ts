@@ -19,15 +19,19 @@ export function splitByPreface(
   http1: (socket: Socket) => void,
   http2: (stream: Duplex, remoteAddress: string | undefined) => void,
 ): void {
-  const onError = () => socket.destroy();
-  socket.on('error', onError);
+  const release = () => socket.destroy();
+  socket.on('error', release);
+  // A connection closed before its first byte is released at once: with the half-open sockets node:http
+  // asks for, it would otherwise sit in CLOSE-WAIT, holding a descriptor until the timer below.
+  socket.once('end', release);
   // A connection that never says anything is not left open: neither server's timeouts cover it yet.
-  const silent = setTimeout(() => socket.destroy(), firstBytesTimeoutMs);
+  const silent = setTimeout(release, firstBytesTimeoutMs);
   socket.once('close', () => clearTimeout(silent));
   socket.once('data', (first: Buffer) => {
     clearTimeout(silent);
     socket.pause();
-    socket.off('error', onError);
+    socket.off('error', release);
+    socket.off('end', release);
     if (
       first.length >= PREFACE_START.length &&
       first.subarray(0, PREFACE_START.length).equals(PREFACE_START)

@@ -8,6 +8,8 @@ import { chooseBackend } from '../balancer/choose-target.js';
 import type { Caller } from '../metrics/caller-resolver.js';
 import type { TrafficLabels } from '../metrics/proxy-metrics.js';
 import { checkAccess } from '../policy/access-policy.js';
+import { decideMeshRule, type MeshPlan } from '../routing/decide-rule.js';
+import { tablesFor } from '../routing/select-rule.js';
 import { normaliseHost } from '../snapshot/host.js';
 import type { Backend, Endpoint, Route, Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
@@ -32,6 +34,8 @@ export interface ResolvedRequest {
   readonly labels: TrafficLabels;
   /** The TrafficTarget that allowed the call; undefined when access control is off. */
   readonly allowedBy: string | undefined;
+  /** The Gateway API rule the request took, with its rewritten URL; undefined when no route is attached. */
+  readonly mesh?: MeshPlan;
 }
 
 export interface UnroutableRequest {
@@ -61,7 +65,24 @@ export function resolveRequest(
     destinationNamespace: route.service.namespace,
     destinationService: route.service.name,
   };
-  const backend = chooseBackend(route, ctx.random, request);
+  let backend: Backend | undefined;
+  let mesh: MeshPlan | undefined;
+  const tables = route.mesh === undefined ? undefined : tablesFor(route.mesh, caller?.namespace);
+  if (tables?.http !== undefined) {
+    // Gateway API routes attached to the Service: they decide, and a TrafficSplit does not apply.
+    const decision = decideMeshRule(tables.http, request, host ?? '', ctx.random);
+    const service = `${route.service.name}.${route.service.namespace}`;
+    if (decision.kind === 'no-match') return { error: proxyErrors.noMatchingRule(service), labels };
+    if (decision.kind === 'redirect')
+      return { error: proxyErrors.redirect(decision.status, decision.location), labels };
+    if (decision.kind === 'unusable') {
+      const { kind, namespace, name } = decision.rule.route;
+      const rule = `${kind} ${namespace}/${name} rule ${decision.rule.ruleName}`;
+      return { error: proxyErrors.unusableRule(rule, decision.reason), labels };
+    }
+    backend = decision.backend;
+    mesh = decision.plan;
+  } else backend = chooseBackend(route, ctx.random, request);
   if (backend === undefined) {
     return { error: proxyErrors.noBackend(`${route.service.name}.${route.service.namespace}`), labels };
   }
@@ -95,5 +116,7 @@ export function resolveRequest(
   if (endpoint === undefined) {
     return { error: proxyErrors.noEndpoint(`${backend.service.name}.${backend.service.namespace}`), labels };
   }
-  return { snapshot, route, backend, endpoint, labels, allowedBy };
+  return mesh === undefined
+    ? { snapshot, route, backend, endpoint, labels, allowedBy }
+    : { snapshot, route, backend, endpoint, labels, allowedBy, mesh };
 }

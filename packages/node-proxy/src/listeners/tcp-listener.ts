@@ -1,16 +1,27 @@
 /**
  * A TCP listener: each connection goes to one endpoint of the port's route, bytes flow both ways through
- * `pipe` (so a slow side pauses the other), and a half-close on one side is passed on to the other. With
- * access control on, a connection no TrafficTarget allows is closed at once; one already open when its
- * TrafficTarget is removed stays open (the check is made when it is accepted).
+ * `pipe` (so a slow side pauses the other), and a half-close on one side is passed on to the other.
+ * Connections count against the node's connection limits. With access control on, a connection no
+ * TrafficTarget allows is closed at once; an open one is checked again under every new snapshot and closed
+ * when its route, its endpoint or (with access control on) its TrafficTarget is gone (admission.ts).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { chooseBackend } from '../balancer/choose-target.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { checkAccess } from '../policy/access-policy.js';
+import { chooseConnectionBackend } from '../routing/connection-backend.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
 import { portSharing } from '../workers/port-sharing.js';
+import { AdmittedConnections } from './admitted-connections.js';
+import { guardConnection } from './connection-guard.js';
+import { ConnectionLimiter } from './connection-limiter.js';
 import type { Listener, RoutingContext } from './listener.js';
+
+/** No limit: for a listener made on its own (tests); the ListenerManager passes the node's shared one. */
+const UNLIMITED = {
+  maxConnections: Number.POSITIVE_INFINITY,
+  maxConnectionsPerSource: Number.POSITIVE_INFINITY,
+};
 
 export class TcpListener implements Listener {
   readonly kind = 'tcp';
@@ -18,11 +29,20 @@ export class TcpListener implements Listener {
   readonly #ctx: RoutingContext;
   readonly #server: Server;
   readonly #connections = new Set<Socket>();
+  readonly #admitted: AdmittedConnections;
+  readonly #limiter: ConnectionLimiter;
 
-  constructor(logicalPort: number, ctx: RoutingContext) {
+  constructor(logicalPort: number, ctx: RoutingContext, limiter = new ConnectionLimiter(UNLIMITED)) {
     this.logicalPort = logicalPort;
     this.#ctx = ctx;
+    this.#limiter = limiter;
+    this.#admitted = new AdmittedConnections(ctx.metrics, ctx.policy.accessControl);
     this.#server = createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket));
+  }
+
+  /** Closes the connections a new snapshot no longer admits. */
+  revalidate(snapshot: Snapshot): void {
+    this.#admitted.revalidate(snapshot);
   }
 
   listen(host: string, port: number): Promise<void> {
@@ -53,17 +73,19 @@ export class TcpListener implements Listener {
   }
 
   #accept(client: Socket): void {
-    this.#connections.add(client);
     client.on('error', () => client.destroy());
+    if (!guardConnection(client, this.#limiter, 'tcp', this.#ctx)) return;
+    this.#connections.add(client);
     const snapshot = this.#ctx.snapshot();
     const route = snapshot.tcp.get(this.logicalPort);
-    const backend = route === undefined ? undefined : chooseBackend(route, this.#ctx.random);
+    const caller = this.#ctx.callers.resolve(normaliseIp(client.remoteAddress ?? ''));
+    const backend =
+      route === undefined ? undefined : chooseConnectionBackend(route, this.#ctx.random, caller?.namespace);
     if (route === undefined || backend === undefined) {
       this.#connections.delete(client);
       client.destroy();
       return;
     }
-    const caller = this.#ctx.callers.resolve(normaliseIp(client.remoteAddress ?? ''));
     const labels = {
       caller,
       destinationNamespace: route.service.namespace,
@@ -97,12 +119,26 @@ export class TcpListener implements Listener {
     const finish = () => {
       if (finished) return;
       finished = true;
+      forget();
       this.#connections.delete(client);
       this.#ctx.balancer.release(endpoint);
       meters.closed();
       client.destroy();
       upstream.destroy();
     };
+    const forget = this.#admitted.add(
+      {
+        protocol: 'tcp',
+        listenerPort: this.logicalPort,
+        backend: backend.service,
+        endpointKey: endpoint.key,
+        caller,
+        route,
+        access: snapshot.access,
+      },
+      labels,
+      () => finish(),
+    );
     upstream.on('data', (chunk: Buffer) => meters.sent(chunk.length));
     upstream.on('error', finish);
     client.on('error', finish);

@@ -1,8 +1,10 @@
 /**
  * A UDP listener: each client address gets a session, a socket of its own towards one endpoint, so replies
- * find their way back. Sessions end after an idle time; their number is bounded, and a datagram that would
+ * find their way back. Sessions end after an idle time; their number is bounded in total and per source
+ * address (one pod sending from thousands of ports cannot lock the others out), and a datagram that would
  * open one more is dropped. With access control on, a datagram no TrafficTarget allows is dropped, and a
- * session is checked again under each new snapshot (a removed TrafficTarget ends it).
+ * session is checked again under each new snapshot (a removed TrafficTarget ends it). Every dropped datagram
+ * is counted in `nodemesh_udp_dropped_datagrams_total{reason}`.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -18,13 +20,24 @@ import type { Listener, RoutingContext } from './listener.js';
 export interface UdpListenerOptions {
   readonly sessionIdleMs: number;
   readonly maxSessions: number;
+  /** Sessions one source address (a pod) may hold at once; a quarter of the table by default. */
+  readonly maxSessionsPerSource: number;
 }
 
-export const DEFAULT_UDP_OPTIONS: UdpListenerOptions = { sessionIdleMs: 30_000, maxSessions: 4096 };
+export const DEFAULT_UDP_OPTIONS: UdpListenerOptions = {
+  sessionIdleMs: 30_000,
+  maxSessions: 4096,
+  maxSessionsPerSource: 1024,
+};
+
+/** Why a datagram went nowhere. */
+export type UdpDropReason = 'no_route' | 'no_endpoint' | 'denied' | 'session_limit' | 'source_limit';
 
 interface Session {
   /** The snapshot the session was admitted under; a new one re-checks access on the next datagram. */
   snapshot: Snapshot;
+  /** The client's address (its source), for the per-source count. */
+  readonly source: string;
   readonly serviceKey: string;
   readonly port: number;
   readonly upstream: Socket;
@@ -40,8 +53,10 @@ export class UdpListener implements Listener {
   readonly #ctx: RoutingContext;
   readonly #options: UdpListenerOptions;
   readonly #sessions = new Map<string, Session>();
+  /** Open sessions per source address. */
+  readonly #perSource = new Map<string, number>();
   #socket: Socket | undefined;
-  /** Datagrams dropped because no route, endpoint or session slot was there. */
+  /** Datagrams dropped, for any reason (also counted by reason in the metrics). */
   dropped = 0;
 
   constructor(logicalPort: number, ctx: RoutingContext, options = DEFAULT_UDP_OPTIONS) {
@@ -83,15 +98,16 @@ export class UdpListener implements Listener {
     const key = `${from.address} ${from.port}`;
     let session = this.#sessions.get(key);
     if (session === undefined) {
-      session = this.#open(key, from);
-      if (session === undefined) {
-        this.dropped++;
+      const opened = this.#open(key, from);
+      if (typeof opened === 'string') {
+        this.#drop(from.address, opened);
         return;
       }
+      session = opened;
     } else {
       if (session.snapshot !== this.#ctx.snapshot() && !this.#readmit(session)) {
         this.#end(key);
-        this.dropped++;
+        this.#drop(from.address, 'denied');
         return;
       }
       session.timer.refresh();
@@ -100,21 +116,30 @@ export class UdpListener implements Listener {
     session.upstream.send(data, session.endpoint.port, session.endpoint.address);
   }
 
-  #open(key: string, from: RemoteInfo): Session | undefined {
-    if (this.#sessions.size >= this.#options.maxSessions) return undefined;
+  #drop(address: string, reason: UdpDropReason): void {
+    this.dropped++;
+    this.#ctx.metrics.udpDropped(this.#ctx.callers.resolve(normaliseIp(address)), reason);
+  }
+
+  /** A new session for the client `from`, or why there is none. */
+  #open(key: string, from: RemoteInfo): Session | UdpDropReason {
+    if (this.#sessions.size >= this.#options.maxSessions) return 'session_limit';
+    const source = from.address;
+    const fromSource = this.#perSource.get(source) ?? 0;
+    if (fromSource >= this.#options.maxSessionsPerSource) return 'source_limit';
     const snapshot = this.#ctx.snapshot();
     const route = snapshot.udp.get(this.logicalPort);
     const backend = route === undefined ? undefined : chooseBackend(route, this.#ctx.random);
-    if (route === undefined || backend === undefined) return undefined;
+    if (route === undefined || backend === undefined) return 'no_route';
     const labels = {
       caller: this.#ctx.callers.resolve(normaliseIp(from.address)),
       destinationNamespace: route.service.namespace,
       destinationService: route.service.name,
     };
     const serviceKey = objectKey(backend.service.namespace, backend.service.name);
-    if (!this.#admitted(snapshot, serviceKey, route.port, labels)) return undefined;
+    if (!this.#admitted(snapshot, serviceKey, route.port, labels)) return 'denied';
     const endpoint = this.#ctx.balancer.pick(backend.endpoints);
-    if (endpoint === undefined) return undefined;
+    if (endpoint === undefined) return 'no_endpoint';
     const meters = this.#ctx.metrics.udpSession(labels);
     const upstream = createSocket(isIPv6(endpoint.address) ? 'udp6' : 'udp4');
     upstream.on('error', () => this.#end(key));
@@ -128,6 +153,7 @@ export class UdpListener implements Listener {
     const timer = setTimeout(() => this.#end(key), this.#options.sessionIdleMs);
     const session: Session = {
       snapshot,
+      source,
       serviceKey,
       port: route.port,
       upstream,
@@ -137,6 +163,7 @@ export class UdpListener implements Listener {
       timer,
     };
     this.#sessions.set(key, session);
+    this.#perSource.set(source, fromSource + 1);
     return session;
   }
 
@@ -165,6 +192,9 @@ export class UdpListener implements Listener {
     const session = this.#sessions.get(key);
     if (session === undefined) return;
     this.#sessions.delete(key);
+    const fromSource = this.#perSource.get(session.source) ?? 1;
+    if (fromSource <= 1) this.#perSource.delete(session.source);
+    else this.#perSource.set(session.source, fromSource - 1);
     clearTimeout(session.timer);
     this.#ctx.balancer.release(session.endpoint);
     try {

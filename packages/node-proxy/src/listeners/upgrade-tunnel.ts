@@ -1,58 +1,114 @@
 /**
- * An HTTP Upgrade (WebSocket) tunnel: the request head is replayed to the chosen endpoint with the same
- * header rewriting as any request, then bytes flow both ways untouched until either side closes.
+ * A WebSocket tunnel (the rules are in upgrade-rules.ts): the admitted request head goes to the chosen
+ * endpoint, rewritten like any request; the caller's bytes wait until the endpoint answers 101 switching to
+ * websocket, and only then flow both ways untouched. Any other answer is relayed as a plain response and the
+ * connection closes, so nothing the caller sent after its request head reaches the backend outside policy.
  */
-import type { IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { EndpointBalancer } from '../balancer/endpoint-balancer.js';
-import { forwardRequestHeaders } from './forward-headers.js';
-import { rawResponse } from './http-errors.js';
+import { endAndLinger } from './connection-guard.js';
+import { withoutHopByHop } from './forward-headers.js';
+import { type ProxyError, proxyErrors, rawErrorResponse } from './http-errors.js';
 import type { ResolvedRequest } from './resolve-request.js';
+import { responseHead, switchedTo, TUNNEL_PROTOCOL } from './upgrade-rules.js';
 
-/** Opens the tunnel; `tunnels` holds the caller's socket while it is open (a draining entrypoint ends them). */
-export function tunnelUpgrade(
-  req: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-  resolved: ResolvedRequest,
-  clientIp: string | undefined,
-  balancer: EndpointBalancer,
-  tunnels: Set<Duplex>,
-): void {
-  const { endpoint } = resolved;
-  tunnels.add(socket);
-  const upstream: Socket = connect({ host: endpoint.address, port: endpoint.port });
-  let released = false;
-  const done = () => {
-    if (!released) balancer.release(endpoint);
-    released = true;
-    tunnels.delete(socket);
+export interface TunnelRequest {
+  readonly resolved: ResolvedRequest;
+  /** The normalised path and query. */
+  readonly path: string;
+  /** Already rewritten for the upstream (forwardRequestHeaders); Connection and Upgrade are set here. */
+  readonly headers: Record<string, string | string[]>;
+  /** How long the endpoint may take to answer the upgrade. */
+  readonly answerTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+}
+
+export interface TunnelHooks {
+  /** The caller's answer: 101, a relayed status, or the proxy's own error. Called once. */
+  answered(status: number, error: ProxyError | undefined): void;
+  /** The tunnel is open; `close` ends it. Returns what to call when it ends by itself. */
+  opened(close: () => void): () => void;
+  /** Both sides are closed: the endpoint may be released. Called once. */
+  finished(): void;
+}
+
+/** Sends the upgrade request to the endpoint and, once it switches to websocket, tunnels. */
+export function openTunnel(socket: Duplex, head: Buffer, request: TunnelRequest, hooks: TunnelHooks): void {
+  const { endpoint, backend } = request.resolved;
+  const service = `${backend.service.name}.${backend.service.namespace}`;
+  const upstream = httpRequest({
+    host: endpoint.address,
+    port: endpoint.port,
+    method: 'GET',
+    path: request.path,
+    headers: { ...request.headers, connection: 'Upgrade', upgrade: TUNNEL_PROTOCOL },
+    setHost: false,
+    agent: false,
+    maxHeaderSize: request.maxHeaderBytes,
+  });
+  let upstreamSocket: Socket | undefined;
+  let unregister: (() => void) | undefined;
+  let answered = false;
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    unregister?.();
     socket.destroy();
     upstream.destroy();
+    upstreamSocket?.destroy();
+    hooks.finished();
   };
-  upstream.on('error', () => {
-    if (socket.destroyed || upstream.bytesRead > 0) {
-      done();
+  const answer = (status: number, error?: ProxyError) => {
+    answered = true;
+    clearTimeout(timer);
+    hooks.answered(status, error);
+  };
+  /** The proxy's own answer when the endpoint gave none it could pass on. */
+  const fail = (error: ProxyError) => {
+    upstream.destroy();
+    if (answered) {
+      finish();
       return;
     }
-    // Nothing came back yet: the caller gets a 502, and `done` runs when its socket has closed.
-    upstream.destroy();
-    socket.end(rawResponse(502, 'Bad Gateway', `could not reach ${resolved.backend.service.name}`));
+    answer(error.status, error);
+    endAndLinger(socket, rawErrorResponse(error));
+  };
+  const timer = setTimeout(() => fail(proxyErrors.upstreamTimeout(service)), request.answerTimeoutMs);
+  socket.once('close', finish);
+  upstream.on('error', () => fail(proxyErrors.upstreamFailed(service)));
+  upstream.on('response', (res: IncomingMessage) => {
+    // Not switching: the answer goes back as a plain response, delimited by the close.
+    answer(res.statusCode ?? 502);
+    const headers = withoutHopByHop(res.headers, { stripMesh: true });
+    headers.connection = 'close';
+    socket.write(responseHead(res.statusCode ?? 502, res.statusMessage ?? '', headers));
+    res.on('error', finish);
+    res.on('end', () => endAndLinger(socket));
+    res.pipe(socket, { end: false });
   });
-  socket.on('close', done);
-  upstream.on('close', () => {
-    if (upstream.bytesRead > 0 || socket.destroyed) done();
-  });
-  upstream.once('connect', () => {
-    const headers = forwardRequestHeaders(req.headers, clientIp, { keepUpgrade: true });
-    let text = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
-    for (const [name, value] of Object.entries(headers)) {
-      for (const v of Array.isArray(value) ? value : [value]) text += `${name}: ${v}\r\n`;
+  upstream.on('upgrade', (res: IncomingMessage, switched: Socket, upstreamHead: Buffer) => {
+    upstreamSocket = switched;
+    if (!switchedTo(res.statusCode ?? 0, res.headers, TUNNEL_PROTOCOL)) {
+      switched.destroy();
+      fail({ ...proxyErrors.upstreamFailed(service), message: `${service} switched to another protocol` });
+      return;
     }
-    upstream.write(`${text}\r\n`);
-    if (head.length > 0) upstream.write(head);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
+    answer(101);
+    const headers = withoutHopByHop(res.headers, { stripMesh: true });
+    headers.connection = 'Upgrade';
+    headers.upgrade = TUNNEL_PROTOCOL;
+    socket.write(responseHead(101, 'Switching Protocols', headers));
+    if (upstreamHead.length > 0) socket.write(upstreamHead);
+    if (head.length > 0) switched.write(head);
+    switched.on('error', finish);
+    switched.on('close', finish);
+    socket.on('error', finish);
+    socket.pipe(switched);
+    switched.pipe(socket);
+    unregister = hooks.opened(finish);
   });
+  upstream.end();
 }

@@ -116,6 +116,27 @@ function registerFamilies(registry: MetricsRegistry) {
       // Each worker has its own breaker: the most open one is the state shown.
       aggregation: 'max',
     }),
+    // Hostile callers (issue 13): connection limits, revoked connections, dropped datagrams.
+    rejectedConnections: registry.counter({
+      name: 'nodemesh_rejected_connections_total',
+      help: 'Connections to the data listeners closed at once because a limit was reached (source_limit, total_limit).',
+      labelNames: ['source_namespace', 'source_workload', 'protocol', 'reason'],
+    }),
+    downstreamConnections: registry.gauge({
+      name: 'nodemesh_downstream_connections',
+      help: 'Connections from callers open now on the data listeners (HTTP entrypoints, TCP listeners).',
+      labelNames: ['protocol'],
+    }),
+    revokedConnections: registry.counter({
+      name: 'nodemesh_revoked_connections_total',
+      help: 'WebSocket tunnels and TCP connections closed because a new snapshot no longer admits them (route_gone, endpoint_gone, access_denied).',
+      labelNames: [...service, 'protocol', 'reason'],
+    }),
+    udpDropped: registry.counter({
+      name: 'nodemesh_udp_dropped_datagrams_total',
+      help: 'UDP datagrams from callers dropped (no_route, no_endpoint, denied, session_limit, source_limit).',
+      labelNames: ['source_namespace', 'source_workload', 'reason'],
+    }),
     spans: registry.counter({
       name: 'nodemesh_trace_spans_total',
       help: 'Trace spans handed to the OTLP exporter, by result (exported, dropped).',
@@ -270,6 +291,9 @@ export class ProxyMetrics {
   readonly #destinations = new Map<string, Map<string, DestinationMeters>>();
   readonly #retries = new Map<string, { attempted: CounterCell; budget_exhausted: CounterCell }>();
   #spansSeen = { exported: 0, dropped: 0 };
+  readonly #downstream: { http?: GaugeCell; tcp?: GaugeCell } = {};
+  readonly #udpDropped = new WeakMap<Caller, Map<string, CounterCell>>();
+  readonly #udpDroppedUnknown = new Map<string, CounterCell>();
 
   /** The meters of a destination Service, made on first use (`prepare` makes them ahead of traffic). */
   destination(namespace: string, name: string): DestinationMeters {
@@ -354,6 +378,56 @@ export class ProxyMetrics {
       this.#families.breakerState
         .cell(namespace, name)
         .set(state === 'closed' ? 0 : state === 'half_open' ? 1 : 2);
+  }
+
+  /** A connection refused at once by a connection limit (rare: looked up by label values). */
+  connectionRejected(caller: Caller | undefined, protocol: 'http' | 'tcp', reason: string): void {
+    this.#families.rejectedConnections
+      .cell(caller?.namespace ?? UNKNOWN, caller?.workload ?? UNKNOWN, protocol, reason)
+      .inc();
+  }
+
+  /** A caller's connection opened (+1) or closed (-1) on a data listener. */
+  downstreamConnection(protocol: 'http' | 'tcp', change: 1 | -1): void {
+    const cells = this.#downstream;
+    const cell = protocol === 'http' ? cells.http : cells.tcp;
+    if (cell === undefined) {
+      const made = this.#families.downstreamConnections.cell(protocol);
+      cells[protocol] = made;
+      made.inc(change);
+    } else cell.inc(change);
+  }
+
+  /** A tunnel or TCP connection closed because a new snapshot no longer admits it (rare). */
+  connectionRevoked(labels: TrafficLabels, protocol: 'websocket' | 'tcp', reason: string): void {
+    this.#families.revokedConnections
+      .cell(labels.destinationNamespace, labels.destinationService, protocol, reason)
+      .inc();
+  }
+
+  /**
+   * A UDP datagram from a caller that went nowhere. A flood is counted here datagram by datagram, so the
+   * cells are found by the caller object and the reason, not by label values.
+   */
+  udpDropped(caller: Caller | undefined, reason: string): void {
+    let byReason = this.#udpDroppedUnknown;
+    if (caller !== undefined) {
+      const known = this.#udpDropped.get(caller);
+      if (known === undefined) {
+        byReason = new Map();
+        this.#udpDropped.set(caller, byReason);
+      } else byReason = known;
+    }
+    let cell = byReason.get(reason);
+    if (cell === undefined) {
+      cell = this.#families.udpDropped.cell(
+        caller?.namespace ?? UNKNOWN,
+        caller?.workload ?? UNKNOWN,
+        reason,
+      );
+      byReason.set(reason, cell);
+    }
+    cell.value++;
   }
 
   /** Totals from the exporter, turned into counter increments. */

@@ -50,7 +50,7 @@ function inputs(targets: TrafficTarget[], services = [service('orders', ['orders
           namespace: 'shop',
           name: 'g',
           matches: [
-            { name: 'api', pathRegex: '/api', methods: ['GET'], headers: { 'x-v': '1|2' } },
+            { name: 'api', pathRegex: '/api(/.*)?', methods: ['GET'], headers: { 'x-v': '1|2' } },
             { name: 'health', pathRegex: '/healthz$', methods: ['*'], headers: {} },
           ],
         },

@@ -89,6 +89,25 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('closed');
   });
 
+  it('an abandoned call (the caller’s or the proxy’s failure) decides nothing, even as the trial', async () => {
+    const { b, clock, states, call } = breaker();
+    for (let i = 0; i < 3; i++) call(false);
+    expect(b.tryAcquire()).toBe(true);
+    b.abandoned();
+    // Four calls in the window, three failed: an abandoned call never opens the breaker.
+    expect(b.state).toBe('closed');
+    call(false);
+    expect(b.state).toBe('open');
+    await clock.advance(1_000);
+    expect(b.tryAcquire()).toBe(true);
+    b.abandoned();
+    expect(b.state).toBe('half_open');
+    // The trial was given back: the next call is the trial.
+    expect(call(true)).toBe(true);
+    expect(b.state).toBe('closed');
+    expect(states).toEqual(['open', 'half_open', 'closed']);
+  });
+
   it('shutdown stops the timer', () => {
     const { b, clock, call } = breaker();
     for (let i = 0; i < 4; i++) call(false);

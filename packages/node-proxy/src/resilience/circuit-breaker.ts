@@ -6,7 +6,8 @@
  * Closed: calls pass; once the window holds at least `minimumRequests` calls and `errorPercentage` percent
  * or more of them failed, it opens. Open: calls are refused for `openDurationMs`, then it turns half-open.
  * Half-open: exactly one trial call passes; its success closes the breaker, its failure opens it again.
- * Calls refused while open count in the window as calls (not as failures), as opossum counted them.
+ * Calls refused while open count in the window as calls (not as failures), as opossum counted them. A call
+ * that failed through no fault of the upstream (`abandoned()`) is no failure and closes nothing.
  */
 import type { CircuitBreakerConfig } from '@nodemesh/smi-types';
 
@@ -76,6 +77,15 @@ export class CircuitBreaker {
   /** A call that `tryAcquire` let through succeeded. */
   succeeded(): void {
     if (this.#state === 'half_open') this.#close();
+  }
+
+  /**
+   * A call that `tryAcquire` let through ended without telling anything of the upstream (the caller's
+   * request failed, or the proxy's): it stays a call in the window but is no failure, and half-open, the
+   * trial goes to the next call instead of closing the breaker on no evidence.
+   */
+  abandoned(): void {
+    if (this.#state === 'half_open') this.#trialTaken = false;
   }
 
   /** A call that `tryAcquire` let through failed. */

@@ -30,6 +30,7 @@ export interface ServiceBreaker {
   tryAcquire(): boolean;
   succeeded(): void;
   failed(): void;
+  abandoned(): void;
 }
 
 export interface CircuitBreakersOptions {

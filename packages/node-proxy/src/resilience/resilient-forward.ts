@@ -1,6 +1,7 @@
 /**
  * Forward with a whole-request timeout, retries and a circuit breaker: each attempt goes through the
- * Service's breaker (an upstream 5xx or a failed connection counts against it), gets a per-try timeout
+ * Service's breaker (an upstream 5xx or a failed connection counts against it; a failure of the caller's
+ * request or of the proxy itself does not, and is not retried: failure-origin.ts), gets a per-try timeout
  * (capped by what is left of the request timeout) and, when it fails in a way that is safe to repeat and the
  * retry budget allows, is tried again on a freshly picked endpoint. Timeouts bound the wait for the response
  * head: a body streams on after it (bounded by the upstream body timeout between chunks).
@@ -11,8 +12,10 @@ import type { UpstreamResponse } from '../listeners/forward.js';
 import type { Endpoint } from '../snapshot/snapshot.js';
 import type { RequestBody } from './buffered-body.js';
 import { CircuitOpenError, type ServiceBreaker } from './circuit-breakers.js';
+import { failureOrigin, NotUpstreamError } from './failure-origin.js';
 import type { RetryBudget } from './retry-budget.js';
 import { errorCode, isIdempotent, isRetryableError, isRetryableStatus } from './retry-policy.js';
+import { watchBody } from './watched-body.js';
 
 /** The whole-request timeout ran out (before any response head came). */
 export class RequestTimeoutError extends Error {
@@ -38,6 +41,8 @@ export interface ResilientRequest {
   readonly timeoutMs: number | undefined;
   readonly breaker: ServiceBreaker | undefined;
   readonly budget: RetryBudget | undefined;
+  /** Upstream statuses retried (idempotent methods only); default 502, 503 and 504. */
+  readonly retryStatuses?: ReadonlySet<number>;
 }
 
 export interface AttemptTools {
@@ -66,12 +71,13 @@ export async function resilientForward(
   const replayable = request.body.kind !== 'stream';
   const maxAttempts = replayable ? 1 + (request.retry?.attempts ?? 0) : 1;
   request.budget?.request();
+  const watched = request.body.kind === 'stream' ? watchBody(request.body.stream) : undefined;
   const body =
     request.body.kind === 'none'
       ? undefined
       : request.body.kind === 'buffered'
         ? request.body.bytes
-        : request.body.stream;
+        : watched?.stream;
 
   const mayRetry = (attempt: number): boolean => {
     if (attempt >= maxAttempts) return false;
@@ -94,14 +100,22 @@ export async function resilientForward(
     // This try's timeout is the rest of the request's: when it fires, the request has run out of time.
     const lastChance =
       remaining !== undefined && (request.retry === undefined || remaining <= request.retry.perTryTimeoutMs);
-    const send = async () => {
-      const response = await tools.send(tools.dispatcher(endpoint), {
-        method: request.method as Dispatcher.HttpMethod,
-        path: request.path,
-        headers: request.headers,
-        body,
-        ...(perTry === undefined ? {} : { headersTimeout: Math.max(1, Math.ceil(perTry)) }),
-      });
+    /** One attempt. A failure that is not the upstream's is a NotUpstreamError (never the breaker's). */
+    const send = async (): Promise<UpstreamResponse> => {
+      let response: UpstreamResponse;
+      try {
+        response = await tools.send(tools.dispatcher(endpoint), {
+          method: request.method as Dispatcher.HttpMethod,
+          path: request.path,
+          headers: request.headers,
+          body,
+          ...(perTry === undefined ? {} : { headersTimeout: Math.max(1, Math.ceil(perTry)) }),
+        });
+      } catch (err) {
+        const origin = failureOrigin(err, watched?.callerFailed() ?? false);
+        if (origin !== 'upstream') throw new NotUpstreamError(origin, err);
+        throw err;
+      }
       if (response.statusCode >= 500) throw new UpstreamStatusError(response);
       return response;
     };
@@ -115,10 +129,17 @@ export async function resilientForward(
       breaker?.succeeded();
       return { response, attempts: attempt };
     } catch (err) {
+      if (err instanceof NotUpstreamError) {
+        // Neither a success nor a failure of the upstream: the breaker only gives the call back.
+        breaker?.abandoned();
+        throw err;
+      }
       breaker?.failed();
       if (err instanceof UpstreamStatusError) {
         const { response } = err;
-        if (isIdempotent(request.method) && isRetryableStatus(response.statusCode) && mayRetry(attempt)) {
+        const retryable =
+          request.retryStatuses?.has(response.statusCode) ?? isRetryableStatus(response.statusCode);
+        if (isIdempotent(request.method) && retryable && mayRetry(attempt)) {
           response.body.destroy();
           continue;
         }

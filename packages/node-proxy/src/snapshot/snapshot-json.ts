@@ -1,5 +1,6 @@
 /** The snapshot as plain JSON for `/debug/snapshot`: what routes where, readable by a person. */
 import type { AccessGrant, AccessPolicy, PortSet } from '../policy/access-policy.js';
+import type { CompiledMatch, CompiledRule, MeshRouting, RuleTables } from './mesh-routing.js';
 import type { Backend, Route, Snapshot } from './snapshot.js';
 
 function backendJson(backend: Backend) {
@@ -25,6 +26,47 @@ function routeJson(route: Route) {
             backends: route.split.backends.map(backendJson),
             matches: route.split.matches?.map((m) => m.name) ?? null,
           },
+    mesh: route.mesh === undefined ? null : meshJson(route.mesh),
+  };
+}
+
+/** Gateway API rule tables: per caller group, the matches in the order a request tries them. */
+function meshJson(mesh: MeshRouting) {
+  return {
+    producer: mesh.producer === undefined ? null : tablesJson(mesh.producer),
+    consumers: Object.fromEntries([...mesh.consumers].map(([ns, tables]) => [ns, tablesJson(tables)])),
+  };
+}
+
+function tablesJson(tables: RuleTables) {
+  return {
+    http: tables.http?.matches.map(matchJson) ?? null,
+    tcp: tables.tcp === undefined ? null : ruleJson(tables.tcp.rule),
+  };
+}
+
+function matchJson(match: CompiledMatch) {
+  const path = match.path;
+  return {
+    path:
+      path.type === 'RegularExpression'
+        ? `RegularExpression ${path.pattern.pattern()}`
+        : `${path.type} ${path.value === '' ? '/' : path.value}`,
+    method: match.method ?? null,
+    headers: match.headers.map((h) => h.name),
+    queryParams: match.queryParams.map((q) => q.name),
+    ...ruleJson(match.rule),
+  };
+}
+
+function ruleJson(rule: CompiledRule) {
+  return {
+    rule: `${rule.route.kind} ${rule.route.namespace}/${rule.route.name} ${rule.ruleName}`,
+    backends: rule.backends.map((b) =>
+      b.backend === undefined
+        ? { weight: b.weight, problem: b.problem }
+        : backendJson({ ...b.backend, weight: b.weight }),
+    ),
   };
 }
 

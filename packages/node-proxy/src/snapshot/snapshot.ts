@@ -6,6 +6,7 @@ import type { HttpScheme, TrafficType } from '@nodemesh/smi-types';
 import { type AccessPolicy, EMPTY_ACCESS_POLICY } from '../policy/access-policy.js';
 import type { HttpMatchRule } from '../topology/http-match.js';
 import type { MeshServiceConfig } from '../topology/inputs.js';
+import type { MeshRouting } from './mesh-routing.js';
 
 /** A Service by namespace and name. */
 export interface ServiceRef {
@@ -51,6 +52,8 @@ export interface Route {
   /** The root Service itself: the target when there is no split or the request does not match it. */
   readonly root: Backend;
   readonly split: SplitRoute | undefined;
+  /** Gateway API routes attached to this port (they win over `split`); undefined when none. */
+  readonly mesh: MeshRouting | undefined;
 }
 
 /** An HTTP entrypoint: its routes by normalised Host (lower case, no trailing dot). */

@@ -10,7 +10,7 @@ function rule(match: Parameters<typeof compileHttpMatch>[0]): HttpMatchRule {
 describe('HTTPRouteGroup matches', () => {
   const v2 = rule({
     name: 'v2',
-    pathRegex: '/v2',
+    pathRegex: '/v2(/.*)?',
     methods: ['GET', 'post'],
     headers: { 'X-Canary': 'yes|true' },
   });
@@ -20,6 +20,11 @@ describe('HTTPRouteGroup matches', () => {
     [
       'path is anchored at the start',
       { method: 'GET', path: '/api/v2', headers: { 'x-canary': 'yes' } },
+      false,
+    ],
+    [
+      'path must match whole (no prefix match)',
+      { method: 'GET', path: '/v2-admin', headers: { 'x-canary': 'yes' } },
       false,
     ],
     [

@@ -41,13 +41,17 @@ export function compileHttpMatch(match: HTTPMatch): { rule: HttpMatchRule } | { 
   }
 }
 
-/** Whether a request satisfies one rule. The path pattern is anchored at the start; header patterns match the whole value. */
+/**
+ * Whether a request satisfies one rule. The path pattern must match the whole path (query excluded), as
+ * Envoy's and Linkerd's regex routes do: `/books` is `/books` only, `/books(/.*)?` its subtree. The path is
+ * the normalised one (listeners/path-normaliser.ts). Header patterns match the whole value.
+ */
 export function matchesRule(rule: HttpMatchRule, request: MatchableRequest): boolean {
   if (rule.methods !== undefined && !rule.methods.has(request.method.toUpperCase())) return false;
   if (rule.path !== undefined) {
     const queryAt = request.path.indexOf('?');
     const path = queryAt === -1 ? request.path : request.path.slice(0, queryAt);
-    if (!rule.path.matcher(path).lookingAt()) return false;
+    if (!rule.path.matcher(path).matches()) return false;
   }
   for (const header of rule.headers) {
     const raw = request.headers[header.name];

@@ -9,6 +9,8 @@
  */
 import type {
   HTTPRouteGroup,
+  MeshRoute,
+  ReferenceGrant,
   ServiceMeshConfig,
   ShadowPort,
   TCPRoute,
@@ -80,6 +82,10 @@ export interface TopologyInputs {
   /** TCPRoutes and UDPRoutes by key, for the rules of TrafficTargets. */
   readonly tcpRoutes?: ReadonlyMap<string, TCPRoute>;
   readonly udpRoutes?: ReadonlyMap<string, UDPRoute>;
+  /** Gateway API mesh routes (HTTPRoute, GRPCRoute, TCPRoute) of the cluster; they win over TrafficSplits. */
+  readonly meshRoutes?: readonly MeshRoute[];
+  /** ReferenceGrants, for mesh routes' cross-namespace backends. */
+  readonly referenceGrants?: readonly ReferenceGrant[];
 }
 
 /** The map key of a namespaced object. */

@@ -2,11 +2,12 @@
  * The routes of one mesh Service, built from its inputs alone (pure). The topology builder memoises the
  * result by the identity of exactly the inputs read here, so a change elsewhere never rebuilds it.
  */
-import type { HTTPRouteGroup, ShadowPort, TrafficSplit } from '@nodemesh/smi-types';
+import type { HTTPRouteGroup, MeshRoute, ShadowPort, TrafficSplit } from '@nodemesh/smi-types';
 import type { Backend, Endpoint, Problem, Route, SplitRoute } from '../snapshot/snapshot.js';
 import { endpointKey } from '../snapshot/snapshot.js';
 import { compileHttpMatch, type HttpMatchRule } from './http-match.js';
 import { type EndpointInput, type MeshServiceInput, objectKey, type TopologyInputs } from './inputs.js';
+import { compileMeshRouting, meshRouteDependencies } from './mesh-route-table.js';
 import { aboutObject, routeGroupProblem } from './problem-about.js';
 
 /** What one Service contributes to a snapshot. */
@@ -51,6 +52,7 @@ export function serviceDependencies(
   service: MeshServiceInput,
   splits: readonly TrafficSplit[] | undefined,
   inputs: TopologyInputs,
+  meshRoutes?: readonly MeshRoute[],
 ): unknown[] {
   const deps: unknown[] = [
     inputs.meshDomain,
@@ -68,6 +70,7 @@ export function serviceDependencies(
         deps.push(inputs.httpRouteGroups.get(objectKey(split.namespace, match.name)));
     }
   }
+  if (meshRoutes !== undefined) deps.push(...meshRouteDependencies(meshRoutes, inputs));
   return deps;
 }
 
@@ -76,8 +79,9 @@ export function buildServiceRoutes(
   service: MeshServiceInput,
   splits: readonly TrafficSplit[] | undefined,
   inputs: TopologyInputs,
+  meshRoutes?: readonly MeshRoute[],
 ): ServiceRoutes {
-  const dependencies = serviceDependencies(service, splits, inputs);
+  const dependencies = serviceDependencies(service, splits, inputs, meshRoutes);
   const problems: Problem[] = [];
   const shadow = service.shadow;
   if (shadow === undefined) return { routes: [], problems, dependencies };
@@ -97,6 +101,7 @@ export function buildServiceRoutes(
   const rules = split === undefined ? undefined : compileSplitMatches(split, inputs, problems);
   const rootEndpoints = inputs.endpoints.get(objectKey(service.namespace, service.name)) ?? [];
   const routes: Route[] = [];
+  let overriddenSplit = false;
   for (const shadowPort of shadow.ports) {
     if (service.config.trafficType === 'udp' && shadowPort.protocol === 'TCP') {
       problems.push({
@@ -118,6 +123,17 @@ export function buildServiceRoutes(
       });
       continue;
     }
+    const mesh = compileMeshRouting(service, shadowPort, meshRoutes, inputs, resolveBackend);
+    if (mesh !== undefined && split !== undefined && !overriddenSplit) {
+      overriddenSplit = true;
+      problems.push(
+        splitProblem(
+          split,
+          'OverriddenByRoute',
+          `Gateway API routes attached to Service ${service.name} take precedence: this TrafficSplit does not apply on the ports they attach to`,
+        ),
+      );
+    }
     routes.push({
       service: { namespace: service.namespace, name: service.name },
       trafficType: shadowPort.trafficType,
@@ -127,6 +143,7 @@ export function buildServiceRoutes(
       root,
       split:
         split === undefined ? undefined : buildSplit(split, shadowPort, rules, service, inputs, problems),
+      mesh,
     });
   }
   return { routes, problems, dependencies };
@@ -217,7 +234,7 @@ function compileSplitMatches(
  * The Service as a backend for one user port (number and protocol: a DNS Service has UDP 53 and TCP 53): its
  * ready endpoints on the resolved target port.
  */
-function resolveBackend(
+export function resolveBackend(
   service: MeshServiceInput,
   port: { readonly port: number; readonly protocol: 'TCP' | 'UDP' },
   endpoints: readonly EndpointInput[],

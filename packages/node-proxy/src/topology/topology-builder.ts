@@ -5,7 +5,7 @@
  * assembled anew otherwise (snapshot-assembly.ts).
  */
 
-import type { TrafficSplit } from '@nodemesh/smi-types';
+import type { MeshRoute, TrafficSplit } from '@nodemesh/smi-types';
 import {
   accessPolicyDependencies,
   type CompiledAccessPolicy,
@@ -13,6 +13,7 @@ import {
 } from '../policy/compile-access-policy.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { type MeshServiceInput, objectKey, type TopologyInputs } from './inputs.js';
+import { meshRoutesByParent } from './mesh-route-table.js';
 import {
   buildServiceRoutes,
   type ServiceRoutes,
@@ -48,6 +49,7 @@ export function createTopologyBuilder(startVersion = 0): TopologyBuilder {
 
   function build(inputs: TopologyInputs, now = Date.now()): Snapshot {
     const byRoot = splitsByRoot(inputs.trafficSplits);
+    const byParent = meshRoutesByParent(inputs.meshRoutes ?? []);
     const last = assembly;
     // Cleared until this build completes: a build that throws half way leaves the next one a full assembly.
     assembly = undefined;
@@ -67,12 +69,13 @@ export function createTopologyBuilder(startVersion = 0): TopologyBuilder {
       const service = inputs.services.get(key);
       if (service === undefined) continue;
       const splits = byRoot.get(key);
+      const meshRoutes = byParent.get(key);
       const previous = memo.get(key);
-      if (previous !== undefined && unchanged(previous, service, splits, inputs)) {
+      if (previous !== undefined && unchanged(previous, service, splits, inputs, meshRoutes)) {
         if (!sameKeys) nextMemo.set(key, previous);
         reused++;
       } else {
-        const next = buildServiceRoutes(service, splits, inputs);
+        const next = buildServiceRoutes(service, splits, inputs, meshRoutes);
         nextMemo.set(key, next);
         if (previous !== undefined) changed.push({ key, before: previous, after: next });
         rebuilt++;
@@ -111,9 +114,10 @@ function unchanged(
   service: MeshServiceInput,
   splits: readonly TrafficSplit[] | undefined,
   inputs: TopologyInputs,
+  meshRoutes: readonly MeshRoute[] | undefined,
 ): boolean {
   const deps = previous.dependencies;
-  if (splits === undefined) {
+  if (splits === undefined && meshRoutes === undefined) {
     // What serviceDependencies returns for a Service no split names as its root.
     return (
       deps.length === 3 &&
@@ -122,7 +126,7 @@ function unchanged(
       deps[2] === inputs.endpoints.get(objectKey(service.namespace, service.name))
     );
   }
-  return sameItems(deps, serviceDependencies(service, splits, inputs));
+  return sameItems(deps, serviceDependencies(service, splits, inputs, meshRoutes));
 }
 
 /** Whether the map's keys are `order`, in the same order. */

@@ -4,6 +4,8 @@
  */
 import type { LogLevel } from '@nodemesh/kube-runtime/logger';
 import type { FamilySnapshot } from '@nodemesh/kube-runtime/metrics';
+import type { ReceivedIdentity } from '../identity/received-identities.js';
+import type { IdentityUpdate } from '../identity/shared-identity.js';
 import type { PodCaller } from '../metrics/caller-index.js';
 import type { NodeProxyOptions } from '../node-proxy.js';
 import type { InputDelta } from './input-delta.js';
@@ -16,6 +18,7 @@ export interface WorkerSettings
     | 'drainMs'
     | 'http'
     | 'udp'
+    | 'connections'
     | 'upstream'
     | 'accessControl'
     | 'tracing'
@@ -37,7 +40,11 @@ export type ToWorker =
   | { readonly type: 'resync'; readonly seq: number }
   /** Pods of the node that can call: set, or removed (null). */
   | { readonly type: 'callers'; readonly pods: readonly (readonly [string, PodCaller | null])[] }
+  /** Workload identities of the node (keys, chains, trust bundle): changes, or the whole state. */
+  | { readonly type: 'identities'; readonly update: IdentityUpdate }
   | { readonly type: 'scrape'; readonly id: number }
+  /** Which identities the worker holds (no keys). */
+  | { readonly type: 'identity-status'; readonly id: number }
   /** Drain and exit. */
   | { readonly type: 'stop' };
 
@@ -54,10 +61,24 @@ export type FromWorker =
       readonly ready: boolean;
       readonly reason: string;
     }
-  | { readonly type: 'metrics'; readonly id: number; readonly families: readonly FamilySnapshot[] };
+  | { readonly type: 'metrics'; readonly id: number; readonly families: readonly FamilySnapshot[] }
+  | {
+      readonly type: 'identity-status';
+      readonly id: number;
+      readonly identities: readonly ReceivedIdentity[];
+    };
 
-const TO_WORKER = new Set(['init', 'inputs', 'resync', 'callers', 'scrape', 'stop']);
-const FROM_WORKER = new Set(['loaded', 'started', 'applied', 'metrics']);
+const TO_WORKER = new Set([
+  'init',
+  'inputs',
+  'resync',
+  'callers',
+  'identities',
+  'scrape',
+  'identity-status',
+  'stop',
+]);
+const FROM_WORKER = new Set(['loaded', 'started', 'applied', 'metrics', 'identity-status']);
 
 const typed = (message: unknown): string | undefined =>
   typeof message === 'object' && message !== null && 'type' in message && typeof message.type === 'string'

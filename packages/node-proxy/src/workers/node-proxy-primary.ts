@@ -1,8 +1,8 @@
 /**
  * The node-proxy's primary process with `--workers N`: the one control loop of the node. It builds the
  * snapshot itself (for problems, Events, the debug endpoint and the snapshot metrics), passes the inputs on
- * to the workers that serve traffic (worker-fleet.ts), and serves the admin endpoints once for the node:
- * readiness from the workers, metrics added up across them.
+ * to the workers that serve traffic (worker-fleet.ts) with the workload identities the control loop holds,
+ * and serves the admin endpoints once for the node: readiness from the workers, metrics added up across them.
  */
 import type { Logger } from '@nodemesh/kube-runtime';
 import {
@@ -22,7 +22,7 @@ import { logSnapshot } from '../snapshot/snapshot-log.js';
 import type { TopologyInputs } from '../topology/inputs.js';
 import { createTopologyBuilder } from '../topology/topology-builder.js';
 import type { WorkerSettings } from './messages.js';
-import { WorkerFleet, type WorkerFleetOptions } from './worker-fleet.js';
+import { type IdentitySource, WorkerFleet, type WorkerFleetOptions } from './worker-fleet.js';
 
 export interface NodeProxyPrimaryOptions {
   readonly workers: number;
@@ -81,6 +81,11 @@ export class NodeProxyPrimary implements DataPlane {
     this.metrics.snapshotApplied(snapshot.version, buildSeconds);
     this.fleet.update(inputs);
     return snapshot;
+  }
+
+  /** Every worker gets the identities, now and as they change. */
+  useIdentities(identities: IdentitySource): void {
+    this.fleet.shareIdentities(identities);
   }
 
   async resync(): Promise<void> {

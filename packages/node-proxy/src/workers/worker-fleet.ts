@@ -1,7 +1,8 @@
 /**
  * The primary's side of `--workers N`: forks the data-plane workers with `cluster` (worker-main.ts), hands
- * each one the inputs as changes and the node's callers pod by pod, and keeps doing so for a worker that
- * replaces a dead one (restarted with a backoff, fed the whole state first). It answers three questions for
+ * each one the inputs as changes, the node's callers pod by pod and its workload identities as they change,
+ * and keeps doing so for a worker that replaces a dead one (restarted with a backoff, fed the whole state
+ * first). It answers three questions for
  * the primary: is the data plane ready, what are its metrics (every worker's cells, added up), and when has
  * every worker drained.
  *
@@ -13,6 +14,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { type Backoff, defaultBackoff, type Logger } from '@nodemesh/kube-runtime';
 import { type FamilySnapshot, mergeFamilies } from '@nodemesh/kube-runtime/metrics';
+import type { ReceivedIdentity } from '../identity/received-identities.js';
+import type { IdentityUpdate } from '../identity/shared-identity.js';
 import type { CallerIndex, PodCaller } from '../metrics/caller-index.js';
 import type { TopologyInputs } from '../topology/inputs.js';
 import { diffInputs } from './input-delta.js';
@@ -29,6 +32,12 @@ export interface WorkerFleetOptions {
   readonly scrapeTimeoutMs?: number;
   /** How long stop() waits for workers to drain and exit before killing them (default 15 s). */
   readonly stopTimeoutMs?: number;
+}
+
+/** Where the workers' identities come from: the control loop's WorkloadIdentities. */
+export interface IdentitySource {
+  onChange(listener: (update: IdentityUpdate) => void): () => void;
+  shared(): IdentityUpdate;
 }
 
 /** The worker entry, from the package's build (also when this module runs from its sources in tests). */
@@ -63,10 +72,11 @@ export class WorkerFleet {
   #seq = 0;
   #synced = false;
   #stopping = false;
-  #scrapes = 0;
+  #requests = 0;
   /** Counters and histograms of dead workers, as last scraped. */
   #retired: readonly FamilySnapshot[] = [];
   readonly #unsubscribeCallers: () => void;
+  #identities: { readonly source: IdentitySource; readonly unsubscribe: () => void } | undefined;
 
   constructor(options: WorkerFleetOptions) {
     this.#options = options;
@@ -98,6 +108,17 @@ export class WorkerFleet {
   async start(): Promise<void> {
     cluster.setupPrimary({ exec: WORKER_MAIN, args: [], serialization: 'advanced' });
     await Promise.all(this.#slots.map((slot) => this.#fork(slot)));
+  }
+
+  /**
+   * Hands the node's workload identities to every worker, now and as they change (keys included, over the
+   * IPC channel only).
+   */
+  shareIdentities(source: IdentitySource): void {
+    this.#identities?.unsubscribe();
+    const unsubscribe = source.onChange((update) => this.#broadcast({ type: 'identities', update }));
+    this.#identities = { source, unsubscribe };
+    this.#broadcast({ type: 'identities', update: source.shared() });
   }
 
   /** Sends the workers what changed since the last inputs. */
@@ -140,12 +161,33 @@ export class WorkerFleet {
     const live = this.#slots.filter((s) => s.started && s.worker !== undefined);
     const lists = await Promise.all(
       live.map(async (slot) => {
-        const families = await this.#ask(slot, timeoutMs);
+        const families = await this.#ask(
+          slot,
+          timeoutMs,
+          (id) => ({ type: 'scrape', id }),
+          (answer) => (answer.type === 'metrics' ? answer.families : undefined),
+        );
         if (families !== undefined) slot.lastFamilies = families;
         return families ?? [];
       }),
     );
     return [this.#retired, ...lists];
+  }
+
+  /** Per worker (in slot order): the identities it holds, or undefined when it did not answer. */
+  async identityStatus(timeoutMs = 2_000): Promise<(readonly ReceivedIdentity[] | undefined)[]> {
+    return Promise.all(
+      this.#slots.map((slot) =>
+        slot.started
+          ? this.#ask(
+              slot,
+              timeoutMs,
+              (id) => ({ type: 'identity-status', id }),
+              (answer) => (answer.type === 'identity-status' ? answer.identities : undefined),
+            )
+          : Promise.resolve(undefined),
+      ),
+    );
   }
 
   /** Per worker: its process id, whether it is up to date and ready, its snapshot version. */
@@ -162,6 +204,7 @@ export class WorkerFleet {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#unsubscribeCallers();
+    this.#identities?.unsubscribe();
     for (const slot of this.#slots) if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer);
     const exits = this.#slots.flatMap((slot) => {
       const { worker } = slot;
@@ -207,10 +250,13 @@ export class WorkerFleet {
     });
   }
 
-  /** A started worker gets the whole state: every caller, then every input as one change. */
+  /** A started worker gets the whole state: every caller and identity, then every input as one change. */
   #handOver(slot: Slot, worker: Worker): void {
     const pods = this.#options.callers.pods().map((pod): readonly [string, PodCaller] => [pod.key, pod]);
     if (pods.length > 0) this.#send(worker, { type: 'callers', pods });
+    if (this.#identities !== undefined) {
+      this.#send(worker, { type: 'identities', update: this.#identities.source.shared() });
+    }
     if (this.#inputs !== undefined) {
       this.#send(worker, {
         type: 'inputs',
@@ -255,25 +301,33 @@ export class WorkerFleet {
     slot.lastFamilies = undefined;
   }
 
-  #ask(slot: Slot, timeoutMs: number): Promise<readonly FamilySnapshot[] | undefined> {
+  /** Sends a worker a question and waits for its answer (undefined: none in time, or the worker died). */
+  #ask<T>(
+    slot: Slot,
+    timeoutMs: number,
+    question: (id: number) => ToWorker,
+    answerOf: (message: FromWorker & { readonly id: number }) => T | undefined,
+  ): Promise<T | undefined> {
     const { worker } = slot;
     if (worker === undefined) return Promise.resolve(undefined);
-    const id = ++this.#scrapes;
+    const id = ++this.#requests;
     return new Promise((resolve) => {
-      const done = (families: readonly FamilySnapshot[] | undefined) => {
+      const done = (answer: T | undefined) => {
         clearTimeout(timer);
         worker.off('message', listen);
         worker.off('exit', gone);
-        resolve(families);
+        resolve(answer);
       };
       const listen = (message: unknown) => {
-        if (isFromWorker(message) && message.type === 'metrics' && message.id === id) done(message.families);
+        if (!isFromWorker(message) || !('id' in message) || message.id !== id) return;
+        const answer = answerOf(message);
+        if (answer !== undefined) done(answer);
       };
       const gone = () => done(undefined);
       const timer = setTimeout(() => done(undefined), timeoutMs);
       worker.on('message', listen);
       worker.once('exit', gone);
-      this.#send(worker, { type: 'scrape', id });
+      this.#send(worker, question(id));
     });
   }
 

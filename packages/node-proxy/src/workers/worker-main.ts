@@ -2,7 +2,8 @@
  * A data-plane worker (a `cluster` worker of `nodemesh-proxy run --workers N`): one NodeProxy serving the
  * node's ports beside its siblings, fed by the primary over IPC. It never talks to the API server: inputs
  * arrive as changes (input-delta.ts) and are built into a snapshot by this worker's own incremental builder;
- * the callers of the node arrive pod by pod. It answers scrapes with its metric cells and exits when told
+ * the callers of the node arrive pod by pod, and the node's workload identities (keys, chains, trust bundle)
+ * as the primary obtains and renews them, held in memory only. It answers scrapes with its metric cells and exits when told
  * to stop (after draining) or when the primary goes away.
  *
  * Imports stay clear of the Kubernetes client (only `@nodemesh/kube-runtime`'s logger and metrics
@@ -10,6 +11,7 @@
  */
 import { createLogger, type Logger } from '@nodemesh/kube-runtime/logger';
 import { processMetrics } from '@nodemesh/kube-runtime/metrics';
+import { ReceivedIdentities } from '../identity/received-identities.js';
 import { CallerIndex } from '../metrics/caller-index.js';
 import { NodeProxy } from '../node-proxy.js';
 import type { TopologyInputs } from '../topology/inputs.js';
@@ -22,6 +24,7 @@ let proxy: NodeProxy | undefined;
 let log: Logger | undefined;
 let inputs: TopologyInputs | undefined;
 const callers = new CallerIndex();
+const identities = new ReceivedIdentities();
 /** Messages are handled one at a time, in order: a snapshot is never applied over another. */
 let queue: Promise<void> = Promise.resolve();
 let stopping = false;
@@ -39,6 +42,7 @@ function start(settings: WorkerSettings): NodeProxy {
   });
   // This process's CPU and memory, added to the primary's and the other workers' at scrape time.
   created.metrics.registry.collector(processMetrics());
+  created.useIdentities(identities);
   return created;
 }
 
@@ -66,8 +70,14 @@ async function handle(message: ToWorker): Promise<void> {
     case 'callers':
       for (const [key, pod] of message.pods) callers.set(key, pod ?? undefined);
       return;
+    case 'identities':
+      identities.apply(message.update);
+      return;
     case 'scrape':
       send({ type: 'metrics', id: message.id, families: proxy?.metrics.registry.collect() ?? [] });
+      return;
+    case 'identity-status':
+      send({ type: 'identity-status', id: message.id, identities: identities.held() });
       return;
     case 'stop':
       await stop(0);
@@ -87,8 +97,9 @@ async function stop(code: number): Promise<void> {
 
 process.on('message', (message: unknown) => {
   if (!isToWorker(message)) return;
-  // Scrapes are answered at once, not behind a snapshot being applied.
-  if (message.type === 'scrape') {
+  // Scrapes and identities are handled at once, not behind a snapshot being applied (in order all the same:
+  // neither waits for anything).
+  if (message.type === 'scrape' || message.type === 'identities' || message.type === 'identity-status') {
     void handle(message);
     return;
   }

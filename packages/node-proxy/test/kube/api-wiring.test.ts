@@ -117,6 +117,7 @@ describe('node-proxy wired to the API server', () => {
     expect(text).toContain('nodemesh_informer_synced{informer="trafficsplits"} 1');
     expect(text).toContain('nodemesh_informer_restarts_total{informer="pods"} 0');
     expect(text).toContain('process_cpu_seconds_total');
+    expect(text).toContain('nodemesh_build_info{version="0.1.0"} 1');
     expect(text).toContain('process_resident_memory_bytes');
   });
 

@@ -142,8 +142,9 @@ describe('nodemesh-proxy binary', () => {
       expect(lines.map((l) => l.msg)).toEqual(
         expect.arrayContaining(['first sync applied: routing', 'stopped']),
       );
-      // The SMI CRDs are not installed here: said once per kind, not blocking readiness.
-      expect(lines.filter((l) => l.msg.startsWith('resource not served'))).toHaveLength(5);
+      // Neither the SMI CRDs (5 kinds) nor the Gateway API ones (4) are installed here: said once per kind,
+      // not blocking readiness.
+      expect(lines.filter((l) => l.msg.startsWith('resource not served'))).toHaveLength(9);
     },
   );
 });

@@ -121,7 +121,7 @@ describe('access control on', () => {
 
   it('enforces HTTPRouteGroup matches: only /metrics, then only GET', async () => {
     const metricsOnly = routeGroup('shop', 'routes', [
-      { name: 'metrics', pathRegex: '/metrics', methods: ['*'], headers: {} },
+      { name: 'metrics', pathRegex: '/metrics(/.*)?', methods: ['*'], headers: {} },
       { name: 'reads', methods: ['GET'], headers: {} },
     ]);
     const ruleFor = (match: string) => [

@@ -22,6 +22,7 @@ export interface CustomResourceDefinition {
       readonly served: true;
       readonly storage: boolean;
       readonly schema: { readonly openAPIV3Schema: JsonSchema };
+      readonly subresources?: { readonly status: Readonly<Record<string, never>> };
     }[];
   };
 }

@@ -1,0 +1,135 @@
+/**
+ * GRPCRoute (v1 and v1alpha2) → HTTP rules. A gRPC call is a POST to `/<service>/<method>`, so a method match
+ * becomes a path match: service and method exact → an Exact path; service alone → a PathPrefix; method
+ * alone or RegularExpression → a RE2 pattern over the whole path. The proxy then has one rule table.
+ */
+import { describeValue } from '../validation/describe.js';
+import { fieldPath } from '../validation/path.js';
+import { re2PatternProblem } from '../validation/re2-pattern.js';
+import { type ErrorSink, expectObject, optionalList, own } from '../validation/read-fields.js';
+import { fail, ok, type Result } from '../validation/result.js';
+import {
+  checkUniqueRuleNames,
+  expectHeaderName,
+  expectHeaderValue,
+  optionalEnum,
+  optionalString,
+  readBackendRefs,
+  readGatewayEnvelope,
+  readParentRefs,
+  readRuleName,
+} from './fields.js';
+import { BACKEND_FILTERS, MATCH_ALL_PATH, readFilters } from './http-route.js';
+import type { HttpRouteRule, MeshHttpRoute, PathMatch, RouteMatch, ValueMatch } from './model.js';
+
+const GRPC_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
+/** What a gRPC service or method name may be: `[A-Za-z_][A-Za-z_0-9]*`, services dotted. */
+const SERVICE = /^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$/;
+const METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
+
+export function validateGrpcRoute(value: unknown, apiVersion: string): Result<MeshHttpRoute> {
+  const errors: ErrorSink = [];
+  const { meta, spec } = readGatewayEnvelope(value, apiVersion, 'GRPCRoute', errors);
+  if (spec === undefined) return fail(errors);
+  const parentRefs = readParentRefs(spec, meta?.namespace, errors);
+  const rawRules = optionalList(own(spec, 'rules'), 'spec.rules', errors) ?? [];
+  const rules: HttpRouteRule[] = [];
+  (rawRules.length === 0 ? [{}] : rawRules).forEach((raw, i) => {
+    const path = `spec.rules[${i}]`;
+    const rule = expectObject(raw, path, errors);
+    if (rule === undefined) return;
+    const before = errors.length;
+    const name = readRuleName(rule, path, errors);
+    const rawMatches = optionalList(own(rule, 'matches'), fieldPath(path, 'matches'), errors) ?? [];
+    const matches: RouteMatch[] = [];
+    rawMatches.forEach((m, j) => {
+      const match = readGrpcMatch(m, `${path}.matches[${j}]`, errors);
+      if (match !== undefined) matches.push(match);
+    });
+    if (rawMatches.length === 0)
+      matches.push({ path: MATCH_ALL_PATH, headers: [], queryParams: [], method: undefined });
+    const filters = readFilters(rule, path, errors, GRPC_FILTERS);
+    const backends = readBackendRefs(rule, path, meta?.namespace, errors, (ref, at) =>
+      readFilters(ref, at, errors, BACKEND_FILTERS),
+    );
+    if (errors.length === before)
+      rules.push({ name, matches, filters, backends, timeouts: undefined, retry: undefined });
+  });
+  checkUniqueRuleNames(rawRules, errors);
+  if (errors.length > 0 || meta === undefined) return fail(errors);
+  return ok({ kind: 'GRPCRoute', meta, parentRefs, rules });
+}
+
+function readGrpcMatch(raw: unknown, path: string, errors: ErrorSink): RouteMatch | undefined {
+  const match = expectObject(raw, path, errors);
+  if (match === undefined) return undefined;
+  const before = errors.length;
+  let pathMatch: PathMatch | undefined = MATCH_ALL_PATH;
+  const rawMethod = own(match, 'method');
+  if (rawMethod !== undefined && rawMethod !== null) {
+    pathMatch = readMethodMatch(rawMethod, fieldPath(path, 'method'), errors);
+  }
+  const listPath = fieldPath(path, 'headers');
+  const headers: ValueMatch[] = [];
+  (optionalList(own(match, 'headers'), listPath, errors) ?? []).forEach((h, i) => {
+    const at = fieldPath(listPath, i);
+    const entry = expectObject(h, at, errors);
+    if (entry === undefined) return;
+    const type = optionalEnum(entry, 'type', at, ['Exact', 'RegularExpression'] as const, 'Exact', errors);
+    const name = expectHeaderName(own(entry, 'name'), fieldPath(at, 'name'), errors);
+    const value = expectHeaderValue(own(entry, 'value'), fieldPath(at, 'value'), errors);
+    if (type === 'RegularExpression' && value !== undefined) {
+      const problem = re2PatternProblem(value);
+      if (problem !== undefined) errors.push({ path: fieldPath(at, 'value'), message: problem });
+    }
+    if (
+      type !== undefined &&
+      name !== undefined &&
+      value !== undefined &&
+      !headers.some((x) => x.name === name)
+    ) {
+      headers.push({ type, name, value });
+    }
+  });
+  if (errors.length > before || pathMatch === undefined) return undefined;
+  return { path: pathMatch, headers, queryParams: [], method: undefined };
+}
+
+function readMethodMatch(raw: unknown, path: string, errors: ErrorSink): PathMatch | undefined {
+  const body = expectObject(raw, path, errors);
+  if (body === undefined) return undefined;
+  const type = optionalEnum(body, 'type', path, ['Exact', 'RegularExpression'] as const, 'Exact', errors);
+  const service = optionalString(body, 'service', path, errors);
+  const method = optionalString(body, 'method', path, errors);
+  if (type === undefined) return undefined;
+  if (service === undefined && method === undefined) {
+    errors.push({ path, message: 'must set service, method or both' });
+    return undefined;
+  }
+  if (type === 'Exact') {
+    if (service !== undefined && !SERVICE.test(service)) {
+      errors.push({
+        path: fieldPath(path, 'service'),
+        message: `must be a gRPC service name, got ${describeValue(service)}`,
+      });
+    }
+    if (method !== undefined && !METHOD.test(method)) {
+      errors.push({
+        path: fieldPath(path, 'method'),
+        message: `must be a gRPC method name, got ${describeValue(method)}`,
+      });
+    }
+    if (service !== undefined && method !== undefined)
+      return { type: 'Exact', value: `/${service}/${method}` };
+    if (service !== undefined) return { type: 'PathPrefix', value: `/${service}` };
+    return { type: 'RegularExpression', value: `/[^/]+/${method ?? ''}` };
+  }
+  for (const [key, part] of [
+    ['service', service],
+    ['method', method],
+  ] as const) {
+    const problem = part === undefined ? undefined : re2PatternProblem(part);
+    if (problem !== undefined) errors.push({ path: fieldPath(path, key), message: problem });
+  }
+  return { type: 'RegularExpression', value: `/(?:${service ?? '[^/]+'})/(?:${method ?? '[^/]+'})` };
+}

@@ -1,0 +1,3 @@
+export * from './contract.js';
+export * from './issuance-api.js';
+export * from './spiffe-id.js';
