@@ -6,7 +6,15 @@
  * them to its own previous inputs, so its unchanged entries keep their identity and its builds stay
  * incremental.
  */
-import type { HTTPRouteGroup, TCPRoute, TrafficSplit, TrafficTarget, UDPRoute } from '@nodemesh/smi-types';
+import type {
+  HTTPRouteGroup,
+  MeshRoute,
+  ReferenceGrant,
+  TCPRoute,
+  TrafficSplit,
+  TrafficTarget,
+  UDPRoute,
+} from '@nodemesh/smi-types';
 import type { EndpointInput, MeshServiceInput, TopologyInputs } from '../topology/inputs.js';
 
 /** Entries set (added or replaced) and keys removed. */
@@ -31,6 +39,8 @@ export interface InputDelta {
   readonly udpRoutes?: MapDelta<UDPRoute>;
   readonly trafficSplits?: ListDelta<TrafficSplit>;
   readonly trafficTargets?: ListDelta<TrafficTarget>;
+  readonly meshRoutes?: ListDelta<MeshRoute>;
+  readonly referenceGrants?: ListDelta<ReferenceGrant>;
 }
 
 const EMPTY_MAP: ReadonlyMap<string, never> = new Map<string, never>();
@@ -46,8 +56,10 @@ export function diffInputs(before: TopologyInputs | undefined, after: TopologyIn
   delta.httpRouteGroups = diffMap(before?.httpRouteGroups, after.httpRouteGroups);
   delta.tcpRoutes = diffMap(before?.tcpRoutes, after.tcpRoutes ?? EMPTY_MAP);
   delta.udpRoutes = diffMap(before?.udpRoutes, after.udpRoutes ?? EMPTY_MAP);
-  delta.trafficSplits = diffList(before?.trafficSplits, after.trafficSplits);
-  delta.trafficTargets = diffList(before?.trafficTargets, after.trafficTargets ?? []);
+  delta.trafficSplits = diffList(before?.trafficSplits, after.trafficSplits, keyOf);
+  delta.trafficTargets = diffList(before?.trafficTargets, after.trafficTargets ?? [], keyOf);
+  delta.meshRoutes = diffList(before?.meshRoutes, after.meshRoutes ?? [], routeKey);
+  delta.referenceGrants = diffList(before?.referenceGrants, after.referenceGrants ?? [], grantKey);
   for (const key of Object.keys(delta) as (keyof InputDelta)[]) {
     if (delta[key] === undefined) delete delta[key];
   }
@@ -63,8 +75,10 @@ export function applyDelta(before: TopologyInputs | undefined, delta: InputDelta
     httpRouteGroups: applyMap(before?.httpRouteGroups, delta.httpRouteGroups),
     tcpRoutes: applyMap(before?.tcpRoutes, delta.tcpRoutes),
     udpRoutes: applyMap(before?.udpRoutes, delta.udpRoutes),
-    trafficSplits: applyList(before?.trafficSplits, delta.trafficSplits),
-    trafficTargets: applyList(before?.trafficTargets, delta.trafficTargets),
+    trafficSplits: applyList(before?.trafficSplits, delta.trafficSplits, keyOf),
+    trafficTargets: applyList(before?.trafficTargets, delta.trafficTargets, keyOf),
+    meshRoutes: applyList(before?.meshRoutes, delta.meshRoutes, routeKey),
+    referenceGrants: applyList(before?.referenceGrants, delta.referenceGrants, grantKey),
   };
 }
 
@@ -99,9 +113,19 @@ function keyOf(item: { readonly namespace: string; readonly name: string }): str
   return `${item.namespace}/${item.name}`;
 }
 
-function diffList<T extends { readonly namespace: string; readonly name: string }>(
+/** An HTTPRoute and a GRPCRoute may share a name: the kind is part of a mesh route's key. */
+function routeKey(route: MeshRoute): string {
+  return `${route.kind}/${route.meta.namespace}/${route.meta.name}`;
+}
+
+function grantKey(grant: ReferenceGrant): string {
+  return `${grant.meta.namespace}/${grant.meta.name}`;
+}
+
+function diffList<T>(
   before: readonly T[] | undefined,
   after: readonly T[],
+  keyOf: (item: T) => string,
 ): ListDelta<T> | undefined {
   if (before === after) return undefined;
   const old = before ?? [];
@@ -114,9 +138,10 @@ function diffList<T extends { readonly namespace: string; readonly name: string 
   return set.length === 0 && sameOrder ? undefined : { keys, set };
 }
 
-function applyList<T extends { readonly namespace: string; readonly name: string }>(
+function applyList<T>(
   before: readonly T[] | undefined,
   delta: ListDelta<T> | undefined,
+  keyOf: (item: T) => string,
 ): readonly T[] {
   if (delta === undefined) return before ?? [];
   const byKey = new Map((before ?? []).map((item) => [keyOf(item), item]));

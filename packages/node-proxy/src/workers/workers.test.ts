@@ -1,3 +1,4 @@
+import { type MeshRoute, parseGatewayResource, type ReferenceGrant } from '@nodemesh/smi-types';
 import { describe, expect, it } from 'vitest';
 import { meshService, readyEndpoints, topologyInputs } from '../../test/fixtures.js';
 import type { TopologyInputs } from '../topology/inputs.js';
@@ -38,7 +39,73 @@ function inputs(ordersPort: number, splits: TopologyInputs['trafficSplits'] = []
   return { ...base, trafficSplits: splits };
 }
 
+/** A Gateway API resource of the shop namespace, validated as the input assembler does. */
+function gateway<T>(kind: 'HTTPRoute' | 'GRPCRoute' | 'ReferenceGrant', name: string, spec: unknown): T {
+  const parsed = parseGatewayResource(
+    { kind, metadata: { name, namespace: 'shop', creationTimestamp: '2026-01-01T00:00:00Z' }, spec },
+    kind,
+  );
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.value as T;
+}
+
+function httpRoute(name: string, backend: string, kind: 'HTTPRoute' | 'GRPCRoute' = 'HTTPRoute'): MeshRoute {
+  return gateway(kind, name, {
+    parentRefs: [{ group: '', kind: 'Service', name: 'orders', port: 80 }],
+    rules: [{ backendRefs: [{ name: backend, port: 80 }] }],
+  });
+}
+
 describe('input deltas', () => {
+  it('carry every kind of input: a worker applies what its primary built from', () => {
+    const grant = gateway<ReferenceGrant>('ReferenceGrant', 'grant', {
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }],
+      to: [{ group: '', kind: 'Service' }],
+    });
+    const full: Required<TopologyInputs> = {
+      ...inputs(8080, [split('a', 100)]),
+      trafficTargets: [],
+      tcpRoutes: new Map(),
+      udpRoutes: new Map(),
+      meshRoutes: [httpRoute('to-cart', 'cart')],
+      referenceGrants: [grant],
+    };
+    const theirs = applyDelta(undefined, copy(diffInputs(undefined, full)));
+    expect(Object.keys(theirs).sort()).toEqual(Object.keys(full).sort());
+    expect(theirs).toEqual(full);
+  });
+
+  it('keep mesh routes by kind and name: a changed route is sent alone, and the worker routes by it', () => {
+    const unchanged = httpRoute('same-name', 'orders', 'GRPCRoute');
+    const first = { ...inputs(8080), meshRoutes: [httpRoute('same-name', 'orders'), unchanged] };
+    const primary = createTopologyBuilder();
+    const worker = createTopologyBuilder();
+    let theirs = applyDelta(undefined, copy(diffInputs(undefined, first)));
+    worker.build(theirs);
+
+    const changed = httpRoute('same-name', 'cart');
+    const second = { ...first, meshRoutes: [changed, unchanged] };
+    const delta = diffInputs(first, second);
+    expect(delta).toEqual({
+      meshRoutes: {
+        keys: ['HTTPRoute/shop/same-name', 'GRPCRoute/shop/same-name'],
+        set: [['HTTPRoute/shop/same-name', changed]],
+      },
+    });
+    const kept = theirs.meshRoutes?.[1];
+    theirs = applyDelta(theirs, copy(delta));
+    // The route that did not change is still the worker's own object (its builds stay incremental).
+    expect(theirs.meshRoutes?.[1]).toBe(kept);
+    const mine = primary.build(second);
+    const built = worker.build(theirs);
+    const table = (s: typeof mine) => JSON.stringify(s.http.get(5000)?.hosts.get('orders.shop.mesh')?.mesh);
+    expect(table(built)).toEqual(table(mine));
+    expect(table(built)).toContain('cart');
+
+    const gone = applyDelta(theirs, copy(diffInputs(second, { ...second, meshRoutes: [] })));
+    expect(gone.meshRoutes).toEqual([]);
+  });
+
   it('send only what changed; applied to a copy they rebuild only the Services that changed', () => {
     const first = inputs(8080);
     const worker = createTopologyBuilder();
