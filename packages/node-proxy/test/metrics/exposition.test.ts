@@ -10,7 +10,10 @@ import { ProxyMetrics } from '../../src/metrics/proxy-metrics.js';
 
 const golden = readFileSync(new URL('./prom-client-15.golden.txt', import.meta.url), 'utf8');
 
-/** The calls that produced the golden file (prom-client 15.1.3 behind the same methods). */
+/**
+ * The calls that produced the golden file (prom-client 15.1.3 behind the same methods: main's ProxyMetrics before the
+ * cells, whose `udpPacket(labels, direction)` the UDP session meters replace).
+ */
 function replay(metrics: ProxyMetrics): void {
   const caller = { namespace: 'shop', workload: 'web', serviceAccount: 'web' };
   const a = { caller, destinationNamespace: 'shop', destinationService: 'orders' };
@@ -39,6 +42,18 @@ function replay(metrics: ProxyMetrics): void {
   metrics.breakerState('shop/orders', 'open');
   metrics.breakerState('shop/cart', 'closed');
   metrics.breakerState('shop/cart', undefined);
+  // Hostile callers (main's hardening): connection limits, revoked connections, dropped datagrams.
+  metrics.connectionRejected(caller, 'http', 'source_limit');
+  metrics.connectionRejected(undefined, 'tcp', 'total_limit');
+  metrics.downstreamConnection('http', 1);
+  metrics.downstreamConnection('http', 1);
+  metrics.downstreamConnection('http', -1);
+  metrics.downstreamConnection('tcp', 1);
+  metrics.connectionRevoked(a, 'websocket', 'access_denied');
+  metrics.connectionRevoked(u, 'tcp', 'route_gone');
+  metrics.udpDropped(caller, 'source_limit');
+  metrics.udpDropped(caller, 'source_limit');
+  metrics.udpDropped(undefined, 'no_route');
   metrics.spanTotals(3, 1);
   metrics.snapshotApplied(7, 0.002);
   metrics.snapshotApplied(8, undefined);
