@@ -1,4 +1,4 @@
-import type { TrafficTarget } from '@nodemesh/smi-types';
+import { type MeshRoute, parseGatewayResource, type TrafficTarget } from '@nodemesh/smi-types';
 import { describe, expect, it } from 'vitest';
 import { meshService, readyEndpoints, split, topologyInputs } from '../../test/fixtures.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
@@ -147,5 +147,58 @@ describe('readmit', () => {
       admitted: false,
       reason: 'route_gone',
     });
+  });
+  it('a connection a Gateway API route sent stays while the route still leads to its backend, not longer', () => {
+    const dbB = withSa(
+      meshService('shop', 'db-b', [{ port: 5432, targetPort: 10001 }], { trafficType: 'tcp' }),
+      'db',
+    );
+    const route = (kind: 'HTTPRoute' | 'TCPRoute', parent: string, port: number, backend: string) => {
+      const parsed = parseGatewayResource(
+        {
+          kind,
+          metadata: { name: `to-${backend}`, namespace: 'shop', creationTimestamp: '2026-01-01T00:00:00Z' },
+          spec: {
+            parentRefs: [{ group: '', kind: 'Service', name: parent, port }],
+            rules: [{ backendRefs: [{ name: backend, port }] }],
+          },
+        },
+        kind,
+      );
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+      return parsed.value as MeshRoute;
+    };
+    const routes = [route('HTTPRoute', 'orders', 80, 'orders-v2'), route('TCPRoute', 'db', 5432, 'db-b')];
+    const withRoutes = (parts: { endpoints?: number; routes: MeshRoute[] }): TopologyInputs => {
+      const base = inputs({ ...(parts.endpoints === undefined ? {} : { endpoints: parts.endpoints }) });
+      const services = new Map(base.services).set('shop/db-b', dbB);
+      const endpoints = new Map(base.endpoints).set(
+        'shop/db-b',
+        readyEndpoints([{ address: '10.0.0.4', port: 5432 }]),
+      );
+      return { ...base, services, endpoints, meshRoutes: parts.routes };
+    };
+    const routed = builder.build(withRoutes({ routes }));
+    const tunnel = websocket(routed, 'orders-v2', '10.0.0.2:8080');
+    const tcpRoute = routed.tcp.get(10000);
+    if (tcpRoute === undefined) throw new Error('no tcp route');
+    const connection: Admission = {
+      protocol: 'tcp',
+      listenerPort: 10000,
+      backend: { namespace: 'shop', name: 'db-b' },
+      endpointKey: '10.0.0.4:5432',
+      caller: frontend,
+      route: tcpRoute,
+      access: routed.access,
+    };
+    // The routes are rebuilt (the root's endpoints changed) but still send both where they went.
+    const rebuilt = builder.build(withRoutes({ endpoints: 7070, routes }));
+    expect(rebuilt.tcp.get(10000)).not.toBe(tcpRoute);
+    expect(readmit(rebuilt, true, tunnel)).toMatchObject({ admitted: true });
+    expect(readmit(rebuilt, true, connection)).toMatchObject({ admitted: true });
+    // Without the routes the ports lead to their root Services only.
+    const gone = builder.build(withRoutes({ routes: [] }));
+    expect(readmit(gone, true, tunnel)).toEqual({ admitted: false, reason: 'route_gone' });
+    expect(readmit(gone, true, connection)).toEqual({ admitted: false, reason: 'route_gone' });
   });
 });

@@ -7,7 +7,9 @@
  */
 import type { Caller } from '../metrics/caller-resolver.js';
 import { checkAccess } from '../policy/access-policy.js';
+import { tablesFor } from '../routing/select-rule.js';
 import { normaliseHost } from '../snapshot/host.js';
+import type { RuleBackend } from '../snapshot/mesh-routing.js';
 import type { Backend, Route, ServiceRef, Snapshot } from '../snapshot/snapshot.js';
 import type { MatchableRequest } from '../topology/http-match.js';
 import { objectKey } from '../topology/inputs.js';
@@ -42,7 +44,7 @@ export function readmit(snapshot: Snapshot, accessControl: boolean, admission: A
   }
   if (route !== admission.route) {
     // Routes are immutable: a route object that did not change still has the same backends and endpoints.
-    const backend = backendOf(route, admission.backend);
+    const backend = backendOf(route, admission);
     if (backend === undefined) return { admitted: false, reason: 'route_gone' };
     if (!backend.endpoints.some((e) => e.key === admission.endpointKey)) {
       return { admitted: false, reason: 'endpoint_gone' };
@@ -69,10 +71,30 @@ function currentRoute(snapshot: Snapshot, admission: Admission): Route | undefin
     : snapshot.http.get(admission.listenerPort)?.hosts.get(normaliseHost(host));
 }
 
-/** The route's backend for `service`: its root, or one of its split's backends. */
-function backendOf(route: Route, service: ServiceRef): Backend | undefined {
+/**
+ * The route's backend for the connection's Service, where the route could still send this caller: a backend of
+ * the caller's Gateway API rule table when one applies (the TCPRoute's rule; for a tunnel, any HTTP rule's),
+ * else its root or one of its split's backends.
+ */
+function backendOf(route: Route, admission: Admission): Backend | undefined {
+  const service = admission.backend;
+  const tables = route.mesh === undefined ? undefined : tablesFor(route.mesh, admission.caller?.namespace);
+  if (admission.protocol === 'tcp' && tables?.tcp !== undefined) {
+    return ruleBackend(tables.tcp.rule.backends, service);
+  }
+  if (admission.protocol === 'websocket' && tables?.http !== undefined) {
+    for (const match of tables.http.matches) {
+      const backend = ruleBackend(match.rule.backends, service);
+      if (backend !== undefined) return backend;
+    }
+    return undefined;
+  }
   if (sameService(route.root.service, service)) return route.root;
   return route.split?.backends.find((b) => sameService(b.service, service));
+}
+
+function ruleBackend(backends: readonly RuleBackend[], service: ServiceRef): Backend | undefined {
+  return backends.find((b) => b.backend !== undefined && sameService(b.backend.service, service))?.backend;
 }
 
 function sameService(a: ServiceRef, b: ServiceRef): boolean {
