@@ -170,6 +170,12 @@ describe.skipIf(!built)('nodemesh against local mode', () => {
     expect(result.out).toContain('✔ one leader: dns-controller-local');
     expect(result.out).toContain('✔ forward block for "mesh" in place (corefile');
     expect(result.out).toContain('✔ node-proxy ready on 1 of 1 schedulable node');
+    // Workload identity, from the components' own metrics: the issuer, the root, the proxy's certificates.
+    expect(result.out).toMatch(/✔ issuer: ready, its certificate expires in 36[45]d/);
+    expect(result.out).toMatch(/✔ root [0-9a-f]{16} expires in \d+d/);
+    expect(result.out).toMatch(
+      /✔ node-proxy nodemesh-node-proxy-local on node local: \d+ certificates, the soonest expires in /,
+    );
     expect(result.code).toBe(0);
   });
 

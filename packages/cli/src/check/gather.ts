@@ -1,4 +1,7 @@
-/** Reads what `nodemesh check` judges: a few lists and gets, and one /readyz probe per mesh pod. */
+/**
+ * Reads what `nodemesh check` judges: a few lists and gets, and per mesh pod one /readyz probe and, when it is
+ * ready, one read of its /metrics (identity: certificate and root expiries).
+ */
 import { smiCustomResourceDefinitions } from '@nodemesh/smi-types';
 import type { Cluster } from '../kube/cluster.js';
 import { viaPodProxy } from '../kube/pod-http.js';
@@ -9,6 +12,7 @@ import {
   NODE_PROXY_SELECTOR,
   readMeshPods,
 } from '../mesh/mesh-pods.js';
+import { parseExposition, type Sample } from '../stat/exposition.js';
 import type { MeshObservation, Probe, ProbedPod } from './observation.js';
 
 const CLUSTER_DNS_CONFIG_MAPS = ['coredns', 'coredns-custom', 'kube-dns'];
@@ -41,8 +45,23 @@ function statusMessage(text: string): string | undefined {
   }
 }
 
+/** A pod's /metrics samples through the pod proxy; undefined when they cannot be read. */
+async function readMetrics(cluster: Cluster, pod: MeshPod): Promise<readonly Sample[] | undefined> {
+  try {
+    const answer = await viaPodProxy(cluster, pod, pod.adminPort, '/metrics');
+    return answer.status === 200 ? parseExposition(answer.text).samples : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function probeAll(cluster: Cluster, pods: readonly MeshPod[]): Promise<ProbedPod[]> {
-  return Promise.all(pods.map(async (pod) => ({ pod, probe: await probeReady(cluster, pod) })));
+  return Promise.all(
+    pods.map(async (pod) => {
+      const probe = await probeReady(cluster, pod);
+      return { pod, probe, metrics: probe.ready ? await readMetrics(cluster, pod) : undefined };
+    }),
+  );
 }
 
 function dataOf(object: unknown): Record<string, unknown> {

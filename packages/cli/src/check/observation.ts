@@ -1,6 +1,7 @@
 /** What `nodemesh check` reads from the cluster, gathered once (gather.ts), judged by pure functions. */
 import type { ControllerSettings } from '../mesh/controller-settings.js';
 import type { MeshPod } from '../mesh/mesh-pods.js';
+import type { Sample } from '../stat/exposition.js';
 
 /** A live probe of a pod's /readyz through the API server's pod proxy. */
 export interface Probe {
@@ -12,6 +13,8 @@ export interface Probe {
 export interface ProbedPod {
   readonly pod: MeshPod;
   readonly probe: Probe;
+  /** The pod's /metrics samples (identity and certificate expiries are read from them); undefined: unread. */
+  readonly metrics?: readonly Sample[] | undefined;
 }
 
 export interface MeshObservation {
