@@ -7,6 +7,13 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources of the workspace packages, not their builds.
     alias: {
+      // Subpaths first: an alias also matches the paths below its name.
+      '@nodemesh/kube-runtime/logger': fileURLToPath(
+        new URL('./packages/kube-runtime/src/logger.ts', import.meta.url),
+      ),
+      '@nodemesh/kube-runtime/metrics': fileURLToPath(
+        new URL('./packages/kube-runtime/src/metrics/index.ts', import.meta.url),
+      ),
       '@nodemesh/smi-types': source('smi-types'),
       '@nodemesh/kube-runtime': source('kube-runtime'),
       '@nodemesh/apiserver': source('apiserver'),

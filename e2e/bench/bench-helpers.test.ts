@@ -10,14 +10,18 @@ import {
 } from './lib/convergence.mjs';
 import {
   convergenceTable,
+  coresTable,
   evaluateTargets,
+  generatorNote,
   med,
+  memoryTable,
   renderReport,
   renderTable,
   replaceLatest,
 } from './lib/report.mjs';
 import { latencyProfile, medianCurve, percentile, ratio, summarize } from './lib/stats.mjs';
 import { escapeXml, niceCeiling, ninesOf, renderLatencyChart } from './lib/svg.mjs';
+import { parsePaced } from './lib/wrk.mjs';
 
 describe('stats', () => {
   it('takes nearest-rank percentiles of sorted samples', () => {
@@ -53,27 +57,108 @@ describe('report', () => {
   });
 
   it('reports targets with their gap and never as failures of the run', () => {
+    const rate = (p50: number, p99: number) => ({
+      1000: { p50: { median: p50 }, p99: { median: p99, runs: 1 } },
+    });
     const targets = evaluateTargets({
       http: [
-        { id: 'direct', rates: { 1000: { p99: { median: 1 } } } },
+        { id: 'direct', kind: 'direct', rates: rate(0.5, 2) },
+        { id: 'bare@node20', kind: 'bare', runtime: 'node20', maxRps: { median: 10_000 } },
         {
-          id: 'node-proxy',
-          maxRps: { median: 4000 },
-          rates: { 1000: { p99: { median: 1.5 }, vcpuPer1000: { median: 0.2 } } },
+          id: 'node-proxy-policy@node20',
+          kind: 'node-proxy-policy',
+          runtime: 'node20',
+          maxRps: { median: 9_000 },
+          vcpuPer1000AtMax: { median: 0.08 },
+          rates: rate(0.7, 3),
         },
-        { id: 'nginx', maxRps: { median: 10000 } },
+        { id: 'bare@node24', kind: 'bare', runtime: 'node24', pending: 'Node 24 not available' },
+        { id: 'nginx', kind: 'nginx', maxRps: { median: 20_000 } },
       ],
-      scale: [{ services: 10_000, rssMiB: 200, incrementalApplyMs: { median: 80 } }],
+      dns: {
+        servers: [
+          { id: 'mesh-dns@node20', kind: 'mesh-dns', runtime: 'node20', qps: { median: 70 } },
+          { id: 'reflector@node20', kind: 'reflector', runtime: 'node20', qps: { median: 90 } },
+          { id: 'unbound', kind: 'unbound', qps: { median: 100 } },
+        ],
+      },
+      memory: [{ runtime: 'node20', workers: 1, totalMiB: 120 }],
+      cores: [
+        { kind: 'node-proxy-policy', runtime: 'node20', workers: 1, maxRps: { median: 1000 } },
+        { kind: 'node-proxy-policy', runtime: 'node20', workers: 2, maxRps: { median: 1700 } },
+        { kind: 'nginx', workers: 1, maxRps: { median: 1000 } },
+        { kind: 'nginx', workers: 2, maxRps: { median: 1800 } },
+      ],
+      scale: [{ services: 10_000, rssMiB: 190, incrementalApplyMs: { median: 80 } }],
     });
     const byName = new Map(targets.map((t) => [t.name, t]));
-    expect(byName.get('p99 added over direct at 1000 req/s')?.met).toBe(true);
-    expect(byName.get('max req/s vs nginx (one core each)')).toMatchObject({
+    expect(
+      byName.get('HTTP full policy: max req/s vs the bare node:http + undici pass-through, Node 20'),
+    ).toMatchObject({ met: true, value: '0.900×' });
+    expect(byName.get('HTTP full policy: vCPU per 1000 req/s at max, Node 20')).toMatchObject({
       met: false,
-      gap: '0.100× short',
+      gap: '0.020 short',
+    });
+    expect(byName.get('HTTP full policy: median added over direct at 1000 req/s, Node 20')?.met).toBe(true);
+    expect(
+      byName.get('HTTP full policy: max req/s vs the bare node:http + undici pass-through, Node 24'),
+    ).toMatchObject({
+      met: undefined,
+      value: 'not measured',
+      gap: 'not in this run',
+    });
+    expect(byName.get('DNS queries/s vs unbound, Node 20')).toMatchObject({ met: true });
+    expect(byName.get('DNS queries/s vs unbound, Node 20')?.value).toContain('reflector: 0.90×');
+    expect(byName.get('idle proxy RSS (--workers 1), Node 20')).toMatchObject({
+      met: false,
+      gap: '20.0 MiB short',
     });
     expect(byName.get('10 000 Services: proxy memory (RSS)')?.met).toBe(true);
+    expect(
+      byName.get("2 workers vs 1 (max req/s), full policy, Node 20, against nginx's 1.80×"),
+    ).toMatchObject({
+      met: true,
+      limit: '≥ 1.62×',
+    });
     expect(byName.get('10 000 Services: incremental update (apply, median)')?.gap).toBe('30.0 ms short');
     expect(byName.get('convergence p99 (API server → proxy)')?.met).toBeUndefined();
+  });
+
+  it('reads the line of the paced wrk script', () => {
+    const out = parsePaced(
+      'Running 3s test\nPACED {"requests":3000,"errors":1,"late":2,"paced":2990,"p0":0.1,"p50":0.4,"p75":0.5,' +
+        '"p90":0.6,"p95":0.7,"p99":1.2,"p995":1.5,"p999":2,"p9995":2.5,"p9999":3,"max":4}\n',
+    );
+    expect(out).toMatchObject({ requests: 3000, errors: 1, late: 2, paced: 2990 });
+    expect(out.latency).toMatchObject({ p50: 0.4, p99: 1.2, p999: 2, max: 4 });
+    expect(out.latency.curve.at(-1)).toEqual({ p: 100, ms: 4 });
+    expect(() => parsePaced('nothing')).toThrow(/no PACED line/);
+  });
+
+  it('shows the gain of two workers over one, and memory per process', () => {
+    const table = coresTable([
+      {
+        label: 'p1',
+        kind: 'node-proxy-policy',
+        runtime: 'node20',
+        workers: 1,
+        cpus: '1',
+        maxRps: { median: 1000, runs: 1 },
+      },
+      {
+        label: 'p2',
+        kind: 'node-proxy-policy',
+        runtime: 'node20',
+        workers: 2,
+        cpus: '0,1',
+        maxRps: { median: 1500, runs: 1 },
+      },
+    ]);
+    expect(table).toContain('| p2 | 0,1 | 1,500 | 1.50 |');
+    expect(generatorNote([{ label: 'x', errorsAtMax: 3 }], [])).toContain('x 3');
+    expect(memoryTable([{ label: 'w2', totalMiB: 250, processMiB: [120, 65, 65] }])).toContain(
+      '| w2 | 250.0 | 120.0 + 65.0 + 65.0 |',
+    );
   });
 
   it('replaces the latest results between the markers of the docs page, and only there', () => {

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench`: the Nodemesh benchmark suite. Measures the node-proxy data plane (HTTP, TCP, UDP), the mesh
- * DNS server and control-plane scale side by side with nginx, haproxy and unbound in the same run, and how
- * fast a change at the API server reaches the proxy (convergence); writes markdown, JSON and SVG charts
- * under e2e/bench/results/. See docs/benchmarks.md.
+ * `pnpm bench`: the Nodemesh benchmark suite. Measures the node-proxy data plane (HTTP, TCP, UDP) on the
+ * machine's Node and on Node 24, beside the bare node:http + undici pass-through, nginx, haproxy, unbound
+ * and a bare dgram reflector in the same run; one worker against two; memory at rest; control-plane scale;
+ * and how fast a change at the API server reaches the proxy (convergence). Writes markdown, JSON and SVG
+ * charts under e2e/bench/results/. See docs/benchmarks.md.
  *
- *   node e2e/bench/run.mjs [--quick] [--only=http,tcp,udp,dns,scale,convergence]
+ *   node e2e/bench/run.mjs [--quick | --smoke] [--only=http,tcp,udp,dns,cores,memory,scale,convergence]
  *
  * Loopback only; every process it starts is pinned with taskset and stopped by PID, also on Ctrl-C.
  * Targets are reported with their gap; a missed target never fails the run.
@@ -19,16 +20,19 @@ import { describeMachine } from './lib/machine.mjs';
 import { ensureTools } from './lib/preflight.mjs';
 import { killAllNow, stopAll, stopProcess } from './lib/processes.mjs';
 import { renderReport, renderSummary, replaceLatest } from './lib/report.mjs';
+import { benchRuntimes } from './lib/runtimes.mjs';
 import { renderLatencyChart } from './lib/svg.mjs';
 import { convergenceSection } from './sections/convergence.mjs';
+import { coresSection } from './sections/cores.mjs';
 import { dnsSection } from './sections/dns.mjs';
 import { httpSection } from './sections/http.mjs';
+import { memorySection } from './sections/memory.mjs';
 import { scaleSection } from './sections/scale.mjs';
 import { tcpSection, udpSection } from './sections/tcp-udp.mjs';
-import { dataPlaneVariants, startOriginNginx, startOriginSockets } from './variants.mjs';
+import { coreVariants, dataPlaneVariants, startOriginNginx, startOriginSockets } from './variants.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['http', 'tcp', 'udp', 'dns', 'scale', 'convergence'];
+const SECTIONS = ['http', 'tcp', 'udp', 'dns', 'cores', 'memory', 'scale', 'convergence'];
 
 /** Durations and sizes; full mode stays well under 30 minutes, quick mode around 2–3. */
 export const SETTINGS = {
@@ -39,6 +43,8 @@ export const SETTINGS = {
     rates: [1000, 5000],
     rateSeconds: 8,
     wrkConnections: 50,
+    pacedConnections: 16,
+    idleSeconds: 5,
     bulkBytes: 256 * 2 ** 20,
     connectSeconds: 5,
     udpSeconds: 5,
@@ -51,6 +57,28 @@ export const SETTINGS = {
     readinessChanges: 100,
     convergenceTimeoutMs: 5000,
   },
+  /** Just enough to see every piece run (development only: the figures mean nothing). */
+  smoke: {
+    runs: 1,
+    warmupSeconds: 1,
+    maxSeconds: 1,
+    rates: [1000],
+    rateSeconds: 1,
+    wrkConnections: 16,
+    pacedConnections: 8,
+    idleSeconds: 1,
+    bulkBytes: 8 * 2 ** 20,
+    connectSeconds: 1,
+    udpSeconds: 1,
+    dnsNames: 1000,
+    dnsSeconds: 1,
+    dnsRate: 500,
+    scaleSizes: [1000],
+    incrementalUpdates: 3,
+    convergenceChanges: 3,
+    readinessChanges: 3,
+    convergenceTimeoutMs: 5000,
+  },
   quick: {
     runs: 1,
     warmupSeconds: 1,
@@ -58,6 +86,8 @@ export const SETTINGS = {
     rates: [1000, 5000],
     rateSeconds: 3,
     wrkConnections: 50,
+    pacedConnections: 16,
+    idleSeconds: 2,
     bulkBytes: 128 * 2 ** 20,
     connectSeconds: 2,
     udpSeconds: 2,
@@ -73,15 +103,16 @@ export const SETTINGS = {
 };
 
 const args = process.argv.slice(2);
-const quick = args.includes('--quick');
+const smoke = args.includes('--smoke');
+const quick = smoke || args.includes('--quick');
 const only =
   args
     .find((a) => a.startsWith('--only='))
     ?.slice(7)
     .split(',') ?? SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
-if (unknown.length > 0 || args.some((a) => a !== '--quick' && !a.startsWith('--only='))) {
-  process.stderr.write(`usage: run.mjs [--quick] [--only=${SECTIONS.join(',')}]\n`);
+if (unknown.length > 0 || args.some((a) => a !== '--quick' && a !== '--smoke' && !a.startsWith('--only='))) {
+  process.stderr.write(`usage: run.mjs [--quick | --smoke] [--only=${SECTIONS.join(',')}]\n`);
   process.exit(2);
 }
 
@@ -106,9 +137,10 @@ if (!existsSync(path.join(here, '../../packages/node-proxy/dist/index.js'))) {
 }
 const cpus = os.cpus().length;
 const settings = {
-  ...(quick ? SETTINGS.quick : SETTINGS.full),
+  ...(smoke ? SETTINGS.smoke : quick ? SETTINGS.quick : SETTINGS.full),
   loadCpu: 0,
   sutCpu: cpus > 1 ? 1 : 0,
+  allCpus: cpus > 1 ? '0,1' : '0',
   bodyBytes: 37,
 };
 const missing = ensureTools(log);
@@ -117,6 +149,8 @@ const needs = {
   tcp: ['haproxy'],
   udp: [],
   dns: ['dnsperf', 'unbound'],
+  cores: ['wrk', 'nginx'],
+  memory: [],
   scale: [],
   convergence: [],
 };
@@ -129,12 +163,20 @@ const sections = only.filter((s) => {
 const results = {
   startedAt: new Date().toISOString(),
   finishedAt: '',
-  mode: quick ? 'quick' : 'full',
+  mode: smoke ? 'smoke' : quick ? 'quick' : 'full',
   machine: describeMachine(),
   settings,
   sections,
 };
-const ctx = { settings, tmp, log, loadCpu: settings.loadCpu, sutCpu: settings.sutCpu, origin: {} };
+const ctx = {
+  settings,
+  tmp,
+  log,
+  loadCpu: settings.loadCpu,
+  sutCpu: settings.sutCpu,
+  allCpus: settings.allCpus,
+  origin: {},
+};
 /** The 1-minute load average before each section: other work on the machine skews every figure. */
 results.loadAverages = {};
 const section = async (name, work) => {
@@ -144,21 +186,29 @@ const section = async (name, work) => {
 const started = performance.now();
 
 try {
-  const variants = await dataPlaneVariants();
-  if (sections.some((s) => ['http', 'tcp', 'udp'].includes(s))) {
-    const http = sections.includes('http') ? await startOriginNginx(ctx) : undefined;
+  // The machine's Node and Node 24 (installed into e2e/bench/.cache by npm when missing).
+  const runtimes = sections.some((s) => s !== 'scale' && s !== 'convergence') ? benchRuntimes(log) : [];
+  results.runtimes = runtimes.map(({ id, version, missing }) => ({ id, version, missing }));
+  const variants = await dataPlaneVariants(runtimes);
+  if (sections.some((s) => ['http', 'tcp', 'udp', 'cores'].includes(s))) {
+    const http = sections.some((s) => s === 'http' || s === 'cores')
+      ? await startOriginNginx(ctx)
+      : undefined;
     const sockets = await startOriginSockets(ctx, settings.bulkBytes);
     ctx.origin = { http: http?.port, ...sockets.ports };
     try {
       if (sections.includes('http')) await section('http', () => httpSection(ctx, variants));
       if (sections.includes('tcp')) await section('tcp', () => tcpSection(ctx, variants));
       if (sections.includes('udp')) await section('udp', () => udpSection(ctx, variants));
+      if (sections.includes('cores'))
+        await section('cores', () => coresSection(ctx, coreVariants(runtimes, settings)));
     } finally {
       await stopProcess(http?.proc);
       await stopProcess(sockets.proc);
     }
   }
-  if (sections.includes('dns')) await section('dns', () => dnsSection(ctx));
+  if (sections.includes('dns')) await section('dns', () => dnsSection(ctx, runtimes));
+  if (sections.includes('memory')) await section('memory', () => memorySection(ctx, runtimes));
   if (sections.includes('scale')) await section('scale', () => scaleSection(ctx));
   if (sections.includes('convergence')) await section('convergence', () => convergenceSection(ctx));
 } finally {
@@ -172,7 +222,7 @@ writeResults(results);
 function writeResults(res) {
   const root = path.join(here, 'results');
   const stamp = res.startedAt.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
-  const runDir = quick ? path.join(root, 'quick') : path.join(root, stamp);
+  const runDir = quick ? path.join(root, res.mode) : path.join(root, stamp);
   mkdirSync(runDir, { recursive: true });
   const charts = (res.settings.rates ?? []).map((rate) => ({
     file: `latency-${rate}rps.svg`,

@@ -9,57 +9,139 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { haproxyConfig, nginxConfig } from './lib/configs.mjs';
 import { freePort, startProcess, stopProcess, waitForOutput, waitForPort } from './lib/processes.mjs';
+import { majorOf } from './lib/runtimes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** @returns the variant list; `ctx` has `origin` ports, `tmp` dir and `sutCpu`. */
-export async function dataPlaneVariants() {
+/**
+ * The variant list. `runtimes` (lib/runtimes.mjs) are the Node.js builds the data plane runs on: the bare
+ * node:http + undici pass-through (the runtime's floor) and the node-proxy, with and without its policy
+ * chain, are measured on each. `ctx` has `origin` ports, `tmp` dir and `sutCpu`.
+ */
+export async function dataPlaneVariants(runtimes) {
+  const perRuntime = runtimes.flatMap((runtime) => {
+    const on = `Node ${majorOf(runtime.version)}`;
+    const pending = runtime.bin === undefined ? `${on} not available (${runtime.missing})` : undefined;
+    return [
+      {
+        id: `bare@${runtime.id}`,
+        kind: 'bare',
+        runtime: runtime.id,
+        label: `bare node:http + undici, ${on}`,
+        protocols: ['http'],
+        pending,
+        start: (ctx) => startBare(ctx, runtime.bin),
+      },
+      {
+        id: `node-proxy@${runtime.id}`,
+        kind: 'node-proxy',
+        runtime: runtime.id,
+        label: `node-proxy, no policy, ${on}`,
+        protocols: ['http', 'tcp', 'udp'],
+        pending,
+        start: (ctx) => startNodeProxy(ctx, 'none', runtime.bin),
+      },
+      {
+        id: `node-proxy-policy@${runtime.id}`,
+        kind: 'node-proxy-policy',
+        runtime: runtime.id,
+        label: `node-proxy, full policy, ${on}`,
+        protocols: ['http', 'tcp', 'udp'],
+        pending,
+        start: (ctx) => startNodeProxy(ctx, 'full', runtime.bin),
+      },
+    ];
+  });
   return [
     {
       id: 'direct',
+      kind: 'direct',
       label: 'direct (no proxy)',
       protocols: ['http', 'tcp', 'udp'],
       start: async (ctx) => ({ ports: ctx.origin, proc: undefined }),
     },
+    ...perRuntime,
+    { id: 'nginx', kind: 'nginx', label: 'nginx, 1 worker', protocols: ['http'], start: startNginxProxy },
     {
-      id: 'node-proxy',
-      label: 'node-proxy, no policy',
-      protocols: ['http', 'tcp', 'udp'],
-      start: (ctx) => startNodeProxy(ctx, 'none'),
+      id: 'haproxy',
+      kind: 'haproxy',
+      label: 'haproxy, 1 thread',
+      protocols: ['http', 'tcp'],
+      start: startHaproxy,
     },
-    {
-      id: 'node-proxy-policy',
-      label: 'node-proxy, full policy',
-      protocols: ['http', 'tcp', 'udp'],
-      start: (ctx) => startNodeProxy(ctx, 'full'),
-    },
-    { id: 'nginx', label: 'nginx, 1 worker', protocols: ['http'], start: startNginxProxy },
-    { id: 'haproxy', label: 'haproxy, 1 thread', protocols: ['http', 'tcp'], start: startHaproxy },
   ];
 }
 
-async function startNodeProxy(ctx, policy) {
+/**
+ * The scale-out variants: the full-policy node-proxy with one worker on the SUT core and with two workers
+ * on both cores, and nginx the same way, flat out. On a two-core machine the second core is the load
+ * generator's too, so the two-worker figures share it: as far as such a machine allows.
+ */
+export function coreVariants(runtimes, { sutCpu, allCpus }) {
+  const proxies = runtimes.flatMap((runtime) => {
+    const on = `Node ${majorOf(runtime.version)}`;
+    const pending = runtime.bin === undefined ? `${on} not available (${runtime.missing})` : undefined;
+    return [1, 2].map((workers) => ({
+      id: `node-proxy-policy-w${workers}@${runtime.id}`,
+      kind: 'node-proxy-policy',
+      runtime: runtime.id,
+      workers,
+      label: `node-proxy, full policy, ${workers} worker${workers === 1 ? '' : 's'}, ${on}`,
+      cpus: workers === 1 ? sutCpu : allCpus,
+      pending,
+      start: (ctx) => startNodeProxy(ctx, 'full', runtime.bin, workers, workers === 1 ? sutCpu : allCpus),
+    }));
+  });
+  const nginx = [1, 2].map((workers) => ({
+    id: `nginx-w${workers}`,
+    kind: 'nginx',
+    workers,
+    label: `nginx, ${workers} worker${workers === 1 ? '' : 's'}`,
+    cpus: workers === 1 ? sutCpu : allCpus,
+    start: (ctx) => startNginxProxy(ctx, workers, workers === 1 ? sutCpu : allCpus),
+  }));
+  return [...proxies, ...nginx];
+}
+
+async function startNodeProxy(ctx, policy, bin = process.execPath, workers = 1, cpu = ctx.sutCpu) {
   const proc = startProcess(
-    `node-proxy (${policy})`,
-    process.execPath,
-    [path.join(here, 'servers/node-proxy-target.mjs'), JSON.stringify(ctx.origin), policy],
-    { cpu: ctx.sutCpu, env: { NODE_ENV: 'production' } },
+    `node-proxy (${policy}, ${workers} worker${workers === 1 ? '' : 's'})`,
+    bin,
+    [path.join(here, 'servers/node-proxy-target.mjs'), JSON.stringify(ctx.origin), policy, String(workers)],
+    { cpu, env: { NODE_ENV: 'production' } },
   );
-  const match = await waitForOutput(proc, /NODEPROXY (\{.*\})/);
+  const match = await waitForOutput(proc, /NODEPROXY (\{.*\})/, 60_000);
   return { ports: JSON.parse(match[1] ?? '{}'), proc };
 }
 
-async function startNginxProxy(ctx) {
-  const dir = path.join(ctx.tmp, 'nginx-proxy');
+async function startBare(ctx, bin = process.execPath) {
+  const proc = startProcess(
+    'bare node:http + undici',
+    bin,
+    [path.join(here, 'servers/bare-proxy.mjs'), String(ctx.origin.http)],
+    {
+      cpu: ctx.sutCpu,
+      env: { NODE_ENV: 'production' },
+    },
+  );
+  const match = await waitForOutput(proc, /BARE (\{.*\})/);
+  return { ports: JSON.parse(match[1] ?? '{}'), proc };
+}
+
+async function startNginxProxy(ctx, workers = 1, cpu = ctx.sutCpu) {
+  const dir = path.join(ctx.tmp, `nginx-proxy-${workers}`);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig({ dir, port, upstreamPort: ctx.origin.http }));
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    nginxConfig({ dir, port, upstreamPort: ctx.origin.http, workers }),
+  );
   const proc = startProcess(
     'nginx proxy',
     '/usr/sbin/nginx',
     ['-p', dir, '-c', path.join(dir, 'nginx.conf')],
     {
-      cpu: ctx.sutCpu,
+      cpu,
     },
   );
   await waitForPort(port, proc);

@@ -42,13 +42,18 @@ export function analysePromql(expr: string): PromqlAnalysis {
   return { errors, metrics: [...metrics].sort() };
 }
 
-/** Metric names as string literals in the components' sources (tests excluded): what the code exports. */
+/**
+ * Metric names as string literals in the components' sources (tests excluded): what the code exports. The
+ * process figures the node-proxy writes itself (`process_*`, `nodejs_*`) count too.
+ */
 export function metricNamesInSources(): Set<string> {
   const names = new Set<string>();
   const packagesDir = join(REPO_ROOT, 'packages');
   for (const pkg of readdirSync(packagesDir)) {
     for (const file of typeScriptFiles(join(packagesDir, pkg, 'src'))) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/['"`](nodemesh_[a-z0-9_]+)['"`]/g)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(
+        /['"`]((?:nodemesh|process|nodejs)_[a-z0-9_]+)['"`]/g,
+      )) {
         if (match[1] !== undefined) names.add(match[1]);
       }
     }
@@ -76,10 +81,13 @@ interface PromClient {
   collectDefaultMetrics(options: { register: unknown }): void;
 }
 
-/** prom-client's default process and Node.js metrics, from the version the node-proxy depends on. */
+/**
+ * prom-client's default process and Node.js metrics, from the version the dns-controller depends on (the
+ * node-proxy exports the ones its dashboard reads under the same names; see metricNamesInSources).
+ */
 export function promClientDefaultMetricNames(): Set<string> {
-  const requireFromProxy = createRequire(join(REPO_ROOT, 'packages', 'node-proxy', 'package.json'));
-  const promClient = requireFromProxy('prom-client') as PromClient;
+  const requireFromController = createRequire(join(REPO_ROOT, 'packages', 'dns-controller', 'package.json'));
+  const promClient = requireFromController('prom-client') as PromClient;
   const registry = new promClient.Registry();
   promClient.collectDefaultMetrics({ register: registry });
   const names = new Set(registry.getMetricsAsArray().map((metric) => metric.name));

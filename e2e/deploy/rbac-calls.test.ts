@@ -20,7 +20,7 @@ import {
   removeAllShadows,
   startDnsController,
 } from '@nodemesh/dns-controller';
-import { loadKubeConfig, silentLogger } from '@nodemesh/kube-runtime';
+import { serverConnection, silentLogger } from '@nodemesh/kube-runtime';
 import { IssuerClient, newWorkloadKey, type RunningNodeProxy, startNodeProxy } from '@nodemesh/node-proxy';
 import {
   DEFAULT_ISSUER_SECRET,
@@ -134,7 +134,7 @@ describe('RBAC against the recorded API calls', () => {
     await api.pod(MESH, 'proxy-a', 'node-proxy', 'node-a', PROXY);
 
     const controller: DnsController = await startDnsController({
-      kubeConfig: loadKubeConfig({ server: server.url }).config,
+      kubeConfig: serverConnection(server.url),
       logger: silentLogger,
       identity: 'rbac-audit',
       dnsHost: '127.0.0.1',
@@ -277,7 +277,7 @@ describe('RBAC against the recorded API calls', () => {
     await controller.stop();
 
     // The binary's other commands run as the same ServiceAccount: `prepare`, and `cleanup` (the uninstall Job).
-    const kube = kubeApi(loadKubeConfig({ server: server.url }).config);
+    const kube = kubeApi(serverConnection(server.url));
     const prepared = await prepareClusterDns(kube, {
       ...DEFAULT_CONTROLLER_CONFIG,
       mode: 'auto',
@@ -312,7 +312,7 @@ describe('RBAC against the recorded API calls', () => {
       data: { 'ca.crt': ca.secretData['ca.crt'] },
     });
     const running: RunningNodeProxy = await startNodeProxy({
-      kubeConfig: loadKubeConfig({ server: server.url }).config,
+      kubeConfig: serverConnection(server.url),
       logger: silentLogger,
       nodeName: 'node-a',
       listenHost: '127.0.0.1',

@@ -89,7 +89,7 @@ export class GatewayCluster {
     for (const [ns, ip] of Object.entries(CALLERS))
       await this.pod(ns, 'client', ip, 'node-a', { app: 'client' });
 
-    const kubeConfig = loadKubeConfig({ server: this.api.url }).config;
+    const kubeConfig = (await loadKubeConfig({ server: this.api.url })).config;
     this.controller = await startDnsController({
       kubeConfig,
       logger: silentLogger,

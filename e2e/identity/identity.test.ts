@@ -198,6 +198,56 @@ describe('renewal and rotation', () => {
   });
 });
 
+describe('with --workers 2', () => {
+  it('every worker holds the node’s identities, in memory, and gets each renewal and each drop', async () => {
+    await mesh.node('node-d');
+    await mesh.pod('shop', 'stock-1', 'stock', 'node-d');
+    const fleet = await mesh.startFleet('node-d', 'proxy-d', 2);
+    const spiffeId = 'spiffe://cluster.local/ns/shop/sa/stock';
+    // What each worker holds for shop/stock (the node's own proxy pod has an identity too).
+    const stockInWorkers = async () =>
+      (await fleet.proxy.fleet.identityStatus()).map((held) => held?.find((h) => h.spiffeId === spiffeId));
+    const workersHold = async (notAfter: number | undefined) => {
+      const stock = await stockInWorkers();
+      return stock.length === 2 && stock.every((h) => h?.context === true && h.notAfter === notAfter);
+    };
+    try {
+      await waitFor('the primary to hold shop/stock', () =>
+        (fleet.identities?.held() ?? []).some((c) => c.serviceAccount === 'stock'),
+      );
+      const first = fleet.identities?.certificate('shop', 'stock');
+      if (first === undefined) throw new Error('no certificate for shop/stock');
+      await waitFor('both workers to hold it with a TLS context', () => workersHold(first.notAfter));
+
+      await waitFor(
+        'a renewal',
+        () => fleet.identities?.certificate('shop', 'stock')?.notAfter !== first.notAfter,
+        TTL_SECONDS * 1000,
+      );
+      const renewed = fleet.identities?.certificate('shop', 'stock');
+      await waitFor('both workers to hold the renewed one', () => workersHold(renewed?.notAfter));
+
+      // The node's metrics count the certificates once (the primary holds them), not once per worker.
+      const text = await (await fetch(`http://127.0.0.1:${fleet.proxy.adminPort()}/metrics`)).text();
+      const issued = /^nodemesh_node_proxy_certificates_issued_total (\d+)$/m.exec(text)?.[1];
+      expect(Number(issued)).toBe(fleet.identities?.held().length);
+      expect(text).toMatch(
+        /nodemesh_node_proxy_certificate_expiration_timestamp_seconds\{namespace="shop",service_account="stock"\} \d+/,
+      );
+      expect(text).toMatch(/nodemesh_build_info\{version="[^"]+"\} 1\n/);
+
+      await mesh.deletePod('shop', 'stock-1');
+      await waitFor('both workers to drop it', async () =>
+        (await stockInWorkers()).every((h) => h === undefined),
+      );
+      expect((await fleet.proxy.fleet.identityStatus()).every((held) => held !== undefined)).toBe(true);
+    } finally {
+      await fleet.stop();
+      mesh.fleets.delete('node-d');
+    }
+  }, 40_000);
+});
+
 describe('an issuer outage longer than the renewal margin', () => {
   it.skipIf(findPrometheus() === undefined)(
     'keeps every certificate in use until it expires, raises the alert, and recovers',

@@ -15,7 +15,14 @@ import { connect, createServer, type SecureContext, type Server, type TLSSocket 
 import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
 import { DEFAULT_IDENTITY_SETTINGS, type DnsController, startDnsController } from '@nodemesh/dns-controller';
 import { loadKubeConfig, silentLogger } from '@nodemesh/kube-runtime';
-import { peerIdentity, type RunningNodeProxy, startNodeProxy } from '@nodemesh/node-proxy';
+import {
+  type NodeProxyPrimary,
+  peerIdentity,
+  type RunningControlLoop,
+  type RunningNodeProxy,
+  startNodeProxy,
+  startNodeProxyFleet,
+} from '@nodemesh/node-proxy';
 import { IDENTITY_TOKEN_AUDIENCE, spiffeIdOf } from '@nodemesh/smi-types';
 import { PROMETHEUS_DIR } from '../deploy/observability-files.js';
 import { TestApi } from '../deploy/test-api.js';
@@ -35,6 +42,8 @@ export async function freePort(): Promise<number> {
 
 export class IdentityMesh {
   readonly proxies = new Map<string, RunningNodeProxy>();
+  /** Node-proxies with `--workers N`, by node. */
+  readonly fleets = new Map<string, RunningControlLoop<NodeProxyPrimary>>();
   controller: DnsController | undefined;
 
   private constructor(
@@ -94,7 +103,7 @@ export class IdentityMesh {
 
   async startIssuer(): Promise<DnsController> {
     this.controller = await startDnsController({
-      kubeConfig: loadKubeConfig({ server: this.server.url }).config,
+      kubeConfig: (await loadKubeConfig({ server: this.server.url })).config,
       logger: silentLogger,
       identity: `issuer-${Date.now()}`,
       dnsHost: '127.0.0.1',
@@ -125,15 +134,42 @@ export class IdentityMesh {
 
   /** A node-proxy for `node` whose node-proxy pod is `pod` (created, Running, on that node). */
   async startProxy(node: string, pod: string, account = PROXY_ACCOUNT): Promise<RunningNodeProxy> {
-    await this.api.pod('nodemesh', pod, 'node-proxy', node, account);
     const running = await startNodeProxy({
-      kubeConfig: loadKubeConfig({ server: this.server.url }).config,
+      ...(await this.#proxyOptions(node, pod, account)),
+      proxy: { bindPort: () => 0, drainMs: 50 },
+    });
+    this.proxies.set(node, running);
+    return running;
+  }
+
+  /** A node-proxy with `workers` worker processes (`--workers N`); the workers run the package's build. */
+  async startFleet(
+    node: string,
+    pod: string,
+    workers: number,
+  ): Promise<RunningControlLoop<NodeProxyPrimary>> {
+    const running = await startNodeProxyFleet({
+      ...(await this.#proxyOptions(node, pod, PROXY_ACCOUNT)),
+      // Workers bind the real ports (no port mapping crosses the IPC): a loopback address of their own.
+      listenHost: `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.1`,
+      workers,
+      logLevel: 'warn',
+      worker: { drainMs: 50 },
+      fleet: { restartBackoff: () => 50, stopTimeoutMs: 5_000 },
+    });
+    this.fleets.set(node, running);
+    return running;
+  }
+
+  async #proxyOptions(node: string, pod: string, account: string) {
+    await this.api.pod('nodemesh', pod, 'node-proxy', node, account);
+    return {
+      kubeConfig: (await loadKubeConfig({ server: this.server.url })).config,
       logger: silentLogger,
       nodeName: node,
       listenHost: '127.0.0.1',
       adminHost: '127.0.0.1',
       adminPort: 0,
-      proxy: { bindPort: () => 0, drainMs: 50 },
       syncMinIntervalMs: 20,
       resyncIntervalMs: 1_000,
       informerBackoff: () => 100,
@@ -146,9 +182,7 @@ export class IdentityMesh {
         retryMaxMs: 500,
         rotationSpreadMs: 200,
       },
-    });
-    this.proxies.set(node, running);
-    return running;
+    };
   }
 
   /** The ServiceAccounts (`ns/name`) a node's proxy holds certificates for, sorted. */
@@ -158,7 +192,7 @@ export class IdentityMesh {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.proxies.values()].map((p) => p.stop()));
+    await Promise.all([...this.proxies.values(), ...this.fleets.values()].map((p) => p.stop()));
     await this.stopIssuer();
     await this.server.stop();
     await rm(this.dir, { recursive: true, force: true });

@@ -12,6 +12,9 @@ export declare function med(
   digits?: number,
 ): string;
 export declare function convergenceTable(convergence: unknown): string;
+export declare function coresTable(cores: unknown): string;
+export declare function memoryTable(memory: unknown): string;
+export declare function generatorNote(http: unknown, rates: readonly number[]): string;
 export declare function evaluateTargets(results: unknown): TargetResult[];
 export declare function renderReport(results: unknown, options?: { chartPrefix?: string }): string;
 export declare function renderSummary(results: unknown): string;

@@ -95,7 +95,7 @@ export async function convergenceSection(ctx) {
  * Namespaces, SMI CRDs, Services orders (split root), orders-v1, orders-v2 and web with their pods, the
  * shadows of orders and web, and the TrafficSplit of orders with all traffic to v1.
  */
-async function createCluster(api, backends) {
+export async function createCluster(api, backends) {
   const { namespace: ns, meshNamespace } = CONVERGENCE;
   const create = async (collection, body) => {
     const res = await fetch(`${api}${collection}`, {

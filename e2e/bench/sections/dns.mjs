@@ -1,6 +1,7 @@
 /**
  * DNS: the mesh DNS server against unbound (one thread, local-data), both serving the same `names` and
- * asked the same query file by dnsperf. Max queries/s with dnsperf flat out; latency percentiles from
+ * asked the same query file by dnsperf, with a bare node:dgram reflector beside them (each query echoed as
+ * its own answer: the floor of any DNS server in Node.js). The Node ones run on each runtime. Max queries/s with dnsperf flat out; latency percentiles from
  * dnsperf's per-query verbose output at a fixed rate (its summary has only mean and max).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import {
   waitForOutput,
   waitForPort,
 } from '../lib/processes.mjs';
+import { majorOf } from '../lib/runtimes.mjs';
 import { latencyProfile, summarize } from '../lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,16 +43,24 @@ export function parseDnsperfVerbose(text) {
   return { latencies, notNoerror };
 }
 
-async function startMeshDns(ctx, names) {
+async function startMeshDns(ctx, names, bin = process.execPath) {
   const proc = startProcess(
     'mesh dns',
-    process.execPath,
+    bin,
     [path.join(here, '../servers/mesh-dns-target.mjs'), String(names)],
     {
       cpu: ctx.sutCpu,
     },
   );
   const match = await waitForOutput(proc, /MESHDNS (\{.*\})/, 60_000);
+  return { port: JSON.parse(match[1] ?? '{}').port, proc };
+}
+
+async function startReflector(ctx, _names, bin = process.execPath) {
+  const proc = startProcess('dgram reflector', bin, [path.join(here, '../servers/dns-reflector.mjs')], {
+    cpu: ctx.sutCpu,
+  });
+  const match = await waitForOutput(proc, /REFLECTOR (\{.*\})/);
   return { port: JSON.parse(match[1] ?? '{}').port, proc };
 }
 
@@ -65,7 +75,7 @@ async function startUnbound(ctx, names) {
   return { port, proc };
 }
 
-export async function dnsSection(ctx) {
+export async function dnsSection(ctx, runtimes) {
   const { settings } = ctx;
   const names = settings.dnsNames;
   const queries = path.join(ctx.tmp, 'queries.txt');
@@ -82,11 +92,37 @@ export async function dnsSection(ctx) {
       },
     );
   const servers = [
-    { id: 'mesh-dns', label: 'mesh DNS server (node)', start: startMeshDns },
-    { id: 'unbound', label: 'unbound, 1 thread', start: startUnbound },
+    ...runtimes.flatMap((runtime) => {
+      const on = `Node ${majorOf(runtime.version)}`;
+      const pending = runtime.bin === undefined ? `${on} not available (${runtime.missing})` : undefined;
+      return [
+        {
+          id: `mesh-dns@${runtime.id}`,
+          kind: 'mesh-dns',
+          runtime: runtime.id,
+          label: `mesh DNS server, ${on}`,
+          pending,
+          start: (c, n) => startMeshDns(c, n, runtime.bin),
+        },
+        {
+          id: `reflector@${runtime.id}`,
+          kind: 'reflector',
+          runtime: runtime.id,
+          label: `bare dgram reflector, ${on}`,
+          pending,
+          start: (c, n) => startReflector(c, n, runtime.bin),
+        },
+      ];
+    }),
+    { id: 'unbound', kind: 'unbound', label: 'unbound, 1 thread', start: startUnbound },
   ];
   const out = [];
   for (const server of servers) {
+    const about = { id: server.id, kind: server.kind, runtime: server.runtime, label: server.label };
+    if (server.pending) {
+      out.push({ ...about, pending: server.pending });
+      continue;
+    }
     ctx.log(`dns: ${server.label}`);
     let started;
     try {
@@ -110,8 +146,7 @@ export async function dnsSection(ctx) {
         latency.push(latencyProfile(parsed.latencies));
       }
       out.push({
-        id: server.id,
-        label: server.label,
+        ...about,
         qps: summarize(max.map((m) => m.qps)),
         lost: max.reduce((sum, m) => sum + m.lost, 0),
         p50: summarize(latency.map((l) => l.p50)),
@@ -121,7 +156,7 @@ export async function dnsSection(ctx) {
       });
     } catch (error) {
       ctx.log(`dns: ${server.label} failed: ${error.message}`);
-      out.push({ id: server.id, label: server.label, error: String(error.message).split('\n')[0] });
+      out.push({ ...about, error: String(error.message).split('\n')[0] });
     } finally {
       await stopProcess(started?.proc);
     }

@@ -1,73 +1,47 @@
 /**
- * HTTP data plane: per variant, max requests/s with wrk (closed loop, keep-alive), the CPU the system under
- * test spent per request, its RSS, and latency at fixed rates with the open-loop generator.
+ * HTTP data plane: per variant, max requests/s with wrk flat out (closed loop, keep-alive), the CPU the
+ * system under test spent per request, its RSS, and latency at fixed rates with wrk paced by
+ * load/paced.lua (a C generator that keeps its schedule on a busy core).
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runToEnd, stopProcess, usage } from '../lib/processes.mjs';
+import { stopProcess, usage } from '../lib/processes.mjs';
 import { medianCurve, summarize } from '../lib/stats.mjs';
+import { wrkMax, wrkPaced } from '../lib/wrk.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const HOST = 'echo.bench.mesh';
-
-/** Parses wrk's summary: requests/s, total requests and errors (socket errors and non-2xx/3xx). */
-export function parseWrk(text) {
-  const rps = Number(text.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? Number.NaN);
-  const requests = Number(text.match(/(\d+) requests in/)?.[1] ?? Number.NaN);
-  const non2xx = Number(text.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0);
-  const socket = text.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
-  const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
-  return { rps, requests, errors: non2xx + socketErrors };
-}
-
-async function wrk(ctx, port, seconds) {
-  const out = await runToEnd(
-    'wrk',
-    '/usr/bin/wrk',
-    [
-      '-t1',
-      `-c${ctx.settings.wrkConnections}`,
-      `-d${seconds}s`,
-      '-H',
-      `Host: ${HOST}`,
-      `http://127.0.0.1:${port}/`,
-    ],
-    { cpu: ctx.loadCpu, timeoutMs: (seconds + 20) * 1000 },
-  );
-  return parseWrk(out);
-}
-
-async function openLoop(ctx, port, rate, seconds) {
-  const out = await runToEnd(
-    'open-loop',
-    process.execPath,
-    [
-      path.join(here, '../load/open-loop.mjs'),
-      `http://127.0.0.1:${port}/`,
-      HOST,
-      String(rate),
-      String(seconds),
-      '64',
-    ],
-    { cpu: ctx.loadCpu, timeoutMs: (seconds + 20) * 1000 },
-  );
-  return JSON.parse(out.trim().split('\n').pop() ?? '{}');
-}
+export const HOST = 'echo.bench.mesh';
 
 /** CPU seconds the SUT spent while `work` ran; NaN without a SUT process. */
-async function measuredCpu(proc, work) {
+export async function measuredCpu(proc, work) {
   const before = proc ? usage(proc.pid).cpuSeconds : Number.NaN;
   const result = await work();
   const after = proc ? usage(proc.pid).cpuSeconds : Number.NaN;
   return { result, cpuSeconds: after - before };
 }
 
+/** Max requests/s (median of runs) and vCPU per 1000 requests at max, after a warm-up. */
+export async function maxThroughput(ctx, port, proc) {
+  const { settings } = ctx;
+  const flatOut = (seconds) =>
+    wrkMax(ctx, { port, host: HOST, seconds, connections: settings.wrkConnections });
+  await flatOut(settings.warmupSeconds);
+  const max = [];
+  for (let run = 0; run < settings.runs; run++) {
+    const { result, cpuSeconds } = await measuredCpu(proc, () => flatOut(settings.maxSeconds));
+    max.push({ ...result, vcpuPer1000: cpuSeconds / (result.requests / 1000) });
+  }
+  return {
+    maxRps: summarize(max.map((m) => m.rps)),
+    vcpuPer1000AtMax: summarize(max.map((m) => m.vcpuPer1000)),
+    errorsAtMax: max.reduce((sum, m) => sum + m.errors, 0),
+  };
+}
+
 export async function httpSection(ctx, variants) {
   const { settings } = ctx;
   const out = [];
   for (const variant of variants.filter((v) => v.protocols.includes('http'))) {
+    const about = { id: variant.id, kind: variant.kind, runtime: variant.runtime, label: variant.label };
     if (variant.pending) {
-      out.push({ id: variant.id, label: variant.label, pending: variant.pending });
+      out.push({ ...about, pending: variant.pending });
       continue;
     }
     ctx.log(`http: ${variant.label}`);
@@ -76,45 +50,38 @@ export async function httpSection(ctx, variants) {
       started = await variant.start(ctx);
       const port = started.ports.http;
       const proc = started.proc;
-      await wrk(ctx, port, settings.warmupSeconds);
-      const max = [];
-      for (let run = 0; run < settings.runs; run++) {
-        const { result, cpuSeconds } = await measuredCpu(proc, () => wrk(ctx, port, settings.maxSeconds));
-        max.push({ ...result, vcpuPer1000: cpuSeconds / (result.requests / 1000) });
-      }
+      const max = await maxThroughput(ctx, port, proc);
       const rssBytes = proc ? usage(proc.pid).rssBytes : Number.NaN;
       const rates = {};
       for (const rate of settings.rates) {
         const runs = [];
         for (let run = 0; run < settings.runs; run++) {
           const { result, cpuSeconds } = await measuredCpu(proc, () =>
-            openLoop(ctx, port, rate, settings.rateSeconds),
+            wrkPaced(ctx, {
+              port,
+              host: HOST,
+              rate,
+              seconds: settings.rateSeconds,
+              connections: settings.pacedConnections,
+            }),
           );
-          runs.push({ ...result, vcpuPer1000: cpuSeconds / (result.ok / 1000) });
+          runs.push({ ...result, vcpuPer1000: cpuSeconds / (result.requests / 1000) });
         }
         rates[rate] = {
           p50: summarize(runs.map((r) => r.latency.p50)),
           p99: summarize(runs.map((r) => r.latency.p99)),
           p999: summarize(runs.map((r) => r.latency.p999)),
           vcpuPer1000: summarize(runs.map((r) => r.vcpuPer1000)),
-          failed: runs.reduce((sum, r) => sum + r.failed, 0),
+          failed: runs.reduce((sum, r) => sum + r.errors, 0),
           late: runs.reduce((sum, r) => sum + r.late, 0),
-          scheduled: runs.reduce((sum, r) => sum + r.scheduled, 0),
+          scheduled: runs.reduce((sum, r) => sum + r.paced, 0),
           curve: medianCurve(runs.map((r) => r.latency.curve)),
         };
       }
-      out.push({
-        id: variant.id,
-        label: variant.label,
-        maxRps: summarize(max.map((m) => m.rps)),
-        vcpuPer1000AtMax: summarize(max.map((m) => m.vcpuPer1000)),
-        errorsAtMax: max.reduce((sum, m) => sum + m.errors, 0),
-        rssMiB: rssBytes / 2 ** 20,
-        rates,
-      });
+      out.push({ ...about, ...max, rssMiB: rssBytes / 2 ** 20, rates });
     } catch (error) {
       ctx.log(`http: ${variant.label} failed: ${error.message}`);
-      out.push({ id: variant.id, label: variant.label, error: String(error.message).split('\n')[0] });
+      out.push({ ...about, error: String(error.message).split('\n')[0] });
     } finally {
       await stopProcess(started?.proc);
     }

@@ -20,8 +20,9 @@ async function tool(ctx, script, args, seconds) {
 async function eachVariant(ctx, variants, protocol, measure) {
   const out = [];
   for (const variant of variants.filter((v) => v.protocols.includes(protocol))) {
+    const about = { id: variant.id, kind: variant.kind, runtime: variant.runtime, label: variant.label };
     if (variant.pending) {
-      out.push({ id: variant.id, label: variant.label, pending: variant.pending });
+      out.push({ ...about, pending: variant.pending });
       continue;
     }
     ctx.log(`${protocol}: ${variant.label}`);
@@ -30,14 +31,13 @@ async function eachVariant(ctx, variants, protocol, measure) {
       started = await variant.start(ctx);
       const result = await measure(started.ports);
       out.push({
-        id: variant.id,
-        label: variant.label,
+        ...about,
         ...result,
         rssMiB: started.proc ? usage(started.proc.pid).rssBytes / 2 ** 20 : Number.NaN,
       });
     } catch (error) {
       ctx.log(`${protocol}: ${variant.label} failed: ${error.message}`);
-      out.push({ id: variant.id, label: variant.label, error: String(error.message).split('\n')[0] });
+      out.push({ ...about, error: String(error.message).split('\n')[0] });
     } finally {
       await stopProcess(started?.proc);
     }

@@ -4,16 +4,26 @@
  * Service (`echo.bench.mesh`), two TCP Services (bulk, greeter) and one UDP Service (udp-echo), each with
  * one endpoint on the bench origin. Listeners bind port 0; prints one JSON line with the bound ports.
  *
- * Usage: node-proxy-target.mjs <origin-json> [none|full]
+ * Usage: node-proxy-target.mjs <origin-json> [none|full] [workers]
  * `full` turns every policy of the chain on (access control with a TrafficTarget that allows the bench
  * client, a TrafficSplit, a rate limit far above the load, a circuit breaker, retries, a timeout, and
- * tracing sampled at 1% to a local OTLP receiver).
+ * tracing sampled at 1% to a local OTLP receiver). `workers` > 1 runs the data plane as
+ * `nodemesh-proxy run --workers N` does: worker processes on the same ports fed by this one, which then
+ * binds fixed free ports (SO_REUSEPORT needs every worker on the same port).
  */
 import { createServer } from 'node:http';
-import { NodeProxy, staticCallers } from '../../../packages/node-proxy/dist/index.js';
+import { createServer as createTcpServer } from 'node:net';
+import { silentLogger } from '../../../packages/kube-runtime/dist/index.js';
+import {
+  CallerIndex,
+  NodeProxy,
+  NodeProxyPrimary,
+  staticCallers,
+} from '../../../packages/node-proxy/dist/index.js';
 
 const origin = JSON.parse(process.argv[2] ?? '{}');
 const policy = process.argv[3] ?? 'none';
+const workers = Number(process.argv[4] ?? 1);
 const full = policy === 'full';
 
 const config = (trafficType) => ({
@@ -135,30 +145,87 @@ const traceSink = full
   : undefined;
 if (traceSink !== undefined) await new Promise((resolve) => traceSink.listen(0, '127.0.0.1', resolve));
 
-const proxy = new NodeProxy({
-  accessControl: full,
-  ...(traceSink === undefined
+const tracing =
+  traceSink === undefined
     ? {}
-    : { tracing: { endpoint: `http://127.0.0.1:${traceSink.address().port}/v1/traces`, sampleRatio: 0.01 } }),
-  bindPort: () => 0,
-  adminPort: 0,
-  drainMs: 1000,
-  callers: staticCallers(
-    new Map([['127.0.0.1', { namespace: 'bench', workload: 'client', serviceAccount: 'client' }]]),
-  ),
-});
-await proxy.start();
-await proxy.applyInputs(inputs);
-proxy.markSynced();
-const ports = {
-  http: proxy.boundPort('http', 5000),
-  bulk: proxy.boundPort('tcp', 10000),
-  greeter: proxy.boundPort('tcp', 10001),
-  udp: proxy.boundPort('udp', 15000),
-};
+    : { tracing: { endpoint: `http://127.0.0.1:${traceSink.address().port}/v1/traces`, sampleRatio: 0.01 } };
+const client = { namespace: 'bench', workload: 'client', serviceAccount: 'client' };
+
+/** A loopback port free now: workers on the same port need it fixed before they bind. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createTcpServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+let ports;
+let stop;
+if (workers <= 1) {
+  const proxy = new NodeProxy({
+    accessControl: full,
+    ...tracing,
+    bindPort: () => 0,
+    adminPort: 0,
+    drainMs: 1000,
+    callers: staticCallers(new Map([['127.0.0.1', client]])),
+  });
+  await proxy.start();
+  await proxy.applyInputs(inputs);
+  proxy.markSynced();
+  ports = {
+    http: proxy.boundPort('http', 5000),
+    bulk: proxy.boundPort('tcp', 10000),
+    greeter: proxy.boundPort('tcp', 10001),
+    udp: proxy.boundPort('udp', 15000),
+  };
+  stop = () => proxy.stop();
+} else {
+  ports = {
+    http: await freePort(),
+    bulk: await freePort(),
+    greeter: await freePort(),
+    udp: await freePort(),
+  };
+  const callers = new CallerIndex();
+  callers.set('bench/client', { key: 'bench/client', ips: ['127.0.0.1'], caller: client });
+  const primary = new NodeProxyPrimary({
+    workers,
+    settings: {
+      listenHost: '127.0.0.1',
+      logLevel: 'warn',
+      drainMs: 1000,
+      accessControl: full,
+      ...tracing,
+      bindPorts: {
+        'http:5000': ports.http,
+        'tcp:10000': ports.bulk,
+        'tcp:10001': ports.greeter,
+        'udp:15000': ports.udp,
+      },
+    },
+    callers,
+    adminHost: '127.0.0.1',
+    adminPort: 0,
+    logger: silentLogger,
+  });
+  await primary.start();
+  await primary.applyInputs(inputs);
+  primary.markSynced();
+  const deadline = Date.now() + 30_000;
+  while (!primary.fleet.status().every((w) => w.current && w.ready)) {
+    if (Date.now() > deadline) throw new Error('the workers did not apply the inputs within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  stop = () => primary.stop();
+}
 process.stdout.write(`NODEPROXY ${JSON.stringify(ports)}\n`);
 process.on('SIGTERM', () => {
-  proxy.stop().then(
+  stop().then(
     () => process.exit(0),
     () => process.exit(1),
   );

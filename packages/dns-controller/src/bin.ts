@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 /** `nodemesh-dns`: run | prepare | cleanup | --help. The flags are parsed by the pure parseCommandLine. */
-import { createLogger, loadKubeConfig } from '@nodemesh/kube-runtime';
+import {
+  createLogger,
+  type KubeConnection,
+  type LoadedKubeConfig,
+  loadKubeConfig,
+} from '@nodemesh/kube-runtime';
 import { formatFieldErrors } from '@nodemesh/smi-types';
 import { cleanupClusterDns, prepareClusterDns } from './cluster-dns-sync/cluster-dns-reconciler.js';
 import { envName, FLAGS, parseCommandLine } from './config/command-line.js';
@@ -43,9 +48,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const logger = createLogger({ component: 'dns-controller', level: config.logLevel });
-  let kube: ReturnType<typeof loadKubeConfig>;
+  let kube: LoadedKubeConfig;
   try {
-    kube = loadKubeConfig({ server: config.server, kubeconfig: config.kubeconfig });
+    kube = await loadKubeConfig({ server: config.server, kubeconfig: config.kubeconfig });
   } catch (error) {
     process.stderr.write(`nodemesh-dns: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
@@ -102,7 +107,7 @@ async function main(): Promise<number> {
 
 async function run(
   config: ControllerConfig,
-  kubeConfig: ReturnType<typeof loadKubeConfig>['config'],
+  kubeConfig: KubeConnection,
   logger: ReturnType<typeof createLogger>,
 ): Promise<number> {
   const controller = await startDnsController({ ...config, kubeConfig, logger });

@@ -1,6 +1,7 @@
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import { statusOf } from './api-errors.js';
+import type { KubeConnection } from './kube-connection.js';
 import { isRecord, objectKey } from './object-meta.js';
+import { openWatch, type WatchParams } from './watch-stream.js';
 
 /** What GuardedWatch reports to, and asks of, the informer that owns it. */
 export interface WatchHooks {
@@ -24,22 +25,22 @@ export interface WatchHooks {
 }
 
 /**
- * client-node's Watch with the guards ListWatch lacks: malformed events are dropped before ListWatch reads
- * `metadata` from them, the informer learns when the list is done and when the stream opens and closes, early
- * empty clean closes and 410s are delayed by a backoff, and a watch that opens after `stop()` is aborted at once.
+ * A watch (watch-stream.ts) with the guards the list-watch loop needs: malformed events are dropped before it
+ * reads `metadata` from them, the informer learns when the list is done and when the stream opens and closes,
+ * early empty clean closes and 410s are delayed by a backoff, and a watch that opens after `stop()` is aborted
+ * at once.
  */
-export class GuardedWatch extends Watch {
+export class GuardedWatch {
   constructor(
-    config: KubeConfig,
+    private readonly connection: KubeConnection,
     private readonly hooks: WatchHooks,
-  ) {
-    super(config);
-  }
+    private readonly transform?: (obj: Record<string, unknown>) => Record<string, unknown>,
+  ) {}
 
-  override async watch(
+  async watch(
     path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    queryParams: WatchParams,
+    callback: (phase: string, apiObj: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
     const hooks = this.hooks;
@@ -48,7 +49,7 @@ export class GuardedWatch extends Watch {
     let events = 0;
     let finished = false;
     let controller: AbortController | undefined;
-    const guardedCallback = (phase: string, obj: unknown, watchObj?: unknown) => {
+    const guardedCallback = (phase: string, obj: unknown) => {
       if (hooks.stopped()) return;
       if (!isRecord(obj)) {
         hooks.dropped(`${phase} event without an object`);
@@ -61,7 +62,9 @@ export class GuardedWatch extends Watch {
       events++;
       // An ERROR event (410 Expired, say) is passed on but is no sign of health.
       if (phase !== 'ERROR') hooks.healthy();
-      callback(phase, obj, watchObj);
+      const kept =
+        phase === 'ERROR' || phase === 'BOOKMARK' || this.transform === undefined ? obj : this.transform(obj);
+      callback(phase, kept);
     };
     const guardedDone = (err: unknown) => {
       finished = true;
@@ -74,7 +77,7 @@ export class GuardedWatch extends Watch {
       if (!healthy && (!err || statusOf(err) === 410)) hooks.defer(() => done(err), hooks.nextBackoff());
       else done(err);
     };
-    controller = await super.watch(path, queryParams, guardedCallback, guardedDone);
+    controller = await openWatch(this.connection, path, queryParams, guardedCallback, guardedDone);
     if (!finished) hooks.opened(controller);
     return controller;
   }

@@ -30,8 +30,16 @@ export {
   loadKubeConfig,
   parseServerUrl,
 } from './kube-config.js';
+export {
+  apiUrl,
+  type InClusterFiles,
+  inClusterConnection,
+  type KubeConnection,
+  requestJson,
+  serverConnection,
+} from './kube-connection.js';
 export { kubeEventSink } from './kube-event-sink.js';
-export { kubeLeaseClient } from './kube-lease-client.js';
+export { kubeLeaseClient, microTime } from './kube-lease-client.js';
 export { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
 export {
   decideLease,
@@ -41,6 +49,7 @@ export {
 } from './leader-election-decision.js';
 export { InMemoryLeaseClient, type LeaseClient, LeaseConflictError, type LeaseRecord } from './lease.js';
 export { type ListRequest, type ListResult, listResource } from './list-resource.js';
+export { type KubeObject, type ListResponse, ListWatch, type ListWatchHandlers } from './list-watch.js';
 export {
   createLogger,
   type LogFields,
@@ -50,6 +59,15 @@ export {
   silentLogger,
 } from './logger.js';
 export { ManualClock, settle } from './manual-clock.js';
+export {
+  type FieldSelection,
+  IDENTITY_FIELDS,
+  keepFields,
+  mergeSelections,
+  selectFields,
+  withoutBookkeeping,
+} from './object-fields.js';
 export { isRecord, type ObjectMetaView, objectKey, readObjectMeta } from './object-meta.js';
 export { OptionalCollection, type OptionalCollectionOptions } from './optional-collection.js';
 export { SyncRunner, type SyncRunnerOptions, type SyncRunnerState } from './sync-runner.js';
+export { openWatch, type WatchParams } from './watch-stream.js';

@@ -1,13 +1,9 @@
-import {
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  ListWatch,
-} from '@kubernetes/client-node';
 import { type Backoff, defaultBackoff } from './backoff.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { GuardedWatch, type WatchHooks } from './guarded-watch.js';
+import type { KubeConnection } from './kube-connection.js';
 import { listResource } from './list-resource.js';
+import { type KubeObject, type ListResponse, ListWatch } from './list-watch.js';
 import { type Logger, silentLogger } from './logger.js';
 import { objectKey } from './object-meta.js';
 
@@ -28,7 +24,7 @@ export interface InformerHandlers {
 export interface InformerOptions {
   /** Names the informer in logs and state (`services`, `pods`). */
   readonly name: string;
-  readonly config: KubeConfig;
+  readonly config: KubeConnection;
   /** The collection path: `/api/v1/services`, `/apis/split.smi-spec.io/v1alpha4/trafficsplits`. */
   readonly path: string;
   readonly labelSelector?: string;
@@ -44,6 +40,11 @@ export interface InformerOptions {
   readonly minWatchDurationMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /**
+   * What of each object to keep (object-fields.ts), applied to listed and watched objects before they are
+   * stored or handed to the handlers; it must keep `metadata.name`, `namespace` and `resourceVersion`.
+   */
+  readonly transform?: (obj: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /** Watch health for readiness probes and metrics. */
@@ -60,8 +61,8 @@ export interface InformerState {
 }
 
 /**
- * One resource kept in sync through client-node's ListWatch (list, then watch from the resourceVersion, relist
- * on 410 Gone). client-node stops on any other error; this adapter restarts it with backoff, resets the
+ * One resource kept in sync through the list-watch loop (list, then watch from the resourceVersion, relist
+ * on 410 Gone). The loop stops on any other error; this adapter restarts it with backoff, resets the
  * backoff after a success, drops objects without a name instead of crashing on them, and isolates handler
  * failures.
  */
@@ -70,7 +71,7 @@ export class ResourceInformer {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly backoff: Backoff;
-  private readonly listWatch: ListWatch<KubernetesObject>;
+  private readonly listWatch: ListWatch<KubeObject>;
   private readonly known = new Map<string, unknown>();
   private readonly openWatches = new Set<AbortController>();
   private started = false;
@@ -88,18 +89,20 @@ export class ResourceInformer {
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? silentLogger).child({ informer: options.name });
     this.backoff = options.backoff ?? defaultBackoff;
-    this.listWatch = new ListWatch<KubernetesObject>(
-      options.path,
-      new GuardedWatch(options.config, this.hooks()),
-      () => this.fetchList(),
-      false,
-      options.labelSelector,
-      options.fieldSelector,
-    );
-    this.listWatch.on('add', (obj) => this.upserted(obj));
-    this.listWatch.on('update', (obj) => this.upserted(obj));
-    this.listWatch.on('delete', (obj) => this.deleted(obj));
-    this.listWatch.on('error', (error: unknown) => this.failed(error));
+    const guarded = new GuardedWatch(options.config, this.hooks(), options.transform);
+    this.listWatch = new ListWatch<KubeObject>({
+      path: options.path,
+      watch: (path, params, onEvent, done) => guarded.watch(path, params, onEvent, done),
+      list: () => this.fetchList(),
+      labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
+      handlers: {
+        add: (obj) => this.upserted(obj),
+        update: (obj) => this.upserted(obj),
+        delete: (obj) => this.deleted(obj),
+        error: (error) => this.failed(error),
+      },
+    });
   }
 
   /** Lists and starts watching. Errors are not thrown: they schedule a restart and show in `state()`. */
@@ -192,7 +195,7 @@ export class ResourceInformer {
     this.listWatch.start().catch((error: unknown) => this.failed(error));
   }
 
-  private async fetchList(): Promise<KubernetesListObject<KubernetesObject>> {
+  private async fetchList(): Promise<ListResponse<KubeObject>> {
     const result = await listResource(this.options.config, {
       path: this.options.path,
       labelSelector: this.options.labelSelector,
@@ -201,11 +204,10 @@ export class ResourceInformer {
     if (this.stopped) throw new Error('informer stopped');
     if (result.skipped > 0)
       this.logger.warn('skipped listed objects without a name', { count: result.skipped });
+    const transform = this.options.transform;
     return {
-      apiVersion: 'v1',
-      kind: 'List',
-      metadata: { resourceVersion: result.resourceVersion },
-      items: result.items,
+      resourceVersion: result.resourceVersion,
+      items: transform === undefined ? result.items : result.items.map((item) => transform(item)),
     };
   }
 
@@ -224,7 +226,7 @@ export class ResourceInformer {
   }
 
   /** ListWatch's add and update both land here: what counts is whether this adapter knew the object. */
-  private upserted(obj: KubernetesObject): void {
+  private upserted(obj: KubeObject): void {
     if (this.stopped) return;
     const key = objectKey(obj);
     if (key === undefined) return;
@@ -234,7 +236,7 @@ export class ResourceInformer {
     else this.call('onUpdate', () => this.options.handlers.onUpdate?.(obj, previous));
   }
 
-  private deleted(obj: KubernetesObject): void {
+  private deleted(obj: KubeObject): void {
     if (this.stopped) return;
     const key = objectKey(obj);
     if (key === undefined) return;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { inClusterConnection, type KubeConnection, serverConnection } from './kube-connection.js';
 
 export interface LoadKubeConfigOptions {
   /**
@@ -13,42 +13,40 @@ export interface LoadKubeConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where the service-account token lives; overridable for tests. */
   readonly serviceAccountTokenPath?: string;
+  /** Where the cluster's CA certificate lives; overridable for tests. */
+  readonly serviceAccountCaPath?: string;
 }
 
 /** Where a KubeConfig came from, for the startup log line. */
 export type KubeConfigSource = 'server' | 'kubeconfig' | 'in-cluster';
 
 export interface LoadedKubeConfig {
-  readonly config: KubeConfig;
+  readonly config: KubeConnection;
   readonly source: KubeConfigSource;
   /** The API server URL (never credentials), for logging. */
   readonly server: string;
 }
 
 const serviceAccountToken = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+const serviceAccountCa = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
 
 /**
  * Picks the API server connection: an explicit `server` wins, then an explicit `kubeconfig` file, then the
  * in-cluster service account when running in a pod. Throws an Error naming the problem when none applies or
- * the input is malformed: this runs once at startup, where failing loudly is right.
+ * the input is malformed: this runs once at startup, where failing loudly is right. Only a kubeconfig file
+ * loads the Kubernetes client (for its auth plugins); the other two are served without it.
  */
-export function loadKubeConfig(options: LoadKubeConfigOptions = {}): LoadedKubeConfig {
-  const config = new KubeConfig();
+export async function loadKubeConfig(options: LoadKubeConfigOptions = {}): Promise<LoadedKubeConfig> {
   if (options.server !== undefined) {
     const server = parseServerUrl(options.server);
-    config.loadFromOptions({
-      // client-node refuses plain http unless skipTLSVerify is set; there is no TLS to verify on http.
-      clusters: [{ name: 'local', server, skipTLSVerify: server.startsWith('http:') }],
-      users: [{ name: 'local' }],
-      contexts: [{ name: 'local', cluster: 'local', user: 'local' }],
-      currentContext: 'local',
-    });
-    return { config, source: 'server', server };
+    return { config: serverConnection(server), source: 'server', server };
   }
   if (options.kubeconfig !== undefined) {
     if (!existsSync(options.kubeconfig)) {
       throw new Error(`kubeconfig: file ${JSON.stringify(options.kubeconfig)} does not exist`);
     }
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const config = new KubeConfig();
     config.loadFromFile(options.kubeconfig);
     const cluster = config.getCurrentCluster();
     if (cluster === null) {
@@ -60,10 +58,16 @@ export function loadKubeConfig(options: LoadKubeConfigOptions = {}): LoadedKubeC
   }
   const env = options.env ?? process.env;
   const tokenPath = options.serviceAccountTokenPath ?? serviceAccountToken;
-  if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && existsSync(tokenPath)) {
-    config.loadFromCluster();
-    const cluster = config.getCurrentCluster();
-    return { config, source: 'in-cluster', server: cluster?.server ?? '' };
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (host && port && existsSync(tokenPath)) {
+    const config = inClusterConnection({
+      host,
+      port,
+      tokenPath,
+      caPath: options.serviceAccountCaPath ?? serviceAccountCa,
+    });
+    return { config, source: 'in-cluster', server: config.getCurrentCluster()?.server ?? '' };
   }
   throw new Error(
     'kube config: not running in a pod (KUBERNETES_SERVICE_HOST or the service-account token is missing); ' +

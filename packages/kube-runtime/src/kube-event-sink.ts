@@ -1,40 +1,33 @@
-import {
-  CoreV1Api,
-  type CoreV1Event,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
 import type { EventRecord, EventSink } from './event-recorder.js';
+import { type KubeConnection, requestJson } from './kube-connection.js';
 
 /**
- * An EventSink writing core/v1 Events through client-node's CoreV1Api. A repeated event is a merge patch of
- * its count and times (RBAC: events create and patch, as client-go's recorder needs; no update).
+ * An EventSink writing core/v1 Events as JSON over the connection. A repeated event is a merge patch of its
+ * count and times (RBAC: events create and patch, as client-go's recorder needs; no update).
  */
-export function kubeEventSink(config: KubeConfig): EventSink {
-  const api = config.makeApiClient(CoreV1Api);
+export function kubeEventSink(config: KubeConnection): EventSink {
+  const events = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
   return {
     async create(event) {
-      await api.createNamespacedEvent({ namespace: event.namespace, body: toEvent(event) });
+      await requestJson(config, 'POST', events(event.namespace), toEvent(event));
     },
     async update(event) {
-      await api.patchNamespacedEvent(
+      await requestJson(
+        config,
+        'PATCH',
+        `${events(event.namespace)}/${encodeURIComponent(event.name)}`,
         {
-          namespace: event.namespace,
-          name: event.name,
-          body: {
-            count: event.count,
-            message: event.message,
-            lastTimestamp: new Date(event.lastTimestampMs).toISOString(),
-          },
+          count: event.count,
+          message: event.message,
+          lastTimestamp: new Date(event.lastTimestampMs).toISOString(),
         },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        { contentType: 'application/merge-patch+json' },
       );
     },
   };
 }
 
-function toEvent(event: EventRecord): CoreV1Event {
+function toEvent(event: EventRecord) {
   const { involvedObject: object } = event;
   return {
     apiVersion: 'v1',
@@ -51,8 +44,8 @@ function toEvent(event: EventRecord): CoreV1Event {
     reason: event.reason,
     message: event.message,
     count: event.count,
-    firstTimestamp: new Date(event.firstTimestampMs),
-    lastTimestamp: new Date(event.lastTimestampMs),
+    firstTimestamp: new Date(event.firstTimestampMs).toISOString(),
+    lastTimestamp: new Date(event.lastTimestampMs).toISOString(),
     source: { component: event.component, host: event.host },
     reportingComponent: event.component,
     reportingInstance: event.host,

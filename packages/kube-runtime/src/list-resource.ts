@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ApiStatusError } from './api-errors.js';
+import type { KubeConnection } from './kube-connection.js';
 import { isRecord, readObjectMeta } from './object-meta.js';
 
 export interface ListRequest {
@@ -15,7 +15,7 @@ export interface ListRequest {
 
 export interface ListResult {
   /** Items that have at least `metadata.name`; the rest are counted in `skipped`. */
-  readonly items: KubernetesObject[];
+  readonly items: Record<string, unknown>[];
   readonly resourceVersion: string;
   readonly skipped: number;
 }
@@ -24,7 +24,7 @@ export interface ListResult {
  * One LIST of a collection with the KubeConfig's credentials. The body is checked for shape: anything that is
  * not `{items: [...]}` is an error, and items without a name are skipped rather than trusted.
  */
-export async function listResource(config: KubeConfig, request: ListRequest): Promise<ListResult> {
+export async function listResource(config: KubeConnection, request: ListRequest): Promise<ListResult> {
   const cluster = config.getCurrentCluster();
   if (cluster === null) throw new Error('list: the kube config has no current cluster');
   const url = new URL(cluster.server.replace(/\/+$/, '') + request.path);
@@ -42,11 +42,11 @@ export async function listResource(config: KubeConfig, request: ListRequest): Pr
   if (!isRecord(parsed) || !Array.isArray(parsed.items)) {
     throw new Error(`list ${request.path}: response has no items array`);
   }
-  const items: KubernetesObject[] = [];
+  const items: Record<string, unknown>[] = [];
   let skipped = 0;
   for (const item of parsed.items as unknown[]) {
     if (readObjectMeta(item).name === undefined) skipped++;
-    else items.push(item as KubernetesObject);
+    else items.push(item as Record<string, unknown>);
   }
   const metadata = isRecord(parsed.metadata) ? parsed.metadata : {};
   const resourceVersion = typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '';

@@ -7,15 +7,15 @@
  * kinds, the dns-controller for the Gateway API routes it writes status on. Built-in collections never take
  * this path.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { statusOf } from './api-errors.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import type { InformerState, ResourceInformer } from './informer.js';
+import type { KubeConnection } from './kube-connection.js';
 import { listResource } from './list-resource.js';
 import type { Logger } from './logger.js';
 
 export interface OptionalCollectionOptions {
-  readonly config: KubeConfig;
+  readonly config: KubeConnection;
   /** The collection's name in logs and informer states (`httproutes.gateway.networking.k8s.io`). */
   readonly name: string;
   /** Cluster-wide collection paths, one per accepted version, the preferred one first. */

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type InformerHandlers, ResourceInformer } from '../src/informer.js';
-import { loadKubeConfig } from '../src/kube-config.js';
+import { serverConnection } from '../src/kube-connection.js';
 import { createLogger, silentLogger } from '../src/logger.js';
+import { selectFields } from '../src/object-fields.js';
 import { readObjectMeta } from '../src/object-meta.js';
 import { FakeListWatchServer, waitFor } from './fake-list-watch-server.js';
 
@@ -32,11 +33,16 @@ function recorder() {
 async function start(
   server: FakeListWatchServer,
   handlers: InformerHandlers,
-  extra: { labelSelector?: string; fieldSelector?: string; backoffCalls?: number[] } = {},
+  extra: {
+    labelSelector?: string;
+    fieldSelector?: string;
+    backoffCalls?: number[];
+    transform?: (obj: Record<string, unknown>) => Record<string, unknown>;
+  } = {},
 ) {
   const url = await server.listen();
   cleanups.push(() => server.close());
-  const { config } = loadKubeConfig({ server: url });
+  const config = serverConnection(url);
   const informer = new ResourceInformer({
     name: 'services',
     config,
@@ -45,6 +51,7 @@ async function start(
     logger: process.env.DEBUG_INFORMER ? createLogger({ component: 'test', level: 'debug' }) : silentLogger,
     ...(extra.labelSelector === undefined ? {} : { labelSelector: extra.labelSelector }),
     ...(extra.fieldSelector === undefined ? {} : { fieldSelector: extra.fieldSelector }),
+    ...(extra.transform === undefined ? {} : { transform: extra.transform }),
     backoff: (attempt) => {
       extra.backoffCalls?.push(attempt);
       return 20;
@@ -56,6 +63,27 @@ async function start(
 }
 
 describe('ResourceInformer against a list+watch server on 127.0.0.1', () => {
+  it('keeps only what its transform selects, of listed and of watched objects', async () => {
+    const server = new FakeListWatchServer(path);
+    server.put('web', { spec: { ports: [{ port: 80 }], selector: { app: 'web' } } });
+    const delivered: unknown[] = [];
+    const informer = await start(
+      server,
+      { onAdd: (obj) => delivered.push(obj), onUpdate: (obj) => delivered.push(obj) },
+      { transform: selectFields({ spec: { ports: true } }) },
+    );
+    await waitFor('open watch', () => server.openWatches() === 1);
+    server.put('web', { spec: { ports: [{ port: 81 }], selector: { app: 'web' } } });
+    await waitFor('the update', () => delivered.length === 2);
+    for (const obj of [...delivered, ...informer.objects()]) {
+      expect(obj).toEqual({
+        metadata: expect.objectContaining({ name: 'web', namespace: 'demo' }),
+        spec: { ports: [expect.objectContaining({ port: expect.any(Number) })] },
+      });
+      expect(JSON.stringify(obj)).not.toContain('selector');
+    }
+  });
+
   it('lists, reports synced once, then delivers watch events with the previous state', async () => {
     const server = new FakeListWatchServer(path);
     server.put('web');

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadKubeConfig } from '../src/kube-config.js';
+import { serverConnection } from '../src/kube-connection.js';
 import { kubeEventSink } from '../src/kube-event-sink.js';
 import { kubeLeaseClient } from '../src/kube-lease-client.js';
 import { LeaseConflictError } from '../src/lease.js';
@@ -63,7 +63,7 @@ afterAll(() => server.close());
 
 describe('kubeLeaseClient', () => {
   it('reads a missing lease as undefined, creates, conflicts, and replaces with optimistic concurrency', async () => {
-    const client = kubeLeaseClient(loadKubeConfig({ server: url }).config);
+    const client = kubeLeaseClient(serverConnection(url));
     expect(await client.get('nodemesh', 'leader')).toBeUndefined();
     const record = {
       holderIdentity: 'a',
@@ -95,7 +95,7 @@ describe('kubeLeaseClient', () => {
   });
 
   it('passes other failures through as errors', async () => {
-    const client = kubeLeaseClient(loadKubeConfig({ server: url }).config);
+    const client = kubeLeaseClient(serverConnection(url));
     const record = {
       holderIdentity: 'a',
       leaseDurationSeconds: 15,
@@ -109,7 +109,7 @@ describe('kubeLeaseClient', () => {
 
 describe('kubeEventSink', () => {
   it('creates core/v1 Events and merge-patches repeats', async () => {
-    const sink = kubeEventSink(loadKubeConfig({ server: url }).config);
+    const sink = kubeEventSink(serverConnection(url));
     const event = {
       name: 'web.abc',
       namespace: 'demo',

@@ -15,7 +15,7 @@ async function collectionOn(served: string, paths: string[]) {
   const server = new FakeListWatchServer(served);
   const url = await server.listen();
   closers.push(() => server.close());
-  const { config } = loadKubeConfig({ server: url });
+  const { config } = await loadKubeConfig({ server: url });
   let settled = 0;
   const collection = new OptionalCollection({
     config,

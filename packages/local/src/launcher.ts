@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
-import { createLogger, loadKubeConfig, ResourceInformer } from '@nodemesh/kube-runtime';
+import { createLogger, type KubeConnection, loadKubeConfig, ResourceInformer } from '@nodemesh/kube-runtime';
 import {
   DEFAULT_MESH_NAMESPACE,
   gatewayCustomResourceDefinitions,
@@ -78,7 +78,7 @@ export async function startLocalMesh(
     const server = apiServer.url;
     await seedCluster(server, settings);
 
-    const { config } = loadKubeConfig({ server });
+    const { config } = await loadKubeConfig({ server });
     // What a projected volume gives the node-proxy on a cluster: its pod-bound token for the issuer. The Pod
     // comes first, since the token is bound to it.
     token = await ProjectedToken.prepare(server, DEFAULT_MESH_NAMESPACE, NODE_PROXY_POD);
@@ -145,7 +145,7 @@ async function registerObjects(server: string, objects: readonly (KubeObjectRef 
 }
 
 function watchShadowServices(
-  config: ReturnType<typeof loadKubeConfig>['config'],
+  config: KubeConnection,
   settings: LocalSettings,
   forwarder: Forwarder,
   print: (line: string) => void,

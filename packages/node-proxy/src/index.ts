@@ -7,6 +7,7 @@ export { EndpointBalancer, pickPowerOfTwo } from './balancer/endpoint-balancer.j
 export { defaultRandom, type RandomSource, seededRandom } from './balancer/random.js';
 export { pickWeighted } from './balancer/weighted-choice.js';
 export { envName, type ParsedCommand, parseCommandLine, type RunFlags } from './cli/flags.js';
+export type { DataPlane } from './data-plane.js';
 export { type HeldCertificate, renewalTime } from './identity/held-certificate.js';
 export { type IssueOutcome, IssuerClient, type IssuerClientOptions } from './identity/issuer-client.js';
 export { peerIdentity } from './identity/peer-identity.js';
@@ -23,9 +24,12 @@ export { SMI_COLLECTIONS, type SmiCollection, smiCollectionPath } from './kube/s
 export {
   type IdentityOptions,
   type PolicyFlags,
+  type RunningControlLoop,
   type RunningNodeProxy,
+  type StartNodeProxyFleetOptions,
   type StartNodeProxyOptions,
   startNodeProxy,
+  startNodeProxyFleet,
 } from './kube/start-node-proxy.js';
 export { forward, headersToObject, type UpstreamResponse } from './listeners/forward.js';
 export {
@@ -48,13 +52,20 @@ export {
 export { TcpListener } from './listeners/tcp-listener.js';
 export { DEFAULT_UDP_OPTIONS, UdpListener, type UdpListenerOptions } from './listeners/udp-listener.js';
 export { DEFAULT_UPSTREAM_OPTIONS, type UpstreamOptions, UpstreamPools } from './listeners/upstream-pools.js';
+export { CallerIndex } from './metrics/caller-index.js';
 export {
   type Caller,
   type CallerResolver,
   staticCallers,
   unknownCallers,
 } from './metrics/caller-resolver.js';
-export { ProxyMetrics, statusClass, type TrafficLabels } from './metrics/proxy-metrics.js';
+export {
+  CallerMeters,
+  DestinationMeters,
+  ProxyMetrics,
+  statusClass,
+  type TrafficLabels,
+} from './metrics/proxy-metrics.js';
 export { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
 export {
   type AccessDecision,
@@ -67,7 +78,12 @@ export {
 } from './policy/access-policy.js';
 export { compileAccessPolicy } from './policy/compile-access-policy.js';
 export { IDENTITY_HEADERS, isIdentityHeader } from './policy/identity-headers.js';
-export { type BreakerState, CircuitBreakers } from './resilience/circuit-breakers.js';
+export {
+  type BreakerState,
+  CircuitBreaker,
+  CircuitBreakers,
+  CircuitOpenError,
+} from './resilience/circuit-breakers.js';
 export { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetConfig } from './resilience/retry-budget.js';
 export { TokenBucket, type TokenBucketConfig } from './resilience/token-bucket.js';
 export { hostKeys, normaliseHost } from './snapshot/host.js';
@@ -119,3 +135,8 @@ export {
   type TunnelServerOptions,
 } from './tunnel/tunnel-server.js';
 export { formatTunnelTarget, parseTunnelTarget, type TunnelTarget } from './tunnel/tunnel-target.js';
+export { applyDelta, diffInputs, type InputDelta } from './workers/input-delta.js';
+export { NodeProxyPrimary, type NodeProxyPrimaryOptions } from './workers/node-proxy-primary.js';
+export { portSharing, runtimeHasReusePort } from './workers/port-sharing.js';
+export { cpuLimit, defaultWorkerCount, workersFor } from './workers/worker-count.js';
+export { WorkerFleet, type WorkerFleetOptions } from './workers/worker-fleet.js';

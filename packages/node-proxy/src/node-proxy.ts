@@ -3,12 +3,14 @@
  * (informers later, tests now) calls `applyInputs` or `applySnapshot`; the new snapshot takes effect with one
  * assignment, and the listener set follows.
  */
-import { type Logger, silentLogger } from '@nodemesh/kube-runtime';
+import { type Logger, silentLogger } from '@nodemesh/kube-runtime/logger';
 import type { FastifyInstance } from 'fastify';
 import { createAdminServer } from './admin/admin-server.js';
 import { createDebugServer, DEBUG_HOST } from './admin/debug-server.js';
 import { EndpointBalancer } from './balancer/endpoint-balancer.js';
 import { defaultRandom, type RandomSource } from './balancer/random.js';
+import type { DataPlane } from './data-plane.js';
+import type { IdentityStore } from './identity/identity-store.js';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './listeners/connection-limiter.js';
 import { DEFAULT_HTTP_ENTRYPOINT_OPTIONS, type HttpEntrypointOptions } from './listeners/http-entrypoint.js';
 import type { ListenerKind, PolicyContext, RoutingContext } from './listeners/listener.js';
@@ -22,11 +24,13 @@ import { CircuitBreakers } from './resilience/circuit-breakers.js';
 import { RateLimiters } from './resilience/rate-limiters.js';
 import { DEFAULT_RETRY_BUDGET, type RetryBudgetConfig } from './resilience/retry-budget.js';
 import { RetryBudgets } from './resilience/retry-budgets.js';
-import { EMPTY_SNAPSHOT, type Problem, type Snapshot } from './snapshot/snapshot.js';
+import { EMPTY_SNAPSHOT, type Snapshot } from './snapshot/snapshot.js';
+import { logSnapshot } from './snapshot/snapshot-log.js';
 import type { TopologyInputs } from './topology/inputs.js';
 import { createTopologyBuilder } from './topology/topology-builder.js';
 import { DEFAULT_OTLP_OPTIONS, OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
 import { Tracer, type TracingOptions } from './tracing/tracer.js';
+import { connectionShare, udpShare } from './workers/worker-share.js';
 
 export interface NodeProxyOptions {
   /** Address the traffic listeners bind (default 127.0.0.1). */
@@ -47,7 +51,10 @@ export interface NodeProxyOptions {
   readonly callers?: CallerResolver;
   readonly http?: Partial<HttpEntrypointOptions>;
   readonly udp?: Partial<UdpListenerOptions>;
-  /** Open connections on the HTTP entrypoints and TCP listeners, per source pod and in total. */
+  /**
+   * Open connections on the HTTP entrypoints and TCP listeners, per source pod and in total: the node's
+   * limits (with `workers` > 1 this process enforces its share, as with `udp`'s session limits).
+   */
   readonly connections?: Partial<ConnectionLimits>;
   readonly upstream?: Partial<UpstreamOptions>;
   /** Where snapshot problems and listener failures are logged (default: nowhere). */
@@ -63,15 +70,23 @@ export interface NodeProxyOptions {
   readonly retryBudget?: Partial<RetryBudgetConfig>;
   /** Largest request body buffered for retries (default 64 KiB); larger bodies stream and are not retried. */
   readonly retryBodyLimit?: number;
+  /** Serve the admin endpoints (default true; a worker of a fleet leaves them to its primary). */
+  readonly admin?: boolean;
+  /**
+   * How many workers share this node's traffic (default 1). Each holds its share of the per-Service policy
+   * state (rate limits, breaker volume thresholds and retry budget floors) and of the connection and UDP
+   * session limits: they are divided among them.
+   */
+  readonly workers?: number;
 }
 
-export class NodeProxy {
+export class NodeProxy implements DataPlane {
   readonly metrics = new ProxyMetrics();
   #snapshot: Snapshot = EMPTY_SNAPSHOT;
   readonly #builder = createTopologyBuilder();
   readonly #pools: UpstreamPools;
   readonly #listeners: ListenerManager;
-  readonly #admin: FastifyInstance;
+  readonly #admin: FastifyInstance | undefined;
   readonly #adminHost: string;
   readonly #adminPort: number;
   readonly #debug: { readonly server: FastifyInstance; readonly port: number } | undefined;
@@ -82,14 +97,19 @@ export class NodeProxy {
   #lastFailures: ListenerFailure[] = [];
   readonly #log: Logger;
   readonly #policy: PolicyContext;
+  #identities: IdentityStore | undefined;
 
   constructor(options: NodeProxyOptions = {}) {
     this.#log = options.logger ?? silentLogger;
+    const workers = options.workers ?? 1;
     this.#policy = {
       accessControl: options.accessControl ?? false,
-      limiters: new RateLimiters(),
-      breakers: new CircuitBreakers((key, state) => this.metrics.breakerState(key, state)),
-      retryBudgets: new RetryBudgets({ ...DEFAULT_RETRY_BUDGET, ...options.retryBudget }),
+      limiters: new RateLimiters(undefined, workers),
+      breakers: new CircuitBreakers({
+        onState: (key, state) => this.metrics.breakerState(key, state),
+        workers,
+      }),
+      retryBudgets: new RetryBudgets({ ...DEFAULT_RETRY_BUDGET, ...options.retryBudget }, undefined, workers),
       tracer: options.tracing === undefined ? undefined : this.#tracer(options.tracing),
       retryBodyLimit: options.retryBodyLimit ?? DEFAULT_RETRY_BODY_LIMIT,
     };
@@ -107,15 +127,19 @@ export class NodeProxy {
       ...(options.bindPort === undefined ? {} : { bindPort: options.bindPort }),
       drainMs: options.drainMs ?? 10_000,
       http: { ...DEFAULT_HTTP_ENTRYPOINT_OPTIONS, ...options.http },
-      udp: { ...DEFAULT_UDP_OPTIONS, ...options.udp },
-      connections: { ...DEFAULT_CONNECTION_LIMITS, ...options.connections },
+      // With workers, each enforces its share of the node's limits (workers/worker-share.ts).
+      udp: udpShare({ ...DEFAULT_UDP_OPTIONS, ...options.udp }, workers),
+      connections: connectionShare({ ...DEFAULT_CONNECTION_LIMITS, ...options.connections }, workers),
     });
     this.#adminHost = options.adminHost ?? '127.0.0.1';
     this.#adminPort = options.adminPort ?? 9090;
-    this.#admin = createAdminServer({
-      readiness: () => this.#readiness(),
-      registry: this.metrics.registry,
-    });
+    this.#admin =
+      options.admin === false
+        ? undefined
+        : createAdminServer({
+            readiness: () => this.readiness(),
+            registry: this.metrics.registry,
+          });
     const debugPort = options.debugPort ?? false;
     this.#debug =
       debugPort === false
@@ -136,16 +160,35 @@ export class NodeProxy {
     return snapshot;
   }
 
+  /** Applies the current snapshot again: listeners that failed to open are tried again. */
+  async resync(): Promise<void> {
+    await this.applySnapshot(this.#snapshot);
+  }
+
   /** Swaps in a snapshot, then opens and closes listeners to match. Resolves with listeners that failed. */
   async applySnapshot(snapshot: Snapshot, buildSeconds?: number): Promise<ListenerFailure[]> {
     const previous = this.#snapshot;
     this.#snapshot = snapshot;
-    this.#logSnapshot(previous, snapshot, buildSeconds);
+    logSnapshot(this.#log, previous, snapshot, buildSeconds);
+    this.metrics.prepare(snapshot);
     this.metrics.snapshotApplied(snapshot.version, buildSeconds);
     this.#prunePolicyState(snapshot);
     if (!this.#started) return [];
     this.#pools.prune(snapshot);
     return this.#syncListeners(snapshot);
+  }
+
+  /**
+   * The workload identities of the node's ServiceAccounts: the control loop's own in one process, what the
+   * primary sent in a worker. For the mTLS between node proxies that comes next.
+   */
+  useIdentities(identities: IdentityStore): void {
+    this.#identities = identities;
+  }
+
+  /** The identities in use, once given. */
+  get identities(): IdentityStore | undefined {
+    return this.#identities;
   }
 
   /** Tells the proxy its inputs have synced once: from then on it may report ready. */
@@ -155,7 +198,7 @@ export class NodeProxy {
 
   async start(): Promise<void> {
     this.#started = true;
-    await this.#admin.listen({ host: this.#adminHost, port: this.#adminPort });
+    await this.#admin?.listen({ host: this.#adminHost, port: this.#adminPort });
     await this.#debug?.server.listen({ host: DEBUG_HOST, port: this.#debug.port });
     await this.#syncListeners(this.#snapshot);
   }
@@ -165,7 +208,7 @@ export class NodeProxy {
     this.#started = false;
     await this.#listeners.close();
     await this.#pools.close();
-    await this.#admin.close();
+    await this.#admin?.close();
     await this.#debug?.server.close();
     this.#policy.breakers.clear();
     await this.#policy.tracer?.shutdown();
@@ -201,7 +244,7 @@ export class NodeProxy {
 
   /** The admin server's bound port, once started. */
   adminPort(): number | undefined {
-    const address = this.#admin.server.address();
+    const address = this.#admin?.server.address();
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
@@ -209,21 +252,6 @@ export class NodeProxy {
   debugPort(): number | undefined {
     const address = this.#debug?.server.server.address();
     return typeof address === 'object' && address !== null ? address.port : undefined;
-  }
-
-  /** One debug line per snapshot; a warning for each problem that the previous snapshot did not have. */
-  #logSnapshot(previous: Snapshot, next: Snapshot, buildSeconds: number | undefined): void {
-    this.#log.debug('routing snapshot applied', {
-      version: next.version,
-      buildMs: buildSeconds === undefined ? undefined : Math.round(buildSeconds * 1e6) / 1e3,
-      httpEntrypoints: next.http.size,
-      tcpListeners: next.tcp.size,
-      udpListeners: next.udp.size,
-    });
-    const known = new Set(previous.problems.map(problemKey));
-    for (const problem of next.problems) {
-      if (!known.has(problemKey(problem))) this.#log.warn(problem.message, { ...problem });
-    }
   }
 
   async #syncListeners(snapshot: Snapshot): Promise<ListenerFailure[]> {
@@ -236,7 +264,8 @@ export class NodeProxy {
     return failures;
   }
 
-  #readiness(): { ready: boolean; reason: string } {
+  /** Ready: inputs synced once, started, and every listener of the current snapshot open. */
+  readiness(): { ready: boolean; reason: string } {
     if (!this.#synced) return { ready: false, reason: 'inputs have not synced yet' };
     if (!this.#started) return { ready: false, reason: 'not started' };
     if (this.#lastFailures.length > 0) {
@@ -246,8 +275,4 @@ export class NodeProxy {
     if (this.#listenersVersion < this.#snapshot.version) return { ready: false, reason: 'listeners opening' };
     return { ready: true, reason: '' };
   }
-}
-
-function problemKey(p: Problem): string {
-  return `${p.kind}/${p.namespace}/${p.name}/${p.reason}/${p.message}`;
 }

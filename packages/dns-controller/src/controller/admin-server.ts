@@ -7,6 +7,8 @@ export interface AdminServerOptions {
   readonly host: string;
   readonly port: number;
   readonly registry: Registry;
+  /** Metrics kept outside prom-client (the DNS server's cells), appended to its text. */
+  readonly more?: readonly { metrics(): Promise<string> }[];
   /** Reasons the process is not ready; empty when it is. */
   readonly notReady: () => readonly string[];
 }
@@ -31,8 +33,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       if (reasons.length === 0) res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       else res.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready: ${reasons.join('; ')}\n`);
     } else if (path === '/metrics') {
-      options.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
+      Promise.all([options.registry.metrics(), ...(options.more ?? []).map((r) => r.metrics())]).then(
+        (texts) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(texts.join('\n')),
         (error: unknown) =>
           res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(error)}\n`),
       );

@@ -3,13 +3,13 @@
  * reconcilers and the admin server. Every replica watches and answers DNS; only the lease holder writes.
  */
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import {
   ChangeTracker,
   createLogger,
   EventRecorder,
   type EventSink,
   type InformerHandlers,
+  type KubeConnection,
   kubeEventSink,
   kubeLeaseClient,
   LeaderElector,
@@ -19,7 +19,9 @@ import {
   objectKey,
   ResourceInformer,
   SyncRunner,
+  selectFields,
 } from '@nodemesh/kube-runtime';
+import { MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
 import {
   DEFAULT_MESH_DEFAULTS,
   GATEWAY_KINDS,
@@ -35,7 +37,7 @@ import { type ListeningAddress, MeshDnsServer } from '../dns/server.js';
 import { MeshZone } from '../dns/zone.js';
 import { IdentityRole } from '../identity/identity-role.js';
 import { configMapPath, kubeApi, secretPath, servicePath } from '../kube/kube-api.js';
-import { readPodView } from '../pods/pod-view.js';
+import { POD_VIEW_FIELDS, readPodView } from '../pods/pod-view.js';
 import { ServiceAccountIndex } from '../pods/service-account-index.js';
 import { RouteStatusWriter } from '../route-status/route-status-writer.js';
 import { ShadowReconciler } from '../shadows/shadow-reconciler.js';
@@ -46,7 +48,7 @@ import { createControllerMetrics, measured } from './controller-metrics.js';
 
 export interface DnsControllerOptions extends Partial<Omit<ControllerConfig, 'server' | 'kubeconfig'>> {
   /** How to reach the API server (`loadKubeConfig` builds one from --server/--kubeconfig/in-cluster). */
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeConnection;
   /** The Lease holder identity; default POD_NAME, else `<hostname>-<pid>`. Unique per replica. */
   readonly identity?: string;
   readonly logger?: Logger;
@@ -114,6 +116,8 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   const registry = options.registry ?? new Registry();
   if (options.registry === undefined) collectDefaultMetrics({ register: registry });
   registerBuildInfo(registry);
+  /** The DNS server's per-query metrics, as cells outside prom-client; /metrics appends them. */
+  const dnsMetrics = new MetricsRegistry();
   const kubeConfig = options.kubeConfig;
   const api = kubeApi(kubeConfig);
   const zone = new MeshZone(config.meshDomain);
@@ -222,7 +226,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     zone,
     host: config.dnsHost,
     port: config.dnsPort,
-    registry,
+    registry: dnsMetrics,
     resolver: { ttl: config.dnsTtlSeconds },
     onError: (message) => logger.warn('dns server', { error: message }),
   });
@@ -280,6 +284,8 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       name: 'pods',
       config: kubeConfig,
       path: '/api/v1/pods',
+      // Every Pod of the cluster: only what the ServiceAccount index reads of each is kept.
+      transform: selectFields(POD_VIEW_FIELDS),
       logger,
       handlers: {
         onAdd: (obj) => changed(obj, false),
@@ -495,7 +501,13 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   let admin: AdminServer | undefined;
   if (options.admin !== false) {
     try {
-      admin = await startAdminServer({ host: config.adminHost, port: config.adminPort, registry, notReady });
+      admin = await startAdminServer({
+        host: config.adminHost,
+        port: config.adminPort,
+        registry,
+        more: [dnsMetrics],
+        notReady,
+      });
     } catch (error) {
       await Promise.all([elector.stop(), ...informers.map((i) => i.stop()), dnsServer.stop()]);
       throw error;

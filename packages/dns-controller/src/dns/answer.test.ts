@@ -112,6 +112,12 @@ describe('resolve', () => {
     ]);
   });
 
+  it('names the Service itself (lower case) as SRV target, however the question spelled it', () => {
+    const { message } = ask('_HTTP._tcp.Orders.SHOP.mesh', RRType.SRV);
+    expect(message.answers).toEqual([expect.objectContaining({ target: 'orders.shop.mesh' })]);
+    expect(message.questions).toEqual([expect.objectContaining({ name: '_HTTP._tcp.Orders.SHOP.mesh' })]);
+  });
+
   it('puts the SOA with the zone serial and TTL as minimum in the authority of NXDOMAIN', () => {
     const [soa] = ask('missing.shop.mesh', RRType.A).message.authorities;
     expect(soa).toEqual(

@@ -108,7 +108,10 @@ function lookup(question: Question, relative: string[], zone: MeshZone, options:
     return found(answers);
   }
   const nsRelative = split(options.nsName.toLowerCase());
-  if (nsRelative.join('.') === [...relativeLower, ...zone.domainLabels].join('.')) {
+  if (
+    nsRelative.length === relative.length + zone.domainLabels.length &&
+    nsRelative.join('.') === [...relativeLower, ...zone.domainLabels].join('.')
+  ) {
     const ipv4 = options.nsAddresses.filter((address) => !address.includes(':'));
     const ipv6 = options.nsAddresses.filter((address) => address.includes(':'));
     return found(addressRecords(labels, type, ipv4, ipv6, ttl));
@@ -138,7 +141,8 @@ function lookup(question: Question, relative: string[], zone: MeshZone, options:
     const port = namedPorts(entry).find((p) => p.protocol === protocol && p.name === portName);
     if (port === undefined) return nxdomain;
     if (type !== RRType.SRV && type !== RRType.ANY) return found([]);
-    const target = [third, fourth, ...zone.domainLabels];
+    // The target is the Service's own name (lower case), not an echo of how the question spelled it.
+    const target = [entry.record.name, entry.record.namespace, ...zone.domainLabels];
     const srv: ResourceRecord = {
       labels,
       ttl,

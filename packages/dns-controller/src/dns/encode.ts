@@ -2,6 +2,9 @@
  * Writes a response to bytes, with name compression (RFC 1035 4.1.4) so that answers naming the same
  * Service many times stay small. Input comes from the resolver, never from the network, but label bytes
  * echoed from a question are copied as they were read (latin1 both ways).
+ *
+ * One growing buffer per message: integers are written in place, names are compared by their lower-cased
+ * wire form (the suffixes of one string), and addresses arrive already parsed where the zone stored them.
  */
 import {
   type Edns,
@@ -13,68 +16,111 @@ import {
 } from './message.js';
 
 class Writer {
-  private readonly chunks: Buffer[] = [];
+  private buffer = Buffer.allocUnsafe(512);
   private size = 0;
-  /** Lower-cased name suffix → offset of its first occurrence, for compression pointers. */
+  /** Lower-cased wire form of a name suffix → offset of its first occurrence, for compression pointers. */
   private readonly names = new Map<string, number>();
+  /** Where each SOA serial was written, so a stored answer can carry the zone's current serial. */
+  readonly serialOffsets: number[] = [];
 
   get length(): number {
     return this.size;
   }
 
-  bytes(data: Buffer): void {
-    this.chunks.push(data);
+  private room(bytes: number): void {
+    if (this.size + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.size + bytes));
+    this.buffer.copy(grown, 0, 0, this.size);
+    this.buffer = grown;
+  }
+
+  bytes(data: Uint8Array): void {
+    this.room(data.length);
+    this.buffer.set(data, this.size);
     this.size += data.length;
   }
 
+  latin1(text: string): void {
+    this.room(text.length);
+    this.size += this.buffer.write(text, this.size, 'latin1');
+  }
+
   u8(value: number): void {
-    this.bytes(Buffer.of(value & 0xff));
+    this.room(1);
+    this.buffer[this.size++] = value & 0xff;
   }
 
   u16(value: number): void {
-    const data = Buffer.alloc(2);
-    data.writeUInt16BE(value & 0xffff);
-    this.bytes(data);
+    this.room(2);
+    this.buffer.writeUInt16BE(value & 0xffff, this.size);
+    this.size += 2;
   }
 
   u32(value: number): void {
-    const data = Buffer.alloc(4);
-    data.writeUInt32BE(value >>> 0);
-    this.bytes(data);
+    this.room(4);
+    this.buffer.writeUInt32BE(value >>> 0, this.size);
+    this.size += 4;
+  }
+
+  /** Overwrites a 16-bit value written earlier. */
+  patch16(offset: number, value: number): void {
+    this.buffer.writeUInt16BE(value & 0xffff, offset);
   }
 
   name(labels: readonly string[]): void {
+    const wire = lowerWire(labels);
+    let suffix = 0;
     for (let i = 0; i < labels.length; i++) {
-      const key = JSON.stringify(labels.slice(i).map(lowerLabel));
+      const key = suffix === 0 ? wire : wire.slice(suffix);
       const earlier = this.names.get(key);
       if (earlier !== undefined) {
         this.u16(0xc000 | earlier);
         return;
       }
       if (this.size < 0x4000) this.names.set(key, this.size);
-      const label = Buffer.from(labels[i] ?? '', 'latin1');
+      const label = labels[i] ?? '';
       this.u8(label.length);
-      this.bytes(label);
+      this.latin1(label);
+      suffix += label.length + 1;
     }
     this.u8(0);
   }
 
-  /** Reserves a 16-bit length, runs `body`, then fills the length in. */
-  sized(body: () => void): void {
-    const slot = Buffer.alloc(2);
-    this.bytes(slot);
-    const start = this.size;
-    body();
-    slot.writeUInt16BE(this.size - start);
+  /** A name written out in full, never compressed (an SRV target, RFC 2782). */
+  plainName(labels: readonly string[]): void {
+    for (const label of labels) {
+      this.u8(label.length);
+      this.latin1(label);
+    }
+    this.u8(0);
   }
 
   toBuffer(): Buffer {
-    return Buffer.concat(this.chunks, this.size);
+    return Buffer.from(this.buffer.subarray(0, this.size));
   }
 }
 
-function ipv4Bytes(address: string): Buffer {
-  return Buffer.from(address.split('.').map((part) => Number.parseInt(part, 10)));
+/** The wire form of a name, lower-cased, as a latin1 string (without the root label). */
+function lowerWire(labels: readonly string[]): string {
+  let wire = '';
+  for (const label of labels) wire += String.fromCharCode(label.length) + lowerLabel(label);
+  return wire;
+}
+
+/** The four bytes of a dotted IPv4 address the zone validated. */
+export function ipv4Bytes(address: string): Buffer {
+  const bytes = Buffer.alloc(4);
+  let part = 0;
+  let index = 0;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 46) {
+      bytes[index++] = part;
+      part = 0;
+    } else part = part * 10 + (c - 48);
+  }
+  bytes[index] = part;
+  return bytes;
 }
 
 /** Expands `::` and an embedded IPv4 tail; the zone only stores addresses `net.isIPv6` accepted. */
@@ -99,37 +145,36 @@ export function ipv6Bytes(address: string): Buffer {
 }
 
 function writeData(writer: Writer, data: RecordData): void {
-  writer.sized(() => {
-    switch (data.type) {
-      case RRType.A:
-        writer.bytes(ipv4Bytes(data.address));
-        return;
-      case RRType.AAAA:
-        writer.bytes(ipv6Bytes(data.address));
-        return;
-      case RRType.NS:
-        writer.name(data.host);
-        return;
-      case RRType.SOA:
-        writer.name(data.primary);
-        writer.name(data.admin);
-        for (const value of [data.serial, data.refresh, data.retry, data.expire, data.minimum])
-          writer.u32(value);
-        return;
-      case RRType.SRV:
-        writer.u16(data.priority);
-        writer.u16(data.weight);
-        writer.u16(data.port);
-        // RFC 2782 forbids compressing the target, so it is written out in full.
-        for (const label of data.target) {
-          const bytes = Buffer.from(label, 'latin1');
-          writer.u8(bytes.length);
-          writer.bytes(bytes);
-        }
-        writer.u8(0);
-        return;
-    }
-  });
+  const lengthAt = writer.length;
+  writer.u16(0);
+  switch (data.type) {
+    case RRType.A:
+      writer.bytes(ipv4Bytes(data.address));
+      break;
+    case RRType.AAAA:
+      writer.bytes(ipv6Bytes(data.address));
+      break;
+    case RRType.NS:
+      writer.name(data.host);
+      break;
+    case RRType.SOA:
+      writer.name(data.primary);
+      writer.name(data.admin);
+      writer.serialOffsets.push(writer.length);
+      writer.u32(data.serial);
+      writer.u32(data.refresh);
+      writer.u32(data.retry);
+      writer.u32(data.expire);
+      writer.u32(data.minimum);
+      break;
+    case RRType.SRV:
+      writer.u16(data.priority);
+      writer.u16(data.weight);
+      writer.u16(data.port);
+      writer.plainName(data.target);
+      break;
+  }
+  writer.patch16(lengthAt, writer.length - lengthAt - 2);
 }
 
 function writeRecord(writer: Writer, record: ResourceRecord): void {
@@ -151,8 +196,7 @@ function writeOpt(writer: Writer, edns: Edns, rcode: number): void {
   writer.u16(0);
 }
 
-/** Encodes a response; rcodes above 15 need `edns` to be set (the caller guarantees it). */
-export function encodeResponse(response: Response): Buffer {
+function write(response: Response): Writer {
   const writer = new Writer();
   writer.u16(response.id);
   const flags =
@@ -176,5 +220,16 @@ export function encodeResponse(response: Response): Buffer {
   for (const record of response.authorities) writeRecord(writer, record);
   for (const record of response.additionals) writeRecord(writer, record);
   if (response.edns !== undefined) writeOpt(writer, response.edns, response.rcode);
-  return writer.toBuffer();
+  return writer;
+}
+
+/** Encodes a response; rcodes above 15 need `edns` to be set (the caller guarantees it). */
+export function encodeResponse(response: Response): Buffer {
+  return write(response).toBuffer();
+}
+
+/** Encodes a response and says where the SOA serials sit in it (for answers stored as bytes). */
+export function encodeWithSerials(response: Response): { bytes: Buffer; serialOffsets: readonly number[] } {
+  const writer = write(response);
+  return { bytes: writer.toBuffer(), serialOffsets: writer.serialOffsets };
 }

@@ -94,15 +94,20 @@ export interface Response {
 
 /** Names compare case-insensitively in ASCII only (RFC 4343). */
 export function lowerLabel(label: string): string {
-  return label.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  for (let i = 0; i < label.length; i++) {
+    const c = label.charCodeAt(i);
+    if (c >= 65 && c <= 90) return label.replace(/[A-Z]/g, (upper) => upper.toLowerCase());
+  }
+  return label;
 }
 
+const RCODE_NAMES = new Map<number, string>(Object.entries(Rcode).map(([name, value]) => [value, name]));
+const TYPE_NAMES = new Map<number, string>(Object.entries(RRType).map(([name, value]) => [value, name]));
+
 export function rcodeName(rcode: number): string {
-  for (const [name, value] of Object.entries(Rcode)) if (value === rcode) return name;
-  return `RCODE${rcode}`;
+  return RCODE_NAMES.get(rcode) ?? `RCODE${rcode}`;
 }
 
 export function typeName(type: number): string {
-  for (const [name, value] of Object.entries(RRType)) if (value === type) return name;
-  return `TYPE${type}`;
+  return TYPE_NAMES.get(type) ?? `TYPE${type}`;
 }

@@ -5,12 +5,14 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
-import { Registry } from 'prom-client';
+import { MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
 import { type ResolverOptions, resolverDefaults } from './answer.js';
 import { createDnsMetrics, type DnsMetrics } from './metrics.js';
-import { type Outcome, respond, type Transport } from './respond.js';
+import { QueryHead } from './query-head.js';
+import { type Outcome, respond, respondFromStore, type Transport } from './respond.js';
 import { DEFAULT_TCP_CONNECTION_LIMITS, TcpConnectionTable } from './tcp-connections.js';
 import { createDnsTcpMetrics, type DnsTcpMetrics } from './tcp-metrics.js';
+import { WireAnswers } from './wire-answers.js';
 import type { MeshZone } from './zone.js';
 
 export interface MeshDnsServerOptions {
@@ -21,8 +23,8 @@ export interface MeshDnsServerOptions {
   readonly port?: number;
   /** Overrides of the resolver defaults (TTL, NS name, advertised UDP payload size). */
   readonly resolver?: Partial<ResolverOptions>;
-  /** Where the metrics go; a private registry if omitted. */
-  readonly registry?: Registry;
+  /** Where the metrics go (rendered by the admin server); a private registry if omitted. */
+  readonly registry?: MetricsRegistry;
   /** A TCP connection idle, or stuck inside a frame, this long is closed; default 5000 ms. */
   readonly tcpTimeoutMs?: number;
   /** Largest TCP query frame accepted; default 4096 bytes (queries are small). */
@@ -47,6 +49,9 @@ const PORT_ATTEMPTS = 20;
 export class MeshDnsServer {
   readonly metrics: DnsMetrics;
   private readonly resolver: ResolverOptions;
+  /** The zone's answers as bytes, kept while the server runs. */
+  private answers: WireAnswers | undefined;
+  private readonly head = new QueryHead();
   private udp: UdpSocket | undefined;
   private tcp: TcpServer | undefined;
   readonly tcpMetrics: DnsTcpMetrics;
@@ -55,7 +60,7 @@ export class MeshDnsServer {
   private listening: ListeningAddress | undefined;
 
   constructor(private readonly options: MeshDnsServerOptions) {
-    const registry = options.registry ?? new Registry();
+    const registry = options.registry ?? new MetricsRegistry();
     this.metrics = createDnsMetrics(registry);
     this.tcpMetrics = createDnsTcpMetrics(registry);
     this.tcpTable = new TcpConnectionTable({
@@ -81,6 +86,7 @@ export class MeshDnsServer {
       try {
         this.tcp = await this.listenTcp(host, port);
         this.udp = udp;
+        this.answers ??= new WireAnswers(this.options.zone, this.resolver);
         this.listening = { host, port };
         return this.listening;
       } catch (error) {
@@ -97,6 +103,8 @@ export class MeshDnsServer {
     this.udp = undefined;
     this.tcp = undefined;
     this.listening = undefined;
+    this.answers?.close();
+    this.answers = undefined;
     for (const connection of this.connections) connection.destroy();
     this.connections.clear();
     this.tcpMetrics.open.set(0);
@@ -115,10 +123,8 @@ export class MeshDnsServer {
         socket.on('error', (error) => this.report(`udp socket: ${error.message}`));
         socket.on('message', (packet, peer) => {
           const outcome = this.handle(packet, 'udp');
-          if (outcome.reply === undefined) return;
-          socket.send(outcome.reply, peer.port, peer.address, (error) => {
-            if (error) this.report(`udp send to ${peer.address}:${peer.port}: ${error.message}`);
-          });
+          // A failed send comes back as an 'error' event on the socket (reported above).
+          if (outcome.reply !== undefined) socket.send(outcome.reply, peer.port, peer.address);
         });
         resolve(socket);
       });
@@ -219,10 +225,13 @@ export class MeshDnsServer {
   }
 
   private handle(packet: Buffer, transport: Transport): Outcome {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     let outcome: Outcome;
     try {
-      outcome = respond(packet, this.options.zone, this.resolver, transport);
+      const { answers } = this;
+      outcome =
+        (answers === undefined ? undefined : respondFromStore(packet, this.head, answers, transport)) ??
+        respond(packet, this.options.zone, this.resolver, transport);
     } catch (error) {
       // respond() is written not to throw; if a bug makes it, drop this packet and keep serving.
       this.report(
@@ -232,8 +241,7 @@ export class MeshDnsServer {
     }
     if (outcome.malformed) this.metrics.malformed.inc({ transport });
     if (outcome.reply !== undefined) {
-      this.metrics.queries.inc({ type: outcome.qtype, rcode: outcome.rcode, transport });
-      this.metrics.answerDuration.observe({ transport }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.metrics.answered(outcome.qtype, outcome.rcode, transport, (performance.now() - started) / 1000);
     }
     return outcome;
   }

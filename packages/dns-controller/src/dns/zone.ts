@@ -118,6 +118,7 @@ export class MeshZone {
   readonly domainLabels: readonly string[];
   private readonly services = new Map<string, MeshServiceEntry>();
   private readonly namespaces = new Map<string, number>();
+  private readonly listeners = new Set<(namespace: string, name: string) => void>();
   private generation = 1;
 
   constructor(domain: string = DEFAULT_MESH_DOMAIN) {
@@ -145,6 +146,7 @@ export class MeshZone {
       this.namespaces.set(record.namespace, (this.namespaces.get(record.namespace) ?? 0) + 1);
     this.services.set(key, checked.value);
     this.bump();
+    this.changed(record.namespace, record.name);
     return checked;
   }
 
@@ -155,7 +157,22 @@ export class MeshZone {
     if (left === 0) this.namespaces.delete(namespace);
     else this.namespaces.set(namespace, left);
     this.bump();
+    this.changed(namespace, name);
     return true;
+  }
+
+  /** Every Service now in the zone. */
+  entries(): IterableIterator<MeshServiceEntry> {
+    return this.services.values();
+  }
+
+  /**
+   * Calls `listener` after each change with the Service that changed (added, replaced or removed); returns
+   * the function that stops it. Answers kept as bytes (wire-answers.ts) follow the zone this way.
+   */
+  onChange(listener: (namespace: string, name: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Case-insensitive lookup, as DNS names are. */
@@ -166,6 +183,10 @@ export class MeshZone {
   /** Whether any Service lives in the namespace (then `<ns>.<domain>` exists, with no records). */
   hasNamespace(namespace: string): boolean {
     return this.namespaces.has(lowerLabel(namespace));
+  }
+
+  private changed(namespace: string, name: string): void {
+    for (const listener of this.listeners) listener(namespace, name);
   }
 
   private bump(): void {

@@ -5,8 +5,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { isRecord } from '@nodemesh/kube-runtime';
+import { isRecord, type KubeConnection } from '@nodemesh/kube-runtime';
 
 /** An error answer of the API server. */
 export class KubeApiError extends Error {
@@ -50,7 +49,7 @@ export function configMapPath(namespace: string, name?: string): string {
   return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
 }
 
-export function kubeApi(config: KubeConfig, timeoutMs = 30_000): KubeApi {
+export function kubeApi(config: KubeConnection, timeoutMs = 30_000): KubeApi {
   const send = (method: string, path: string, body?: unknown, contentType?: string) =>
     request(config, method, path, body, timeoutMs, contentType);
   return {
@@ -88,7 +87,7 @@ export function kubeApi(config: KubeConfig, timeoutMs = 30_000): KubeApi {
 }
 
 async function request(
-  config: KubeConfig,
+  config: KubeConnection,
   method: string,
   path: string,
   body: unknown,

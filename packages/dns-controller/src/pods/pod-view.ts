@@ -3,7 +3,7 @@
  * and whether it still counts (every phase but Succeeded and Failed). Read from whatever the informer hands
  * over; pure, never throws.
  */
-import { isRecord } from '@nodemesh/kube-runtime';
+import { type FieldSelection, isRecord } from '@nodemesh/kube-runtime';
 import { effectiveServiceAccount, isDns1123Subdomain } from '@nodemesh/smi-types';
 
 export interface PodView {
@@ -17,6 +17,13 @@ export interface PodView {
 }
 
 const FINISHED_PHASES: readonly unknown[] = ['Succeeded', 'Failed'];
+
+/** The fields of a Pod `readPodView` reads: all the pods informer keeps of every Pod of the cluster. */
+export const POD_VIEW_FIELDS: FieldSelection = {
+  metadata: { labels: true },
+  spec: { serviceAccountName: true, serviceAccount: true },
+  status: { phase: true },
+};
 
 /** The view of a Pod object, or undefined when it has no namespace or name or holds values no Pod can hold. */
 export function readPodView(obj: unknown): PodView | undefined {

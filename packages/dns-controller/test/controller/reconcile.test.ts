@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { ApiServer } from '@nodemesh/apiserver';
-import { kubeLeaseClient, type LeaseClient, loadKubeConfig } from '@nodemesh/kube-runtime';
+import { kubeLeaseClient, type LeaseClient, serverConnection } from '@nodemesh/kube-runtime';
 import { shadowLabels, shadowServiceName } from '@nodemesh/smi-types';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DnsController } from '../../src/index.js';
@@ -112,7 +112,7 @@ describe.skipIf(!existsSync('/usr/bin/dig'))('shadow reconcile details', () => {
 
   it('hands over when the leader cannot reach the lease: it stops writing, the standby takes over', async () => {
     server = await startCluster();
-    const real = kubeLeaseClient(loadKubeConfig({ server: server.url }).config);
+    const real = kubeLeaseClient(serverConnection(server.url));
     let cut = false;
     const cutOff = <T>(call: () => Promise<T>) => (cut ? Promise.reject(new Error('partitioned')) : call());
     const flaky: LeaseClient = {

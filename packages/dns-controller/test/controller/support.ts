@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
-import { loadKubeConfig, silentLogger } from '@nodemesh/kube-runtime';
+import { serverConnection, silentLogger } from '@nodemesh/kube-runtime';
 import { type DnsController, type DnsControllerOptions, startDnsController } from '../../src/index.js';
 
 const run = promisify(execFile);
@@ -76,7 +76,7 @@ export function controllerOptions(
   overrides: Partial<DnsControllerOptions> = {},
 ): DnsControllerOptions {
   return {
-    kubeConfig: loadKubeConfig({ server: server.url }).config,
+    kubeConfig: serverConnection(server.url),
     logger: silentLogger,
     dnsHost: '127.0.0.1',
     dnsPort: 0,

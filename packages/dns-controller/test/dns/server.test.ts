@@ -37,19 +37,9 @@ describe('MeshDnsServer', () => {
     const query = encodeQuery('orders.shop.mesh', RRType.A);
     expect((await udpExchange(port, query))?.readUInt16BE(6)).toBe(1);
     expect((await tcpExchange(port, frame(query), { replies: 1 })).frames).toHaveLength(1);
-    const histogram = (await registry.getMetricsAsJSON()).find(
-      (m) => m.name === 'nodemesh_dns_answer_duration_seconds',
-    );
-    const values = (histogram?.values ?? []) as {
-      metricName?: string;
-      labels: Record<string, unknown>;
-      value: number;
-    }[];
-    const counts = values.filter((v) => v.metricName === 'nodemesh_dns_answer_duration_seconds_count');
-    expect(counts.map((v) => [v.labels.transport, v.value])).toEqual([
-      ['udp', 1],
-      ['tcp', 1],
-    ]);
+    const count = (transport: string) =>
+      metricValue(registry, 'nodemesh_dns_answer_duration_seconds_count', { transport });
+    expect([await count('udp'), await count('tcp')]).toEqual([1, 1]);
     expect(await metricValue(registry, 'nodemesh_dns_queries_total', { type: 'A', rcode: 'NOERROR' })).toBe(
       2,
     );

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import { Registry } from 'prom-client';
+import { MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
 import { MeshDnsServer, type MeshDnsServerOptions, MeshZone } from '../../src/dns/index.js';
 
 const run = promisify(execFile);
@@ -26,7 +26,7 @@ export function sampleZone(): MeshZone {
 }
 
 export async function startServer(options: Partial<MeshDnsServerOptions> = {}) {
-  const registry = new Registry();
+  const registry = new MetricsRegistry();
   const server = new MeshDnsServer({ zone: sampleZone(), registry, ...options });
   const { port } = await server.start();
   return { server, registry, port };
@@ -40,12 +40,20 @@ export async function dig(port: number, ...args: string[]): Promise<string> {
   return stdout;
 }
 
-export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}) {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const values = (metric?.values ?? []) as { labels: Record<string, unknown>; value: number }[];
-  return values
-    .filter((v) => Object.entries(labels).every(([key, value]) => v.labels[key] === value))
-    .reduce((sum, v) => sum + v.value, 0);
+/** Sum of the samples of `name` whose labels include `labels`, read from the registry's text. */
+export async function metricValue(
+  registry: MetricsRegistry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  let sum = 0;
+  for (const line of (await registry.metrics()).split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`))) {
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return sum;
 }
 
 /** Sends one UDP message and waits for one reply, or undefined after `timeoutMs`. */

@@ -5,12 +5,18 @@
  * is on the debug listener (`debug-server.ts`), bound to loopback only.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
 
 export interface AdminSources {
   /** Ready: the inputs have synced and the listeners of the current snapshot are open. */
   readonly readiness: () => { ready: boolean; reason: string };
-  readonly registry: Registry;
+  /** The text exposition of every metric the node serves (in worker mode: added up across workers). */
+  readonly registry: MetricsSource;
+}
+
+/** What `/metrics` reads. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
 }
 
 export function createAdminServer(sources: AdminSources): FastifyInstance {

@@ -35,6 +35,7 @@ describe('parseCommandLine', () => {
       tracingEndpoint: undefined,
       tracingSampleRatio: 0.01,
       logLevel: 'info',
+      workers: undefined,
       identityIssuer: undefined,
       identityTokenFile: '/var/run/secrets/nodemesh/identity/token',
       trustDomain: 'cluster.local',
@@ -93,6 +94,8 @@ describe('parseCommandLine', () => {
       '0.5',
       '--log-level',
       'debug',
+      '--workers',
+      '4',
     ]);
     expect(flags).toMatchObject({
       server: 'http://127.0.0.1:6443',
@@ -112,7 +115,12 @@ describe('parseCommandLine', () => {
       tracingEndpoint: 'http://otel:4318/v1/traces',
       tracingSampleRatio: 0.5,
       logLevel: 'debug',
+      workers: 4,
     });
+    expect(run(['--node-name=a'], { NODEMESH_WORKERS: '2' }).workers).toBe(2);
+    expect(errors(['run', '--node-name=a', '--workers=0'])).toEqual([
+      '--workers: must be an integer from 1 to 256, got "0"',
+    ]);
     expect(run(['--node-name=a', '--access-control=false']).accessControl).toBe(false);
   });
 

@@ -46,6 +46,8 @@ export interface RunFlags {
   readonly tracingEndpoint: string | undefined;
   readonly tracingSampleRatio: number;
   readonly logLevel: LogLevel;
+  /** Data-plane worker processes; undefined: the container's CPU limit (see workers/worker-count.ts). */
+  readonly workers: number | undefined;
   /** The identity issuer's URL; undefined: workload identity off. */
   readonly identityIssuer: string | undefined;
   readonly identityTokenFile: string;
@@ -85,6 +87,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'tracing-endpoint' },
   { name: 'tracing-sample-ratio' },
   { name: 'log-level' },
+  { name: 'workers' },
   { name: 'identity-issuer' },
   { name: 'identity-token-file' },
   { name: 'trust-domain' },
@@ -93,6 +96,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 /** The most HTTP entrypoints: a Service with more ports than this is not meshed anyway. */
 const MAX_HTTP_ENTRYPOINTS = 100;
+/** The most data-plane workers. */
+export const MAX_WORKERS = 256;
 /** Bounds of the connection and session limits (the defaults are DEFAULT_CONNECTION_LIMITS, DEFAULT_UDP_OPTIONS). */
 const MAX_LIMIT = 1_000_000;
 
@@ -279,6 +284,12 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
       `${raw('log-level')?.source}: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`,
     );
   }
+  const workers = check<number | undefined>(
+    'workers',
+    undefined,
+    `must be an integer from 1 to ${MAX_WORKERS}`,
+    (v) => integerIn(v, 1, MAX_WORKERS),
+  );
   const identityIssuer = raw('identity-issuer')?.value;
   if (identityIssuer !== undefined && !/^https:\/\/[^/\s@]+\/?$/.test(identityIssuer)) {
     errors.push(
@@ -313,6 +324,7 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     tracingEndpoint,
     tracingSampleRatio,
     logLevel,
+    workers,
     identityIssuer,
     identityTokenFile,
     trustDomain,

@@ -25,6 +25,8 @@ Flags of run (each also as the environment variable NODEMESH_<FLAG>, e.g. NODEME
   --tracing-endpoint URL        OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces (default off)
   --tracing-sample-ratio R      share of requests traced, 0 to 1 (default 0.01)
   --log-level LEVEL             debug, info, warn or error (default info)
+  --workers N                   data-plane worker processes on the same ports, 1 to 256 (default: the
+                                container's CPU limit, else every CPU); one process watches the API server
   --identity-issuer URL         workload identity: the issuer, e.g. https://nodemesh-identity.nodemesh.svc:9443 (default off)
   --identity-token-file PATH    projected token for the issuer (default /var/run/secrets/nodemesh/identity/token)
   --trust-domain DOMAIN         SPIFFE trust domain (default cluster.local)

@@ -3,7 +3,8 @@
  * that touches the process (signals, exit code).
  */
 import { createLogger, type Logger } from '@nodemesh/kube-runtime';
-import { type RunningNodeProxy, startNodeProxy } from '../kube/start-node-proxy.js';
+import { startNodeProxy, startNodeProxyFleet } from '../kube/start-node-proxy.js';
+import { defaultWorkerCount } from '../workers/worker-count.js';
 import type { RunFlags } from './flags.js';
 
 /** Runs until a signal; resolves with the exit code. */
@@ -14,9 +15,18 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  let running: RunningNodeProxy;
+  const workers = flags.workers ?? defaultWorkerCount();
+  let running: { stop(): Promise<void> };
   try {
-    running = await startNodeProxy({
+    // Limits are the node's: with workers, each worker enforces its share (workers/worker-share.ts).
+    const dataPlane = {
+      connections: {
+        maxConnections: flags.maxConnections,
+        maxConnectionsPerSource: flags.maxConnectionsPerSource,
+      },
+      udp: { maxSessionsPerSource: flags.udpSessionsPerSource },
+    };
+    const options = {
       ...(flags.server === undefined ? {} : { server: flags.server }),
       ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
       nodeName: flags.nodeName,
@@ -25,17 +35,10 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
       listenHost: flags.listenHost,
       adminHost: flags.adminHost,
       adminPort: flags.adminPort,
-      debugPort: flags.debugPort === 0 ? false : flags.debugPort,
+      debugPort: flags.debugPort === 0 ? (false as const) : flags.debugPort,
       httpEntrypoints: flags.httpEntrypoints,
       tcpPorts: flags.tcpPorts,
       udpPorts: flags.udpPorts,
-      proxy: {
-        connections: {
-          maxConnections: flags.maxConnections,
-          maxConnectionsPerSource: flags.maxConnectionsPerSource,
-        },
-        udp: { maxSessionsPerSource: flags.udpSessionsPerSource },
-      },
       policyFlags: {
         accessControl: flags.accessControl,
         ...(flags.tracingEndpoint === undefined
@@ -52,7 +55,12 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
               trustDomain: flags.trustDomain,
             },
           }),
-    });
+    };
+    log.info('data plane', { workers });
+    running =
+      workers === 1
+        ? await startNodeProxy({ ...options, proxy: dataPlane })
+        : await startNodeProxyFleet({ ...options, workers, logLevel: flags.logLevel, worker: dataPlane });
   } catch (error) {
     log.error('could not start', { error });
     return 1;

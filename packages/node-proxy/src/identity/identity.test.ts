@@ -1,10 +1,11 @@
 import { webcrypto } from 'node:crypto';
 import { silentLogger } from '@nodemesh/kube-runtime';
+import { MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
 import type { CertificateRequest } from '@nodemesh/smi-types';
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { acceptIssued, isOverdue, renewalTime } from './held-certificate.js';
 import type { IssueOutcome } from './issuer-client.js';
+import { ReceivedIdentities } from './received-identities.js';
 import { readTrustBundle } from './trust-bundle.js';
 import { WorkloadIdentities } from './workload-identities.js';
 import { newWorkloadKey } from './workload-key.js';
@@ -129,7 +130,7 @@ describe('WorkloadIdentities', () => {
       nodeName: 'node-a',
       events: { record: (_object, _type, reason) => events.push(reason) },
       logger: silentLogger,
-      registry: new Registry(),
+      registry: new MetricsRegistry(),
       retryInitialMs: 20,
       retryMaxMs: 50,
       client: {
@@ -172,6 +173,63 @@ describe('WorkloadIdentities', () => {
       expect(identities.held()).toHaveLength(1);
       identities.podDeleted(runningPod('orders-2', 'orders'));
       expect(identities.held()).toEqual([]);
+    } finally {
+      identities.stop();
+    }
+  });
+  it('hands a worker every change as it happens, and a new worker the whole state, keys in memory only', async () => {
+    const ca = await testCa();
+    const identities = new WorkloadIdentities({
+      trustDomain: 'cluster.local',
+      nodeName: 'node-a',
+      events: { record: () => undefined },
+      logger: silentLogger,
+      registry: new MetricsRegistry(),
+      client: {
+        async issue(body): Promise<IssueOutcome> {
+          const uri = `spiffe://cluster.local/ns/${body.namespace}/sa/${body.serviceAccount}`;
+          const chain = await ca.sign(body.csr, uri, 60_000);
+          return {
+            kind: 'issued',
+            response: {
+              spiffeId: uri,
+              certificateChain: chain,
+              trustBundle: '',
+              notBefore: '',
+              notAfter: '',
+            },
+          };
+        },
+      },
+    });
+    // What a worker does with the updates its primary forwards (structured clones, as over the IPC channel).
+    let clock = Date.now();
+    const worker = new ReceivedIdentities(() => clock);
+    identities.onChange((update) => worker.apply(structuredClone(update)));
+    try {
+      identities.podChanged(runningPod('orders-1', 'orders'));
+      identities.setTrustBundle(ca.bundle);
+      await expect.poll(() => worker.held().map((h) => h.spiffeId)).toEqual([ORDERS.spiffeId]);
+      const cert = identities.certificate('shop', 'orders');
+      expect(worker.held()).toEqual([{ spiffeId: ORDERS.spiffeId, notAfter: cert?.notAfter, context: true }]);
+      expect(worker.secureContextFor('shop', 'orders')).toBeDefined();
+      expect(worker.secureContextFor('shop', 'web')).toBeUndefined();
+
+      // A worker that starts later gets the same from the whole state.
+      const late = new ReceivedIdentities();
+      late.apply(structuredClone(identities.shared()));
+      expect(late.held()).toEqual(worker.held());
+      // The shared state is plain data with the key as PEM: nothing in it names a file.
+      expect(JSON.stringify(identities.shared())).toContain('PRIVATE KEY');
+
+      // Past its expiry a worker stops using a certificate even before its primary says it is gone.
+      clock = (cert?.notAfter ?? 0) + 1;
+      expect(worker.secureContextFor('shop', 'orders')).toBeUndefined();
+      clock = Date.now();
+
+      identities.podDeleted(runningPod('orders-1', 'orders'));
+      expect(worker.held()).toEqual([]);
+      expect(worker.secureContextFor('shop', 'orders')).toBeUndefined();
     } finally {
       identities.stop();
     }

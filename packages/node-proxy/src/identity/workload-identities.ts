@@ -7,17 +7,26 @@
  *
  * For mTLS between node proxies (issue 15): `secureContextFor(namespace, serviceAccount)` is a TLS 1.3
  * SecureContext with that identity's key and chain, trusting the bundle's roots; it changes with each renewal.
+ * With `--workers N` the workers serve the traffic: `onChange` tells them (through their primary) every
+ * certificate set or dropped and every new trust bundle, and `shared()` is the whole state for a new one.
  */
 
 import { X509Certificate } from 'node:crypto';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import type { EventRecorder, Logger } from '@nodemesh/kube-runtime';
+import type { MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
 import { spiffeIdOf } from '@nodemesh/smi-types';
-import type { Registry } from 'prom-client';
 import { podCaller } from '../kube/pod-callers.js';
 import { acceptIssued, type HeldCertificate, renewalTime, rootOf } from './held-certificate.js';
 import { createIdentityMetrics, type IdentityMetrics } from './identity-metrics.js';
+import { type IdentityStore, identityContext } from './identity-store.js';
 import type { IssueOutcome } from './issuer-client.js';
+import {
+  type IdentityUpdate,
+  identityKey,
+  type SharedCertificate,
+  sharedCertificate,
+} from './shared-identity.js';
 import { readTrustBundle, type TrustBundle } from './trust-bundle.js';
 import { newWorkloadKey } from './workload-key.js';
 import { pemBlocks } from './x509.js';
@@ -33,7 +42,7 @@ export interface WorkloadIdentitiesOptions {
   };
   readonly events: Pick<EventRecorder, 'record'>;
   readonly logger: Logger;
-  readonly registry: Registry;
+  readonly registry: MetricsRegistry;
   /** First retry delay after a failure, doubling up to `retryMaxMs` (default 1 s → 60 s), with jitter. */
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
@@ -59,7 +68,7 @@ interface Entry {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class WorkloadIdentities {
+export class WorkloadIdentities implements IdentityStore {
   readonly #o: WorkloadIdentitiesOptions;
   readonly #entries = new Map<string, Entry>();
   /** `namespace/pod` → the ServiceAccount key it counts for. */
@@ -68,6 +77,7 @@ export class WorkloadIdentities {
   readonly #random: () => number;
   #bundle: TrustBundle | undefined;
   #stopped = false;
+  readonly #listeners = new Set<(update: IdentityUpdate) => void>();
 
   constructor(options: WorkloadIdentitiesOptions) {
     this.#o = options;
@@ -98,6 +108,20 @@ export class WorkloadIdentities {
     return this.#entries.get(`${namespace}/${serviceAccount}`)?.context;
   }
 
+  /** Hears every certificate set or dropped and every new trust bundle; returns the unsubscribe. */
+  onChange(listener: (update: IdentityUpdate) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Everything held now, as one update (keys included: for the node's own workers only). */
+  shared(): IdentityUpdate {
+    const certificates = this.held().map(
+      (cert) => [identityKey(cert.namespace, cert.serviceAccount), sharedCertificate(cert)] as const,
+    );
+    return this.#bundle === undefined ? { certificates } : { certificates, bundlePem: this.#bundle.pem };
+  }
+
   /** The trust bundle ConfigMap changed (undefined: gone; the last good bundle stays). */
   setTrustBundle(configMap: unknown): void {
     if (configMap === undefined) return;
@@ -112,6 +136,7 @@ export class WorkloadIdentities {
     if (before?.pem === read.bundle.pem && before.issuerSha256 === read.bundle.issuerSha256) return;
     this.#bundle = read.bundle;
     this.#o.logger.info('trust bundle loaded', { roots: read.bundle.roots.length });
+    this.#publish({ certificates: [], bundlePem: read.bundle.pem });
     for (const entry of this.#entries.values()) {
       entry.context = entry.cert === undefined ? undefined : this.#context(entry.cert);
       if (before?.issuerSha256 !== read.bundle.issuerSha256 || before?.pem !== read.bundle.pem)
@@ -175,18 +200,31 @@ export class WorkloadIdentities {
     if (entry.pods > 0) return;
     clearTimeout(entry.timer);
     this.#entries.delete(account);
-    if (entry.cert !== undefined)
+    if (entry.cert !== undefined) {
       this.#o.logger.info('certificate dropped: no pod of it left on this node', { identity: account });
+      this.#publish({ certificates: [[account, null]] });
+    }
   }
 
   #context(cert: HeldCertificate): SecureContext | undefined {
     if (this.#bundle === undefined) return undefined;
-    return createSecureContext({
-      key: cert.keyPem,
-      cert: cert.chainPem,
-      ca: this.#bundle.pem,
-      minVersion: 'TLSv1.3',
-    });
+    return identityContext(cert.keyPem, cert.chainPem, this.#bundle.pem);
+  }
+
+  /** Tells the listeners that this entry's certificate changed (set, or dropped). */
+  #changed(entry: Entry): void {
+    const shared: SharedCertificate | null = entry.cert === undefined ? null : sharedCertificate(entry.cert);
+    this.#publish({ certificates: [[identityKey(entry.namespace, entry.serviceAccount), shared]] });
+  }
+
+  #publish(update: IdentityUpdate): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(update);
+      } catch (error) {
+        this.#o.logger.warn('an identity listener failed', { error });
+      }
+    }
   }
 
   /** When this entry next needs a request, or undefined when it needs none (no bundle yet). */
@@ -241,6 +279,7 @@ export class WorkloadIdentities {
     if (cert === undefined) return;
     entry.cert = undefined;
     entry.context = undefined;
+    this.#changed(entry);
     const message = `node ${this.#o.nodeName}: the certificate of ${cert.spiffeId} expired and could not be renewed; this ServiceAccount has no identity on this node until the issuer answers`;
     this.#o.logger.error('certificate expired', { identity: cert.spiffeId });
     this.#o.events.record(this.#accountRef(entry), 'Warning', 'CertificateExpired', message);
@@ -302,6 +341,7 @@ export class WorkloadIdentities {
     entry.failures = 0;
     entry.rotateAt = undefined;
     (renewal ? this.#metrics.renewed : this.#metrics.issued).inc();
+    this.#changed(entry);
     this.#o.logger.info(renewal ? 'certificate renewed' : 'certificate issued', {
       identity: cert.spiffeId,
       notAfter: new Date(cert.notAfter).toISOString(),
@@ -314,7 +354,7 @@ export class WorkloadIdentities {
     const max = this.#o.retryMaxMs ?? 60_000;
     const delay = Math.min(max, initial * 2 ** Math.min(entry.failures - 1, 30));
     entry.retryAt = now + delay * (0.5 + this.#random() / 2);
-    this.#metrics.failed.inc({ reason });
+    this.#metrics.failed(reason);
     const keeping =
       entry.cert === undefined
         ? 'it has no certificate yet'

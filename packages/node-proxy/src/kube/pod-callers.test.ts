@@ -1,5 +1,7 @@
+import { selectFields } from '@nodemesh/kube-runtime';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PodCallerIndex, podCaller } from './pod-callers.js';
+import { POD_CALLER_FIELDS, PodCallerIndex, podCaller } from './pod-callers.js';
 
 function pod(
   name: string,
@@ -93,5 +95,58 @@ describe('PodCallerIndex', () => {
     index.upsert(pod('new', { ip: '10.1.0.7' }));
     index.delete(old);
     expect(index.resolve('10.1.0.7')?.workload).toBe('new');
+  });
+});
+
+describe('the pods informer transform', () => {
+  it('keeps every field podCaller reads: the caller of a kept pod is the caller of the whole pod', () => {
+    const keep = selectFields(POD_CALLER_FIELDS);
+    const value = fc.oneof(fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.integer());
+    const arbitraryPod = fc.record(
+      {
+        metadata: fc.record(
+          {
+            namespace: fc.constantFrom('shop', ''),
+            name: fc.constantFrom('web-5c9d7f8b4-abcde', 'db-0'),
+            labels: fc.dictionary(
+              fc.constantFrom('app', 'app.kubernetes.io/name', 'pod-template-hash'),
+              value,
+            ),
+            ownerReferences: fc.array(
+              fc.record({
+                kind: fc.constantFrom('ReplicaSet', 'StatefulSet'),
+                name: value,
+                controller: value,
+                uid: value,
+              }),
+              { maxLength: 2 },
+            ),
+            annotations: fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 })),
+          },
+          { requiredKeys: ['name'] },
+        ),
+        spec: fc.record({
+          hostNetwork: value,
+          serviceAccountName: value,
+          serviceAccount: value,
+          containers: fc.array(fc.record({ name: fc.string({ maxLength: 4 }) }), { maxLength: 2 }),
+        }),
+        status: fc.record({
+          phase: fc.constantFrom('Running', 'Pending', 'Succeeded'),
+          podIP: fc.constantFrom('10.1.0.1', 'fd00::1', 'nope', ''),
+          podIPs: fc.array(fc.oneof(fc.record({ ip: fc.constantFrom('10.1.0.2', 'x') }), value), {
+            maxLength: 2,
+          }),
+          conditions: fc.array(fc.record({ type: fc.string({ maxLength: 4 }) }), { maxLength: 1 }),
+        }),
+      },
+      { requiredKeys: ['metadata'] },
+    );
+    fc.assert(
+      fc.property(arbitraryPod, (p) => {
+        expect(podCaller(keep(p))).toEqual(podCaller(p));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -4,16 +4,17 @@
  * map lookup.
  */
 import { isIP } from 'node:net';
-import { isRecord } from '@nodemesh/kube-runtime';
-import { type Caller, type CallerResolver, normaliseIp } from '../metrics/caller-resolver.js';
+import { type FieldSelection, isRecord } from '@nodemesh/kube-runtime';
+import { CallerIndex, type PodCaller } from '../metrics/caller-index.js';
 
-/** A pod that can call: its IPs and who it is. */
-export interface PodCaller {
-  /** `<namespace>/<name>`. */
-  readonly key: string;
-  readonly ips: readonly string[];
-  readonly caller: Caller;
-}
+export type { PodCaller } from '../metrics/caller-index.js';
+
+/** The fields of a Pod `podCaller` reads: all the pods informer keeps of the pods of this node. */
+export const POD_CALLER_FIELDS: FieldSelection = {
+  metadata: { labels: true, ownerReferences: { controller: true, kind: true, name: true } },
+  spec: { hostNetwork: true, serviceAccountName: true, serviceAccount: true },
+  status: { phase: true, podIP: true, podIPs: { ip: true } },
+};
 
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined;
@@ -72,43 +73,17 @@ function ownerWorkload(owners: unknown, templateHash: string | undefined): strin
   return name;
 }
 
-/**
- * The callers of this node by IP. When two pods claim one IP (a new pod reusing the address of one that is
- * going away) the latest update wins, and removing the old pod does not remove the new one's entry.
- */
-export class PodCallerIndex implements CallerResolver {
-  readonly #byIp = new Map<string, PodCaller>();
-  readonly #ipsOf = new Map<string, readonly string[]>();
-
-  resolve(ip: string): Caller | undefined {
-    return this.#byIp.get(normaliseIp(ip))?.caller;
-  }
-
+/** The callers of this node by IP, fed with Pod objects as the pod informer delivers them. */
+export class PodCallerIndex extends CallerIndex {
   /** Adds or updates a pod; a pod that can no longer call is removed. */
   upsert(obj: unknown): void {
-    const pod = podCaller(obj);
     const key = podKey(obj);
-    if (key !== undefined) this.#remove(key);
-    if (pod === undefined) return;
-    for (const ip of pod.ips) this.#byIp.set(ip, pod);
-    this.#ipsOf.set(pod.key, pod.ips);
+    if (key !== undefined) this.set(key, podCaller(obj));
   }
 
   delete(obj: unknown): void {
     const key = podKey(obj);
-    if (key !== undefined) this.#remove(key);
-  }
-
-  /** How many pod IPs are known. */
-  get size(): number {
-    return this.#byIp.size;
-  }
-
-  #remove(key: string): void {
-    for (const ip of this.#ipsOf.get(key) ?? []) {
-      if (this.#byIp.get(ip)?.key === key) this.#byIp.delete(ip);
-    }
-    this.#ipsOf.delete(key);
+    if (key !== undefined) this.set(key, undefined);
   }
 }
 

@@ -4,20 +4,23 @@
  * synced (an SMI kind whose CRD is not installed counts as synced and empty); then the first sync marks the
  * proxy ready. Invalid resources and snapshot problems become log lines and Warning Events.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import {
   type Backoff,
   ChangeTracker,
   EventRecorder,
   type EventSink,
   type InformerState,
+  type KubeConnection,
   kubeEventSink,
   type Logger,
+  type LogLevel,
   loadKubeConfig,
   OptionalCollection,
   ResourceInformer,
   SyncRunner,
+  selectFields,
   silentLogger,
+  withoutBookkeeping,
 } from '@nodemesh/kube-runtime';
 import {
   DEFAULT_MESH_DOMAIN,
@@ -32,13 +35,15 @@ import {
   shadowListSelector,
   TRUST_BUNDLE_CONFIG_MAP,
 } from '@nodemesh/smi-types';
+import type { DataPlane } from '../data-plane.js';
 import { IssuerClient } from '../identity/issuer-client.js';
 import { WorkloadIdentities } from '../identity/workload-identities.js';
 import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
+import { NodeProxyPrimary, type NodeProxyPrimaryOptions } from '../workers/node-proxy-primary.js';
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
-import { PodCallerIndex } from './pod-callers.js';
+import { POD_CALLER_FIELDS, PodCallerIndex } from './pod-callers.js';
 import { problemObject } from './problem-object.js';
 import type { Rejection } from './rejection.js';
 import { SMI_COLLECTIONS, type SmiKind, smiCollectionPath } from './smi-kinds.js';
@@ -62,8 +67,8 @@ export interface StartNodeProxyOptions {
   /** How to reach the API server: a plain URL (`--server`), a kubeconfig file, else in-cluster. */
   readonly server?: string;
   readonly kubeconfig?: string;
-  /** A ready KubeConfig instead (wins over `server` and `kubeconfig`). */
-  readonly kubeConfig?: KubeConfig;
+  /** A ready connection (client-node's KubeConfig is one) instead; wins over `server` and `kubeconfig`. */
+  readonly kubeConfig?: KubeConnection;
   /** The node this proxy serves: only its pods are callers. */
   readonly nodeName: string;
   readonly meshNamespace?: string;
@@ -112,18 +117,34 @@ export interface IdentityOptions {
   readonly rotationSpreadMs?: number;
 }
 
-export interface RunningNodeProxy {
-  readonly proxy: NodeProxy;
+/** A running control loop and the data plane it drives. */
+export interface RunningControlLoop<P extends DataPlane> {
+  readonly proxy: P;
   /** The callers of this node, from its pods. */
   readonly callers: PodCallerIndex;
   /** Resolves once the first complete sync has been applied. */
   readonly synced: Promise<void>;
-  /** This node's workload certificates, when identity is on. */
+  /**
+   * This node's workload certificates, when identity is on: held by the control loop (with workers, by the
+   * primary, which hands them to every worker).
+   */
   readonly identities: WorkloadIdentities | undefined;
   /** Health of every watch. */
   informers(): InformerState[];
   /** Stops the watches, then drains and closes the listeners. */
   stop(): Promise<void>;
+}
+
+export type RunningNodeProxy = RunningControlLoop<NodeProxy>;
+
+/** Options of a node-proxy whose traffic is served by `workers` worker processes. */
+export interface StartNodeProxyFleetOptions extends Omit<StartNodeProxyOptions, 'proxy'> {
+  readonly workers: number;
+  /** Log level of the workers (they log on the same stderr). */
+  readonly logLevel?: LogLevel;
+  /** Further worker settings (tests: `bindPorts`, `drainMs`) and fleet timings. */
+  readonly worker?: Partial<NodeProxyPrimaryOptions['settings']>;
+  readonly fleet?: NodeProxyPrimaryOptions['fleet'];
 }
 
 /** Component name on Events. */
@@ -132,16 +153,7 @@ const EVENT_COMPONENT = 'nodemesh-proxy';
 /** Starts a node-proxy that follows the API server. Throws only when the kube config cannot be loaded. */
 export async function startNodeProxy(options: StartNodeProxyOptions): Promise<RunningNodeProxy> {
   const log = options.logger ?? silentLogger;
-  const config = resolveConfig(options, log);
-  const meshNamespace = options.meshNamespace ?? DEFAULT_MESH_NAMESPACE;
-  const backoff = options.informerBackoff === undefined ? {} : { backoff: options.informerBackoff };
-
-  const recorder = new EventRecorder({
-    sink: options.eventSink ?? kubeEventSink(config),
-    component: EVENT_COMPONENT,
-    host: options.nodeName,
-    logger: log,
-  });
+  const config = await resolveConfig(options, log);
   const callers = new PodCallerIndex();
   const proxy = new NodeProxy({
     ...options.proxy,
@@ -153,28 +165,61 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     callers,
     logger: log,
   });
+  return runControlLoop(options, config, log, proxy, callers);
+}
+
+/**
+ * Starts a node-proxy whose traffic is served by `workers` worker processes on the same ports, fed by this
+ * process: the node's one control loop (one set of watches, whatever the number of workers).
+ */
+export async function startNodeProxyFleet(
+  options: StartNodeProxyFleetOptions,
+): Promise<RunningControlLoop<NodeProxyPrimary>> {
+  const log = options.logger ?? silentLogger;
+  const config = await resolveConfig(options, log);
+  const callers = new PodCallerIndex();
+  const primary = new NodeProxyPrimary({
+    workers: options.workers,
+    settings: {
+      listenHost: options.listenHost ?? '127.0.0.1',
+      logLevel: options.logLevel ?? 'info',
+      ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
+      ...options.worker,
+    },
+    callers,
+    adminHost: options.adminHost ?? '127.0.0.1',
+    adminPort: options.adminPort ?? 9090,
+    ...(options.debugPort === undefined ? {} : { debugPort: options.debugPort }),
+    logger: log,
+    ...(options.fleet === undefined ? {} : { fleet: options.fleet }),
+  });
+  return runControlLoop(options, config, log, primary, callers);
+}
+
+/**
+ * The control loop: informers feed change trackers, one sync runner drains them into the input assembler
+ * and applies the result to the data plane.
+ */
+async function runControlLoop<P extends DataPlane>(
+  options: Omit<StartNodeProxyOptions, 'proxy'>,
+  config: KubeConnection,
+  log: Logger,
+  proxy: P,
+  callers: PodCallerIndex,
+): Promise<RunningControlLoop<P>> {
+  const meshNamespace = options.meshNamespace ?? DEFAULT_MESH_NAMESPACE;
+  const backoff = options.informerBackoff === undefined ? {} : { backoff: options.informerBackoff };
+
+  const recorder = new EventRecorder({
+    sink: options.eventSink ?? kubeEventSink(config),
+    component: EVENT_COMPONENT,
+    host: options.nodeName,
+    logger: log,
+  });
   const identities =
     options.identity === undefined
       ? undefined
-      : new WorkloadIdentities({
-          trustDomain: options.identity.trustDomain,
-          nodeName: options.nodeName,
-          client: new IssuerClient({
-            url: options.identity.issuerUrl,
-            serverName: issuerServerName(meshNamespace),
-            tokenFile: options.identity.tokenFile,
-          }),
-          events: recorder,
-          logger: log.child({ part: 'identity' }),
-          registry: proxy.metrics.registry,
-          ...(options.identity.retryInitialMs === undefined
-            ? {}
-            : { retryInitialMs: options.identity.retryInitialMs }),
-          ...(options.identity.retryMaxMs === undefined ? {} : { retryMaxMs: options.identity.retryMaxMs }),
-          ...(options.identity.rotationSpreadMs === undefined
-            ? {}
-            : { rotationSpreadMs: options.identity.rotationSpreadMs }),
-        });
+      : startIdentities(options.identity, options.nodeName, meshNamespace, recorder, log, proxy);
   const assembler = new InputAssembler({
     meshDomain: options.meshDomain ?? DEFAULT_MESH_DOMAIN,
     meshNamespace,
@@ -232,7 +277,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
         knownProblems = reportProblems(snapshot.problems, knownProblems, recorder);
       } else {
         // Nothing new: re-apply the snapshot so listeners that failed to open are retried.
-        await proxy.applySnapshot(proxy.snapshot);
+        await proxy.resync();
       }
       if (!firstSyncDone) {
         firstSyncDone = true;
@@ -260,6 +305,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
       config,
       path: '/api/v1/services',
       handlers: tracked(trackers.services),
+      transform: withoutBookkeeping,
       logger: informerLog,
       ...backoff,
     }),
@@ -269,6 +315,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
       path: `/api/v1/namespaces/${encodeURIComponent(meshNamespace)}/services`,
       labelSelector: shadowListSelector(),
       handlers: tracked(trackers.shadows),
+      transform: withoutBookkeeping,
       logger: informerLog,
       ...backoff,
     }),
@@ -277,6 +324,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
       config,
       path: '/apis/discovery.k8s.io/v1/endpointslices',
       handlers: tracked(trackers.endpointSlices),
+      transform: withoutBookkeeping,
       logger: informerLog,
       ...backoff,
     }),
@@ -285,6 +333,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
       config,
       path: '/api/v1/pods',
       fieldSelector: `spec.nodeName=${options.nodeName}`,
+      transform: selectFields(POD_CALLER_FIELDS),
       handlers: {
         onAdd: (obj) => {
           callers.upsert(obj);
@@ -304,7 +353,8 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
       ...backoff,
     }),
   ];
-  // SMI and Gateway API kinds are custom resources: either may not be installed.
+  // SMI and Gateway API kinds are custom resources: either may not be installed, the latter in one of
+  // several versions (the first one served is watched).
   const customCollections = [
     ...SMI_COLLECTIONS.map((c) => ({
       name: c.plural,
@@ -332,6 +382,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
           config,
           path,
           handlers: tracked(tracker),
+          transform: withoutBookkeeping,
           logger: informerLog,
           ...backoff,
         }),
@@ -362,6 +413,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
             onAdd: (obj) => identities.setTrustBundle(obj),
             onUpdate: (obj) => identities.setTrustBundle(obj),
           },
+          transform: withoutBookkeeping,
           logger: informerLog,
           ...backoff,
         });
@@ -410,14 +462,48 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
   };
 }
 
-function resolveConfig(options: StartNodeProxyOptions, log: Logger): KubeConfig {
+async function resolveConfig(
+  options: Omit<StartNodeProxyOptions, 'proxy'>,
+  log: Logger,
+): Promise<KubeConnection> {
   if (options.kubeConfig !== undefined) return options.kubeConfig;
-  const loaded = loadKubeConfig({
+  const loaded = await loadKubeConfig({
     ...(options.server === undefined ? {} : { server: options.server }),
     ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
   });
   log.info('API server', { source: loaded.source, server: loaded.server });
   return loaded.config;
+}
+
+/**
+ * The node's workload identities: certificates asked for, renewed and dropped here, in the control loop, with
+ * metrics on the data plane's registry; the data plane uses them (each worker gets them, with workers).
+ */
+function startIdentities(
+  identity: IdentityOptions,
+  nodeName: string,
+  meshNamespace: string,
+  recorder: EventRecorder,
+  log: Logger,
+  proxy: DataPlane,
+): WorkloadIdentities {
+  const identities = new WorkloadIdentities({
+    trustDomain: identity.trustDomain,
+    nodeName,
+    client: new IssuerClient({
+      url: identity.issuerUrl,
+      serverName: issuerServerName(meshNamespace),
+      tokenFile: identity.tokenFile,
+    }),
+    events: recorder,
+    logger: log.child({ part: 'identity' }),
+    registry: proxy.metrics.registry,
+    ...(identity.retryInitialMs === undefined ? {} : { retryInitialMs: identity.retryInitialMs }),
+    ...(identity.retryMaxMs === undefined ? {} : { retryMaxMs: identity.retryMaxMs }),
+    ...(identity.rotationSpreadMs === undefined ? {} : { rotationSpreadMs: identity.rotationSpreadMs }),
+  });
+  proxy.useIdentities(identities);
+  return identities;
 }
 
 function reportRejection(rejection: Rejection, log: Logger, recorder: EventRecorder): void {

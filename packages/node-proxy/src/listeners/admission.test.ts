@@ -148,57 +148,57 @@ describe('readmit', () => {
       reason: 'route_gone',
     });
   });
-
-  it('TCP through a Gateway API TCPRoute: kept across new snapshots while the rule still has its backend', () => {
+  it('a connection a Gateway API route sent stays while the route still leads to its backend, not longer', () => {
     const dbB = withSa(
       meshService('shop', 'db-b', [{ port: 5432, targetPort: 10001 }], { trafficType: 'tcp' }),
       'db',
     );
-    const tcpRoute = (backends: string[]): MeshRoute => {
+    const route = (kind: 'HTTPRoute' | 'TCPRoute', parent: string, port: number, backend: string) => {
       const parsed = parseGatewayResource(
         {
-          kind: 'TCPRoute',
-          metadata: { name: 'db', namespace: 'shop', creationTimestamp: '2026-01-01T00:00:00Z' },
+          kind,
+          metadata: { name: `to-${backend}`, namespace: 'shop', creationTimestamp: '2026-01-01T00:00:00Z' },
           spec: {
-            parentRefs: [{ group: '', kind: 'Service', name: 'db' }],
-            rules: [{ backendRefs: backends.map((name) => ({ name, port: 5432, weight: 1 })) }],
+            parentRefs: [{ group: '', kind: 'Service', name: parent, port }],
+            rules: [{ backendRefs: [{ name: backend, port }] }],
           },
         },
-        'TCPRoute',
+        kind,
       );
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
       return parsed.value as MeshRoute;
     };
-    const withRoute = (backends: string[], endpoints = 8080): TopologyInputs => {
-      const base = inputs({ endpoints });
-      const services = new Map(base.services);
-      services.set('shop/db-b', dbB);
-      const endpointMap = new Map(base.endpoints);
-      endpointMap.set('shop/db-b', readyEndpoints([{ address: '10.0.0.4', port: 5432 }]));
-      return { ...base, services, endpoints: endpointMap, meshRoutes: [tcpRoute(backends)] };
+    const routes = [route('HTTPRoute', 'orders', 80, 'orders-v2'), route('TCPRoute', 'db', 5432, 'db-b')];
+    const withRoutes = (parts: { endpoints?: number; routes: MeshRoute[] }): TopologyInputs => {
+      const base = inputs({ ...(parts.endpoints === undefined ? {} : { endpoints: parts.endpoints }) });
+      const services = new Map(base.services).set('shop/db-b', dbB);
+      const endpoints = new Map(base.endpoints).set(
+        'shop/db-b',
+        readyEndpoints([{ address: '10.0.0.4', port: 5432 }]),
+      );
+      return { ...base, services, endpoints, meshRoutes: parts.routes };
     };
-    const snapshot = builder.build(withRoute(['db-b']));
-    const route = snapshot.tcp.get(10000);
-    if (route === undefined) throw new Error('no tcp route');
-    const admission: Admission = {
+    const routed = builder.build(withRoutes({ routes }));
+    const tunnel = websocket(routed, 'orders-v2', '10.0.0.2:8080');
+    const tcpRoute = routed.tcp.get(10000);
+    if (tcpRoute === undefined) throw new Error('no tcp route');
+    const connection: Admission = {
       protocol: 'tcp',
       listenerPort: 10000,
       backend: { namespace: 'shop', name: 'db-b' },
       endpointKey: '10.0.0.4:5432',
       caller: frontend,
-      route,
-      access: snapshot.access,
+      route: tcpRoute,
+      access: routed.access,
     };
-    // Another change elsewhere (the orders endpoints) builds a new route object for the same rules.
-    expect(readmit(builder.build(withRoute(['db-b'], 9090)), false, admission)).toMatchObject({
-      admitted: true,
-    });
-    expect(readmit(builder.build(withRoute(['db', 'db-b'], 7070)), false, admission)).toMatchObject({
-      admitted: true,
-    });
-    expect(readmit(builder.build(withRoute(['db'], 6060)), false, admission)).toEqual({
-      admitted: false,
-      reason: 'route_gone',
-    });
+    // The routes are rebuilt (the root's endpoints changed) but still send both where they went.
+    const rebuilt = builder.build(withRoutes({ endpoints: 7070, routes }));
+    expect(rebuilt.tcp.get(10000)).not.toBe(tcpRoute);
+    expect(readmit(rebuilt, true, tunnel)).toMatchObject({ admitted: true });
+    expect(readmit(rebuilt, true, connection)).toMatchObject({ admitted: true });
+    // Without the routes the ports lead to their root Services only.
+    const gone = builder.build(withRoutes({ routes: [] }));
+    expect(readmit(gone, true, tunnel)).toEqual({ admitted: false, reason: 'route_gone' });
+    expect(readmit(gone, true, connection)).toEqual({ admitted: false, reason: 'route_gone' });
   });
 });

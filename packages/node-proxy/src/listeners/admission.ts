@@ -1,7 +1,7 @@
 /**
  * Whether a long-lived connection admitted under one snapshot is still admitted under a newer one (pure): a
  * WebSocket tunnel or a TCP connection is closed when its route is gone (or no longer leads to its backend
- * Service: by its root, its SMI split or a Gateway API rule for the caller), when its endpoint has left that backend's ready endpoints, or when access control no longer
+ * Service), when its endpoint has left that backend's ready endpoints, or when access control no longer
  * allows its caller (the same check as at admission, with the same request for a tunnel). Weights and rate
  * limits are for new traffic: a changed split weight or bucket leaves open connections alone.
  */
@@ -9,6 +9,7 @@ import type { Caller } from '../metrics/caller-resolver.js';
 import { checkAccess } from '../policy/access-policy.js';
 import { tablesFor } from '../routing/select-rule.js';
 import { normaliseHost } from '../snapshot/host.js';
+import type { RuleBackend } from '../snapshot/mesh-routing.js';
 import type { Backend, Route, ServiceRef, Snapshot } from '../snapshot/snapshot.js';
 import type { MatchableRequest } from '../topology/http-match.js';
 import { objectKey } from '../topology/inputs.js';
@@ -43,7 +44,7 @@ export function readmit(snapshot: Snapshot, accessControl: boolean, admission: A
   }
   if (route !== admission.route) {
     // Routes are immutable: a route object that did not change still has the same backends and endpoints.
-    const backend = backendOf(route, admission.backend, admission.caller?.namespace);
+    const backend = backendOf(route, admission);
     if (backend === undefined) return { admitted: false, reason: 'route_gone' };
     if (!backend.endpoints.some((e) => e.key === admission.endpointKey)) {
       return { admitted: false, reason: 'endpoint_gone' };
@@ -71,28 +72,29 @@ function currentRoute(snapshot: Snapshot, admission: Admission): Route | undefin
 }
 
 /**
- * The route's backend for `service`: its root, one of its split's backends, or a backend of a Gateway API rule
- * that applies to the caller (a TCPRoute's, or any HTTPRoute rule's for a WebSocket tunnel).
+ * The route's backend for the connection's Service, where the route could still send this caller: a backend of
+ * the caller's Gateway API rule table when one applies (the TCPRoute's rule; for a tunnel, any HTTP rule's),
+ * else its root or one of its split's backends.
  */
-function backendOf(
-  route: Route,
-  service: ServiceRef,
-  callerNamespace: string | undefined,
-): Backend | undefined {
-  if (sameService(route.root.service, service)) return route.root;
-  const inSplit = route.split?.backends.find((b) => sameService(b.service, service));
-  if (inSplit !== undefined || route.mesh === undefined) return inSplit;
-  const tables = tablesFor(route.mesh, callerNamespace);
-  const rules = [
-    ...(tables?.tcp === undefined ? [] : [tables.tcp.rule]),
-    ...(tables?.http?.matches.map((m) => m.rule) ?? []),
-  ];
-  for (const rule of rules) {
-    for (const { backend } of rule.backends) {
-      if (backend !== undefined && sameService(backend.service, service)) return backend;
-    }
+function backendOf(route: Route, admission: Admission): Backend | undefined {
+  const service = admission.backend;
+  const tables = route.mesh === undefined ? undefined : tablesFor(route.mesh, admission.caller?.namespace);
+  if (admission.protocol === 'tcp' && tables?.tcp !== undefined) {
+    return ruleBackend(tables.tcp.rule.backends, service);
   }
-  return undefined;
+  if (admission.protocol === 'websocket' && tables?.http !== undefined) {
+    for (const match of tables.http.matches) {
+      const backend = ruleBackend(match.rule.backends, service);
+      if (backend !== undefined) return backend;
+    }
+    return undefined;
+  }
+  if (sameService(route.root.service, service)) return route.root;
+  return route.split?.backends.find((b) => sameService(b.service, service));
+}
+
+function ruleBackend(backends: readonly RuleBackend[], service: ServiceRef): Backend | undefined {
+  return backends.find((b) => b.backend !== undefined && sameService(b.backend.service, service))?.backend;
 }
 
 function sameService(a: ServiceRef, b: ServiceRef): boolean {

@@ -15,6 +15,7 @@ import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
+import { portSharing } from '../workers/port-sharing.js';
 import { AdmittedConnections } from './admitted-connections.js';
 import { endAndLinger, guardConnection } from './connection-guard.js';
 import { ConnectionLimiter } from './connection-limiter.js';
@@ -140,7 +141,7 @@ export class HttpEntrypoint implements Listener {
   }
 
   async listen(host: string, port: number): Promise<void> {
-    await this.#app.listen({ host, port });
+    await this.#app.listen({ host, port, ...portSharing() });
   }
 
   boundPort(): number | undefined {

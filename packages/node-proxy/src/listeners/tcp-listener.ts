@@ -11,6 +11,7 @@ import { checkAccess } from '../policy/access-policy.js';
 import { chooseConnectionBackend } from '../routing/connection-backend.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
+import { portSharing } from '../workers/port-sharing.js';
 import { AdmittedConnections } from './admitted-connections.js';
 import { guardConnection } from './connection-guard.js';
 import { ConnectionLimiter } from './connection-limiter.js';
@@ -47,7 +48,7 @@ export class TcpListener implements Listener {
   listen(host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen({ host, port }, () => {
+      this.#server.listen({ host, port, ...portSharing() }, () => {
         this.#server.off('error', reject);
         resolve();
       });

@@ -10,10 +10,11 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { chooseBackend } from '../balancer/choose-target.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
-import type { TrafficLabels } from '../metrics/proxy-metrics.js';
+import type { TrafficLabels, UdpSessionMeters } from '../metrics/proxy-metrics.js';
 import { checkAccess } from '../policy/access-policy.js';
 import type { Endpoint, Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
+import { portSharing } from '../workers/port-sharing.js';
 import type { Listener, RoutingContext } from './listener.js';
 
 export interface UdpListenerOptions {
@@ -42,6 +43,7 @@ interface Session {
   readonly upstream: Socket;
   readonly endpoint: Endpoint;
   readonly labels: TrafficLabels;
+  readonly meters: UdpSessionMeters;
   timer: NodeJS.Timeout;
 }
 
@@ -64,7 +66,7 @@ export class UdpListener implements Listener {
   }
 
   listen(host: string, port: number): Promise<void> {
-    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', ...portSharing() });
     this.#socket = socket;
     socket.on('message', (data, from) => this.#receive(data, from));
     return new Promise((resolve, reject) => {
@@ -110,7 +112,7 @@ export class UdpListener implements Listener {
       }
       session.timer.refresh();
     }
-    this.#ctx.metrics.udpPacket(session.labels, 'received');
+    session.meters.received();
     session.upstream.send(data, session.endpoint.port, session.endpoint.address);
   }
 
@@ -138,13 +140,14 @@ export class UdpListener implements Listener {
     if (!this.#admitted(snapshot, serviceKey, route.port, labels)) return 'denied';
     const endpoint = this.#ctx.balancer.pick(backend.endpoints);
     if (endpoint === undefined) return 'no_endpoint';
+    const meters = this.#ctx.metrics.udpSession(labels);
     const upstream = createSocket(isIPv6(endpoint.address) ? 'udp6' : 'udp4');
     upstream.on('error', () => this.#end(key));
     upstream.on('message', (reply, replyFrom) => {
       if (replyFrom.address !== endpoint.address || replyFrom.port !== endpoint.port) return;
       const current = this.#sessions.get(key);
       current?.timer.refresh();
-      this.#ctx.metrics.udpPacket(labels, 'sent');
+      meters.sent();
       this.#socket?.send(reply, from.port, from.address);
     });
     const timer = setTimeout(() => this.#end(key), this.#options.sessionIdleMs);
@@ -156,6 +159,7 @@ export class UdpListener implements Listener {
       upstream,
       endpoint,
       labels,
+      meters,
       timer,
     };
     this.#sessions.set(key, session);

@@ -3,7 +3,7 @@
  * and dashboards can tell which build each pod runs.
  */
 import { readFileSync } from 'node:fs';
-import { Gauge, type Registry } from 'prom-client';
+import type { MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
 
 /** The version in this package's package.json (two levels up from src/ or dist/), or "unknown". */
 export function packageVersion(): string {
@@ -16,11 +16,15 @@ export function packageVersion(): string {
   }
 }
 
-export function registerBuildInfo(registry: Registry, version = packageVersion()): void {
-  new Gauge({
-    name: 'nodemesh_build_info',
-    help: 'Always 1; the label version is the version of the running component.',
-    labelNames: ['version'],
-    registers: [registry],
-  }).set({ version }, 1);
+export function registerBuildInfo(registry: MetricsRegistry, version = packageVersion()): void {
+  registry
+    .gauge({
+      name: 'nodemesh_build_info',
+      help: 'Always 1; the label version is the version of the running component.',
+      labelNames: ['version'],
+      // One pod, one build: with workers the primary's series is the node's (never a sum).
+      aggregation: 'max',
+    })
+    .cell(version)
+    .set(1);
 }

@@ -29,4 +29,31 @@ describe('proxy metrics', () => {
       'nodemesh_snapshot_version 0',
     );
   });
+
+  it('binds cells once: the same caller row by object, callers with the same labels share it', () => {
+    const metrics = new ProxyMetrics();
+    const orders = metrics.destination('shop', 'orders');
+    expect(metrics.destination('shop', 'orders')).toBe(orders);
+    const web = { namespace: 'shop', workload: 'web', serviceAccount: 'web' };
+    const again = { ...web };
+    expect(orders.caller(web)).toBe(orders.caller(web));
+    expect(orders.caller(again)).toBe(orders.caller(web));
+    expect(orders.caller(undefined)).toBe(orders.caller(undefined));
+  });
+
+  it('counts TCP bytes and UDP datagrams through meters bound once', async () => {
+    const metrics = new ProxyMetrics();
+    const labels = { caller: undefined, destinationNamespace: 'shop', destinationService: 'db' };
+    const tcp = metrics.tcpConnection(labels);
+    for (let i = 0; i < 3; i++) tcp.received(10);
+    tcp.closed();
+    tcp.closed();
+    const udp = metrics.udpSession(labels);
+    udp.received();
+    udp.sent();
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/nodemesh_tcp_bytes_total\{[^}]*direction="received"\} 30/);
+    expect(text).toMatch(/nodemesh_tcp_open_connections\{[^}]*\} 0/);
+    expect(text).toMatch(/nodemesh_udp_packets_total\{[^}]*direction="sent"\} 1/);
+  });
 });

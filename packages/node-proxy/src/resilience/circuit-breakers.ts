@@ -1,14 +1,19 @@
 /**
- * A circuit breaker per destination Service (opossum), kept across snapshots while the Service's
- * `circuitBreaker` config is unchanged. It opens when, in the rolling window and after `minimumRequests`,
- * more than `errorPercentage` percent of calls failed; while open it fails at once; after `openDurationMs` one
- * trial call goes through (half-open) and closes it on success.
+ * A circuit breaker per destination Service (circuit-breaker.ts), kept across snapshots while the Service's
+ * `circuitBreaker` config is unchanged. Each worker holds its own: with `workers` > 1, `minimumRequests` is
+ * divided among them (rounded up), so a breaker sees about the share of traffic its worker gets.
  */
 import type { CircuitBreakerConfig } from '@nodemesh/smi-types';
-import CircuitBreaker from 'opossum';
+import {
+  type BreakerClock,
+  type BreakerState,
+  CircuitBreaker,
+  systemBreakerClock,
+} from './circuit-breaker.js';
 import { KeyedRegistry, sameFields } from './keyed-registry.js';
 
-export type BreakerState = 'closed' | 'open' | 'half_open';
+export type { BreakerState } from './circuit-breaker.js';
+export { CircuitBreaker } from './circuit-breaker.js';
 
 /** Raised instead of calling when the breaker is open. */
 export class CircuitOpenError extends Error {
@@ -18,23 +23,54 @@ export class CircuitOpenError extends Error {
   }
 }
 
-/** One Service's breaker: `run` calls `action` unless the breaker is open. */
+/** One Service's breaker, as the forward path uses it. */
 export interface ServiceBreaker {
-  run<T>(action: () => Promise<T>): Promise<T>;
+  readonly serviceKey: string;
   readonly state: BreakerState;
+  tryAcquire(): boolean;
+  succeeded(): void;
+  failed(): void;
+  abandoned(): void;
 }
 
-type Thunk = () => Promise<unknown>;
+export interface CircuitBreakersOptions {
+  /** Hears every state change, `closed` when a breaker is made and undefined when it is dropped. */
+  readonly onState?: (serviceKey: string, state: BreakerState | undefined) => void;
+  /** How many workers share the traffic (default 1). */
+  readonly workers?: number;
+  readonly clock?: BreakerClock;
+}
+
+class KeyedBreaker extends CircuitBreaker implements ServiceBreaker {
+  constructor(
+    readonly serviceKey: string,
+    config: CircuitBreakerConfig,
+    onState: (state: BreakerState) => void,
+    clock: BreakerClock,
+  ) {
+    super(config, onState, clock);
+  }
+}
 
 export class CircuitBreakers {
-  readonly #registry: KeyedRegistry<CircuitBreakerConfig, ServiceBreaker & { shutdown(): void }>;
+  readonly #registry: KeyedRegistry<CircuitBreakerConfig, KeyedBreaker>;
 
-  /** `onState` hears every state change, including `closed` when a breaker is made. */
-  constructor(onState: (serviceKey: string, state: BreakerState | undefined) => void = () => undefined) {
+  constructor(options: CircuitBreakersOptions = {}) {
+    const onState = options.onState ?? (() => undefined);
+    const workers = Math.max(1, options.workers ?? 1);
+    const clock = options.clock ?? systemBreakerClock;
     this.#registry = new KeyedRegistry({
       same: sameFields,
-      create: (key, config) => createBreaker(key, config, (state) => onState(key, state)),
-      dispose: (breaker) => breaker.shutdown(),
+      create: (key, config) => {
+        const share = { ...config, minimumRequests: Math.ceil(config.minimumRequests / workers) };
+        const breaker = new KeyedBreaker(key, share, (state) => onState(key, state), clock);
+        onState(key, 'closed');
+        return breaker;
+      },
+      dispose: (breaker) => {
+        breaker.shutdown();
+        onState(breaker.serviceKey, undefined);
+      },
     });
   }
 
@@ -50,51 +86,4 @@ export class CircuitBreakers {
   clear(): void {
     this.#registry.clear();
   }
-}
-
-function createBreaker(
-  key: string,
-  config: CircuitBreakerConfig,
-  onState: (state: BreakerState | undefined) => void,
-): ServiceBreaker & { shutdown(): void } {
-  const breaker = new CircuitBreaker<[Thunk], unknown>((thunk: Thunk) => thunk(), {
-    errorThresholdPercentage: config.errorPercentage,
-    volumeThreshold: config.minimumRequests,
-    rollingCountTimeout: config.windowMs,
-    rollingCountBuckets: Math.max(1, Math.min(10, Math.round(config.windowMs / 1000))),
-    resetTimeout: config.openDurationMs,
-    // Timeouts are the proxy's own (per try and per request), not the breaker's.
-    timeout: false,
-    enableSnapshots: false,
-  });
-  let state: BreakerState = 'closed';
-  const set = (next: BreakerState) => {
-    state = next;
-    onState(next);
-  };
-  breaker.on('open', () => set('open'));
-  breaker.on('halfOpen', () => set('half_open'));
-  breaker.on('close', () => set('closed'));
-  onState('closed');
-  return {
-    get state() {
-      return state;
-    },
-    async run<T>(action: () => Promise<T>): Promise<T> {
-      try {
-        return (await breaker.fire(action)) as T;
-      } catch (err) {
-        if (isOpenBreaker(err)) throw new CircuitOpenError(key);
-        throw err;
-      }
-    },
-    shutdown() {
-      breaker.shutdown();
-      onState(undefined);
-    },
-  };
-}
-
-function isOpenBreaker(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'EOPENBREAKER';
 }

@@ -1,4 +1,8 @@
-/** A token bucket per destination Service on this node, kept across snapshots while its config is unchanged. */
+/**
+ * A token bucket per destination Service on this node, kept across snapshots while its config is unchanged.
+ * With `workers` > 1 each worker holds its share of the limit (average and burst divided among them), so the
+ * node as a whole allows about the configured rate.
+ */
 import type { RateLimitConfig } from '@nodemesh/smi-types';
 import { KeyedRegistry, sameFields } from './keyed-registry.js';
 import { TokenBucket } from './token-bucket.js';
@@ -6,10 +10,12 @@ import { TokenBucket } from './token-bucket.js';
 export class RateLimiters {
   readonly #registry: KeyedRegistry<RateLimitConfig, TokenBucket>;
 
-  constructor(now?: () => number) {
+  constructor(now?: () => number, workers = 1) {
+    const share = Math.max(1, workers);
     this.#registry = new KeyedRegistry({
       same: sameFields,
-      create: (_key, config) => new TokenBucket(config, now),
+      create: (_key, config) =>
+        new TokenBucket({ average: config.average / share, burst: Math.max(1, config.burst / share) }, now),
     });
   }
 

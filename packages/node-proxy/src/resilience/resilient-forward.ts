@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici';
 import type { UpstreamResponse } from '../listeners/forward.js';
 import type { Endpoint } from '../snapshot/snapshot.js';
 import type { RequestBody } from './buffered-body.js';
-import type { ServiceBreaker } from './circuit-breakers.js';
+import { CircuitOpenError, type ServiceBreaker } from './circuit-breakers.js';
 import { failureOrigin, NotUpstreamError } from './failure-origin.js';
 import type { RetryBudget } from './retry-budget.js';
 import { errorCode, isIdempotent, isRetryableError, isRetryableStatus } from './retry-policy.js';
@@ -100,8 +100,8 @@ export async function resilientForward(
     // This try's timeout is the rest of the request's: when it fires, the request has run out of time.
     const lastChance =
       remaining !== undefined && (request.retry === undefined || remaining <= request.retry.perTryTimeoutMs);
-    /** One attempt. A failure that is not the upstream's resolves (the breaker counts it as no failure). */
-    const send = async (): Promise<UpstreamResponse | NotUpstreamError> => {
+    /** One attempt. A failure that is not the upstream's is a NotUpstreamError (never the breaker's). */
+    const send = async (): Promise<UpstreamResponse> => {
       let response: UpstreamResponse;
       try {
         response = await tools.send(tools.dispatcher(endpoint), {
@@ -113,18 +113,28 @@ export async function resilientForward(
         });
       } catch (err) {
         const origin = failureOrigin(err, watched?.callerFailed() ?? false);
-        if (origin !== 'upstream') return new NotUpstreamError(origin, err);
+        if (origin !== 'upstream') throw new NotUpstreamError(origin, err);
         throw err;
       }
       if (response.statusCode >= 500) throw new UpstreamStatusError(response);
       return response;
     };
+    const { breaker } = request;
+    if (breaker !== undefined && !breaker.tryAcquire()) {
+      if (picked !== undefined) tools.release(picked);
+      throw new CircuitOpenError(breaker.serviceKey);
+    }
     try {
-      const outcome = request.breaker === undefined ? await send() : await request.breaker.run(send);
-      if (outcome instanceof NotUpstreamError) throw outcome;
-      return { response: outcome, attempts: attempt };
+      const response = await send();
+      breaker?.succeeded();
+      return { response, attempts: attempt };
     } catch (err) {
-      if (err instanceof NotUpstreamError) throw err;
+      if (err instanceof NotUpstreamError) {
+        // Neither a success nor a failure of the upstream: the breaker only gives the call back.
+        breaker?.abandoned();
+        throw err;
+      }
+      breaker?.failed();
       if (err instanceof UpstreamStatusError) {
         const { response } = err;
         const retryable =

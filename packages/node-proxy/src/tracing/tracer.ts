@@ -1,8 +1,10 @@
 /**
  * Spans for proxied requests. A `Tracer` exists only when tracing is configured; the listeners hold
  * `undefined` otherwise, so an untraced proxy makes no span objects at all. Sampling follows the caller's
- * sampled flag when it sent a traceparent, else `sampleRatio`; an unsampled request still gets a fresh
- * traceparent upstream (same trace, our span id, flag 00) so the trace stays whole past us.
+ * sampled flag when it sent a valid traceparent, else `sampleRatio`. Only a sampled request gets a span, and
+ * with it new ids (a fresh trace id when the caller sent none, and our span id) and a traceparent naming our
+ * span upstream. An unsampled request gets nothing: no ids are drawn, and the caller's own traceparent, if
+ * any, passes upstream unchanged like any other header.
  */
 import type { OtlpExporter } from './otlp-exporter.js';
 import type { AttributeValue } from './span.js';
@@ -15,7 +17,7 @@ export interface TracingOptions {
   readonly sampleRatio?: number;
 }
 
-/** A span in progress; `end` exports it (once) when sampled. */
+/** The span of a sampled request; `end` exports it (once). */
 export interface ActiveSpan {
   /** The traceparent to send upstream. */
   readonly traceparent: string;
@@ -34,19 +36,21 @@ export class Tracer {
     this.#random = random;
   }
 
-  /** Starts the span of one proxied request, continuing the caller's trace if it sent one. */
-  start(name: string, traceparentHeader: string | string[] | undefined): ActiveSpan {
-    const parent = parseTraceParent(traceparentHeader);
+  /**
+   * Starts the span of one proxied request, continuing the caller's trace if it sent one; undefined when the
+   * request is not sampled.
+   */
+  start(name: string, traceparentHeader: string | string[] | undefined): ActiveSpan | undefined {
+    const parent = traceparentHeader === undefined ? undefined : parseTraceParent(traceparentHeader);
+    const sampled = parent !== undefined ? parent.sampled : this.#random() < this.#ratio;
+    if (!sampled) return undefined;
     const traceId = parent?.traceId ?? newTraceId();
     const spanId = newSpanId();
-    const sampled = parent !== undefined ? parent.sampled : this.#random() < this.#ratio;
-    const traceparent = formatTraceParent(traceId, spanId, sampled);
-    if (!sampled) return { traceparent, set: () => undefined, end: () => undefined };
     const start = nowNanos();
     const attributes: Record<string, AttributeValue> = {};
     let ended = false;
     return {
-      traceparent,
+      traceparent: formatTraceParent(traceId, spanId, true),
       set: (key, value) => {
         attributes[key] = value;
       },

@@ -32,11 +32,20 @@ describe('Tracer', () => {
   it('follows the caller sampled flag, else the ratio; unsampled spans are not exported', async () => {
     const exported: FinishedSpan[] = [];
     const exporter = { export: (s: FinishedSpan) => exported.push(s), shutdown: async () => undefined };
-    const tracer = new Tracer(exporter as unknown as OtlpExporter, 0, () => 0.5);
-    tracer.start('GET', undefined).end(false);
-    tracer.start('GET', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00').end(false);
+    let draws = 0;
+    const tracer = new Tracer(exporter as unknown as OtlpExporter, 0.3, () => {
+      draws++;
+      return 0.5;
+    });
+    // Unsampled: no span at all (so no ids are drawn and the caller's header passes on unchanged).
+    expect(tracer.start('GET', undefined)).toBeUndefined();
+    expect(tracer.start('GET', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00')).toBeUndefined();
+    expect(draws).toBe(1); // the caller's flag decides without a draw
     expect(exported).toEqual([]);
     const span = tracer.start('GET', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+    if (span === undefined) throw new Error('a sampled parent must give a span');
+    expect(span.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(span.traceparent).not.toContain('00f067aa0ba902b7');
     span.set('k', 1);
     span.end(true);
     span.end(true);

@@ -287,18 +287,18 @@ describe('TrafficSplit on tcp and udp Services, applied through the API server',
       }
       return seen;
     };
-    /** Fresh client sockets: each is a new UDP session, so each picks a backend anew. */
+    /**
+     * Fresh client sockets: each is a new UDP session, so each picks a backend anew. They stay open until the
+     * test ends: a closed one's port could be given to a later client, whose datagrams would then join the
+     * earlier session the proxy still holds (kept under a new split: weights are for new sessions).
+     */
     const lookupAnswers = async (n: number) => {
       const seen: Record<string, number> = {};
       for (let i = 0; i < n; i++) {
-        const client = new UdpClient(lookupPort);
-        try {
-          const answer = (await client.exchange(`${i}`)).toString();
-          const who = answer.slice(0, answer.indexOf(':'));
-          seen[who] = (seen[who] ?? 0) + 1;
-        } finally {
-          await client.close();
-        }
+        const client = resources.add(new UdpClient(lookupPort), (c) => c.close());
+        const answer = (await client.exchange(`${i}`)).toString();
+        const who = answer.slice(0, answer.indexOf(':'));
+        seen[who] = (seen[who] ?? 0) + 1;
       }
       return seen;
     };

@@ -103,6 +103,29 @@ describe('tracing', () => {
     expect(exported).toBe(2);
   });
 
+  it('unsampled: the caller traceparent passes through unchanged, and none is made up without one', async () => {
+    const receiver = await otlpReceiver();
+    const backend = await httpBackend(resources, 'orders');
+    const proxy = await startProxy(resources, {
+      tracing: { endpoint: receiver.url, flushIntervalMs: 50, sampleRatio: 0 },
+    });
+    await proxy.applyInputs(
+      topologyInputs({
+        services: [meshService('shop', 'orders', [{ port: 80, targetPort: 5000 }])],
+        endpoints: { 'shop/orders': readyEndpoints([{ address: '127.0.0.1', port: backend.port }]) },
+      }),
+    );
+    const port = proxy.boundPort('http', 5000) ?? 0;
+    const upstream = async (headers: Record<string, string>) =>
+      (JSON.parse((await httpCall(port, { headers })).body) as { headers: Record<string, string> }).headers
+        .traceparent;
+    const notSampled = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00';
+    expect(await upstream({ traceparent: notSampled })).toBe(notSampled);
+    expect(await upstream({})).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(receiver.spans).toEqual([]);
+  });
+
   it('off: the caller traceparent passes through unchanged', async () => {
     const backend = await httpBackend(resources, 'orders');
     const proxy = await startProxy(resources);

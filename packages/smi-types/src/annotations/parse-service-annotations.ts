@@ -31,7 +31,7 @@ import {
   type TrafficType,
 } from './service-config.js';
 
-/** Defaults of the circuit-breaker settings a Service leaves out (opossum's own defaults, window aside). */
+/** Defaults of the circuit-breaker settings a Service leaves out. */
 export const CIRCUIT_BREAKER_DEFAULTS: CircuitBreakerConfig = {
   errorPercentage: 50,
   minimumRequests: 20,
@@ -218,7 +218,7 @@ class AnnotationReader {
     return value;
   }
 
-  /** A duration from min to max ms (`range` says so in words); opossum's window must be whole seconds. */
+  /** A duration from min to max ms (`range` says so in words); the breaker's window is whole seconds. */
   duration(key: string, min: number, max: number, range: string, wholeSeconds = false): number | undefined {
     const text = this.values.get(key);
     if (text === undefined) return undefined;

@@ -23,18 +23,18 @@ export interface RateLimitConfig {
 export const ANNOTATION_PREFIX = 'nodemesh.io/';
 
 /**
- * A circuit breaker per backend Service, in the terms opossum uses: it opens when, within the rolling
+ * A circuit breaker per backend Service: it opens when, within the rolling
  * window, at least `minimumRequests` were made and `errorPercentage` percent or more of them failed; it
  * stays open for `openDurationMs`, then lets one trial request through (half-open).
  */
 export interface CircuitBreakerConfig {
-  /** 1..100; opossum `errorThresholdPercentage`. */
+  /** 1..100: the share of failed requests (or more) that opens the breaker. */
   readonly errorPercentage: number;
-  /** Requests in the window before the breaker may open; opossum `volumeThreshold`. */
+  /** Requests in the window before the breaker may open. */
   readonly minimumRequests: number;
-  /** Length of the rolling statistics window, whole seconds in ms; opossum `rollingCountTimeout`. */
+  /** Length of the rolling statistics window, whole seconds in ms. */
   readonly windowMs: number;
-  /** How long the breaker stays open before a trial request; opossum `resetTimeout`. */
+  /** How long the breaker stays open before a trial request. */
   readonly openDurationMs: number;
 }
 

@@ -1,0 +1,180 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type ResolverOptions, resolverDefaults } from './answer.js';
+import { RRType } from './message.js';
+import { encodeQuery } from './query.js';
+import { QueryHead } from './query-head.js';
+import { respond, respondFromStore, type Transport } from './respond.js';
+import { WireAnswers } from './wire-answers.js';
+import { MeshZone } from './zone.js';
+
+function sampleZone(): MeshZone {
+  const zone = new MeshZone('mesh');
+  zone.upsert({
+    namespace: 'shop',
+    name: 'orders',
+    clusterIPs: ['10.96.0.10', 'fd00::a'],
+    ports: [
+      { name: 'http', port: 8080, protocol: 'TCP' },
+      { name: 'dns', port: 53, protocol: 'UDP' },
+      { name: '', port: 9000, protocol: 'TCP' },
+    ],
+  });
+  zone.upsert({ namespace: 'shop', name: 'cart', clusterIPs: ['10.96.0.11'], ports: [] });
+  // A Service whose name is the name server's: the name server's answer wins, as in the resolver.
+  zone.upsert({ namespace: 'dns', name: 'ns', clusterIPs: ['10.96.0.99'], ports: [] });
+  // Namespaces whose names are as long as others, or are suffixes of the SOA's names (ns.dns, hostmaster).
+  zone.upsert({ namespace: 'abc', name: 'ns', clusterIPs: ['10.96.0.98'], ports: [] });
+  zone.upsert({ namespace: 'hostmaster', name: 'x', clusterIPs: ['10.96.0.97'], ports: [] });
+  const wide = Array.from({ length: 100 }, (_, i) => `10.1.0.${i + 1}`);
+  zone.upsert({ namespace: 'big', name: 'many', clusterIPs: wide, ports: [] });
+  return zone;
+}
+
+const options: ResolverOptions = { ...resolverDefaults('mesh'), ttl: 7, nsAddresses: ['10.96.0.53'] };
+
+const NAMES = [
+  'mesh',
+  'ns.dns.mesh',
+  'shop.mesh',
+  'dns.mesh',
+  'abc.mesh',
+  'ns.abc.mesh',
+  'hostmaster.mesh',
+  'x.hostmaster.mesh',
+  'orders.shop.mesh',
+  'cart.shop.mesh',
+  'many.big.mesh',
+  '_tcp.orders.shop.mesh',
+  '_udp.orders.shop.mesh',
+  '_http._tcp.orders.shop.mesh',
+  '_dns._udp.orders.shop.mesh',
+  '_http._udp.orders.shop.mesh',
+  '_tcp.cart.shop.mesh',
+  'nope.shop.mesh',
+  'nope.mesh',
+  'a.b.c.d.e.mesh',
+  'example.com',
+];
+const TYPES = [RRType.A, RRType.AAAA, RRType.ANY, RRType.SRV, RRType.SOA, RRType.NS, 16, 15, 65, 252, 41];
+
+/** Flips the case of the letters where `mask` has a bit set. */
+function recase(name: string, mask: number): string {
+  return [...name].map((c, i) => ((mask >> (i % 30)) & 1 ? c.toUpperCase() : c)).join('');
+}
+
+const query = fc.record({
+  name: fc.constantFrom(...NAMES),
+  caseMask: fc.integer({ min: 0, max: 2 ** 30 - 1 }),
+  type: fc.constantFrom(...TYPES),
+  id: fc.integer({ min: 0, max: 0xffff }),
+  recursionDesired: fc.boolean(),
+  edns: fc.option(
+    fc.record({
+      udpPayloadSize: fc.constantFrom(0, 512, 1232, 4096, 65535),
+      version: fc.constantFrom(0, 0, 0, 1),
+      dnssecOk: fc.boolean(),
+    }),
+  ),
+  transport: fc.constantFrom<Transport>('udp', 'tcp'),
+});
+
+type GeneratedQuery = typeof query extends fc.Arbitrary<infer T> ? T : never;
+
+function packetOf(q: GeneratedQuery): Buffer {
+  return encodeQuery(recase(q.name, q.caseMask), q.type, {
+    id: q.id,
+    recursionDesired: q.recursionDesired,
+    ...(q.edns === null ? {} : { edns: q.edns }),
+  });
+}
+
+describe('WireAnswers', () => {
+  it('answers byte for byte as the full path does, whatever the case, type, EDNS and transport', () => {
+    const zone = sampleZone();
+    const answers = new WireAnswers(zone, options);
+    const head = new QueryHead();
+    let stored = 0;
+    fc.assert(
+      fc.property(query, (q) => {
+        const packet = packetOf(q);
+        const fast = respondFromStore(packet, head, answers, q.transport);
+        const full = respond(packet, zone, options, q.transport);
+        if (fast !== undefined) {
+          stored++;
+          expect(fast.reply?.toString('hex')).toBe(full.reply?.toString('hex'));
+          expect([fast.qtype, fast.rcode, fast.truncated]).toEqual([full.qtype, full.rcode, full.truncated]);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(stored).toBeGreaterThan(1000);
+  });
+
+  it('stores every answer that exists: names of the zone with ordinary types come from bytes', () => {
+    const zone = sampleZone();
+    const answers = new WireAnswers(zone, options);
+    const head = new QueryHead();
+    for (const name of NAMES.slice(0, 15)) {
+      for (const type of [RRType.A, RRType.AAAA, RRType.ANY, RRType.SRV, RRType.SOA, RRType.NS, 16]) {
+        expect(
+          respondFromStore(encodeQuery(name, type), head, answers, 'udp'),
+          `${name} ${type}`,
+        ).toBeDefined();
+      }
+    }
+    for (const name of ['nope.shop.mesh', 'example.com', '_http._udp.orders.shop.mesh']) {
+      expect(respondFromStore(encodeQuery(name, RRType.A), head, answers, 'udp')).toBeUndefined();
+    }
+    expect(respondFromStore(encodeQuery('mesh', 252), head, answers, 'udp')).toBeUndefined();
+  });
+
+  it('follows the zone: a changed, added or removed Service and the serial in negative answers', () => {
+    const zone = sampleZone();
+    const answers = new WireAnswers(zone, options);
+    const head = new QueryHead();
+    const same = (name: string, type: number) => {
+      const packet = encodeQuery(name, type);
+      const fast = respondFromStore(packet, head, answers, 'udp');
+      expect(fast?.reply?.toString('hex'), `${name} ${type}`).toBe(
+        respond(packet, zone, options, 'udp').reply?.toString('hex'),
+      );
+    };
+    zone.upsert({ namespace: 'shop', name: 'cart', clusterIPs: ['10.96.0.12', 'fd00::c'], ports: [] });
+    same('cart.shop.mesh', RRType.A);
+    same('cart.shop.mesh', RRType.AAAA);
+    zone.upsert({
+      namespace: 'new',
+      name: 'svc',
+      clusterIPs: ['10.96.1.1'],
+      ports: [{ name: 'grpc', port: 9090, protocol: 'TCP' }],
+    });
+    same('svc.new.mesh', RRType.A);
+    same('_grpc._tcp.svc.new.mesh', RRType.SRV);
+    same('new.mesh', RRType.A);
+    same('shop.mesh', 16);
+    zone.remove('new', 'svc');
+    expect(respondFromStore(encodeQuery('svc.new.mesh', RRType.A), head, answers, 'udp')).toBeUndefined();
+    expect(respondFromStore(encodeQuery('new.mesh', RRType.A), head, answers, 'udp')).toBeUndefined();
+    zone.remove('dns', 'ns');
+    same('ns.dns.mesh', RRType.A);
+    answers.close();
+    zone.upsert({ namespace: 'late', name: 'one', clusterIPs: ['10.96.2.2'], ports: [] });
+    expect(respondFromStore(encodeQuery('one.late.mesh', RRType.A), head, answers, 'udp')).toBeUndefined();
+  });
+
+  it('shares the negative answers of names alike', () => {
+    const zone = new MeshZone('mesh');
+    for (let i = 0; i < 50; i++) {
+      zone.upsert({ namespace: 'bench', name: `svc-${100 + i}`, clusterIPs: [`10.2.0.${i + 1}`], ports: [] });
+    }
+    const answers = new WireAnswers(zone, options);
+    const head = new QueryHead();
+    const nodata = (name: string) => {
+      expect(head.read(encodeQuery(name, RRType.AAAA))).toBe(true);
+      return answers.find(head);
+    };
+    expect(nodata('svc-100.bench.mesh')).toBe(nodata('svc-149.bench.mesh'));
+    expect(answers.size).toBe(50 + 1 + 2);
+  });
+});
