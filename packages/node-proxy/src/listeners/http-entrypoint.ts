@@ -1,5 +1,5 @@
 /**
- * An HTTP entrypoint: fastify for the server side (parsing, limits, timeouts, draining), undici for the
+ * An HTTP entrypoint: node:http for the server side (parsing, limits, timeouts), undici for the
  * upstream side with a pool per endpoint, a tunnel for WebSocket upgrades, and node:http2 for callers that
  * open the connection in HTTP/2 (h2c with prior knowledge, as gRPC clients do). Every request reads the
  * snapshot once, then: request target (normalised, request-target.ts) → Host → route → split → access
@@ -8,8 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type Duplex, pipeline } from 'node:stream';
 import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
@@ -67,14 +66,13 @@ export class HttpEntrypoint implements Listener {
   readonly #ctx: RoutingContext;
   readonly #pools: UpstreamPools;
   readonly #options: HttpEntrypointOptions;
-  readonly #app: FastifyInstance;
   readonly #upgrades = new Set<Duplex>();
   readonly #tunnels: AdmittedConnections;
   readonly #http2: Http2Downstream;
-  /** Requests whose caller sent `Expect: 100-continue`: the 100 goes out once policy has admitted them. */
-  readonly #awaitingContinue = new WeakSet<IncomingMessage>();
   readonly #inFlight = new WeakMap<Duplex, InFlight>();
-  #server: Server | undefined;
+  readonly #server: Server;
+  /** Draining: requests still arriving on open connections get a 503 and the connection closes. */
+  #closing = false;
   /** Hands a socket to node's HTTP/1.1 server (its own `connection` listener). */
   #http1: ((socket: Duplex) => void) | undefined;
 
@@ -91,61 +89,48 @@ export class HttpEntrypoint implements Listener {
     this.#options = options;
     this.#tunnels = new AdmittedConnections(ctx.metrics, ctx.policy.accessControl);
     this.#http2 = new Http2Downstream(logicalPort, ctx, pools, options.maxHeaderBytes);
-    this.#app = Fastify({
-      logger: false,
-      serverFactory: (handler) => {
-        const server = createServer(
-          {
-            maxHeaderSize: options.maxHeaderBytes,
-            headersTimeout: options.headersTimeoutMs,
-            requestTimeout: options.requestTimeoutMs,
-            keepAliveTimeout: options.keepAliveTimeoutMs,
-            // How often node checks the two timeouts above; its default (30 s) would let them run late.
-            connectionsCheckingInterval: Math.max(50, Math.min(1_000, options.headersTimeoutMs / 2)),
-          },
-          handler,
-        );
-        // Counted first, then HTTP/2 callers (gRPC) share the port: the connection preface decides.
-        const [nodeConnection] = server.listeners('connection');
-        if (nodeConnection === undefined) throw new Error('node:http server without a connection listener');
-        server.removeListener('connection', nodeConnection as (socket: Socket) => void);
-        const http1 = (socket: Duplex) => Reflect.apply(nodeConnection, server, [socket]);
-        this.#http1 = http1;
-        server.on('connection', (socket: Socket) => {
-          if (!guardConnection(socket, limiter, 'http', ctx)) return;
-          splitByPreface(socket, options.headersTimeoutMs, http1, (stream, address) =>
-            this.#http2.accept(stream, address),
-          );
-        });
-        server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#track(req.socket, res));
-        server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-          this.#track(req.socket, res);
-          this.#awaitingContinue.add(req);
-          handler(req, res);
-        });
-        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-          this.#upgrade(req, socket, head).catch(() => socket.destroy());
-        });
-        this.#server = server;
-        return server;
-      },
-      clientErrorHandler: answerClientError,
-      return503OnClosing: true,
+    const server = createServer({
+      maxHeaderSize: options.maxHeaderBytes,
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      // How often node checks the two timeouts above; its default (30 s) would let them run late.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, options.headersTimeoutMs / 2)),
     });
-    // The body is not parsed: it streams to the upstream as it arrives.
-    this.#app.removeAllContentTypeParsers();
-    this.#app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-    const handler = (request: FastifyRequest, reply: FastifyReply) => this.#proxy(request, reply);
-    this.#app.all('*', handler);
-    this.#app.setNotFoundHandler(handler);
+    // Counted first, then HTTP/2 callers (gRPC) share the port: the connection preface decides.
+    const [nodeConnection] = server.listeners('connection');
+    if (nodeConnection === undefined) throw new Error('node:http server without a connection listener');
+    server.removeListener('connection', nodeConnection as (socket: Socket) => void);
+    const http1 = (socket: Duplex) => Reflect.apply(nodeConnection, server, [socket]);
+    this.#http1 = http1;
+    server.on('connection', (socket: Socket) => {
+      if (!guardConnection(socket, limiter, 'http', ctx)) return;
+      splitByPreface(socket, options.headersTimeoutMs, http1, (stream, address) =>
+        this.#http2.accept(stream, address),
+      );
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#request(req, res, false));
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.#request(req, res, true));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.#upgrade(req, socket, head).catch(() => socket.destroy());
+    });
+    server.on('clientError', answerClientError);
+    this.#server = server;
   }
 
-  async listen(host: string, port: number): Promise<void> {
-    await this.#app.listen({ host, port, ...portSharing() });
+  listen(host: string, port: number): Promise<void> {
+    const server = this.#server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, ...portSharing() }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
   }
 
   boundPort(): number | undefined {
-    const address = this.#server?.address();
+    const address = this.#server.address();
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
@@ -156,35 +141,53 @@ export class HttpEntrypoint implements Listener {
 
   async close(deadlineMs: number): Promise<void> {
     const server = this.#server;
+    this.#closing = true;
     const cut = setTimeout(() => {
-      server?.closeAllConnections();
+      server.closeAllConnections();
       for (const socket of this.#upgrades) socket.destroy();
       this.#http2.destroy();
     }, deadlineMs);
     // A keep-alive connection whose response finishes during the drain turns idle; close those as they do.
-    const idle = setInterval(() => server?.closeIdleConnections(), 50);
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     try {
       // Tunnels are long-lived: a draining entrypoint ends them at once rather than wait for the deadline.
       for (const socket of this.#upgrades) socket.end();
       this.#http2.drain();
-      await this.#app.close();
+      await new Promise<void>((resolve) => {
+        if (server.listening) server.close(() => resolve());
+        else resolve();
+      });
     } finally {
       clearTimeout(cut);
       clearInterval(idle);
     }
   }
 
-  async #proxy(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /** One request from node's HTTP/1.1 server; `awaitingContinue`: the caller sent `Expect: 100-continue`. */
+  #request(req: IncomingMessage, res: ServerResponse, awaitingContinue: boolean): void {
+    this.#track(req.socket, res);
+    if (this.#closing) {
+      answer(res, proxyErrors.draining(), true);
+      return;
+    }
+    this.#proxy(req, res, awaitingContinue).catch(() => {
+      // A fault of the proxy's own after the checks above: never a hanging caller.
+      if (res.headersSent) res.destroy();
+      else answer(res, proxyErrors.proxyFailed('the upstream'), awaitingContinue);
+    });
+  }
+
+  async #proxy(req: IncomingMessage, res: ServerResponse, awaitingContinue: boolean): Promise<void> {
     const started = performance.now();
-    const req = request.raw;
     const method = req.method ?? 'GET';
-    const awaitingContinue = this.#awaitingContinue.has(req);
     const target = parseRequestTarget(method, req.url ?? '/', { absoluteForm: true });
-    if ('error' in target) return this.#answer(reply, proxyErrors.badRequest(target.error), awaitingContinue);
+    if ('error' in target) return answer(res, proxyErrors.badRequest(target.error), awaitingContinue);
     if (target.kind === 'asterisk') {
       // `OPTIONS *` asks about the server, which here is the proxy: it answers, no backend is involved.
-      if (awaitingContinue) reply.header('connection', 'close');
-      return reply.code(200).header('allow', OPTIONS_ANSWER_ALLOW).header('content-length', '0').send();
+      const head: Record<string, string> = { allow: OPTIONS_ANSWER_ALLOW, 'content-length': '0' };
+      if (awaitingContinue) head.connection = 'close';
+      res.writeHead(200, head).end();
+      return;
     }
     const span = this.#ctx.policy.tracer?.start(method, req.headers.traceparent);
     span?.set('http.request.method', method);
@@ -199,7 +202,7 @@ export class HttpEntrypoint implements Listener {
         if (span !== undefined) annotateRoute(span, labels, {});
       }
       if (span !== undefined) endRequestSpan(span, error.status, errorKind(error.code), 1);
-      return this.#answer(reply, error, awaitingContinue);
+      return answer(res, error, awaitingContinue);
     }
     const { backend, endpoint, labels } = resolved;
     if (span !== undefined) {
@@ -212,17 +215,17 @@ export class HttpEntrypoint implements Listener {
     let released = false;
     let attempts = 1;
     let outcome = 'forwarded';
-    reply.raw.once('close', () => {
+    res.once('close', () => {
       if (!released) this.#ctx.balancer.release(endpoint);
       released = true;
       const seconds = (performance.now() - started) / 1000;
-      this.#ctx.metrics.httpRequest(labels, method, reply.raw.statusCode, seconds);
+      this.#ctx.metrics.httpRequest(labels, method, res.statusCode, seconds);
       if (span !== undefined) {
-        endRequestSpan(span, reply.raw.headersSent ? reply.raw.statusCode : 0, outcome, attempts);
+        endRequestSpan(span, res.headersSent ? res.statusCode : 0, outcome, attempts);
       }
     });
     // Admitted: now the caller may send its body (undici cannot pass `Expect` on, so the proxy answers it).
-    if (awaitingContinue) reply.raw.writeContinue();
+    if (awaitingContinue) res.writeContinue();
     const hasBody =
       req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     const length = Number(req.headers['content-length']);
@@ -241,16 +244,23 @@ export class HttpEntrypoint implements Listener {
     if ('error' in result) {
       outcome = errorKind(result.error.code);
       this.#ctx.metrics.proxyError(labels, result.error.code);
-      if (reply.raw.headersSent) {
-        reply.raw.destroy();
+      if (res.headersSent) {
+        res.destroy();
         return;
       }
-      return this.#answer(reply, result.error, false);
+      return answer(res, result.error, false);
     }
     const upstream = result.response;
-    reply.code(upstream.statusCode);
-    reply.headers(planResponseHeaders(withoutHopByHop(upstream.headers, { stripMesh: true }), resolved.mesh));
-    return reply.send(upstream.body);
+    if (res.destroyed) {
+      upstream.body.destroy();
+      return;
+    }
+    res.writeHead(
+      upstream.statusCode,
+      planResponseHeaders(withoutHopByHop(upstream.headers, { stripMesh: true }), resolved.mesh),
+    );
+    // A body cut short either side ends the other: the caller's response, or the upstream request.
+    pipeline(upstream.body, res, () => {});
   }
 
   #resolve(
@@ -267,17 +277,6 @@ export class HttpEntrypoint implements Listener {
       headers: req.headers,
       clientIp: ip,
     });
-  }
-
-  /**
-   * The proxy's own answer. `close`: the caller was waiting for a 100 that will not come, and may send its
-   * body anyway; the connection ends after the answer rather than read it as the next request.
-   */
-  #answer(reply: FastifyReply, error: ProxyError, close: boolean): FastifyReply {
-    reply.code(error.status).header('x-nodemesh-error', error.code).type('text/plain; charset=utf-8');
-    if (error.headers !== undefined) reply.headers(error.headers);
-    if (close) reply.header('connection', 'close');
-    return reply.send(`${error.message}\n`);
   }
 
   /** Counts a response in flight on its connection until it closes. */
@@ -383,6 +382,22 @@ export class HttpEntrypoint implements Listener {
 function clientIp(req: IncomingMessage): string | undefined {
   const address = req.socket.remoteAddress;
   return address === undefined ? undefined : normaliseIp(address);
+}
+
+/**
+ * The proxy's own answer. `close`: the caller was waiting for a 100 that will not come, and may send its
+ * body anyway; the connection ends after the answer rather than read it as the next request.
+ */
+function answer(res: ServerResponse, error: ProxyError, close: boolean): void {
+  const body = `${error.message}\n`;
+  const head: Record<string, string> = {
+    'content-type': 'text/plain; charset=utf-8',
+    'x-nodemesh-error': error.code,
+    ...error.headers,
+    'content-length': String(Buffer.byteLength(body)),
+  };
+  if (close) head.connection = 'close';
+  res.writeHead(error.status, head).end(body);
 }
 
 /** Malformed or oversized requests and slow clients: a short answer, then the connection is closed. */

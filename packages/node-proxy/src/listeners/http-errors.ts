@@ -84,6 +84,12 @@ export const proxyErrors = {
     message: `redirected to ${location}`,
     headers: { location },
   }),
+  /** The entrypoint is closing: a request still arriving on an open connection is refused. */
+  draining: (): ProxyError => ({
+    status: 503,
+    code: 'NM_DRAINING',
+    message: 'the proxy is shutting down this listener',
+  }),
   upstreamFailed: (service: string): ProxyError => ({
     status: 502,
     code: 'NM_UPSTREAM_FAILED',
