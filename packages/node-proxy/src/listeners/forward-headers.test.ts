@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
+import { forwardRequestHeaders, responseHeaderList, withoutHopByHop } from './forward-headers.js';
 
 describe('forwarded request headers', () => {
   it('strips hop-by-hop, Connection-named and mesh headers; keeps Host; sets X-Forwarded-*', () => {
@@ -77,5 +77,45 @@ describe('forwarded request headers', () => {
     expect(withoutHopByHop({ connection: 'close', 'x-custom': '1' }, { stripMesh: true })).toEqual({
       'x-custom': '1',
     });
+  });
+});
+
+describe('the response head as a flat list', () => {
+  it('keeps end-to-end headers in order and spelling, drops hop-by-hop, Connection-named and mesh ones', () => {
+    const raw = [
+      Buffer.from('Content-Type'),
+      Buffer.from('text/plain'),
+      Buffer.from('Connection'),
+      Buffer.from('keep-alive, X-Private'),
+      Buffer.from('x-private'),
+      Buffer.from('secret'),
+      Buffer.from('Keep-Alive'),
+      Buffer.from('timeout=5'),
+      Buffer.from('Transfer-Encoding'),
+      Buffer.from('chunked'),
+      Buffer.from('X-Nodemesh-Caller'),
+      Buffer.from('forged'),
+      Buffer.from('x_forwarded_for'),
+      Buffer.from('1.2.3.4'),
+      Buffer.from('Set-Cookie'),
+      Buffer.from('a=1'),
+      Buffer.from('set-cookie'),
+      Buffer.from('b=2'),
+    ];
+    expect(responseHeaderList(raw)).toEqual([
+      'Content-Type',
+      'text/plain',
+      'Set-Cookie',
+      'a=1',
+      'set-cookie',
+      'b=2',
+    ]);
+  });
+
+  it('a Connection header never makes Content-Length hop-by-hop', () => {
+    expect(responseHeaderList(['connection', 'content-length', 'content-length', '3'])).toEqual([
+      'content-length',
+      '3',
+    ]);
   });
 });

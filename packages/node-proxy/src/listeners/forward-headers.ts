@@ -117,3 +117,35 @@ export function forwardRequestHeaders(
   out['x-forwarded-proto'] = 'http';
   return out;
 }
+
+/** A header name or value as undici hands it over HTTP/1.1. */
+type RawItem = Buffer | string | string[];
+
+/**
+ * The response head to send the caller, as a flat list of names and values (what `writeHead` takes), straight
+ * from the upstream's raw list: hop-by-hop headers, those `Connection` names and mesh headers left out, no
+ * object built. Names keep the upstream's spelling.
+ */
+export function responseHeaderList(raw: readonly RawItem[]): string[] {
+  let connection: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = String(raw[i]);
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      const value = raw[i + 1];
+      connection ??= [];
+      if (Array.isArray(value)) connection.push(...value);
+      else connection.push(String(value));
+    }
+  }
+  const named = connectionTokens(connection?.length === 1 ? connection[0] : connection);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = String(raw[i]);
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower) || reservedForMesh(lower)) continue;
+    const value = raw[i + 1];
+    if (Array.isArray(value)) for (const one of value) out.push(name, one);
+    else out.push(name, String(value));
+  }
+  return out;
+}

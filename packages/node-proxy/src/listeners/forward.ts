@@ -1,21 +1,22 @@
 /**
- * One request to an upstream through an undici dispatcher, with the response body as a stream and its
- * trailers. undici's `request()` loses HTTP/2 trailers (7.30: it parses node's trailer object as a raw header
+ * One request to an upstream through an undici dispatcher: the response head as the upstream sent it (a flat
+ * list of names and values), the body for one consumer to take (upstream-body.ts) and its trailers. undici's `request()` loses HTTP/2 trailers (7.30: it parses node's trailer object as a raw header
  * list, which yields nothing), and gRPC carries its status there, so this uses `dispatch` with a handler of
  * its own, which receives the trailers as they come: a raw list over HTTP/1.1, an object over HTTP/2.
  */
-import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { UpstreamBody } from './upstream-body.js';
 
 export interface UpstreamResponse {
   readonly statusCode: number;
-  readonly headers: Record<string, string | string[]>;
-  readonly body: Readable;
+  /** Names and values in turn (an object when undici speaks HTTP/2 upstream): `headersToObject` reads both. */
+  readonly rawHeaders: RawHeaders;
+  readonly body: UpstreamBody;
   /** Filled when the body has ended. */
   readonly trailers: Record<string, string | string[]>;
 }
 
-type RawHeaders =
+export type RawHeaders =
   | readonly (Buffer | string | string[])[]
   | Readonly<Record<string, unknown>>
   | null
@@ -55,7 +56,7 @@ export function forward(
 ): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     let abort: ((err?: Error) => void) | undefined;
-    let body: Readable | undefined;
+    let body: UpstreamBody | undefined;
     const trailers: Record<string, string | string[]> = {};
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abortRequest) {
@@ -63,32 +64,22 @@ export function forward(
       },
       onHeaders(statusCode, rawHeaders, resume) {
         if (statusCode < 200) return true;
-        body = new Readable({
-          read: () => resume(),
-          destroy: (err, callback) => {
-            // The downstream went away: stop the upstream request too.
-            if (!ended) abort?.(err ?? undefined);
-            callback(err);
-          },
-        });
-        resolve({ statusCode, headers: headersToObject(rawHeaders as RawHeaders), body, trailers });
+        body = new UpstreamBody(resume, (err) => abort?.(err));
+        resolve({ statusCode, rawHeaders: rawHeaders as RawHeaders, body, trailers });
         return true;
       },
       onData(chunk) {
         return body?.push(chunk) ?? true;
       },
       onComplete(rawTrailers) {
-        ended = true;
         headersToObject(rawTrailers as RawHeaders, trailers);
-        body?.push(null);
+        body?.complete();
       },
       onError(err) {
-        ended = true;
         if (body === undefined) reject(err);
-        else body.destroy(err);
+        else body.fail(err);
       },
     };
-    let ended = false;
     dispatcher.dispatch(options, handler);
   });
 }

@@ -8,17 +8,19 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { type Duplex, pipeline } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
+import type { MeshPlan } from '../routing/decide-rule.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
 import { portSharing } from '../workers/port-sharing.js';
 import { AdmittedConnections } from './admitted-connections.js';
 import { endAndLinger, guardConnection } from './connection-guard.js';
 import { ConnectionLimiter } from './connection-limiter.js';
-import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
+import { headersToObject, type RawHeaders } from './forward.js';
+import { forwardRequestHeaders, responseHeaderList, withoutHopByHop } from './forward-headers.js';
 import { type ProxyError, proxyErrors, REASONS, rawErrorResponse, rawResponse } from './http-errors.js';
 import { exchange } from './http-exchange.js';
 import { Http2Downstream } from './http2-downstream.js';
@@ -28,6 +30,7 @@ import { OPTIONS_ANSWER_ALLOW, parseRequestTarget } from './request-target.js';
 import { type ResolvedRequest, resolveRequest, type UnroutableRequest } from './resolve-request.js';
 import { headWithoutUpgrade, upgradeKind } from './upgrade-rules.js';
 import { openTunnel } from './upgrade-tunnel.js';
+import type { UpstreamBody } from './upstream-body.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 export interface HttpEntrypointOptions {
@@ -255,12 +258,14 @@ export class HttpEntrypoint implements Listener {
       upstream.body.destroy();
       return;
     }
-    res.writeHead(
-      upstream.statusCode,
-      planResponseHeaders(withoutHopByHop(upstream.headers, { stripMesh: true }), resolved.mesh),
-    );
-    // A body cut short either side ends the other: the caller's response, or the upstream request.
-    pipeline(upstream.body, res, () => {});
+    try {
+      res.writeHead(upstream.statusCode, responseHead(upstream.rawHeaders, resolved.mesh));
+    } catch (err) {
+      // node:http refused a header the upstream sent: the caller gets the proxy's answer instead.
+      upstream.body.destroy();
+      throw err;
+    }
+    writeBody(upstream.body, res);
   }
 
   #resolve(
@@ -377,6 +382,36 @@ export class HttpEntrypoint implements Listener {
       },
     );
   }
+}
+
+/**
+ * The caller's response head: a flat list straight from the upstream's, or, when a Gateway API rule may modify
+ * response headers, through the header object its filters work on.
+ */
+function responseHead(
+  raw: RawHeaders,
+  mesh: MeshPlan | undefined,
+): string[] | Record<string, string | string[]> {
+  if (mesh === undefined && Array.isArray(raw)) return responseHeaderList(raw);
+  return planResponseHeaders(withoutHopByHop(headersToObject(raw), { stripMesh: true }), mesh);
+}
+
+/**
+ * The upstream body straight into the caller's response, chunk by chunk, with back-pressure both ways; a caller
+ * that goes away before the end stops the upstream request.
+ */
+function writeBody(body: UpstreamBody, res: ServerResponse): void {
+  res.once('close', () => body.destroy());
+  const resume = () => body.resume();
+  body.pipeTo({
+    write: (chunk) => {
+      if (res.write(chunk)) return true;
+      res.once('drain', resume);
+      return false;
+    },
+    end: () => res.end(),
+    fail: () => res.destroy(),
+  });
 }
 
 function clientIp(req: IncomingMessage): string | undefined {

@@ -14,6 +14,7 @@ import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.j
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
+import { headersToObject } from './forward.js';
 import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
 import { type ProxyError, proxyErrors } from './http-errors.js';
 import { exchange } from './http-exchange.js';
@@ -148,15 +149,19 @@ export class Http2Downstream {
     const upstream = result.response;
     res.writeHead(
       upstream.statusCode,
-      planResponseHeaders(withoutHopByHop(upstream.headers, { stripMesh: true }), resolved.mesh),
+      planResponseHeaders(
+        withoutHopByHop(headersToObject(upstream.rawHeaders), { stripMesh: true }),
+        resolved.mesh,
+      ),
     );
-    upstream.body.on('error', () => res.stream.close(2 /* INTERNAL_ERROR */));
-    upstream.body.on('end', () => {
+    const body = upstream.body.stream();
+    body.on('error', () => res.stream.close(2 /* INTERNAL_ERROR */));
+    body.on('end', () => {
       const trailers = withoutHopByHop(upstream.trailers, { stripMesh: true });
       if (Object.keys(trailers).length > 0) res.addTrailers(trailers);
       res.end();
     });
-    upstream.body.pipe(res, { end: false });
+    body.pipe(res, { end: false });
   }
 }
 
