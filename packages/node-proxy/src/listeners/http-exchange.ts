@@ -1,17 +1,19 @@
 /**
- * What follows admission for one HTTP request, shared by the HTTP/1.1 and HTTP/2 sides: the request body
- * (buffered when it may be retried), then breaker → timeout → retries → forward. Typed failures are mapped
- * here, once, to the proxy's answer and its error-kind label.
+ * What follows admission for one HTTP request, shared by the HTTP/1.1 and HTTP/2 sides, as the route's plan
+ * (exchange-plan.ts, made once per snapshot) says: a route without retries, timeout or breaker sends the
+ * request as it is; otherwise the request body (buffered when it may be retried), then breaker → timeout →
+ * retries → forward. Typed failures are mapped here, once, to the proxy's answer and its error-kind label.
  */
 import type { Readable } from 'node:stream';
-import { planResilience } from '../filters/apply-plan.js';
+import type { Dispatcher } from 'undici';
 import type { RequestBody } from '../resilience/buffered-body.js';
 import { bufferBody } from '../resilience/buffered-body.js';
 import { CircuitOpenError } from '../resilience/circuit-breakers.js';
-import { NotUpstreamError } from '../resilience/failure-origin.js';
+import { failureOrigin, NotUpstreamError } from '../resilience/failure-origin.js';
 import { RequestTimeoutError, resilientForward } from '../resilience/resilient-forward.js';
-import { objectKey } from '../topology/inputs.js';
+import { watchBody } from '../resilience/watched-body.js';
 import type { ActiveSpan } from '../tracing/tracer.js';
+import { exchangePlan } from './exchange-plan.js';
 import { forward, type UpstreamResponse } from './forward.js';
 import { type ProxyError, proxyErrors, upstreamError } from './http-errors.js';
 import type { RoutingContext } from './listener.js';
@@ -39,43 +41,39 @@ export async function exchange(
   resolved: ResolvedRequest,
   request: ExchangeRequest,
 ): Promise<ExchangeResult> {
-  const { snapshot, route, backend, endpoint } = resolved;
-  const rootKey = objectKey(route.service.namespace, route.service.name);
-  const backendKey = objectKey(backend.service.namespace, backend.service.name);
-  const rootConfig = snapshot.services.get(rootKey);
-  const backendConfig = snapshot.services.get(backendKey);
-  // Retries and the timeout are the contract of the Service the caller addressed; the breaker guards the
-  // Service actually called (its own annotations, else the addressed Service's).
-  // A Gateway API rule's timeouts and retry replace the annotations' where it sets them.
-  const { retry, timeoutMs, retryStatuses } = planResilience(resolved.mesh, rootConfig);
-  const breakerConfig = backendConfig?.circuitBreaker ?? rootConfig?.circuitBreaker;
-  const { policy } = ctx;
+  const { backend, endpoint } = resolved;
+  const plan = exchangePlan(ctx, resolved);
   const headers =
     request.span === undefined
       ? request.headers
       : { ...request.headers, traceparent: request.span.traceparent };
   let attempts = 1;
   try {
+    if (plan.direct) {
+      return { response: await sendDirect(pools.get(endpoint, backend.scheme), request, headers), attempts };
+    }
+    const { policy } = ctx;
     let body: RequestBody =
       request.body === undefined ? { kind: 'none' } : { kind: 'stream', stream: request.body };
-    if (request.body !== undefined && retry !== undefined && retry.attempts > 0) {
+    if (request.body !== undefined && plan.buffersBody) {
       // Only a request that could be retried is worth holding: any method on a refused connection.
       const stream = request.body;
       body = await bufferBody(stream, policy.retryBodyLimit, request.contentLength).catch((err: unknown) => {
         throw new NotUpstreamError('request', err);
       });
     }
+    const { backendKey } = plan;
     const result = await resilientForward(
       {
         method: request.method,
         path: request.path,
         headers,
         body,
-        retry,
-        timeoutMs,
-        ...(retryStatuses === undefined ? {} : { retryStatuses }),
-        breaker: breakerConfig === undefined ? undefined : policy.breakers.get(backendKey, breakerConfig),
-        budget: retry === undefined ? undefined : policy.retryBudgets.get(backendKey, retry),
+        retry: plan.retry,
+        timeoutMs: plan.timeoutMs,
+        ...(plan.retryStatuses === undefined ? {} : { retryStatuses: plan.retryStatuses }),
+        breaker: plan.breaker,
+        budget: plan.budget,
       },
       {
         firstEndpoint: endpoint,
@@ -91,17 +89,41 @@ export async function exchange(
     );
     return result;
   } catch (err) {
-    const name = `${backend.service.name}.${backend.service.namespace}`;
+    const name = plan.backendName;
     const error =
       err instanceof CircuitOpenError
         ? proxyErrors.circuitOpen(name)
         : err instanceof RequestTimeoutError
-          ? proxyErrors.requestTimeout(`${route.service.name}.${route.service.namespace}`)
+          ? proxyErrors.requestTimeout(plan.routeName)
           : err instanceof NotUpstreamError
             ? err.origin === 'request'
               ? proxyErrors.requestFailed()
               : proxyErrors.proxyFailed(name)
             : upstreamError(err, name);
     return { error, attempts };
+  }
+}
+
+/**
+ * A request whose route needs no resilience wrapper: one attempt, its failure told apart as the caller's,
+ * the proxy's or the upstream's (failure-origin.ts) as resilientForward does.
+ */
+async function sendDirect(
+  dispatcher: Dispatcher,
+  request: ExchangeRequest,
+  headers: Record<string, string | string[]>,
+): Promise<UpstreamResponse> {
+  const watched = request.body === undefined ? undefined : watchBody(request.body);
+  try {
+    return await forward(dispatcher, {
+      method: request.method as Dispatcher.HttpMethod,
+      path: request.path,
+      headers,
+      body: watched?.stream,
+    });
+  } catch (err) {
+    const origin = failureOrigin(err, watched?.callerFailed() ?? false);
+    if (origin !== 'upstream') throw new NotUpstreamError(origin, err);
+    throw err;
   }
 }
