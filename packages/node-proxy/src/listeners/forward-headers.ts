@@ -141,11 +141,32 @@ export function responseHeaderList(raw: readonly RawItem[]): string[] {
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = String(raw[i]);
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower) || reservedForMesh(lower)) continue;
+    const verdict = nameVerdict(name);
+    if (verdict.dropped || named.has(verdict.lower)) continue;
     const value = raw[i + 1];
     if (Array.isArray(value)) for (const one of value) out.push(name, one);
     else out.push(name, String(value));
   }
   return out;
+}
+
+/** What the proxy makes of a header name as spelled: its lower case, and whether it never passes. */
+interface NameVerdict {
+  readonly lower: string;
+  readonly dropped: boolean;
+}
+
+/** Verdicts by spelling: upstreams send the same few names on every response. Bounded: a flood is forgotten. */
+const verdicts = new Map<string, NameVerdict>();
+const MAX_VERDICTS = 512;
+
+function nameVerdict(name: string): NameVerdict {
+  let verdict = verdicts.get(name);
+  if (verdict === undefined) {
+    const lower = name.toLowerCase();
+    verdict = { lower, dropped: HOP_BY_HOP_HEADERS.has(lower) || reservedForMesh(lower) };
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    verdicts.set(name, verdict);
+  }
+  return verdict;
 }
