@@ -1,4 +1,5 @@
 import { connect as connectH2 } from 'node:http2';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { Pool, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -203,6 +204,25 @@ describe('HTTP entrypoint', () => {
     expect(headers.host).toBe('orders.shop.mesh');
     expect(headers['x-forwarded-for']).toBe('127.0.0.1');
     expect((await call('nope.shop.mesh', '/')).status).toBe(404);
+  });
+
+  it('while it drains, finishes the response in flight and answers 503 to a request behind it, then closes', async () => {
+    const socket = connect({ host: '127.0.0.1', port: entry });
+    const chunks: Buffer[] = [];
+    socket.on('data', (d) => chunks.push(d));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /stream?chunks=30 HTTP/1.1\r\nHost: orders.shop.mesh\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 40));
+    const stopped = proxy.stop();
+    await new Promise((r) => setTimeout(r, 20));
+    socket.write('GET /a HTTP/1.1\r\nHost: orders.shop.mesh\r\n\r\n');
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 3_000))]);
+    socket.destroy();
+    await stopped;
+    const text = Buffer.concat(chunks).toString('latin1');
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(text).toContain('chunk 29');
+    expect(text).toMatch(/HTTP\/1\.1 503 [^]*x-nodemesh-error: NM_DRAINING/i);
   });
 
   it('answers 400 to a malformed request and closes', async () => {
