@@ -127,27 +127,33 @@ type RawItem = Buffer | string | string[];
  * object built. Names keep the upstream's spelling.
  */
 export function responseHeaderList(raw: readonly RawItem[]): string[] {
+  const out: string[] = [];
   let connection: string[] | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = String(raw[i]);
-    if (name.length === 10 && name.toLowerCase() === 'connection') {
-      const value = raw[i + 1];
+    const verdict = nameVerdict(name);
+    const value = raw[i + 1];
+    if (verdict.lower === 'connection') {
       connection ??= [];
       if (Array.isArray(value)) connection.push(...value);
       else connection.push(String(value));
     }
-  }
-  const named = connectionTokens(connection?.length === 1 ? connection[0] : connection);
-  const out: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = String(raw[i]);
-    const verdict = nameVerdict(name);
-    if (verdict.dropped || named.has(verdict.lower)) continue;
-    const value = raw[i + 1];
+    if (verdict.dropped) continue;
     if (Array.isArray(value)) for (const one of value) out.push(name, one);
     else out.push(name, String(value));
   }
-  return out;
+  if (connection === undefined) return out;
+  // Nearly always `keep-alive` or `close`, hop-by-hop already: only other names cost a second pass.
+  const named = connectionTokens(connection.length === 1 ? connection[0] : connection);
+  let extra = false;
+  for (const token of named) if (!HOP_BY_HOP_HEADERS.has(token)) extra = true;
+  if (!extra) return out;
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < out.length; i += 2) {
+    const name = out[i] as string;
+    if (!named.has(nameVerdict(name).lower)) kept.push(name, out[i + 1] as string);
+  }
+  return kept;
 }
 
 /** What the proxy makes of a header name as spelled: its lower case, and whether it never passes. */

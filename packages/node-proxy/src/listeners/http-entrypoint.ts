@@ -218,7 +218,10 @@ export class HttpEntrypoint implements Listener {
     let released = false;
     let attempts = 1;
     let outcome = 'forwarded';
+    let body: UpstreamBody | undefined;
     res.once('close', () => {
+      // A caller that went away before the end stops the upstream request (a no-op once the body ended).
+      body?.destroy();
       if (!released) this.#ctx.balancer.release(endpoint);
       released = true;
       const seconds = (performance.now() - started) / 1000;
@@ -265,7 +268,8 @@ export class HttpEntrypoint implements Listener {
       upstream.body.destroy();
       throw err;
     }
-    writeBody(upstream.body, res);
+    body = upstream.body;
+    writeBody(body, res);
   }
 
   #resolve(
@@ -397,11 +401,10 @@ function responseHead(
 }
 
 /**
- * The upstream body straight into the caller's response, chunk by chunk, with back-pressure both ways; a caller
- * that goes away before the end stops the upstream request.
+ * The upstream body straight into the caller's response, chunk by chunk, with back-pressure both ways (the
+ * response's `close` stops the upstream request: the handler of #proxy sees to it).
  */
 function writeBody(body: UpstreamBody, res: ServerResponse): void {
-  res.once('close', () => body.destroy());
   const resume = () => body.resume();
   body.pipeTo({
     write: (chunk) => {
