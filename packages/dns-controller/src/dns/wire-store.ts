@@ -295,7 +295,7 @@ export class WireStore<A extends StorableAnswer> {
   /** Writes everything anew once the bytes in use are twice what the last compaction kept. */
   #compactIfWasteful(): void {
     if (this.#used <= Math.max(MIN_BYTES, this.#kept * 2)) return;
-    this.#bytes = Buffer.alloc(Math.max(MIN_BYTES, this.#bytes.length));
+    this.#bytes = Buffer.alloc(MIN_BYTES);
     this.#used = 0;
     this.#table = new Int32Array(MIN_TABLE * 2);
     this.#names = 0;
