@@ -117,7 +117,7 @@ export class WireAnswers {
 
   /** How many names have stored answers. */
   get size(): number {
-    return this.#names.size;
+    return this.#store.size;
   }
 
   /** Stops following the zone. */

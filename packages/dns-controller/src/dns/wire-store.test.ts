@@ -133,6 +133,18 @@ describe('WireStore', () => {
     expect([store.has(wire(first)), store.has(wire(second)), store.size]).toEqual([false, true, 1]);
   });
 
+  it('keeps no name whose answers do not fit the layout (the full path answers it)', () => {
+    const { store, set } = storeWithSource();
+    set('big.mesh', { ...answersOf('big', nodata), srv: answer('x'.repeat(70_000)) });
+    set('small.mesh', answersOf('small', nodata));
+    expect([store.has(wire('big.mesh')), found(store, 'big.mesh', 1), store.size]).toEqual([
+      false,
+      undefined,
+      1,
+    ]);
+    expect(found(store, 'small.mesh', 1)).toBe('small A');
+  });
+
   it('writes an answer shared by many names once', () => {
     const { store, set } = storeWithSource();
     set('one.mesh', answersOf('one', nodata));
