@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeyedRegistry, sameFields } from './keyed-registry.js';
+import { RateLimiters } from './rate-limiters.js';
 import { RetryBudget } from './retry-budget.js';
 import { isRetryableError } from './retry-policy.js';
 import { TokenBucket } from './token-bucket.js';
@@ -21,6 +22,20 @@ describe('TokenBucket', () => {
       true,
       false,
     ]);
+  });
+});
+
+describe('RateLimiters', () => {
+  it('with workers, each keeps the whole burst and refills at its share of the average', () => {
+    let now = 0;
+    const limiters = new RateLimiters(() => now, 2);
+    const bucket = limiters.get('shop/orders', { average: 1, burst: 2 });
+    // Back-to-back requests within the burst pass whichever worker they land on.
+    expect([bucket.take(), bucket.take(), bucket.take()].map((r) => r.ok)).toEqual([true, true, false]);
+    now = 1_000; // half of 1 a second: not a whole token yet
+    expect(bucket.take().ok).toBe(false);
+    now = 2_000;
+    expect(bucket.take().ok).toBe(true);
   });
 });
 
