@@ -2,8 +2,9 @@
  * Metrics of the mesh DNS server as plain cells (`@nodemesh/kube-runtime/metrics`): a query adds to a
  * counter and to the duration histogram of its transport, nothing more; the text is written when scraped.
  * A query answered from stored bytes finds its counter by index (query type and rcode as numbers); the full
- * path finds the same counter by its label values. Series appear on first use, as before. The controller's own metrics stay on prom-client (they change a few
- * times a second at most); these are on the path of every query.
+ * path finds the same counter by its label values. Series appear on first use, as before. The controller's
+ * own metrics stay on prom-client (they change a few times a second at most); these are on the path of
+ * every query.
  */
 import type { CounterCell, HistogramCell, MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
 import { RRType, rcodeName } from './message.js';

@@ -4,7 +4,7 @@
  * EDNS0 OPT record of version 0. Anything else (or anything odd) is left to the full decoder, which
  * answers it exactly as before: this reader only has to recognise what it can answer from stored bytes.
  * Every read is bounds-checked; nothing here throws. Nothing is allocated either: the name stays in the
- * packet, where the stored answers are looked up by its bytes (wire-name-index.ts).
+ * packet, where the stored answers are looked up by its bytes (wire-store.ts).
  */
 import { RRType } from './message.js';
 

@@ -74,7 +74,7 @@ export function wireKey(labels: readonly string[]): string {
   return key;
 }
 
-/** The same as bytes, as the name index keeps it. */
+/** The same as bytes, as the store keeps it. */
 function wireName(key: string): Buffer {
   return Buffer.from(key, 'latin1');
 }
