@@ -3,7 +3,8 @@
  * query with one uncompressed question of class IN (or ANY), no answer or authority records, and at most an
  * EDNS0 OPT record of version 0. Anything else (or anything odd) is left to the full decoder, which
  * answers it exactly as before: this reader only has to recognise what it can answer from stored bytes.
- * Every read is bounds-checked; nothing here throws.
+ * Every read is bounds-checked; nothing here throws. Nothing is allocated either: the name stays in the
+ * packet, where the stored answers are looked up by its bytes (wire-store.ts).
  */
 import { RRType } from './message.js';
 
@@ -21,8 +22,8 @@ export class QueryHead {
   /** Offset just after the question (name, type, class): the bytes a reply copies. */
   questionEnd = 0;
   type = 0;
-  /** The question name's wire form (without the root), lower-cased: the key of the stored answers. */
-  key = '';
+  /** Offset of the question name's root label: the name's wire form is `packet[12, nameEnd)`. */
+  nameEnd = 0;
   hasEdns = false;
   udpPayloadSize = 0;
   dnssecOk = false;
@@ -31,11 +32,11 @@ export class QueryHead {
   read(packet: Buffer): boolean {
     const length = packet.length;
     if (length < HEADER + 5) return false;
-    const flags = packet.readUInt16BE(2);
+    const flags = u16(packet, 2);
     // A response, or an opcode other than QUERY.
     if ((flags & 0xf800) !== 0) return false;
-    if (packet.readUInt16BE(4) !== 1 || packet.readUInt32BE(6) !== 0) return false;
-    const additional = packet.readUInt16BE(10);
+    if (u16(packet, 4) !== 1 || u16(packet, 6) !== 0 || u16(packet, 8) !== 0) return false;
+    const additional = u16(packet, 10);
     if (additional > 1) return false;
     let at = HEADER;
     for (;;) {
@@ -45,31 +46,36 @@ export class QueryHead {
       at += label + 1;
       if (at - HEADER + 1 > MAX_NAME) return false;
     }
-    const nameEnd = at + 1;
-    if (nameEnd + 4 > length) return false;
-    const type = packet.readUInt16BE(nameEnd);
-    const klass = packet.readUInt16BE(nameEnd + 2);
+    // `at` is the root label's offset.
+    if (at + 5 > length) return false;
+    const type = u16(packet, at + 1);
+    const klass = u16(packet, at + 3);
     if (type === RRType.OPT || type === AXFR || type === IXFR) return false;
     if (klass !== CLASS_IN && klass !== CLASS_ANY) return false;
-    const questionEnd = nameEnd + 4;
+    const questionEnd = at + 5;
     this.hasEdns = additional === 1;
     if (this.hasEdns) {
       // OPT: root name, type 41, class = payload size, TTL = extended rcode, version, flags; then its data.
       if (questionEnd + 11 > length || packet[questionEnd] !== 0) return false;
-      if (packet.readUInt16BE(questionEnd + 1) !== RRType.OPT) return false;
+      if (u16(packet, questionEnd + 1) !== RRType.OPT) return false;
       if (packet[questionEnd + 6] !== 0) return false; // EDNS version 0 only (else BADVERS, in full)
-      const dataLength = packet.readUInt16BE(questionEnd + 9);
+      const dataLength = u16(packet, questionEnd + 9);
       if (questionEnd + 11 + dataLength !== length) return false;
-      this.udpPayloadSize = packet.readUInt16BE(questionEnd + 3);
+      this.udpPayloadSize = u16(packet, questionEnd + 3);
       this.dnssecOk = (packet[questionEnd + 7] ?? 0) >= 0x80;
     } else if (questionEnd !== length) {
       return false;
     }
-    this.id = packet.readUInt16BE(0);
+    this.id = u16(packet, 0);
     this.recursionDesired = (flags & 0x0100) !== 0;
     this.questionEnd = questionEnd;
     this.type = type;
-    this.key = packet.toString('latin1', HEADER, nameEnd - 1).toLowerCase();
+    this.nameEnd = at;
     return true;
   }
+}
+
+/** The big-endian 16-bit number at `at`; callers check the bounds first. */
+function u16(packet: Buffer, at: number): number {
+  return ((packet[at] as number) << 8) | (packet[at + 1] as number);
 }

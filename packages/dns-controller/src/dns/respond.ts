@@ -5,9 +5,8 @@
 import { type ResolverOptions, resolve } from './answer.js';
 import { decodeQuery } from './decode.js';
 import { encodeResponse } from './encode.js';
-import { CLASSIC_UDP_LIMIT, type Query, Rcode, type Response, RRType, rcodeName } from './message.js';
-import type { QueryHead } from './query-head.js';
-import type { WireAnswers } from './wire-answers.js';
+import { CLASSIC_UDP_LIMIT, type Query, Rcode, type Response, rcodeName } from './message.js';
+import { metricTypeName } from './metrics.js';
 import type { MeshZone } from './zone.js';
 
 export type Transport = 'udp' | 'tcp';
@@ -24,15 +23,6 @@ export interface Outcome {
 }
 
 const TCP_LIMIT = 65535;
-
-const METRIC_TYPE_NAMES = new Map<number, string>(
-  Object.entries(RRType).map(([name, value]) => [value, name]),
-);
-
-/** Known type names only, so a sender cannot grow the metric's label set. */
-function metricTypeName(type: number): string {
-  return METRIC_TYPE_NAMES.get(type) ?? 'other';
-}
 
 /** The most a UDP answer to this query may weigh: 512 without EDNS, else the asked size within [512, max]. */
 export function udpLimit(query: Query, maxUdpPayload: number): number {
@@ -95,29 +85,5 @@ export function respond(
     rcode: rcodeName(response.rcode),
     malformed: false,
     truncated,
-  };
-}
-
-/**
- * The common query answered from the zone's stored bytes (wire-answers.ts), or undefined when it is not of
- * the common shape or its name has no stored answers: then `respond` answers it in full. `head` is scratch
- * space, overwritten by each call.
- */
-export function respondFromStore(
-  packet: Buffer,
-  head: QueryHead,
-  answers: WireAnswers,
-  transport: Transport,
-): Outcome | undefined {
-  if (!head.read(packet)) return undefined;
-  const stored = answers.find(head);
-  if (stored === undefined) return undefined;
-  const reply = answers.reply(packet, head, stored, transport);
-  return {
-    reply,
-    qtype: metricTypeName(head.type),
-    rcode: rcodeName(stored.rcode),
-    malformed: false,
-    truncated: ((reply[2] ?? 0) & 0x02) !== 0,
   };
 }

@@ -9,7 +9,7 @@ import { MetricsRegistry } from '@nodemesh/kube-runtime/metrics';
 import { type ResolverOptions, resolverDefaults } from './answer.js';
 import { createDnsMetrics, type DnsMetrics } from './metrics.js';
 import { QueryHead } from './query-head.js';
-import { type Outcome, respond, respondFromStore, type Transport } from './respond.js';
+import { type Outcome, respond, type Transport } from './respond.js';
 import { DEFAULT_TCP_CONNECTION_LIMITS, TcpConnectionTable } from './tcp-connections.js';
 import { createDnsTcpMetrics, type DnsTcpMetrics } from './tcp-metrics.js';
 import { WireAnswers } from './wire-answers.js';
@@ -122,9 +122,10 @@ export class MeshDnsServer {
         socket.off('error', reject);
         socket.on('error', (error) => this.report(`udp socket: ${error.message}`));
         socket.on('message', (packet, peer) => {
-          const outcome = this.handle(packet, 'udp');
+          const started = performance.now();
+          const reply = this.fromStore(packet, 'udp', started) ?? this.handle(packet, 'udp', started).reply;
           // A failed send comes back as an 'error' event on the socket (reported above).
-          if (outcome.reply !== undefined) socket.send(outcome.reply, peer.port, peer.address);
+          if (reply !== undefined) socket.send(reply, peer.port, peer.address);
         });
         resolve(socket);
       });
@@ -200,8 +201,14 @@ export class MeshDnsServer {
         if (pending.length < 2 + length) break;
         const packet = pending.subarray(2, 2 + length);
         pending = pending.subarray(2 + length);
-        this.tcpTable.touch(socket, performance.now());
-        const outcome = this.handle(packet, 'tcp');
+        const started = performance.now();
+        this.tcpTable.touch(socket, started);
+        const stored = this.fromStore(packet, 'tcp', started);
+        if (stored !== undefined) {
+          if (!socket.write(stored)) socket.pause();
+          continue;
+        }
+        const outcome = this.handle(packet, 'tcp', started);
         if (outcome.reply === undefined) {
           drop();
           return;
@@ -224,14 +231,38 @@ export class MeshDnsServer {
     });
   }
 
-  private handle(packet: Buffer, transport: Transport): Outcome {
-    const started = performance.now();
+  /**
+   * The common query answered from the zone's stored bytes (wire-answers.ts) and counted: the reply (for
+   * TCP with its length in front), or undefined when the query is not of the common shape or its name has
+   * no stored answers; then `handle` answers it in full. Nothing here is allocated but the reply.
+   */
+  private fromStore(packet: Buffer, transport: Transport, started: number): Buffer | undefined {
+    const { answers, head } = this;
+    if (answers === undefined) return undefined;
+    let reply: Buffer;
+    let rcode: number;
+    try {
+      if (!head.read(packet)) return undefined;
+      const stored = answers.find(packet, head);
+      if (stored < 0) return undefined;
+      reply = answers.reply(packet, head, stored, transport, transport === 'tcp');
+      rcode = answers.rcodeOf(stored);
+    } catch (error) {
+      // Written not to throw; if a bug makes it, the full path answers this query.
+      this.report(
+        `a stored ${transport} answer failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return undefined;
+    }
+    this.metrics.answeredFromStore(head.type, rcode, transport, (performance.now() - started) / 1000);
+    return reply;
+  }
+
+  /** Any query, answered in full: decoded, resolved, encoded. */
+  private handle(packet: Buffer, transport: Transport, started: number): Outcome {
     let outcome: Outcome;
     try {
-      const { answers } = this;
-      outcome =
-        (answers === undefined ? undefined : respondFromStore(packet, this.head, answers, transport)) ??
-        respond(packet, this.options.zone, this.resolver, transport);
+      outcome = respond(packet, this.options.zone, this.resolver, transport);
     } catch (error) {
       // respond() is written not to throw; if a bug makes it, drop this packet and keep serving.
       this.report(

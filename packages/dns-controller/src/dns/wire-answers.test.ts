@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ResolverOptions, resolverDefaults } from './answer.js';
-import { RRType } from './message.js';
+import { RRType, rcodeName } from './message.js';
+import { metricTypeName } from './metrics.js';
 import { encodeQuery } from './query.js';
 import { QueryHead } from './query-head.js';
-import { respond, respondFromStore, type Transport } from './respond.js';
+import { respond, type Transport } from './respond.js';
 import { WireAnswers } from './wire-answers.js';
 import { MeshZone } from './zone.js';
 
@@ -89,6 +90,20 @@ function packetOf(q: GeneratedQuery): Buffer {
   });
 }
 
+/** What the server does with a query before the full path: read its head, find its stored answer, reply. */
+function respondFromStore(packet: Buffer, head: QueryHead, answers: WireAnswers, transport: Transport) {
+  if (!head.read(packet)) return undefined;
+  const stored = answers.find(packet, head);
+  if (stored < 0) return undefined;
+  const reply = answers.reply(packet, head, stored, transport);
+  return {
+    reply,
+    qtype: metricTypeName(head.type),
+    rcode: rcodeName(answers.rcodeOf(stored)),
+    truncated: ((reply[2] ?? 0) & 0x02) !== 0,
+  };
+}
+
 describe('WireAnswers', () => {
   it('answers byte for byte as the full path does, whatever the case, type, EDNS and transport', () => {
     const zone = sampleZone();
@@ -109,6 +124,22 @@ describe('WireAnswers', () => {
       { numRuns: 3000 },
     );
     expect(stored).toBeGreaterThan(1000);
+  });
+
+  it('frames a TCP reply with its length in front when asked', () => {
+    const zone = sampleZone();
+    const answers = new WireAnswers(zone, options);
+    const head = new QueryHead();
+    for (const name of ['orders.shop.mesh', 'many.big.mesh', 'shop.mesh']) {
+      const packet = encodeQuery(name.toUpperCase(), RRType.A, { id: 0x1234 });
+      expect(head.read(packet)).toBe(true);
+      const stored = answers.find(packet, head);
+      if (stored < 0) throw new Error(`${name} has no stored answer`);
+      const framed = answers.reply(packet, head, stored, 'tcp', true);
+      const full = respond(packet, zone, options, 'tcp').reply ?? Buffer.alloc(0);
+      expect(framed.readUInt16BE(0)).toBe(full.length);
+      expect(framed.subarray(2).toString('hex')).toBe(full.toString('hex'));
+    }
   });
 
   it('stores every answer that exists: names of the zone with ordinary types come from bytes', () => {
@@ -171,8 +202,9 @@ describe('WireAnswers', () => {
     const answers = new WireAnswers(zone, options);
     const head = new QueryHead();
     const nodata = (name: string) => {
-      expect(head.read(encodeQuery(name, RRType.AAAA))).toBe(true);
-      return answers.find(head);
+      const packet = encodeQuery(name, RRType.AAAA);
+      expect(head.read(packet)).toBe(true);
+      return answers.find(packet, head);
     };
     expect(nodata('svc-100.bench.mesh')).toBe(nodata('svc-149.bench.mesh'));
     expect(answers.size).toBe(50 + 1 + 2);

@@ -11,17 +11,33 @@
  * there, and one NODATA answer for every other type (shared by all names whose apex sits at the same
  * offset). Names that do not exist (NXDOMAIN), zone transfers and unusual queries take the full path; the
  * property test in wire-answers.test.ts holds both paths to the same bytes.
+ *
+ * Per query the work is what the query itself decides: its name is looked up by its bytes where it lies in
+ * the packet, in a store that keeps names and answers side by side in one byte array (wire-store.ts), and
+ * the reply is written byte by byte into one new buffer. Everything else (the header flags, the counts,
+ * where the serial goes) was decided when the answer was built.
  */
 import { type ResolverOptions, resolve } from './answer.js';
 import { encodeWithSerials } from './encode.js';
 import { CLASSIC_UDP_LIMIT, type Query, RRType } from './message.js';
 import type { QueryHead } from './query-head.js';
+import {
+  ANSWER_COUNTS,
+  ANSWER_FLAGS,
+  ANSWER_RCODE_HIGH,
+  ANSWER_RECORDS_LENGTH,
+  ANSWER_SERIAL_OFFSETS,
+  ANSWER_SERIALS,
+  WireStore,
+} from './wire-store.js';
 import type { MeshServiceEntry, MeshZone } from './zone.js';
 
 /** One stored answer: the flags and counts of its header, and its records as bytes. */
 export interface WireAnswer {
   readonly rcode: number;
   readonly authoritative: boolean;
+  /** The reply's flags but for TC and RD, which the query decides: QR, AA and the rcode's low bits. */
+  readonly flags: number;
   readonly answers: number;
   readonly authorities: number;
   readonly additionals: number;
@@ -49,6 +65,7 @@ const ADDRESS_TYPES: readonly number[] = [RRType.A, RRType.AAAA, RRType.ANY];
 const SRV_TYPES: readonly number[] = [RRType.SRV, RRType.ANY];
 const OPT_LENGTH = 11;
 const TCP_LIMIT = 65535;
+const HEADER = 12;
 
 /** The lower-cased wire form of a name (without the root), as QueryHead computes it from a query. */
 export function wireKey(labels: readonly string[]): string {
@@ -57,12 +74,20 @@ export function wireKey(labels: readonly string[]): string {
   return key;
 }
 
+/** The same as bytes, as the store keeps it. */
+function wireName(key: string): Buffer {
+  return Buffer.from(key, 'latin1');
+}
+
 export class WireAnswers {
   readonly #zone: MeshZone;
   readonly #options: ResolverOptions;
-  /** The apex and the name server's name: looked up first, as the resolver checks them first. */
-  readonly #fixed = new Map<string, NameAnswers>();
+  /** Every name with stored answers, by its wire key: what the store is written from. */
   readonly #names = new Map<string, NameAnswers>();
+  /** The same names and answers laid out for queries. */
+  readonly #store = new WireStore<WireAnswer>(() => this.#storable());
+  /** The apex and the name server's name: never replaced by a Service's name, as the resolver checks them first. */
+  readonly #fixed = new Set<string>();
   /** `<namespace>/<name>` → the keys of the names that Service owns. */
   readonly #owned = new Map<string, readonly string[]>();
   /** NODATA answers by the wire length of the name: they differ only in where the apex sits. */
@@ -80,19 +105,19 @@ export class WireAnswers {
       for (let i = 0; i < soaLabels.length - domain.length; i++)
         this.#soaSuffixes.add(wireKey(soaLabels.slice(i)));
     }
-    this.#fixed.set(wireKey(domain), this.#build(domain));
+    this.#setFixed(wireKey(domain), this.#build(domain));
     const nsLabels = options.nsName.split('.').filter((label) => label !== '');
     const nsInZone =
       nsLabels.length > domain.length &&
       wireKey(nsLabels.slice(nsLabels.length - domain.length)) === wireKey(domain);
-    if (nsInZone) this.#fixed.set(wireKey(nsLabels), this.#build(nsLabels.map((l) => l.toLowerCase())));
+    if (nsInZone) this.#setFixed(wireKey(nsLabels), this.#build(nsLabels.map((l) => l.toLowerCase())));
     for (const entry of zone.entries()) this.#service(entry.record.namespace, entry.record.name);
     this.#unsubscribe = zone.onChange((namespace, name) => this.#service(namespace, name));
   }
 
   /** How many names have stored answers. */
   get size(): number {
-    return this.#fixed.size + this.#names.size;
+    return this.#store.size;
   }
 
   /** Stops following the zone. */
@@ -100,33 +125,42 @@ export class WireAnswers {
     this.#unsubscribe();
   }
 
-  /** The stored answer to a query read by `head`, or undefined when it has none (use the full path). */
-  find(head: QueryHead): WireAnswer | undefined {
-    const name = this.#fixed.get(head.key) ?? this.#names.get(head.key);
-    if (name === undefined) return undefined;
-    switch (head.type) {
-      case RRType.A:
-        return name.a;
-      case RRType.AAAA:
-        return name.aaaa;
-      case RRType.ANY:
-        return name.any;
-      case RRType.SRV:
-        return name.srv;
-      case RRType.SOA:
-        return name.soa;
-      case RRType.NS:
-        return name.ns;
-      default:
-        return name.otherwise;
-    }
+  /**
+   * Where the stored answer to the query in `packet`, read by `head`, sits in the store (a number for
+   * `reply` and `rcodeOf`), or -1 when it has none (use the full path).
+   */
+  find(packet: Buffer, head: QueryHead): number {
+    return this.#store.find(packet, HEADER, head.nameEnd, head.type);
+  }
+
+  /** The rcode of a stored answer. */
+  rcodeOf(answer: number): number {
+    const bytes = this.#store.bytes;
+    return (
+      ((bytes[answer + ANSWER_RCODE_HIGH] as number) << 4) |
+      ((bytes[answer + ANSWER_FLAGS + 1] as number) & 0x0f)
+    );
   }
 
   /**
    * The reply to the query in `packet` (read by `head`) from a stored answer: within the UDP size the query
-   * allows, else truncated (TC, no records) as the full path does.
+   * allows, else truncated (TC, no records) as the full path does. With `lengthPrefix` (TCP) the reply
+   * starts with its length as two bytes (RFC 7766), so it goes out as one write.
    */
-  reply(packet: Buffer, head: QueryHead, answer: WireAnswer, transport: 'udp' | 'tcp'): Buffer {
+  reply(
+    packet: Buffer,
+    head: QueryHead,
+    answer: number,
+    transport: 'udp' | 'tcp',
+    lengthPrefix = false,
+  ): Buffer {
+    const bytes = this.#store.bytes;
+    const serials = bytes[answer + ANSWER_SERIALS] as number;
+    const recordsLength =
+      ((bytes[answer + ANSWER_RECORDS_LENGTH] as number) << 8) |
+      (bytes[answer + ANSWER_RECORDS_LENGTH + 1] as number);
+    const records = answer + ANSWER_SERIAL_OFFSETS + serials * 2;
+    const questionEnd = head.questionEnd;
     const opt = head.hasEdns ? OPT_LENGTH : 0;
     const limit =
       transport === 'tcp'
@@ -134,38 +168,63 @@ export class WireAnswers {
         : head.hasEdns
           ? Math.max(CLASSIC_UDP_LIMIT, Math.min(head.udpPayloadSize, this.#options.maxUdpPayload))
           : CLASSIC_UDP_LIMIT;
-    const whole = head.questionEnd + answer.records.length + opt;
+    const whole = questionEnd + recordsLength + opt;
     const truncated = whole > limit;
-    const size = truncated ? head.questionEnd + opt : whole;
-    const out = Buffer.allocUnsafe(size);
-    out.writeUInt16BE(head.id, 0);
-    out.writeUInt16BE(
-      0x8000 |
-        (answer.authoritative ? 0x0400 : 0) |
-        (truncated ? 0x0200 : 0) |
-        (head.recursionDesired ? 0x0100 : 0) |
-        (answer.rcode & 0x0f),
-      2,
-    );
-    out.writeUInt16BE(1, 4);
-    out.writeUInt16BE(truncated ? 0 : answer.answers, 6);
-    out.writeUInt16BE(truncated ? 0 : answer.authorities, 8);
-    out.writeUInt16BE((truncated ? 0 : answer.additionals) + (opt === 0 ? 0 : 1), 10);
-    packet.copy(out, 12, 12, head.questionEnd);
-    let at = head.questionEnd;
+    const size = truncated ? questionEnd + opt : whole;
+    const base = lengthPrefix ? 2 : 0;
+    const out = Buffer.allocUnsafe(base + size);
+    if (lengthPrefix) {
+      out[0] = size >>> 8;
+      out[1] = size & 0xff;
+    }
+    // The query's ID, the stored flags with the query's RD (and TC when cut), the counts.
+    out[base] = packet[0] as number;
+    out[base + 1] = packet[1] as number;
+    out[base + 2] =
+      (bytes[answer + ANSWER_FLAGS] as number) | (truncated ? 0x02 : 0) | (head.recursionDesired ? 0x01 : 0);
+    out[base + 3] = bytes[answer + ANSWER_FLAGS + 1] as number;
+    out[base + 4] = 0;
+    out[base + 5] = 1;
+    if (truncated) for (let i = 6; i < 10; i++) out[base + i] = 0;
+    else for (let i = 6; i < 12; i++) out[base + i] = bytes[answer + ANSWER_COUNTS + i - 6] as number;
+    if (truncated || opt !== 0) {
+      const additionals =
+        (truncated
+          ? 0
+          : ((bytes[answer + ANSWER_COUNTS + 4] as number) << 8) |
+            (bytes[answer + ANSWER_COUNTS + 5] as number)) + (opt === 0 ? 0 : 1);
+      out[base + 10] = additionals >>> 8;
+      out[base + 11] = additionals & 0xff;
+    }
+    // The question as the query sent it, the case of the name included.
+    for (let i = HEADER; i < questionEnd; i++) out[base + i] = packet[i] as number;
+    let at = base + questionEnd;
     if (!truncated) {
-      answer.records.copy(out, at);
-      for (const offset of answer.serialOffsets) out.writeUInt32BE(this.#zone.serial >>> 0, at + offset);
-      at += answer.records.length;
+      for (let i = 0; i < recordsLength; i++) out[at + i] = bytes[records + i] as number;
+      if (serials > 0) {
+        const serial = this.#zone.serial >>> 0;
+        for (let i = 0; i < serials; i++) {
+          const offset =
+            ((bytes[answer + ANSWER_SERIAL_OFFSETS + i * 2] as number) << 8) |
+            (bytes[answer + ANSWER_SERIAL_OFFSETS + i * 2 + 1] as number);
+          out.writeUInt32BE(serial, at + offset);
+        }
+      }
+      at += recordsLength;
     }
     if (opt !== 0) {
+      const payload = this.#options.maxUdpPayload;
       out[at] = 0;
-      out.writeUInt16BE(RRType.OPT, at + 1);
-      out.writeUInt16BE(this.#options.maxUdpPayload, at + 3);
-      out[at + 5] = answer.rcode >>> 4;
+      out[at + 1] = RRType.OPT >>> 8;
+      out[at + 2] = RRType.OPT & 0xff;
+      out[at + 3] = payload >>> 8;
+      out[at + 4] = payload & 0xff;
+      out[at + 5] = bytes[answer + ANSWER_RCODE_HIGH] as number;
       out[at + 6] = 0;
-      out.writeUInt16BE(head.dnssecOk ? 0x8000 : 0, at + 7);
-      out.writeUInt16BE(0, at + 9);
+      out[at + 7] = head.dnssecOk ? 0x80 : 0;
+      out[at + 8] = 0;
+      out[at + 9] = 0;
+      out[at + 10] = 0;
     }
     return out;
   }
@@ -173,22 +232,48 @@ export class WireAnswers {
   /** Rebuilds what one Service owns (it was added, replaced or removed) and its namespace's name. */
   #service(namespace: string, name: string): void {
     const id = `${namespace}/${name}`;
-    for (const key of this.#owned.get(id) ?? []) this.#names.delete(key);
+    for (const key of this.#owned.get(id) ?? []) this.#deleteName(key);
     this.#owned.delete(id);
     const domain = this.#zone.domainLabels;
     const namespaceName = [namespace, ...domain];
     const namespaceKey = wireKey(namespaceName);
-    if (!this.#zone.hasNamespace(namespace)) this.#names.delete(namespaceKey);
-    else if (!this.#names.has(namespaceKey)) this.#names.set(namespaceKey, this.#build(namespaceName, []));
+    if (!this.#zone.hasNamespace(namespace)) this.#deleteName(namespaceKey);
+    else if (!this.#hasName(namespaceKey)) this.#setName(namespaceKey, this.#build(namespaceName, []));
     const entry = this.#zone.get(namespace, name);
     if (entry === undefined) return;
     const keys: string[] = [];
     for (const { labels, types } of ownedNames(entry, domain)) {
       const key = wireKey(labels);
-      this.#names.set(key, this.#build(labels, types));
+      this.#setName(key, this.#build(labels, types));
       keys.push(key);
     }
     this.#owned.set(id, keys);
+  }
+
+  #setFixed(key: string, answers: NameAnswers): void {
+    this.#fixed.add(key);
+    this.#names.set(key, answers);
+    this.#store.set(wireName(key), answers);
+  }
+
+  /** A Service's name; the apex and the name server's name keep their own answers. */
+  #setName(key: string, answers: NameAnswers): void {
+    if (this.#fixed.has(key)) return;
+    this.#names.set(key, answers);
+    this.#store.set(wireName(key), answers);
+  }
+
+  #deleteName(key: string): void {
+    if (this.#fixed.has(key) || !this.#names.delete(key)) return;
+    this.#store.delete(wireName(key));
+  }
+
+  #hasName(key: string): boolean {
+    return this.#names.has(key);
+  }
+
+  *#storable(): Iterable<readonly [Buffer, NameAnswers]> {
+    for (const [key, answers] of this.#names) yield [wireName(key), answers];
   }
 
   /**
@@ -249,6 +334,7 @@ export class WireAnswers {
     return {
       rcode: response.rcode,
       authoritative: response.authoritative,
+      flags: 0x8000 | (response.authoritative ? 0x0400 : 0) | (response.rcode & 0x0f),
       answers: bytes.readUInt16BE(6),
       authorities: bytes.readUInt16BE(8),
       additionals: bytes.readUInt16BE(10),
