@@ -80,18 +80,15 @@ function slotOf(type: number): number {
   }
 }
 
+/** A name's answers in the order of their slots in the name's entry. */
+function inSlotOrder<A extends StorableAnswer>(answers: SlottedAnswers<A>): readonly A[] {
+  return [answers.a, answers.aaaa, answers.any, answers.srv, answers.soa, answers.ns, answers.otherwise];
+}
+
 /** Whether a name and its answers fit the layout's one- and two-byte lengths. */
 function fits<A extends StorableAnswer>(name: Buffer, answers: SlottedAnswers<A>): boolean {
   if (name.length > 0xff) return false;
-  for (const answer of [
-    answers.a,
-    answers.aaaa,
-    answers.any,
-    answers.srv,
-    answers.soa,
-    answers.ns,
-    answers.otherwise,
-  ]) {
+  for (const answer of inSlotOrder(answers)) {
     if (answer.records.length > 0xffff || answer.serialOffsets.length > 0xff) return false;
   }
   return true;
@@ -232,15 +229,7 @@ export class WireStore<A extends StorableAnswer> {
     const entry = this.#reserve(1 + name.length + SLOTS * 4);
     this.#bytes[entry] = name.length;
     name.copy(this.#bytes, entry + 1);
-    const bySlot = [
-      answers.a,
-      answers.aaaa,
-      answers.any,
-      answers.srv,
-      answers.soa,
-      answers.ns,
-      answers.otherwise,
-    ];
+    const bySlot = inSlotOrder(answers);
     for (const [slot, answer] of bySlot.entries()) {
       let at = this.#written.get(answer);
       if (at === undefined) {
