@@ -39,7 +39,21 @@ describe('parseCommandLine', () => {
       identityIssuer: undefined,
       identityTokenFile: '/var/run/secrets/nodemesh/identity/token',
       trustDomain: 'cluster.local',
+      tunnelPort: 15008,
+      mtlsMode: 'permissive',
     });
+  });
+
+  it('reads the mTLS flags and refuses a mode that is not one', () => {
+    expect(run(['--node-name=a', '--tunnel-port=0', '--mtls-mode=strict'])).toMatchObject({
+      tunnelPort: 0,
+      mtlsMode: 'strict',
+    });
+    const bad = parseCommandLine(['run', '--node-name=a', '--mtls-mode=on', '--tunnel-port=70000'], {});
+    expect(bad.ok ? [] : bad.errors).toEqual([
+      '--tunnel-port: must be a port from 0 (none) to 65535, got "70000"',
+      '--mtls-mode: must be one of off, permissive, strict, got "on"',
+    ]);
   });
 
   it('reads the identity flags and refuses an issuer that is not https or a bad trust domain', () => {

@@ -9,18 +9,23 @@ import {
   DEFAULT_IDENTITY_TOKEN_FILE,
   DEFAULT_MESH_DOMAIN,
   DEFAULT_MESH_NAMESPACE,
+  DEFAULT_MTLS_MODE,
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
   envNameOfFlag,
   HTTP_ENTRYPOINT_BASE,
   isDns1123Label,
   isDns1123Subdomain,
+  isMtlsMode,
   isTrustDomain,
+  MTLS_MODES,
+  type MtlsMode,
   type PortRange,
   parsePortRange,
 } from '@nodemesh/smi-types';
 import { DEFAULT_CONNECTION_LIMITS } from '../listeners/connection-limiter.js';
 import { DEFAULT_UDP_OPTIONS } from '../listeners/udp-listener.js';
+import { DEFAULT_TUNNEL_PORT } from '../tunnel/tunnel-server.js';
 
 /** Everything `nodemesh-proxy run` needs. */
 export interface RunFlags {
@@ -52,6 +57,10 @@ export interface RunFlags {
   readonly identityIssuer: string | undefined;
   readonly identityTokenFile: string;
   readonly trustDomain: string;
+  /** The port of the tunnel between node proxies (mTLS, docs/mtls.md), the same on every node; 0: none served. */
+  readonly tunnelPort: number;
+  /** The mesh-wide mTLS mode, for a Service whose shadow names none (the dns-controller resolves the rest). */
+  readonly mtlsMode: MtlsMode;
 }
 
 export type ParsedCommand =
@@ -91,6 +100,8 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'identity-issuer' },
   { name: 'identity-token-file' },
   { name: 'trust-domain' },
+  { name: 'tunnel-port' },
+  { name: 'mtls-mode' },
 ];
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -303,6 +314,12 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     isTrustDomain,
     'a trust domain such as cluster.local',
   );
+  const tunnelPort = check('tunnel-port', DEFAULT_TUNNEL_PORT, 'must be a port from 0 (none) to 65535', (v) =>
+    integerIn(v, 0, 65535),
+  );
+  const mtlsMode = check('mtls-mode', DEFAULT_MTLS_MODE, `must be one of ${MTLS_MODES.join(', ')}`, (v) =>
+    isMtlsMode(v) ? v : undefined,
+  );
   if (errors.length > 0 || logLevel === undefined) return undefined;
   return {
     server,
@@ -328,6 +345,8 @@ function readRunFlags(given: Map<string, string>, env: Env, errors: string[]): R
     identityIssuer,
     identityTokenFile,
     trustDomain,
+    tunnelPort,
+    mtlsMode,
   };
 }
 

@@ -30,6 +30,8 @@ Flags of run (each also as the environment variable NODEMESH_<FLAG>, e.g. NODEME
   --identity-issuer URL         workload identity: the issuer, e.g. https://nodemesh-identity.nodemesh.svc:9443 (default off)
   --identity-token-file PATH    projected token for the issuer (default /var/run/secrets/nodemesh/identity/token)
   --trust-domain DOMAIN         SPIFFE trust domain (default cluster.local)
+  --tunnel-port PORT            mTLS tunnel between node proxies, the same on every node (default 15008; 0: none)
+  --mtls-mode MODE              off, permissive or strict, for Services whose shadow names none (default permissive)
 
 Logs are JSON lines on stderr. SIGTERM or SIGINT: stop watching, drain listeners, exit 0.
 `;
