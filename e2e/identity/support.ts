@@ -162,7 +162,9 @@ export class IdentityMesh {
       ...(await this.#proxyOptions(node, pod, PROXY_ACCOUNT)),
       ...proxyExtras(extra),
       // Workers bind the real ports (no port mapping crosses the IPC): a loopback address of their own.
-      listenHost: `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.1`,
+      listenHost:
+        extra.listenHost ??
+        `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.1`,
       workers,
       logLevel: 'warn',
       worker: { drainMs: 50 },
@@ -211,6 +213,8 @@ export class IdentityMesh {
 }
 
 export interface ProxyExtras {
+  /** Fleets only: the address the workers bind (default: a random loopback address). */
+  readonly listenHost?: string;
   readonly tunnelPort?: number;
   readonly accessControl?: boolean;
   readonly logger?: Logger;

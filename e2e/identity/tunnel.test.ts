@@ -84,8 +84,14 @@ const clientOf = (m: IdentityMesh, on: string) =>
   });
 
 /** Writes `ping` through a stream and reads what the pod answers. */
-async function roundTrip(client: TunnelClient, caller: Caller, podIP: string, port = 8080): Promise<string> {
-  const stream = await client.open(caller, node(), { podIP, port });
+async function roundTrip(
+  client: TunnelClient,
+  caller: Caller,
+  podIP: string,
+  port = 8080,
+  to: { address: string; port: number } = node(),
+): Promise<string> {
+  const stream = await client.open(caller, to, { podIP, port });
   stream.end('ping');
   let answer = '';
   stream.on('data', (chunk: Buffer) => {
@@ -274,4 +280,45 @@ describe('the destination decides', () => {
       await client.close();
     }
   });
+});
+
+describe('with --workers 2', () => {
+  it('every worker serves the tunnel port with the identity its primary holds', async () => {
+    const host = '127.0.41.100';
+    const port = await freePort();
+    await pod(mesh, 'orders-3', 'orders', 'node-c', '127.0.41.5', 'orders');
+    const pong = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end('pong from orders-3'));
+    });
+    await new Promise<void>((resolve) => pong.listen(8080, '127.0.41.5', resolve));
+    await mesh.node('node-c');
+    const fleet = await mesh.startFleet('node-c', 'proxy-c', 2, { listenHost: host, tunnelPort: port });
+    const client = clientOf(mesh, 'node-a');
+    const to = { address: host, port };
+    try {
+      await waitFor(
+        'the workers serve the tunnel',
+        async () => (await roundTrip(client, WEB, '127.0.41.5', 8080, to)) === 'pong from orders-3',
+        20_000,
+      );
+      // Several sessions, so the connections spread over both workers; every one is served.
+      const answers: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const fresh = clientOf(mesh, 'node-a');
+        try {
+          answers.push(await roundTrip(fresh, WEB, '127.0.41.5', 8080, to));
+        } finally {
+          await fresh.close();
+        }
+      }
+      expect(answers).toEqual(Array(4).fill('pong from orders-3'));
+      expect(await fleet.proxy.metricsText()).toMatch(
+        /nodemesh_tunnel_inbound_streams_total\{source_identity="spiffe:\/\/cluster.local\/ns\/shop\/sa\/web",destination_identity="spiffe:\/\/cluster.local\/ns\/shop\/sa\/orders",outcome="accepted"\} [5-9]/,
+      );
+    } finally {
+      await client.close();
+      await new Promise((resolve) => pong.close(resolve));
+    }
+  }, 40_000);
 });
