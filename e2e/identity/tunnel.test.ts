@@ -282,6 +282,18 @@ describe('the destination decides', () => {
   });
 });
 
+describe('readiness', () => {
+  it('waits for the tunnel port like any listener, and says when it cannot be opened', async () => {
+    expect(proxyOf(mesh, 'node-b').proxy.readiness()).toEqual({ ready: true, reason: '' });
+    await mesh.node('node-d');
+    // node-b's proxy already holds this port on 127.0.0.1.
+    const blocked = await mesh.startProxy('node-d', 'proxy-d', PROXY_ACCOUNT, { tunnelPort });
+    await blocked.synced;
+    await waitFor('the failure reported', () => blocked.proxy.readiness().reason.includes('tunnel port'));
+    expect(blocked.proxy.readiness().ready).toBe(false);
+  });
+});
+
 describe('with --workers 2', () => {
   it('every worker serves the tunnel port with the identity its primary holds', async () => {
     const host = '127.0.41.100';
