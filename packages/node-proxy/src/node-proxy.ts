@@ -59,15 +59,6 @@ export interface NodeProxyOptions {
    */
   readonly connections?: Partial<ConnectionLimits>;
   readonly upstream?: Partial<UpstreamOptions>;
-  /**
-   * The tunnel server of mTLS between node proxies (docs/mtls.md), on `listenHost`; absent: none. It presents
-   * the identity `settings` names (from `useIdentities`) and serves the Running pods of `pods`.
-   */
-  readonly tunnel?: {
-    readonly settings: TunnelSettings;
-    readonly pods: CallerIndex;
-    readonly server?: InboundTunnelOptions['server'];
-  };
   /** Where snapshot problems and listener failures are logged (default: nowhere). */
   readonly logger?: Logger;
   /**
@@ -89,6 +80,15 @@ export interface NodeProxyOptions {
    * session limits: they are divided among them.
    */
   readonly workers?: number;
+  /**
+   * The tunnel server of mTLS between node proxies (docs/mtls.md), on `listenHost`; absent: none. It presents
+   * the identity `settings` names (from `useIdentities`) and serves the Running pods of `pods`.
+   */
+  readonly tunnel?: {
+    readonly settings: TunnelSettings;
+    readonly pods: CallerIndex;
+    readonly server?: InboundTunnelOptions['server'];
+  };
 }
 
 export class NodeProxy implements DataPlane {
@@ -101,8 +101,6 @@ export class NodeProxy implements DataPlane {
   readonly #adminHost: string;
   readonly #adminPort: number;
   readonly #debug: { readonly server: FastifyInstance; readonly port: number } | undefined;
-  readonly #tunnel: InboundTunnel | undefined;
-  readonly #drainMs: number;
   #synced = false;
   #started = false;
   /** The version whose listeners are all open; readiness waits for the current one. */
@@ -111,6 +109,8 @@ export class NodeProxy implements DataPlane {
   readonly #log: Logger;
   readonly #policy: PolicyContext;
   #identities: IdentityStore | undefined;
+  readonly #tunnel: InboundTunnel | undefined;
+  readonly #drainMs: number;
 
   constructor(options: NodeProxyOptions = {}) {
     this.#log = options.logger ?? silentLogger;
