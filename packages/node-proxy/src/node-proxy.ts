@@ -219,10 +219,13 @@ export class NodeProxy implements DataPlane {
   }
 
   /** Tells the proxy its inputs have synced once: from then on it may report ready. */
-  markSynced(): void {
+  markSynced(): Promise<void> {
     this.#synced = true;
     // The tunnel port opens only now: before, every stream would be refused for want of pods and routes.
-    if (this.#started) void this.#tunnel?.open();
+    // Resolves once it is open (or could not be): a worker reports its readiness after.
+    return this.#started && this.#tunnel !== undefined
+      ? this.#tunnel.open().then(() => undefined)
+      : Promise.resolve();
   }
 
   async start(): Promise<void> {
