@@ -129,6 +129,17 @@ describe.each(SOURCES)('NetworkPolicies of %s', (_name, objects) => {
     expect(can(shopPodLikeAProxy, dnsPod, identityPort)).toBe(false);
   });
 
+  it('admit the mTLS tunnel port from the other node-proxies only', () => {
+    const tunnelPort = Number(configValue(objects, 'nodemesh-node-proxy', 'NODEMESH_TUNNEL_PORT'));
+    const nodeProxy: Peer = { kind: 'pod', namespace: 'nodemesh', labels: proxyPod.labels };
+    expect(can(nodeProxy, proxyPod, tunnelPort)).toBe(true);
+    for (const peer of [appPod, prometheus, meshNeighbour]) {
+      expect(can(peer, proxyPod, tunnelPort)).toBe(false);
+    }
+    const shopPodLikeAProxy: Peer = { kind: 'pod', namespace: 'shop', labels: proxyPod.labels };
+    expect(can(shopPodLikeAProxy, proxyPod, tunnelPort)).toBe(false);
+  });
+
   it('admit nothing to the debug port, which only kubectl port-forward reaches', () => {
     for (const peer of [appPod, prometheus, meshNeighbour]) {
       expect(can(peer, proxyPod, debugPort)).toBe(false);
