@@ -15,6 +15,7 @@ import {
   generatorNote,
   med,
   memoryTable,
+  mtlsTable,
   renderReport,
   renderTable,
   replaceLatest,
@@ -159,6 +160,35 @@ describe('report', () => {
     expect(memoryTable([{ label: 'w2', totalMiB: 250, processMiB: [120, 65, 65] }])).toContain(
       '| w2 | 250.0 | 120.0 + 65.0 + 65.0 |',
     );
+  });
+
+  it('puts the tunnel beside the plaintext path of the same runtime', () => {
+    const one = (median) => ({ median, min: median, max: median, runs: 1 });
+    const common = { runtime: 'node20', vcpuPer1000AtMax: one(0.1), p50: one(0.4) };
+    const table = mtlsTable([
+      {
+        ...common,
+        label: 'plain',
+        mode: 'plaintext',
+        maxRps: one(1000),
+        p99: one(1),
+        rssPer1000ConnectionsMiB: 2,
+      },
+      {
+        ...common,
+        label: 'tunnel',
+        mode: 'mtls',
+        maxRps: one(800),
+        p99: one(1.5),
+        handshakes: 1,
+        tunnelStreams: 50,
+        rssPer1000ConnectionsMiB: 8,
+      },
+      { label: 'later', mode: 'mtls', runtime: 'node24', pending: 'runtime missing' },
+    ]);
+    expect(table).toContain('| tunnel | 800 | 0.80× | 0.100 | 0.40 | 1.50 | 0.50 | 1 (50) | 8.0 |');
+    expect(table).toContain('| plain | 1,000 |  | 0.100 | 0.40 | 1.00 |  | — | 2.0 |');
+    expect(table).toContain('| later | pending: runtime missing |');
   });
 
   it('replaces the latest results between the markers of the docs page, and only there', () => {

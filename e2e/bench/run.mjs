@@ -6,7 +6,7 @@
  * and how fast a change at the API server reaches the proxy (convergence). Writes markdown, JSON and SVG
  * charts under e2e/bench/results/. See docs/benchmarks.md.
  *
- *   node e2e/bench/run.mjs [--quick | --smoke] [--only=http,tcp,udp,dns,cores,memory,scale,convergence]
+ *   node e2e/bench/run.mjs [--quick | --smoke] [--only=http,tcp,udp,dns,cores,mtls,memory,scale,convergence]
  *
  * Loopback only; every process it starts is pinned with taskset and stopped by PID, also on Ctrl-C.
  * Targets are reported with their gap; a missed target never fails the run.
@@ -27,12 +27,13 @@ import { coresSection } from './sections/cores.mjs';
 import { dnsSection } from './sections/dns.mjs';
 import { httpSection } from './sections/http.mjs';
 import { memorySection } from './sections/memory.mjs';
+import { mtlsSection } from './sections/mtls.mjs';
 import { scaleSection } from './sections/scale.mjs';
 import { tcpSection, udpSection } from './sections/tcp-udp.mjs';
 import { coreVariants, dataPlaneVariants, startOriginNginx, startOriginSockets } from './variants.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['http', 'tcp', 'udp', 'dns', 'cores', 'memory', 'scale', 'convergence'];
+const SECTIONS = ['http', 'tcp', 'udp', 'dns', 'cores', 'mtls', 'memory', 'scale', 'convergence'];
 
 /** Durations and sizes; full mode stays well under 30 minutes, quick mode around 2–3. */
 export const SETTINGS = {
@@ -44,6 +45,7 @@ export const SETTINGS = {
     rateSeconds: 8,
     wrkConnections: 50,
     pacedConnections: 16,
+    heldConnections: 1000,
     idleSeconds: 5,
     bulkBytes: 256 * 2 ** 20,
     connectSeconds: 5,
@@ -66,6 +68,7 @@ export const SETTINGS = {
     rateSeconds: 1,
     wrkConnections: 16,
     pacedConnections: 8,
+    heldConnections: 100,
     idleSeconds: 1,
     bulkBytes: 8 * 2 ** 20,
     connectSeconds: 1,
@@ -87,6 +90,7 @@ export const SETTINGS = {
     rateSeconds: 3,
     wrkConnections: 50,
     pacedConnections: 16,
+    heldConnections: 1000,
     idleSeconds: 2,
     bulkBytes: 128 * 2 ** 20,
     connectSeconds: 2,
@@ -150,6 +154,7 @@ const needs = {
   udp: [],
   dns: ['dnsperf', 'unbound'],
   cores: ['wrk', 'nginx'],
+  mtls: ['wrk', 'nginx', 'openssl'],
   memory: [],
   scale: [],
   convergence: [],
@@ -190,8 +195,8 @@ try {
   const runtimes = sections.some((s) => s !== 'scale' && s !== 'convergence') ? benchRuntimes(log) : [];
   results.runtimes = runtimes.map(({ id, version, missing }) => ({ id, version, missing }));
   const variants = await dataPlaneVariants(runtimes);
-  if (sections.some((s) => ['http', 'tcp', 'udp', 'cores'].includes(s))) {
-    const http = sections.some((s) => s === 'http' || s === 'cores')
+  if (sections.some((s) => ['http', 'tcp', 'udp', 'cores', 'mtls'].includes(s))) {
+    const http = sections.some((s) => s === 'http' || s === 'cores' || s === 'mtls')
       ? await startOriginNginx(ctx)
       : undefined;
     const sockets = await startOriginSockets(ctx, settings.bulkBytes);
@@ -202,6 +207,7 @@ try {
       if (sections.includes('udp')) await section('udp', () => udpSection(ctx, variants));
       if (sections.includes('cores'))
         await section('cores', () => coresSection(ctx, coreVariants(runtimes, settings)));
+      if (sections.includes('mtls')) await section('mtls', () => mtlsSection(ctx, runtimes));
     } finally {
       await stopProcess(http?.proc);
       await stopProcess(sockets.proc);

@@ -13,6 +13,7 @@ export const TOOLS = {
   unbound: { binary: '/usr/sbin/unbound', pkg: 'unbound' },
   dnsperf: { binary: '/usr/bin/dnsperf', pkg: 'dnsperf' },
   taskset: { binary: '/usr/bin/taskset', pkg: 'util-linux' },
+  openssl: { binary: '/usr/bin/openssl', pkg: 'openssl' },
 };
 
 export function missingTools() {

@@ -178,6 +178,39 @@ export function coresTable(cores) {
 }
 
 /** Idle resident memory: the total, and each process (the primary first, then the workers). */
+/** mTLS between node proxies: each runtime's plaintext and tunnelled paths, the tunnel's cost beside them. */
+export function mtlsTable(mtls) {
+  const headers = [
+    'cross-node path',
+    'max req/s',
+    'vs plaintext',
+    'vCPU per 1000 req/s at max',
+    'p50 ms at 1000/s',
+    'p99 ms at 1000/s',
+    'added p99 ms',
+    'TLS handshakes (tunnel streams)',
+    'RSS MiB per 1000 open TCP connections',
+  ];
+  const rows = (mtls ?? []).map((v) => {
+    const missing = notMeasured(v);
+    if (missing !== undefined) return [v.label, missing, '', '', '', '', '', '', ''];
+    const plain = (mtls ?? []).find((p) => p.mode === 'plaintext' && p.runtime === v.runtime);
+    const isTunnel = v.mode === 'mtls' && plain?.maxRps;
+    return [
+      v.label,
+      med(v.maxRps),
+      isTunnel ? `${num(ratio(v.maxRps.median, plain.maxRps.median), 2)}×` : '',
+      med(v.vcpuPer1000AtMax, 3),
+      med(v.p50, 2),
+      med(v.p99, 2),
+      isTunnel ? num(v.p99.median - plain.p99.median, 2) : '',
+      v.mode === 'mtls' ? `${num(v.handshakes)} (${num(v.tunnelStreams)})` : '—',
+      num(v.rssPer1000ConnectionsMiB, 1),
+    ];
+  });
+  return renderTable(headers, rows);
+}
+
 export function memoryTable(memory) {
   return renderTable(
     ['proxy', 'idle RSS MiB (all processes)', 'per process MiB'],
@@ -554,6 +587,16 @@ ${coresTable(results.cores)}
 `
     : ''
 }${
+  results.mtls
+    ? `## mTLS between node proxies
+
+A pod on node A calls a pod on node B: in plaintext (mode \`off\`: node A's proxy dials the pod) and through the tunnel (mode \`strict\`: node A's proxy, mutual TLS 1.3 with HTTP/2 CONNECT streams, node B's tunnel server, the pod). Both nodes' processes on the SUT core, so CPU and memory are the whole path's. Max req/s as in HTTP; latency paced at 1000 req/s; handshakes and streams over the whole variant; memory: ${num(s.heldConnections)} TCP connections held open through the path.
+
+${mtlsTable(results.mtls)}
+
+`
+    : ''
+}${
   results.memory
     ? `## Memory at rest
 
@@ -593,6 +636,7 @@ export function renderSummary(results) {
     ['UDP', results.udp && udpTable(results.udp)],
     ['DNS', results.dns && dnsTable(results.dns)],
     ['Scale across cores', results.cores && coresTable(results.cores)],
+    ['mTLS between node proxies', results.mtls && mtlsTable(results.mtls)],
     ['Memory at rest', results.memory && memoryTable(results.memory)],
     ['Control-plane scale', results.scale && scaleTable(results.scale)],
     ['Convergence', results.convergence && convergenceTable(results.convergence)],
