@@ -157,6 +157,7 @@ export class IdentityMesh {
     node: string,
     pod: string,
     workers: number,
+    extra: Pick<StartNodeProxyOptions, 'tunnelPort' | 'mtlsMode' | 'listenHost'> = {},
   ): Promise<RunningControlLoop<NodeProxyPrimary>> {
     const running = await startNodeProxyFleet({
       ...(await this.#proxyOptions(node, pod, PROXY_ACCOUNT)),
@@ -166,6 +167,7 @@ export class IdentityMesh {
       logLevel: 'warn',
       worker: { drainMs: 50 },
       fleet: { restartBackoff: () => 50, stopTimeoutMs: 5_000 },
+      ...extra,
     });
     this.fleets.set(node, running);
     return running;
