@@ -2,15 +2,16 @@
  * The caller side of issue 15 with real identities: the in-memory API server, the dns-controller (shadows and
  * the issuer) and two node-proxies. A pod on node A calls a Service whose pod runs on node B; node A's proxy
  * finds node B's node proxy from its pod, and opens the tunnel as the caller's ServiceAccount with the
- * certificate the issuer gave node A. Node B's tunnel server is started here (the destination's wiring is
- * another piece), presenting node B's node-proxy certificate and recording the verified caller.
+ * certificate the issuer gave node A. Node B's tunnel server is started here, with node B's node-proxy
+ * certificate and an `authorise` that records the verified caller (e2e/identity/tunnel.test.ts tests the
+ * destination's own); node B's node-proxy pod says it is at 127.0.0.2.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '@nodemesh/kube-runtime';
 import { type AuthoriseRequest, TunnelServer } from '@nodemesh/node-proxy';
-import { LABEL_COMPONENT, NODE_PROXY_COMPONENT } from '@nodemesh/smi-types';
+import { ANNOTATION_MTLS, LABEL_COMPONENT, NODE_PROXY_COMPONENT } from '@nodemesh/smi-types';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../deploy/test-api.js';
@@ -42,7 +43,8 @@ beforeAll(async () => {
     },
     logger: silentLogger,
   });
-  await tunnel.listen('127.0.0.1', 0);
+  // On an address of its own: node A serves its own tunnel server on 127.0.0.1 at the same port.
+  await tunnel.listen('127.0.0.2', 0);
   closers.push(() => tunnel.close(100));
   // Node B's node-proxy pod as the DaemonSet labels it: node A finds node B's tunnel by it.
   await mesh.api.create('/api/v1/namespaces/nodemesh/pods', {
@@ -52,7 +54,7 @@ beforeAll(async () => {
       serviceAccountName: PROXY_ACCOUNT,
       containers: [{ name: 'proxy', image: 'x' }],
     },
-    status: { phase: 'Running', podIP: '127.0.0.1', podIPs: [{ ip: '127.0.0.1' }] },
+    status: { phase: 'Running', podIP: '127.0.0.2', podIPs: [{ ip: '127.0.0.2' }] },
   });
 
   // Node A: strict by default (the shadow names no mode yet), the tunnel port is node B's.
@@ -61,7 +63,8 @@ beforeAll(async () => {
     tunnelPort: tunnel.boundPort() ?? 0,
   });
   // The orders Service, its pod on node B (EndpointSlice nodeName), and a caller pod on node A.
-  await mesh.api.service('shop', 'orders');
+  // Strict by its own annotation: the dns-controller writes the mode it resolves on the shadow.
+  await mesh.api.service('shop', 'orders', { [ANNOTATION_MTLS]: 'strict' });
   await mesh.api.create('/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices', {
     metadata: { name: 'orders-1', labels: { 'kubernetes.io/service-name': 'orders' } },
     addressType: 'IPv4',
@@ -163,6 +166,11 @@ describe('a call from node A to a pod on node B (strict)', () => {
   }, 60_000);
 
   it('fails with 503 NM_MTLS_UNAVAILABLE when node A no longer knows where node B’s node proxy is', async () => {
+    await waitFor('the shadow to say strict', () =>
+      [...proxyA().proxy.snapshot.http.values()].some((e) =>
+        [...e.hosts.values()].some((r) => r.service.name === 'orders' && r.root.mtlsMode === 'strict'),
+      ),
+    );
     await mesh.deletePod('nodemesh', 'node-proxy-b');
     await waitFor(
       'node A to forget node B’s proxy',

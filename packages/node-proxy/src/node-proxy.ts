@@ -17,6 +17,7 @@ import type { ListenerKind, PolicyContext, RoutingContext } from './listeners/li
 import { type ListenerFailure, ListenerManager } from './listeners/listener-manager.js';
 import { DEFAULT_UDP_OPTIONS, type UdpListenerOptions } from './listeners/udp-listener.js';
 import { DEFAULT_UPSTREAM_OPTIONS, type UpstreamOptions, UpstreamPools } from './listeners/upstream-pools.js';
+import type { CallerIndex } from './metrics/caller-index.js';
 import { type CallerResolver, unknownCallers } from './metrics/caller-resolver.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { DEFAULT_RETRY_BODY_LIMIT } from './resilience/buffered-body.js';
@@ -31,6 +32,7 @@ import { createTopologyBuilder } from './topology/topology-builder.js';
 import { DEFAULT_OTLP_OPTIONS, OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
 import { Tracer, type TracingOptions } from './tracing/tracer.js';
 import { type CallerTunnelOptions, tunnelRouter } from './tunnel/caller-tunnel.js';
+import { InboundTunnel, type InboundTunnelOptions, type TunnelSettings } from './tunnel/inbound-tunnel.js';
 import { NodeProxyDirectory } from './tunnel/node-proxy-directory.js';
 import type { TunnelClient } from './tunnel/tunnel-client.js';
 import { connectionShare, udpShare } from './workers/worker-share.js';
@@ -88,6 +90,15 @@ export interface NodeProxyOptions {
   readonly mtls?: CallerTunnelOptions;
   /** The directory of node proxies to route with (a worker's, fed by its primary); default: a new one. */
   readonly nodeProxies?: NodeProxyDirectory;
+  /**
+   * The tunnel server of mTLS between node proxies (docs/mtls.md), on `listenHost`; absent: none. It presents
+   * the identity `settings` names (from `useIdentities`) and serves the Running pods of `pods`.
+   */
+  readonly tunnel?: {
+    readonly settings: TunnelSettings;
+    readonly pods: CallerIndex;
+    readonly server?: InboundTunnelOptions['server'];
+  };
 }
 
 export class NodeProxy implements DataPlane {
@@ -112,9 +123,12 @@ export class NodeProxy implements DataPlane {
   readonly nodeProxies: NodeProxyDirectory;
   /** The caller's end of the tunnel; undefined without `mtls.serverIdentity`. */
   readonly tunnelClient: TunnelClient | undefined;
+  readonly #tunnel: InboundTunnel | undefined;
+  readonly #drainMs: number;
 
   constructor(options: NodeProxyOptions = {}) {
     this.#log = options.logger ?? silentLogger;
+    this.#drainMs = options.drainMs ?? 10_000;
     const workers = options.workers ?? 1;
     this.#policy = {
       accessControl: options.accessControl ?? false,
@@ -165,6 +179,18 @@ export class NodeProxy implements DataPlane {
       debugPort === false
         ? undefined
         : { server: createDebugServer({ snapshot: () => this.#snapshot }), port: debugPort };
+    this.#tunnel =
+      options.tunnel === undefined
+        ? undefined
+        : new InboundTunnel({
+            ...options.tunnel,
+            host: options.listenHost ?? '127.0.0.1',
+            snapshot: () => this.#snapshot,
+            identities: () => this.#identities,
+            accessControl: this.#policy.accessControl,
+            logger: this.#log,
+            registry: this.metrics.registry,
+          });
   }
 
   /** The snapshot in use. */
@@ -193,6 +219,7 @@ export class NodeProxy implements DataPlane {
     this.metrics.prepare(snapshot);
     this.metrics.snapshotApplied(snapshot.version, buildSeconds);
     this.#prunePolicyState(snapshot);
+    this.#tunnel?.snapshotChanged();
     if (!this.#started) return [];
     this.#pools.prune(snapshot);
     return this.#syncListeners(snapshot);
@@ -212,8 +239,13 @@ export class NodeProxy implements DataPlane {
   }
 
   /** Tells the proxy its inputs have synced once: from then on it may report ready. */
-  markSynced(): void {
+  markSynced(): Promise<void> {
     this.#synced = true;
+    // The tunnel port opens only now: before, every stream would be refused for want of pods and routes.
+    // Resolves once it is open (or could not be): a worker reports its readiness after.
+    return this.#started && this.#tunnel !== undefined
+      ? this.#tunnel.open().then(() => undefined)
+      : Promise.resolve();
   }
 
   async start(): Promise<void> {
@@ -226,7 +258,7 @@ export class NodeProxy implements DataPlane {
   /** Stops accepting, drains in-flight work up to the drain deadline, closes everything. */
   async stop(): Promise<void> {
     this.#started = false;
-    await this.#listeners.close();
+    await Promise.all([this.#listeners.close(), this.#tunnel?.close(this.#drainMs)]);
     await this.#pools.close();
     await this.tunnelClient?.close();
     await this.#admin?.close();
@@ -275,7 +307,13 @@ export class NodeProxy implements DataPlane {
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
+  /** The tunnel server's bound port, once listening; undefined when there is none. */
+  tunnelPort(): number | undefined {
+    return this.#tunnel?.boundPort();
+  }
+
   async #syncListeners(snapshot: Snapshot): Promise<ListenerFailure[]> {
+    if (this.#synced) await this.#tunnel?.open();
     const failures = await this.#listeners.reconcile(snapshot);
     for (const failure of failures) {
       this.#log.error('listener could not open; retried with the next snapshot', { ...failure });
@@ -292,6 +330,9 @@ export class NodeProxy implements DataPlane {
     if (this.#lastFailures.length > 0) {
       const first = this.#lastFailures[0];
       return { ready: false, reason: `listener ${first?.kind}:${first?.port} failed: ${first?.error}` };
+    }
+    if (this.#tunnel !== undefined && !this.#tunnel.listening) {
+      return { ready: false, reason: this.#tunnel.failure ?? 'tunnel port opening' };
     }
     if (this.#listenersVersion < this.#snapshot.version) return { ready: false, reason: 'listeners opening' };
     return { ready: true, reason: '' };

@@ -56,6 +56,7 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
               tokenFile: flags.identityTokenFile,
               trustDomain: flags.trustDomain,
             },
+            tunnelPort: flags.tunnelPort,
           }),
     };
     log.info('data plane', { workers });

@@ -43,8 +43,8 @@ import { WorkloadIdentities } from '../identity/workload-identities.js';
 import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
 import type { CallerTunnelOptions } from '../tunnel/caller-tunnel.js';
+import type { TunnelSettings } from '../tunnel/inbound-tunnel.js';
 import { NODE_PROXY_POD_FIELDS, NODE_PROXY_POD_SELECTOR } from '../tunnel/node-proxy-directory.js';
-import { DEFAULT_TUNNEL_PORT } from '../tunnel/tunnel-server.js';
 import { NodeProxyPrimary, type NodeProxyPrimaryOptions } from '../workers/node-proxy-primary.js';
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
@@ -109,7 +109,10 @@ export interface StartNodeProxyOptions {
   readonly identity?: IdentityOptions;
   /** The mTLS mode of a Service whose shadow names none (`--mtls-mode`; default permissive). */
   readonly mtlsMode?: MtlsMode;
-  /** The port of every node proxy's tunnel server (`--tunnel-port`; 0: none; default 15008). */
+  /**
+   * The port of the tunnel server of mTLS between node proxies (docs/mtls.md), on `listenHost`, served when
+   * `identity` is on, and the port this proxy reaches the other nodes' tunnel servers on; absent or 0: none.
+   */
   readonly tunnelPort?: number;
 }
 
@@ -164,8 +167,10 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
   const log = options.logger ?? silentLogger;
   const config = await resolveConfig(options, log);
   const callers = new PodCallerIndex();
+  const tunnel = tunnelSettings(options);
   const proxy = new NodeProxy({
     ...options.proxy,
+    ...(tunnel === undefined ? {} : { tunnel: { settings: tunnel, pods: callers } }),
     ...(options.listenHost === undefined ? {} : { listenHost: options.listenHost }),
     ...(options.adminHost === undefined ? {} : { adminHost: options.adminHost }),
     ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
@@ -188,6 +193,7 @@ export async function startNodeProxyFleet(
   const log = options.logger ?? silentLogger;
   const config = await resolveConfig(options, log);
   const callers = new PodCallerIndex();
+  const tunnel = tunnelSettings(options);
   const primary = new NodeProxyPrimary({
     workers: options.workers,
     settings: {
@@ -195,6 +201,7 @@ export async function startNodeProxyFleet(
       logLevel: options.logLevel ?? 'info',
       ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
       mtls: callerTunnelOptions(options),
+      ...(tunnel === undefined ? {} : { tunnel }),
       ...options.worker,
     },
     callers,
@@ -231,6 +238,9 @@ async function runControlLoop<P extends DataPlane>(
     options.identity === undefined
       ? undefined
       : startIdentities(options.identity, options.nodeName, meshNamespace, recorder, log, proxy);
+  // The tunnel server presents the node proxies' own identity.
+  const tunnel = tunnelSettings(options);
+  if (tunnel !== undefined) identities?.hold(tunnel.namespace, tunnel.serviceAccount);
   const assembler = new InputAssembler({
     meshDomain: options.meshDomain ?? DEFAULT_MESH_DOMAIN,
     meshNamespace,
@@ -502,7 +512,7 @@ function callerTunnelOptions(options: Omit<StartNodeProxyOptions, 'proxy'>): Cal
   const identity = options.identity;
   return {
     nodeName: options.nodeName,
-    tunnelPort: options.tunnelPort ?? DEFAULT_TUNNEL_PORT,
+    tunnelPort: options.tunnelPort ?? 0,
     ...(identity === undefined
       ? {}
       : {
@@ -512,6 +522,19 @@ function callerTunnelOptions(options: Omit<StartNodeProxyOptions, 'proxy'>): Cal
             serviceAccount: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
           },
         }),
+  };
+}
+
+/** The tunnel server's settings: with workload identity on and a tunnel port. */
+function tunnelSettings(options: Omit<StartNodeProxyOptions, 'proxy'>): TunnelSettings | undefined {
+  if (options.identity === undefined || options.tunnelPort === undefined || options.tunnelPort === 0) {
+    return undefined;
+  }
+  return {
+    port: options.tunnelPort,
+    trustDomain: options.identity.trustDomain,
+    namespace: options.meshNamespace ?? DEFAULT_MESH_NAMESPACE,
+    serviceAccount: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
   };
 }
 

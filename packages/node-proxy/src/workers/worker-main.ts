@@ -33,9 +33,10 @@ let stopping = false;
 
 function start(settings: WorkerSettings): NodeProxy {
   log = createLogger({ component: 'node-proxy', level: settings.logLevel }).child({ worker: process.pid });
-  const { bindPorts, logLevel: _level, workers, ...options } = settings;
+  const { bindPorts, logLevel: _level, workers, tunnel, ...options } = settings;
   const created = new NodeProxy({
     ...options,
+    ...(tunnel === undefined ? {} : { tunnel: { settings: tunnel, pods: callers } }),
     workers,
     admin: false,
     callers,
@@ -61,7 +62,7 @@ async function handle(message: ToWorker): Promise<void> {
       if (proxy === undefined) return;
       inputs = applyDelta(inputs, message.delta);
       const snapshot = await proxy.applyInputs(inputs);
-      if (message.synced) proxy.markSynced();
+      if (message.synced) await proxy.markSynced();
       send({ type: 'applied', seq: message.seq, version: snapshot.version, ...proxy.readiness() });
       return;
     }
