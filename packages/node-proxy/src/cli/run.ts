@@ -40,7 +40,6 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
       tcpPorts: flags.tcpPorts,
       udpPorts: flags.udpPorts,
       mtlsMode: flags.mtlsMode,
-      tunnelPort: flags.tunnelPort,
       policyFlags: {
         accessControl: flags.accessControl,
         ...(flags.tracingEndpoint === undefined
