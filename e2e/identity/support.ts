@@ -23,7 +23,7 @@ import {
   startNodeProxy,
   startNodeProxyFleet,
 } from '@nodemesh/node-proxy';
-import { IDENTITY_TOKEN_AUDIENCE, spiffeIdOf } from '@nodemesh/smi-types';
+import { IDENTITY_TOKEN_AUDIENCE, type MtlsMode, spiffeIdOf } from '@nodemesh/smi-types';
 import { PROMETHEUS_DIR } from '../deploy/observability-files.js';
 import { TestApi } from '../deploy/test-api.js';
 
@@ -216,6 +216,8 @@ export interface ProxyExtras {
   /** Fleets only: the address the workers bind (default: a random loopback address). */
   readonly listenHost?: string;
   readonly tunnelPort?: number;
+  /** The mTLS mode of a Service whose shadow names none (`--mtls-mode`). */
+  readonly mtlsMode?: MtlsMode;
   readonly accessControl?: boolean;
   readonly logger?: Logger;
 }
@@ -223,6 +225,7 @@ export interface ProxyExtras {
 function proxyExtras(extra: ProxyExtras) {
   return {
     ...(extra.tunnelPort === undefined ? {} : { tunnelPort: extra.tunnelPort }),
+    ...(extra.mtlsMode === undefined ? {} : { mtlsMode: extra.mtlsMode }),
     ...(extra.accessControl === undefined ? {} : { policyFlags: { accessControl: extra.accessControl } }),
     ...(extra.logger === undefined ? {} : { logger: extra.logger }),
   };

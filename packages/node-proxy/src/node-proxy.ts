@@ -31,7 +31,10 @@ import type { TopologyInputs } from './topology/inputs.js';
 import { createTopologyBuilder } from './topology/topology-builder.js';
 import { DEFAULT_OTLP_OPTIONS, OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
 import { Tracer, type TracingOptions } from './tracing/tracer.js';
+import { type CallerTunnelOptions, tunnelRouter } from './tunnel/caller-tunnel.js';
 import { InboundTunnel, type InboundTunnelOptions, type TunnelSettings } from './tunnel/inbound-tunnel.js';
+import { NodeProxyDirectory } from './tunnel/node-proxy-directory.js';
+import type { TunnelClient } from './tunnel/tunnel-client.js';
 import { connectionShare, udpShare } from './workers/worker-share.js';
 
 export interface NodeProxyOptions {
@@ -81,6 +84,13 @@ export interface NodeProxyOptions {
    */
   readonly workers?: number;
   /**
+   * The caller side of mTLS between node proxies (docs/mtls.md): this proxy's node, the tunnel port, and the
+   * node proxies' identity. Absent: no pod is known as local, and no call can use the tunnel.
+   */
+  readonly mtls?: CallerTunnelOptions;
+  /** The directory of node proxies to route with (a worker's, fed by its primary); default: a new one. */
+  readonly nodeProxies?: NodeProxyDirectory;
+  /**
    * The tunnel server of mTLS between node proxies (docs/mtls.md), on `listenHost`; absent: none. It presents
    * the identity `settings` names (from `useIdentities`) and serves the Running pods of `pods`.
    */
@@ -109,6 +119,10 @@ export class NodeProxy implements DataPlane {
   readonly #log: Logger;
   readonly #policy: PolicyContext;
   #identities: IdentityStore | undefined;
+  /** The node proxy of each node, for the tunnel: fed by the control loop (a worker: by its primary). */
+  readonly nodeProxies: NodeProxyDirectory;
+  /** The caller's end of the tunnel; undefined without `mtls.serverIdentity`. */
+  readonly tunnelClient: TunnelClient | undefined;
   readonly #tunnel: InboundTunnel | undefined;
   readonly #drainMs: number;
 
@@ -128,6 +142,11 @@ export class NodeProxy implements DataPlane {
       retryBodyLimit: options.retryBodyLimit ?? DEFAULT_RETRY_BODY_LIMIT,
     };
     this.#pools = new UpstreamPools({ ...DEFAULT_UPSTREAM_OPTIONS, ...options.upstream });
+    this.nodeProxies = options.nodeProxies ?? new NodeProxyDirectory();
+    const tunnels = tunnelRouter(options.mtls, this.nodeProxies, (namespace, serviceAccount) =>
+      this.#identities?.secureContextFor(namespace, serviceAccount),
+    );
+    this.tunnelClient = tunnels.client;
     const ctx: RoutingContext = {
       snapshot: () => this.#snapshot,
       balancer: new EndpointBalancer(options.random ?? defaultRandom),
@@ -135,6 +154,7 @@ export class NodeProxy implements DataPlane {
       metrics: this.metrics,
       callers: options.callers ?? unknownCallers,
       policy: this.#policy,
+      tunnels: tunnels.router,
     };
     this.#listeners = new ListenerManager(ctx, this.#pools, {
       host: options.listenHost ?? '127.0.0.1',
@@ -240,6 +260,7 @@ export class NodeProxy implements DataPlane {
     this.#started = false;
     await Promise.all([this.#listeners.close(), this.#tunnel?.close(this.#drainMs)]);
     await this.#pools.close();
+    await this.tunnelClient?.close();
     await this.#admin?.close();
     await this.#debug?.server.close();
     this.#policy.breakers.clear();

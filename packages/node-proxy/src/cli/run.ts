@@ -39,6 +39,7 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
       httpEntrypoints: flags.httpEntrypoints,
       tcpPorts: flags.tcpPorts,
       udpPorts: flags.udpPorts,
+      mtlsMode: flags.mtlsMode,
       policyFlags: {
         accessControl: flags.accessControl,
         ...(flags.tracingEndpoint === undefined

@@ -32,6 +32,7 @@ import {
   type GatewayKind,
   gatewayCollectionPaths,
   issuerServerName,
+  type MtlsMode,
   type PortRange,
   shadowListSelector,
   TRUST_BUNDLE_CONFIG_MAP,
@@ -41,7 +42,9 @@ import { IssuerClient } from '../identity/issuer-client.js';
 import { WorkloadIdentities } from '../identity/workload-identities.js';
 import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
+import type { CallerTunnelOptions } from '../tunnel/caller-tunnel.js';
 import type { TunnelSettings } from '../tunnel/inbound-tunnel.js';
+import { NODE_PROXY_POD_FIELDS, NODE_PROXY_POD_SELECTOR } from '../tunnel/node-proxy-directory.js';
 import { NodeProxyPrimary, type NodeProxyPrimaryOptions } from '../workers/node-proxy-primary.js';
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
@@ -104,9 +107,11 @@ export interface StartNodeProxyOptions {
   readonly eventSink?: EventSink;
   /** Workload identity (docs/identity.md): certificates for the ServiceAccounts of this node's pods. */
   readonly identity?: IdentityOptions;
+  /** The mTLS mode of a Service whose shadow names none (`--mtls-mode`; default permissive). */
+  readonly mtlsMode?: MtlsMode;
   /**
    * The port of the tunnel server of mTLS between node proxies (docs/mtls.md), on `listenHost`, served when
-   * `identity` is on; absent or 0: none.
+   * `identity` is on, and the port this proxy reaches the other nodes' tunnel servers on; absent or 0: none.
    */
   readonly tunnelPort?: number;
 }
@@ -171,6 +176,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
     ...(options.debugPort === undefined ? {} : { debugPort: options.debugPort }),
     ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
+    mtls: callerTunnelOptions(options),
     callers,
     logger: log,
   });
@@ -194,6 +200,7 @@ export async function startNodeProxyFleet(
       listenHost: options.listenHost ?? '127.0.0.1',
       logLevel: options.logLevel ?? 'info',
       ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
+      mtls: callerTunnelOptions(options),
       ...(tunnel === undefined ? {} : { tunnel }),
       ...options.worker,
     },
@@ -241,6 +248,7 @@ async function runControlLoop<P extends DataPlane>(
     tcpPorts: options.tcpPorts ?? DEFAULT_TCP_PORT_RANGE,
     udpPorts: options.udpPorts ?? DEFAULT_UDP_PORT_RANGE,
     onRejected: (rejection) => reportRejection(rejection, log, recorder),
+    ...(options.mtlsMode === undefined ? {} : { mtlsMode: options.mtlsMode }),
   });
 
   const trackers = {
@@ -432,8 +440,26 @@ async function runControlLoop<P extends DataPlane>(
           ...backoff,
         });
 
+  // The node proxies of the cluster: where the tunnel reaches a pod's node. Not needed to route, so not
+  // waited for (until it has synced, calls to other nodes cannot use the tunnel: docs/mtls.md).
+  const nodeProxiesInformer = new ResourceInformer({
+    name: 'node-proxies',
+    config,
+    path: `/api/v1/namespaces/${encodeURIComponent(meshNamespace)}/pods`,
+    labelSelector: NODE_PROXY_POD_SELECTOR,
+    transform: selectFields(NODE_PROXY_POD_FIELDS),
+    handlers: {
+      onAdd: (obj) => proxy.nodeProxies.upsert(obj),
+      onUpdate: (obj) => proxy.nodeProxies.upsert(obj),
+      onDelete: (obj) => proxy.nodeProxies.delete(obj),
+    },
+    logger: informerLog,
+    ...backoff,
+  });
+
   const informers = (): InformerState[] => [
     ...required.map((i) => i.state()),
+    nodeProxiesInformer.state(),
     ...optional.map((o) => o.state()),
     ...(trustBundleInformer === undefined ? [] : [trustBundleInformer.state()]),
   ];
@@ -443,6 +469,7 @@ async function runControlLoop<P extends DataPlane>(
   for (const informer of required) informer.start();
   for (const collection of optional) collection.start();
   trustBundleInformer?.start();
+  nodeProxiesInformer.start();
   log.info('node-proxy started', {
     node: options.nodeName,
     meshNamespace,
@@ -456,6 +483,7 @@ async function runControlLoop<P extends DataPlane>(
       ...required.map((i) => i.stop()),
       ...optional.map((o) => o.stop()),
       trustBundleInformer?.stop(),
+      nodeProxiesInformer.stop(),
     ]);
     identities?.stop();
     await runner.stop();
@@ -473,6 +501,27 @@ async function runControlLoop<P extends DataPlane>(
       stopping ??= stop();
       return stopping;
     },
+  };
+}
+
+/**
+ * The caller side of the tunnel (docs/mtls.md): this node, the tunnel port, and, with workload identity on,
+ * the identity every node proxy presents (their ServiceAccount in the mesh namespace).
+ */
+function callerTunnelOptions(options: Omit<StartNodeProxyOptions, 'proxy'>): CallerTunnelOptions {
+  const identity = options.identity;
+  return {
+    nodeName: options.nodeName,
+    tunnelPort: options.tunnelPort ?? 0,
+    ...(identity === undefined
+      ? {}
+      : {
+          serverIdentity: {
+            trustDomain: identity.trustDomain,
+            namespace: options.meshNamespace ?? DEFAULT_MESH_NAMESPACE,
+            serviceAccount: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
+          },
+        }),
   };
 }
 
