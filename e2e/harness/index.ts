@@ -29,6 +29,14 @@ export {
 export { waitForLog } from './log-wait.js';
 export { linkTag, runPrefix } from './names.js';
 export { mustRunIn, runIn } from './netns.js';
+export { NetworkPolicyEnforcer } from './network-policy.js';
+export {
+  type NetworkPolicy,
+  type NodePolicyInput,
+  type PolicyPod,
+  parseNetworkPolicy,
+  renderNodePolicyRules,
+} from './network-policy-rules.js';
 export { waitForPort } from './port-wait.js';
 export { harnessSkipReason } from './preflight.js';
 export type { ManagedProcess, ProcessExit, ProcessSpec } from './process.js';
