@@ -6,12 +6,9 @@
 import { describeValue } from '../validation/describe.js';
 import { fieldPath } from '../validation/path.js';
 import { re2PatternProblem } from '../validation/re2-pattern.js';
-import { type ErrorSink, expectObject, optionalList, own } from '../validation/read-fields.js';
+import { type ErrorSink, expectObject, own } from '../validation/read-fields.js';
 import { fail, ok, type Result } from '../validation/result.js';
 import {
-  checkUniqueRuleNames,
-  expectHeaderName,
-  expectHeaderValue,
   optionalEnum,
   optionalString,
   readBackendRefs,
@@ -19,8 +16,15 @@ import {
   readParentRefs,
   readRuleName,
 } from './fields.js';
-import { BACKEND_FILTERS, MATCH_ALL_PATH, readFilters } from './http-route.js';
-import type { HttpRouteRule, MeshHttpRoute, PathMatch, RouteMatch, ValueMatch } from './model.js';
+import {
+  BACKEND_FILTERS,
+  MATCH_ALL_PATH,
+  readFilters,
+  readRouteRules,
+  readRuleMatches,
+  readValueMatches,
+} from './http-route.js';
+import type { MeshHttpRoute, PathMatch, RouteMatch } from './model.js';
 
 const GRPC_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
 /** What a gRPC service or method name may be: `[A-Za-z_][A-Za-z_0-9]*`, services dotted. */
@@ -32,30 +36,19 @@ export function validateGrpcRoute(value: unknown, apiVersion: string): Result<Me
   const { meta, spec } = readGatewayEnvelope(value, apiVersion, 'GRPCRoute', errors);
   if (spec === undefined) return fail(errors);
   const parentRefs = readParentRefs(spec, meta?.namespace, errors);
-  const rawRules = optionalList(own(spec, 'rules'), 'spec.rules', errors) ?? [];
-  const rules: HttpRouteRule[] = [];
-  (rawRules.length === 0 ? [{}] : rawRules).forEach((raw, i) => {
-    const path = `spec.rules[${i}]`;
+  const rules = readRouteRules(spec, errors, (raw, path) => {
     const rule = expectObject(raw, path, errors);
-    if (rule === undefined) return;
+    if (rule === undefined) return undefined;
     const before = errors.length;
     const name = readRuleName(rule, path, errors);
-    const rawMatches = optionalList(own(rule, 'matches'), fieldPath(path, 'matches'), errors) ?? [];
-    const matches: RouteMatch[] = [];
-    rawMatches.forEach((m, j) => {
-      const match = readGrpcMatch(m, `${path}.matches[${j}]`, errors);
-      if (match !== undefined) matches.push(match);
-    });
-    if (rawMatches.length === 0)
-      matches.push({ path: MATCH_ALL_PATH, headers: [], queryParams: [], method: undefined });
+    const matches = readRuleMatches(rule, path, errors, readGrpcMatch);
     const filters = readFilters(rule, path, errors, GRPC_FILTERS);
     const backends = readBackendRefs(rule, path, meta?.namespace, errors, (ref, at) =>
       readFilters(ref, at, errors, BACKEND_FILTERS),
     );
-    if (errors.length === before)
-      rules.push({ name, matches, filters, backends, timeouts: undefined, retry: undefined });
+    if (errors.length > before) return undefined;
+    return { name, matches, filters, backends, timeouts: undefined, retry: undefined };
   });
-  checkUniqueRuleNames(rawRules, errors);
   if (errors.length > 0 || meta === undefined) return fail(errors);
   return ok({ kind: 'GRPCRoute', meta, parentRefs, rules });
 }
@@ -69,28 +62,7 @@ function readGrpcMatch(raw: unknown, path: string, errors: ErrorSink): RouteMatc
   if (rawMethod !== undefined && rawMethod !== null) {
     pathMatch = readMethodMatch(rawMethod, fieldPath(path, 'method'), errors);
   }
-  const listPath = fieldPath(path, 'headers');
-  const headers: ValueMatch[] = [];
-  (optionalList(own(match, 'headers'), listPath, errors) ?? []).forEach((h, i) => {
-    const at = fieldPath(listPath, i);
-    const entry = expectObject(h, at, errors);
-    if (entry === undefined) return;
-    const type = optionalEnum(entry, 'type', at, ['Exact', 'RegularExpression'] as const, 'Exact', errors);
-    const name = expectHeaderName(own(entry, 'name'), fieldPath(at, 'name'), errors);
-    const value = expectHeaderValue(own(entry, 'value'), fieldPath(at, 'value'), errors);
-    if (type === 'RegularExpression' && value !== undefined) {
-      const problem = re2PatternProblem(value);
-      if (problem !== undefined) errors.push({ path: fieldPath(at, 'value'), message: problem });
-    }
-    if (
-      type !== undefined &&
-      name !== undefined &&
-      value !== undefined &&
-      !headers.some((x) => x.name === name)
-    ) {
-      headers.push({ type, name, value });
-    }
-  });
+  const headers = readValueMatches(match, 'headers', path, true, errors);
   if (errors.length > before || pathMatch === undefined) return undefined;
   return { path: pathMatch, headers, queryParams: [], method: undefined };
 }

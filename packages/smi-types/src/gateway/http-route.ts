@@ -63,16 +63,47 @@ export function validateHttpRoute(value: unknown, apiVersion: string): Result<Me
   const { meta, spec } = readGatewayEnvelope(value, apiVersion, 'HTTPRoute', errors);
   if (spec === undefined) return fail(errors);
   const parentRefs = readParentRefs(spec, meta?.namespace, errors);
+  const rules = readRouteRules(spec, errors, (raw, path) => readHttpRule(raw, path, meta?.namespace, errors));
+  if (errors.length > 0 || meta === undefined) return fail(errors);
+  return ok({ kind: 'HTTPRoute', meta, parentRefs, rules });
+}
+
+/**
+ * The rules of an HTTPRoute or GRPCRoute, each read by `readRule` (undefined: it had errors); no rules at all
+ * means one rule matching everything, as the spec says. Rule names must be unique.
+ */
+export function readRouteRules(
+  spec: UnknownObject,
+  errors: ErrorSink,
+  readRule: (raw: unknown, path: string) => HttpRouteRule | undefined,
+): HttpRouteRule[] {
   const rawRules = optionalList(own(spec, 'rules'), 'spec.rules', errors) ?? [];
-  const list = rawRules.length === 0 ? [{}] : rawRules; // no rules: one rule matching everything
+  const list = rawRules.length === 0 ? [{}] : rawRules;
   const rules: HttpRouteRule[] = [];
   list.forEach((raw, i) => {
-    const rule = readHttpRule(raw, `spec.rules[${i}]`, meta?.namespace, errors);
+    const rule = readRule(raw, `spec.rules[${i}]`);
     if (rule !== undefined) rules.push(rule);
   });
   checkUniqueRuleNames(list, errors);
-  if (errors.length > 0 || meta === undefined) return fail(errors);
-  return ok({ kind: 'HTTPRoute', meta, parentRefs, rules });
+  return rules;
+}
+
+/** A rule's matches, each read by `readOne`; none means one match of every request. */
+export function readRuleMatches(
+  rule: UnknownObject,
+  path: string,
+  errors: ErrorSink,
+  readOne: (raw: unknown, path: string, errors: ErrorSink) => RouteMatch | undefined,
+): RouteMatch[] {
+  const rawMatches = optionalList(own(rule, 'matches'), fieldPath(path, 'matches'), errors) ?? [];
+  const matches: RouteMatch[] = [];
+  rawMatches.forEach((m, i) => {
+    const match = readOne(m, `${path}.matches[${i}]`, errors);
+    if (match !== undefined) matches.push(match);
+  });
+  if (rawMatches.length === 0)
+    matches.push({ path: MATCH_ALL_PATH, headers: [], queryParams: [], method: undefined });
+  return matches;
 }
 
 function readHttpRule(
@@ -85,14 +116,7 @@ function readHttpRule(
   if (rule === undefined) return undefined;
   const before = errors.length;
   const name = readRuleName(rule, path, errors);
-  const rawMatches = optionalList(own(rule, 'matches'), fieldPath(path, 'matches'), errors) ?? [];
-  const matches: RouteMatch[] = [];
-  rawMatches.forEach((m, i) => {
-    const match = readMatch(m, `${path}.matches[${i}]`, errors);
-    if (match !== undefined) matches.push(match);
-  });
-  if (rawMatches.length === 0)
-    matches.push({ path: MATCH_ALL_PATH, headers: [], queryParams: [], method: undefined });
+  const matches = readRuleMatches(rule, path, errors, readMatch);
   const filters = readFilters(rule, path, errors);
   const backends = readBackendRefs(rule, path, namespace, errors, (ref, at) =>
     readFilters(ref, at, errors, BACKEND_FILTERS),
@@ -154,7 +178,8 @@ function readPathMatch(raw: unknown, path: string, errors: ErrorSink): PathMatch
   return { type, value };
 }
 
-function readValueMatches(
+/** Header (or query parameter) matches: Exact or RE2, a repeated name counting once. */
+export function readValueMatches(
   match: UnknownObject,
   key: 'headers' | 'queryParams',
   path: string,
