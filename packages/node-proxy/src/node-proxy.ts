@@ -17,6 +17,7 @@ import type { ListenerKind, PolicyContext, RoutingContext } from './listeners/li
 import { type ListenerFailure, ListenerManager } from './listeners/listener-manager.js';
 import { DEFAULT_UDP_OPTIONS, type UdpListenerOptions } from './listeners/udp-listener.js';
 import { DEFAULT_UPSTREAM_OPTIONS, type UpstreamOptions, UpstreamPools } from './listeners/upstream-pools.js';
+import type { CallerIndex } from './metrics/caller-index.js';
 import { type CallerResolver, unknownCallers } from './metrics/caller-resolver.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
 import { DEFAULT_RETRY_BODY_LIMIT } from './resilience/buffered-body.js';
@@ -30,6 +31,7 @@ import type { TopologyInputs } from './topology/inputs.js';
 import { createTopologyBuilder } from './topology/topology-builder.js';
 import { DEFAULT_OTLP_OPTIONS, OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
 import { Tracer, type TracingOptions } from './tracing/tracer.js';
+import { InboundTunnel, type InboundTunnelOptions, type TunnelSettings } from './tunnel/inbound-tunnel.js';
 import { connectionShare, udpShare } from './workers/worker-share.js';
 
 export interface NodeProxyOptions {
@@ -78,6 +80,15 @@ export interface NodeProxyOptions {
    * session limits: they are divided among them.
    */
   readonly workers?: number;
+  /**
+   * The tunnel server of mTLS between node proxies (docs/mtls.md), on `listenHost`; absent: none. It presents
+   * the identity `settings` names (from `useIdentities`) and serves the Running pods of `pods`.
+   */
+  readonly tunnel?: {
+    readonly settings: TunnelSettings;
+    readonly pods: CallerIndex;
+    readonly server?: InboundTunnelOptions['server'];
+  };
 }
 
 export class NodeProxy implements DataPlane {
@@ -98,9 +109,12 @@ export class NodeProxy implements DataPlane {
   readonly #log: Logger;
   readonly #policy: PolicyContext;
   #identities: IdentityStore | undefined;
+  readonly #tunnel: InboundTunnel | undefined;
+  readonly #drainMs: number;
 
   constructor(options: NodeProxyOptions = {}) {
     this.#log = options.logger ?? silentLogger;
+    this.#drainMs = options.drainMs ?? 10_000;
     const workers = options.workers ?? 1;
     this.#policy = {
       accessControl: options.accessControl ?? false,
@@ -145,6 +159,18 @@ export class NodeProxy implements DataPlane {
       debugPort === false
         ? undefined
         : { server: createDebugServer({ snapshot: () => this.#snapshot }), port: debugPort };
+    this.#tunnel =
+      options.tunnel === undefined
+        ? undefined
+        : new InboundTunnel({
+            ...options.tunnel,
+            host: options.listenHost ?? '127.0.0.1',
+            snapshot: () => this.#snapshot,
+            identities: () => this.#identities,
+            accessControl: this.#policy.accessControl,
+            logger: this.#log,
+            registry: this.metrics.registry,
+          });
   }
 
   /** The snapshot in use. */
@@ -173,6 +199,7 @@ export class NodeProxy implements DataPlane {
     this.metrics.prepare(snapshot);
     this.metrics.snapshotApplied(snapshot.version, buildSeconds);
     this.#prunePolicyState(snapshot);
+    this.#tunnel?.snapshotChanged();
     if (!this.#started) return [];
     this.#pools.prune(snapshot);
     return this.#syncListeners(snapshot);
@@ -206,7 +233,7 @@ export class NodeProxy implements DataPlane {
   /** Stops accepting, drains in-flight work up to the drain deadline, closes everything. */
   async stop(): Promise<void> {
     this.#started = false;
-    await this.#listeners.close();
+    await Promise.all([this.#listeners.close(), this.#tunnel?.close(this.#drainMs)]);
     await this.#pools.close();
     await this.#admin?.close();
     await this.#debug?.server.close();
@@ -254,7 +281,13 @@ export class NodeProxy implements DataPlane {
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
+  /** The tunnel server's bound port, once listening; undefined when there is none. */
+  tunnelPort(): number | undefined {
+    return this.#tunnel?.boundPort();
+  }
+
   async #syncListeners(snapshot: Snapshot): Promise<ListenerFailure[]> {
+    await this.#tunnel?.open();
     const failures = await this.#listeners.reconcile(snapshot);
     for (const failure of failures) {
       this.#log.error('listener could not open; retried with the next snapshot', { ...failure });
@@ -272,6 +305,7 @@ export class NodeProxy implements DataPlane {
       const first = this.#lastFailures[0];
       return { ready: false, reason: `listener ${first?.kind}:${first?.port} failed: ${first?.error}` };
     }
+    if (this.#tunnel?.failure !== undefined) return { ready: false, reason: this.#tunnel.failure };
     if (this.#listenersVersion < this.#snapshot.version) return { ready: false, reason: 'listeners opening' };
     return { ready: true, reason: '' };
   }

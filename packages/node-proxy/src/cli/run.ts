@@ -54,6 +54,7 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
               tokenFile: flags.identityTokenFile,
               trustDomain: flags.trustDomain,
             },
+            tunnelPort: flags.tunnelPort,
           }),
     };
     log.info('data plane', { workers });

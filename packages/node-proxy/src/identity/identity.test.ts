@@ -177,6 +177,51 @@ describe('WorkloadIdentities', () => {
       identities.stop();
     }
   });
+  it('holds the node proxies’ own certificate whatever pods come and go (the tunnel server presents it)', async () => {
+    const ca = await testCa();
+    const identities = new WorkloadIdentities({
+      trustDomain: 'cluster.local',
+      nodeName: 'node-a',
+      events: { record: () => undefined },
+      logger: silentLogger,
+      registry: new MetricsRegistry(),
+      client: {
+        async issue(body): Promise<IssueOutcome> {
+          const uri = `spiffe://cluster.local/ns/${body.namespace}/sa/${body.serviceAccount}`;
+          const chain = await ca.sign(body.csr, uri, 60_000);
+          const response = {
+            spiffeId: uri,
+            certificateChain: chain,
+            trustBundle: '',
+            notBefore: '',
+            notAfter: '',
+          };
+          return { kind: 'issued', response };
+        },
+      },
+    });
+    // On the host network the node-proxy pod counts as no caller: only `hold` asks for its certificate.
+    const proxyPod = {
+      metadata: { namespace: 'nodemesh', name: 'proxy-a' },
+      spec: { serviceAccountName: 'nodemesh-node-proxy', hostNetwork: true },
+      status: { phase: 'Running', podIP: '10.0.0.1' },
+    };
+    try {
+      identities.podChanged(proxyPod);
+      identities.hold('nodemesh', 'nodemesh-node-proxy');
+      identities.setTrustBundle(ca.bundle);
+      await expect.poll(() => identities.secureContextFor('nodemesh', 'nodemesh-node-proxy')).toBeDefined();
+      // A pod of that ServiceAccount that comes and goes does not drop it.
+      identities.podChanged({ ...proxyPod, spec: { serviceAccountName: 'nodemesh-node-proxy' } });
+      identities.podDeleted(proxyPod);
+      expect(identities.held().map((c) => `${c.namespace}/${c.serviceAccount}`)).toEqual([
+        'nodemesh/nodemesh-node-proxy',
+      ]);
+    } finally {
+      identities.stop();
+    }
+  });
+
   it('hands a worker every change as it happens, and a new worker the whole state, keys in memory only', async () => {
     const ca = await testCa();
     const identities = new WorkloadIdentities({

@@ -160,24 +160,15 @@ export class WorkloadIdentities implements IdentityStore {
       return;
     }
     this.#pods.set(key, account);
-    let entry = this.#entries.get(account);
-    if (entry === undefined) {
-      entry = {
-        namespace: caller.caller.namespace,
-        serviceAccount: caller.caller.serviceAccount,
-        pods: 0,
-        cert: undefined,
-        context: undefined,
-        failures: 0,
-        retryAt: 0,
-        rotateAt: undefined,
-        inFlight: false,
-        timer: undefined,
-      };
-      this.#entries.set(account, entry);
-    }
-    entry.pods += 1;
-    if (entry.pods === 1) this.#schedule(entry);
+    this.#acquire(caller.caller.namespace, caller.caller.serviceAccount);
+  }
+
+  /**
+   * Holds a certificate for this ServiceAccount whatever pods come and go: the node proxies' own, which the
+   * tunnel server presents (the issuer grants it: the node-proxy pod runs as it on this node).
+   */
+  hold(namespace: string, serviceAccount: string): void {
+    this.#acquire(namespace, serviceAccount);
   }
 
   podDeleted(obj: unknown): void {
@@ -191,6 +182,29 @@ export class WorkloadIdentities implements IdentityStore {
   stop(): void {
     this.#stopped = true;
     for (const entry of this.#entries.values()) clearTimeout(entry.timer);
+  }
+
+  /** One more pod (or holder) of this ServiceAccount; the first asks for its certificate. */
+  #acquire(namespace: string, serviceAccount: string): void {
+    const account = `${namespace}/${serviceAccount}`;
+    let entry = this.#entries.get(account);
+    if (entry === undefined) {
+      entry = {
+        namespace,
+        serviceAccount,
+        pods: 0,
+        cert: undefined,
+        context: undefined,
+        failures: 0,
+        retryAt: 0,
+        rotateAt: undefined,
+        inFlight: false,
+        timer: undefined,
+      };
+      this.#entries.set(account, entry);
+    }
+    entry.pods += 1;
+    if (entry.pods === 1) this.#schedule(entry);
   }
 
   #release(account: string): void {

@@ -25,6 +25,7 @@ import {
 import {
   DEFAULT_MESH_DOMAIN,
   DEFAULT_MESH_NAMESPACE,
+  DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
   GATEWAY_KINDS,
@@ -40,6 +41,7 @@ import { IssuerClient } from '../identity/issuer-client.js';
 import { WorkloadIdentities } from '../identity/workload-identities.js';
 import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
+import type { TunnelSettings } from '../tunnel/inbound-tunnel.js';
 import { NodeProxyPrimary, type NodeProxyPrimaryOptions } from '../workers/node-proxy-primary.js';
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
@@ -102,6 +104,11 @@ export interface StartNodeProxyOptions {
   readonly eventSink?: EventSink;
   /** Workload identity (docs/identity.md): certificates for the ServiceAccounts of this node's pods. */
   readonly identity?: IdentityOptions;
+  /**
+   * The port of the tunnel server of mTLS between node proxies (docs/mtls.md), on `listenHost`, served when
+   * `identity` is on; absent or 0: none.
+   */
+  readonly tunnelPort?: number;
 }
 
 export interface IdentityOptions {
@@ -155,8 +162,10 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
   const log = options.logger ?? silentLogger;
   const config = await resolveConfig(options, log);
   const callers = new PodCallerIndex();
+  const tunnel = tunnelSettings(options);
   const proxy = new NodeProxy({
     ...options.proxy,
+    ...(tunnel === undefined ? {} : { tunnel: { settings: tunnel, pods: callers } }),
     ...(options.listenHost === undefined ? {} : { listenHost: options.listenHost }),
     ...(options.adminHost === undefined ? {} : { adminHost: options.adminHost }),
     ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
@@ -178,12 +187,14 @@ export async function startNodeProxyFleet(
   const log = options.logger ?? silentLogger;
   const config = await resolveConfig(options, log);
   const callers = new PodCallerIndex();
+  const tunnel = tunnelSettings(options);
   const primary = new NodeProxyPrimary({
     workers: options.workers,
     settings: {
       listenHost: options.listenHost ?? '127.0.0.1',
       logLevel: options.logLevel ?? 'info',
       ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
+      ...(tunnel === undefined ? {} : { tunnel }),
       ...options.worker,
     },
     callers,
@@ -220,6 +231,9 @@ async function runControlLoop<P extends DataPlane>(
     options.identity === undefined
       ? undefined
       : startIdentities(options.identity, options.nodeName, meshNamespace, recorder, log, proxy);
+  // The tunnel server presents the node proxies' own identity.
+  const tunnel = tunnelSettings(options);
+  if (tunnel !== undefined) identities?.hold(tunnel.namespace, tunnel.serviceAccount);
   const assembler = new InputAssembler({
     meshDomain: options.meshDomain ?? DEFAULT_MESH_DOMAIN,
     meshNamespace,
@@ -459,6 +473,19 @@ async function runControlLoop<P extends DataPlane>(
       stopping ??= stop();
       return stopping;
     },
+  };
+}
+
+/** The tunnel server's settings: with workload identity on and a tunnel port. */
+function tunnelSettings(options: Omit<StartNodeProxyOptions, 'proxy'>): TunnelSettings | undefined {
+  if (options.identity === undefined || options.tunnelPort === undefined || options.tunnelPort === 0) {
+    return undefined;
+  }
+  return {
+    port: options.tunnelPort,
+    trustDomain: options.identity.trustDomain,
+    namespace: options.meshNamespace ?? DEFAULT_MESH_NAMESPACE,
+    serviceAccount: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
   };
 }
 

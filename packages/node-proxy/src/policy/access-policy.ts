@@ -88,6 +88,16 @@ function grantAllows(grant: AccessGrant, query: AccessQuery): boolean {
   }
 }
 
+/**
+ * The layer-4 part of a grant, as the destination's node proxy checks it for a tunnel stream (it sees bytes,
+ * not requests): the grant's Service port, and for HTTP that it has at least one HTTPRouteGroup rule (which
+ * paths and methods is the caller's node's check), for TCP that its TCPRoutes admit the port.
+ */
+export function grantAdmitsConnection(grant: AccessGrant, port: number, protocol: 'http' | 'tcp'): boolean {
+  if (grant.port !== undefined && grant.port !== port) return false;
+  return protocol === 'http' ? grant.http.length > 0 : portAllowed(grant.tcp, port);
+}
+
 function portAllowed(ports: PortSet | undefined, port: number): boolean {
   return ports !== undefined && (ports === 'any' || ports.has(port));
 }

@@ -25,7 +25,7 @@ import { createServer as createTlsServer, type SecureContext, type Server, type 
 import type { Logger } from '@nodemesh/kube-runtime';
 import { spiffeIdOf, type WorkloadIdentity } from '@nodemesh/smi-types';
 import { peerIdentity } from '../identity/peer-identity.js';
-import { splice } from './splice.js';
+import { type SpliceCounts, splice } from './splice.js';
 import { ThrottledLog } from './throttled-log.js';
 import {
   type Authorise,
@@ -64,6 +64,22 @@ export interface TunnelServerOptions {
   readonly sessionIdleTimeoutMs?: number;
   /** A stream with no byte either way in this long is reset (default 0: never, as on the TCP listeners). */
   readonly streamIdleTimeoutMs?: number;
+  /** Hears every stream once decided, and every accepted one once closed (per-identity metrics). */
+  readonly observer?: TunnelStreamObserver;
+}
+
+/** What a stream came to: served, or why not. */
+export type StreamOutcome = 'accepted' | RefusalKind;
+
+export interface TunnelStreamObserver {
+  /** Once per stream: accepted (the pod answered) or refused. `source` is the verified identity, if any. */
+  decided(
+    source: WorkloadIdentity | undefined,
+    target: TunnelTarget | undefined,
+    outcome: StreamOutcome,
+  ): void;
+  /** Once per accepted stream, when both sides are gone: the bytes it carried. */
+  closed(source: WorkloadIdentity, target: TunnelTarget, bytes: SpliceCounts): void;
 }
 
 type ConnectionRefusals = Record<ConnectionRefusalKind, number>;
@@ -80,6 +96,15 @@ export interface TunnelServerCounts {
   streamsRefused: StreamRefusals;
   bytesToPods: number;
   bytesFromPods: number;
+  /** Open streams closed because a newer policy no longer admits them (`revalidate`). */
+  streamsRevoked: number;
+}
+
+interface OpenStream {
+  readonly stream: ServerHttp2Stream;
+  readonly pod: Socket;
+  readonly peer: Peer & { readonly identity: WorkloadIdentity };
+  readonly target: TunnelTarget;
 }
 
 const NO_IDENTITY = '(no identity)';
@@ -116,6 +141,7 @@ export class TunnelServer {
     },
     bytesToPods: 0,
     bytesFromPods: 0,
+    streamsRevoked: 0,
   };
   readonly #o: TunnelServerOptions;
   readonly #tls: Server;
@@ -125,6 +151,7 @@ export class TunnelServer {
   readonly #peers = new WeakMap<ServerHttp2Session, Peer>();
   readonly #sockets = new Set<TLSSocket>();
   readonly #sessions = new Set<ServerHttp2Session>();
+  readonly #open = new Set<OpenStream>();
   #closing = false;
 
   constructor(options: TunnelServerOptions) {
@@ -157,10 +184,15 @@ export class TunnelServer {
     this.#h2.on('stream', (stream, headers) => this.#stream(stream, headers));
   }
 
-  listen(host: string, port = DEFAULT_TUNNEL_PORT): Promise<void> {
+  /** `sharing`: `{ reusePort: true }` in a worker that shares the port with its siblings (workers/port-sharing.ts). */
+  listen(
+    host: string,
+    port = DEFAULT_TUNNEL_PORT,
+    sharing: { readonly reusePort?: true } = {},
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#tls.once('error', reject);
-      this.#tls.listen({ host, port }, () => {
+      this.#tls.listen({ host, port, ...sharing }, () => {
         this.#tls.off('error', reject);
         resolve();
       });
@@ -170,6 +202,31 @@ export class TunnelServer {
   boundPort(): number | undefined {
     const address = this.#tls.address();
     return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
+  /**
+   * Asks `authorise` again for every open stream (the policy or the pods changed) and resets those it now
+   * refuses, with the reason in the log. Returns how many were closed.
+   */
+  revalidate(): number {
+    let revoked = 0;
+    for (const open of this.#open) {
+      const decision = this.#authorise(open.peer.identity, open.target);
+      if (decision.kind === 'allowed') continue;
+      revoked += 1;
+      this.#open.delete(open);
+      this.counts.streamsRevoked += 1;
+      this.#log.warn(`revoked-${decision.kind}`, 'open tunnel stream closed: no longer authorised', {
+        source: open.peer.name,
+        address: open.peer.address,
+        target: `${open.target.podIP}:${open.target.port}`,
+        reason: decision.kind,
+        detail: decision.detail,
+      });
+      open.pod.destroy();
+      if (!open.stream.closed) open.stream.close(constants.NGHTTP2_CANCEL);
+    }
+    return revoked;
   }
 
   /** Stops accepting, sends GOAWAY on every connection so open streams can finish, cuts what is left at the deadline. */
@@ -196,12 +253,14 @@ export class TunnelServer {
       return;
     }
     if (!socket.authorized) {
-      const presented = socket.getPeerX509Certificate() !== undefined;
+      const presented = socket.getPeerX509Certificate();
       socket.destroy();
+      // What an untrusted certificate claims to be is logged as a claim: nothing verified it.
       this.#refuseConnection(
-        presented ? 'untrusted-certificate' : 'no-certificate',
+        presented === undefined ? 'no-certificate' : 'untrusted-certificate',
         address,
         String(socket.authorizationError),
+        presented?.subjectAltName,
       );
       return;
     }
@@ -250,10 +309,10 @@ export class TunnelServer {
     stream.on('error', () => stream.destroy());
     const peer = this.#peers.get(stream.session as ServerHttp2Session);
     const verdict = this.#judge(peer, headers);
-    if (verdict.refusal !== undefined || peer === undefined) {
+    if (verdict.refusal !== undefined || peer?.identity === undefined) {
       this.#refuse(stream, verdict.refusal ?? 'shutting-down', peer, verdict.target, verdict.detail);
     } else {
-      this.#dial(stream, peer, verdict.target);
+      this.#dial(stream, peer, peer.identity, verdict.target);
     }
   }
 
@@ -271,19 +330,22 @@ export class TunnelServer {
       return { refusal: 'bad-authority', detail: JSON.stringify(headers[':authority']) };
     }
     if (peer.identity === undefined) return { refusal: 'no-identity', target, detail: peer.name };
-    let decision: Decision;
-    try {
-      decision = this.#o.authorise({ source: peer.identity, podIP: target.podIP, port: target.port });
-    } catch (error) {
-      // Fail closed.
-      this.#o.logger.error('tunnel authorisation failed', { error: errorText(error) });
-      decision = { kind: 'denied-by-policy', detail: 'authorisation failed' };
-    }
+    const decision = this.#authorise(peer.identity, target);
     if (decision.kind === 'allowed') return { refusal: undefined, target };
     return { refusal: decision.kind, target, detail: decision.detail };
   }
 
-  #dial(stream: ServerHttp2Stream, peer: Peer, target: TunnelTarget): void {
+  #authorise(source: WorkloadIdentity, target: TunnelTarget): Decision {
+    try {
+      return this.#o.authorise({ source, podIP: target.podIP, port: target.port });
+    } catch (error) {
+      // Fail closed.
+      this.#o.logger.error('tunnel authorisation failed', { error: errorText(error) });
+      return { kind: 'denied-by-policy', detail: 'authorisation failed' };
+    }
+  }
+
+  #dial(stream: ServerHttp2Stream, peer: Peer, source: WorkloadIdentity, target: TunnelTarget): void {
     const pod = connect({ host: target.podIP, port: target.port, allowHalfOpen: true });
     const timer = setTimeout(() => {
       pod.destroy();
@@ -307,21 +369,26 @@ export class TunnelServer {
         pod.destroy();
         return;
       }
-      this.#accepted(stream, pod);
+      this.#accepted({ stream, pod, peer: { ...peer, identity: source }, target });
     });
   }
 
-  #accepted(stream: ServerHttp2Stream, pod: Socket): void {
+  #accepted(open: OpenStream): void {
+    const { stream, pod } = open;
     this.counts.streamsAccepted += 1;
     this.counts.streamsOpen += 1;
+    this.#open.add(open);
+    this.#o.observer?.decided(open.peer.identity, open.target, 'accepted');
     stream.respond({ ':status': 200 });
     const idle = this.#o.streamIdleTimeoutMs ?? 0;
     if (idle > 0) stream.setTimeout(idle, () => stream.close(constants.NGHTTP2_CANCEL));
     const bytes = { bytesToPod: 0, bytesFromPod: 0 };
     splice(stream, pod, bytes, () => {
+      this.#open.delete(open);
       this.counts.streamsOpen -= 1;
       this.counts.bytesToPods += bytes.bytesToPod;
       this.counts.bytesFromPods += bytes.bytesFromPod;
+      this.#o.observer?.closed(open.peer.identity, open.target, bytes);
     });
   }
 
@@ -333,6 +400,7 @@ export class TunnelServer {
     detail?: string,
   ): void {
     this.counts.streamsRefused[kind] += 1;
+    this.#o.observer?.decided(peer?.identity, target, kind);
     const { status, reason } = REFUSALS[kind];
     this.#log.warn(kind, `tunnel stream refused: ${reason}`, {
       source: peer?.name,
@@ -352,9 +420,14 @@ export class TunnelServer {
     stream.close(constants.NGHTTP2_NO_ERROR);
   }
 
-  #refuseConnection(kind: ConnectionRefusalKind, address: string | undefined, detail: string): void {
+  #refuseConnection(
+    kind: ConnectionRefusalKind,
+    address: string | undefined,
+    detail: string,
+    claimed?: string,
+  ): void {
     this.counts.connectionsRefused[kind] += 1;
-    this.#log.warn(kind, 'tunnel connection refused', { address, detail });
+    this.#log.warn(kind, 'tunnel connection refused', { address, detail, claimed });
   }
 }
 

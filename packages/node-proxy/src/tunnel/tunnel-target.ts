@@ -33,6 +33,6 @@ export function formatTunnelTarget(target: TunnelTarget): string {
 }
 
 /** One spelling per IPv6 address, so a pod is never looked up under a second name. */
-function canonicalIPv6(address: string): string {
+export function canonicalIPv6(address: string): string {
   return new URL(`http://[${address}]/`).hostname.slice(1, -1);
 }

@@ -8,6 +8,7 @@ import type { ReceivedIdentity } from '../identity/received-identities.js';
 import type { IdentityUpdate } from '../identity/shared-identity.js';
 import type { PodCaller } from '../metrics/caller-index.js';
 import type { NodeProxyOptions } from '../node-proxy.js';
+import type { TunnelSettings } from '../tunnel/inbound-tunnel.js';
 import type { InputDelta } from './input-delta.js';
 
 /** A worker's NodeProxy options: the ones that survive a structured clone, plus how to bind. */
@@ -28,6 +29,8 @@ export interface WorkerSettings
   /** How many workers share the node. */
   readonly workers: number;
   readonly logLevel: LogLevel;
+  /** The tunnel server (mTLS between node proxies), served by every worker on the shared port; absent: none. */
+  readonly tunnel?: TunnelSettings;
   /** `<kind>:<port>` → the port to bind instead (tests); the snapshot's port otherwise. */
   readonly bindPorts?: Readonly<Record<string, number>>;
 }

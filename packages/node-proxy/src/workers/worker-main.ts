@@ -31,9 +31,10 @@ let stopping = false;
 
 function start(settings: WorkerSettings): NodeProxy {
   log = createLogger({ component: 'node-proxy', level: settings.logLevel }).child({ worker: process.pid });
-  const { bindPorts, logLevel: _level, workers, ...options } = settings;
+  const { bindPorts, logLevel: _level, workers, tunnel, ...options } = settings;
   const created = new NodeProxy({
     ...options,
+    ...(tunnel === undefined ? {} : { tunnel: { settings: tunnel, pods: callers } }),
     workers,
     admin: false,
     callers,
