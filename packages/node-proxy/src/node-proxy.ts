@@ -32,6 +32,9 @@ import { createTopologyBuilder } from './topology/topology-builder.js';
 import { DEFAULT_OTLP_OPTIONS, OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
 import { Tracer, type TracingOptions } from './tracing/tracer.js';
 import { InboundTunnel, type InboundTunnelOptions, type TunnelSettings } from './tunnel/inbound-tunnel.js';
+import { type CallerTunnelOptions, tunnelRouter } from './tunnel/caller-tunnel.js';
+import { NodeProxyDirectory } from './tunnel/node-proxy-directory.js';
+import type { TunnelClient } from './tunnel/tunnel-client.js';
 import { connectionShare, udpShare } from './workers/worker-share.js';
 
 export interface NodeProxyOptions {
@@ -89,6 +92,10 @@ export interface NodeProxyOptions {
     readonly pods: CallerIndex;
     readonly server?: InboundTunnelOptions['server'];
   };
+   * The caller side of mTLS between node proxies (docs/mtls.md): this proxy's node, the tunnel port, and the
+   * node proxies' identity. Absent: no pod is known as local, and no call can use the tunnel.
+   */
+  readonly mtls?: CallerTunnelOptions;
 }
 
 export class NodeProxy implements DataPlane {
@@ -111,6 +118,10 @@ export class NodeProxy implements DataPlane {
   #identities: IdentityStore | undefined;
   readonly #tunnel: InboundTunnel | undefined;
   readonly #drainMs: number;
+  /** The node proxy of each node, for the tunnel: fed by the control loop (a worker: by its primary). */
+  readonly nodeProxies = new NodeProxyDirectory();
+  /** The caller's end of the tunnel; undefined without `mtls.serverIdentity`. */
+  readonly tunnelClient: TunnelClient | undefined;
 
   constructor(options: NodeProxyOptions = {}) {
     this.#log = options.logger ?? silentLogger;
@@ -128,6 +139,10 @@ export class NodeProxy implements DataPlane {
       retryBodyLimit: options.retryBodyLimit ?? DEFAULT_RETRY_BODY_LIMIT,
     };
     this.#pools = new UpstreamPools({ ...DEFAULT_UPSTREAM_OPTIONS, ...options.upstream });
+    const tunnels = tunnelRouter(options.mtls, this.nodeProxies, (namespace, serviceAccount) =>
+      this.#identities?.secureContextFor(namespace, serviceAccount),
+    );
+    this.tunnelClient = tunnels.client;
     const ctx: RoutingContext = {
       snapshot: () => this.#snapshot,
       balancer: new EndpointBalancer(options.random ?? defaultRandom),
@@ -135,6 +150,7 @@ export class NodeProxy implements DataPlane {
       metrics: this.metrics,
       callers: options.callers ?? unknownCallers,
       policy: this.#policy,
+      tunnels: tunnels.router,
     };
     this.#listeners = new ListenerManager(ctx, this.#pools, {
       host: options.listenHost ?? '127.0.0.1',
@@ -235,6 +251,7 @@ export class NodeProxy implements DataPlane {
     this.#started = false;
     await Promise.all([this.#listeners.close(), this.#tunnel?.close(this.#drainMs)]);
     await this.#pools.close();
+    await this.tunnelClient?.close();
     await this.#admin?.close();
     await this.#debug?.server.close();
     this.#policy.breakers.clear();

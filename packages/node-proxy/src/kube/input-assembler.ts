@@ -8,6 +8,7 @@
 import { type Change, readObjectMeta } from '@nodemesh/kube-runtime';
 import {
   DEFAULT_MESH_DEFAULTS,
+  DEFAULT_MTLS_MODE,
   type FieldError,
   fail,
   GATEWAY_KINDS,
@@ -15,6 +16,7 @@ import {
   type GatewayResource,
   type HTTPRouteGroup,
   type MeshRoute,
+  type MtlsMode,
   type ParsedShadow,
   type PortRange,
   parseGatewayResource,
@@ -57,6 +59,8 @@ export interface InputAssemblerOptions {
   readonly tcpPorts: PortRange;
   readonly udpPorts: PortRange;
   readonly onRejected: RejectionSink;
+  /** The mode of a Service whose shadow names none (`--mtls-mode`; default `DEFAULT_MTLS_MODE`). */
+  readonly mtlsMode?: MtlsMode;
 }
 
 type Changes = ReadonlyMap<string, Change<unknown>>;
@@ -191,7 +195,11 @@ export class InputAssembler {
         continue;
       }
       const base = meshServiceInput(user, config, shadow?.shadow);
-      const input: MeshServiceInput = { ...base, serviceAccounts: shadow?.serviceAccounts ?? [] };
+      const input: MeshServiceInput = {
+        ...base,
+        serviceAccounts: shadow?.serviceAccounts ?? [],
+        mtlsMode: shadow?.mtlsMode ?? this.#options.mtlsMode ?? DEFAULT_MTLS_MODE,
+      };
       this.#services.set(key, { user, config, shadow, input });
       services.set(key, input);
     }

@@ -6,11 +6,15 @@ import {
   type FieldError,
   fail,
   HTTP_ENTRYPOINT_BASE,
+  isMtlsMode,
+  MTLS_MODES,
+  type MtlsMode,
   ok,
   type ParsedShadow,
   type PortRange,
   parseShadowService,
   type Result,
+  SHADOW_ANNOTATION_MTLS_MODE,
   type ShadowPort,
 } from '@nodemesh/smi-types';
 
@@ -21,6 +25,11 @@ export interface ShadowEntry {
    * when absent or empty.
    */
   readonly serviceAccounts: readonly string[];
+  /**
+   * The mTLS mode the dns-controller resolved for the Service (`nodemesh.io/mtls-mode`); undefined when the
+   * shadow names none (a controller older than the mode), and the proxy's `--mtls-mode` applies.
+   */
+  readonly mtlsMode: MtlsMode | undefined;
 }
 
 export interface ProxyPortRanges {
@@ -60,10 +69,30 @@ export function shadowEntryParser(ranges: ProxyPortRanges): (raw: unknown) => Re
         });
       }
     });
-    if (errors.length > 0) return fail(errors);
-    return ok({ shadow: parsed.value, serviceAccounts: parsed.value.serviceAccounts });
+    const mode = shadowMtlsMode(raw);
+    // A mode we cannot read is not taken for a weaker one: the last good version of the shadow stays.
+    if (mode === 'invalid') {
+      errors.push({
+        path: `metadata.annotations[${JSON.stringify(SHADOW_ANNOTATION_MTLS_MODE)}]`,
+        message: `must be one of ${MTLS_MODES.join(', ')}`,
+      });
+    }
+    if (errors.length > 0 || mode === 'invalid') return fail(errors);
+    return ok({ shadow: parsed.value, serviceAccounts: parsed.value.serviceAccounts, mtlsMode: mode });
   };
 }
+
+/** The shadow's `nodemesh.io/mtls-mode`: a mode, undefined when absent, `invalid` for anything else. */
+function shadowMtlsMode(raw: unknown): MtlsMode | undefined | 'invalid' {
+  const metadata = isRecord(raw) && isRecord(raw.metadata) ? raw.metadata : undefined;
+  const annotations = isRecord(metadata?.annotations) ? metadata.annotations : undefined;
+  const value = annotations?.[SHADOW_ANNOTATION_MTLS_MODE];
+  if (value === undefined) return undefined;
+  return isMtlsMode(value) ? value : 'invalid';
+}
+
+const isRecord = (v: unknown): v is Readonly<Record<string, unknown>> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function describeRange(type: ShadowPort['trafficType'], ranges: ProxyPortRanges): string {
   if (type === 'http') return `${HTTP_ENTRYPOINT_BASE}-${HTTP_ENTRYPOINT_BASE + ranges.httpEntrypoints - 1}`;

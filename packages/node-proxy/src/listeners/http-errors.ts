@@ -1,4 +1,7 @@
 /** The proxy's own HTTP answers, in one place: status, a stable code and a short text body. */
+import { TunnelError } from '../tunnel/tunnel-client.js';
+import { REFUSALS } from '../tunnel/tunnel-refusals.js';
+import { TunnelUnavailableError } from '../tunnel/tunnel-route.js';
 
 export interface ProxyError {
   readonly status: number;
@@ -90,6 +93,30 @@ export const proxyErrors = {
     code: 'NM_DRAINING',
     message: 'the proxy is shutting down this listener',
   }),
+  /** `strict` mTLS, and the tunnel cannot carry the call (tunnel/tunnel-route.ts names why). */
+  mtlsUnavailable: (service: string, reason: string): ProxyError => ({
+    status: 503,
+    code: 'NM_MTLS_UNAVAILABLE',
+    message: `${service} takes only mutual-TLS calls, and this one cannot use the tunnel (${reason.replaceAll('_', ' ')})`,
+  }),
+  /** The destination's node proxy refused the tunnel stream: its access control denied the caller's identity. */
+  deniedAtDestination: (service: string): ProxyError => ({
+    status: 403,
+    code: 'NM_DENIED_AT_DESTINATION',
+    message: `the node proxy of ${service}'s pod refused this call: no TrafficTarget admits the caller's identity`,
+  }),
+  /** The destination's node proxy refused the tunnel stream for another reason (its REFUSALS entry). */
+  tunnelRefused: (service: string, reason: string): ProxyError => ({
+    status: 502,
+    code: 'NM_TUNNEL_REFUSED',
+    message: `the node proxy of ${service}'s pod refused the tunnel: ${reason}`,
+  }),
+  /** The tunnel to the pod's node proxy could not be opened (TLS, connection, timeout). */
+  tunnelFailed: (service: string): ProxyError => ({
+    status: 502,
+    code: 'NM_TUNNEL_FAILED',
+    message: `could not open the mutual-TLS tunnel to the node proxy of ${service}'s pod`,
+  }),
   upstreamFailed: (service: string): ProxyError => ({
     status: 502,
     code: 'NM_UPSTREAM_FAILED',
@@ -97,8 +124,21 @@ export const proxyErrors = {
   }),
 } as const;
 
-/** The status an undici error maps to: timeouts are 504, everything else 502. */
+/**
+ * The status an undici error maps to: timeouts are 504, everything else 502; a tunnel's typed errors (which
+ * undici hands on as the connection's error) to their own answers.
+ */
 export function upstreamError(err: unknown, service: string): ProxyError {
+  if (err instanceof TunnelUnavailableError) return proxyErrors.mtlsUnavailable(service, err.reason);
+  if (err instanceof TunnelError) {
+    if (err.kind === 'no-certificate') return proxyErrors.mtlsUnavailable(service, 'no_certificate');
+    if (err.kind !== 'refused') return proxyErrors.tunnelFailed(service);
+    if (err.refusal === 'denied-by-policy') return proxyErrors.deniedAtDestination(service);
+    return proxyErrors.tunnelRefused(
+      service,
+      err.refusal === undefined ? `status ${String(err.status)}` : REFUSALS[err.refusal].reason,
+    );
+  }
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
     ? proxyErrors.upstreamTimeout(service)

@@ -6,13 +6,19 @@
  */
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { Caller } from '../metrics/caller-resolver.js';
+import type { MeshTransport } from '../metrics/proxy-metrics.js';
 import type { RequestBody } from '../resilience/buffered-body.js';
 import { bufferBody } from '../resilience/buffered-body.js';
 import { CircuitOpenError } from '../resilience/circuit-breakers.js';
 import { failureOrigin, NotUpstreamError } from '../resilience/failure-origin.js';
 import { RequestTimeoutError, resilientForward } from '../resilience/resilient-forward.js';
 import { watchBody } from '../resilience/watched-body.js';
+import type { Backend, Endpoint } from '../snapshot/snapshot.js';
 import type { ActiveSpan } from '../tracing/tracer.js';
+import { TunnelError } from '../tunnel/tunnel-client.js';
+import { TunnelUnavailableError } from '../tunnel/tunnel-route.js';
+import { tunnelBroken } from '../tunnel/tunnel-router.js';
 import { exchangePlan } from './exchange-plan.js';
 import { forward, type UpstreamResponse } from './forward.js';
 import { type ProxyError, proxyErrors, upstreamError } from './http-errors.js';
@@ -43,14 +49,40 @@ export async function exchange(
 ): Promise<ExchangeResult> {
   const { backend, endpoint } = resolved;
   const plan = exchangePlan(ctx, resolved);
+  const caller = resolved.labels.caller;
+  const decision = ctx.tunnels.decide(backend.mtlsMode, endpoint, caller);
+  if (decision.kind === 'unavailable') {
+    return { error: proxyErrors.mtlsUnavailable(plan.backendName, decision.reason), attempts: 1 };
+  }
+  const meshCalls = ctx.metrics.meshCalls(backend.service);
+  if (decision.kind === 'fallback') meshCalls.fallback(decision.reason);
   const headers =
     request.span === undefined
       ? request.headers
       : { ...request.headers, traceparent: request.span.traceparent };
   let attempts = 1;
+  let transport: MeshTransport = decision.kind === 'fallback' ? 'plaintext' : decision.kind;
   try {
     if (plan.direct) {
-      return { response: await sendDirect(pools.get(endpoint, backend.scheme), request, headers), attempts };
+      const dispatcher =
+        decision.kind === 'mtls' && caller !== undefined
+          ? pools.tunnelled(endpoint, backend.scheme, caller, ctx.tunnels)
+          : pools.get(endpoint, backend.scheme);
+      try {
+        return { response: await sendDirect(dispatcher, request, headers), attempts };
+      } catch (err) {
+        // Permissive: a request with no body, whose tunnel broke before it was sent, goes again in plaintext.
+        if (!(decision.kind === 'mtls' && backend.mtlsMode === 'permissive' && request.body === undefined)) {
+          throw err;
+        }
+        if (!(err instanceof TunnelError && (tunnelBroken(err) || err.kind === 'no-certificate'))) throw err;
+        meshCalls.fallback('tunnel_failed');
+        transport = 'plaintext';
+        return {
+          response: await sendDirect(pools.get(endpoint, backend.scheme), request, headers),
+          attempts,
+        };
+      }
     }
     const { policy } = ctx;
     let body: RequestBody =
@@ -79,7 +111,7 @@ export async function exchange(
         firstEndpoint: endpoint,
         pick: () => ctx.balancer.pick(backend.endpoints),
         release: (e) => ctx.balancer.release(e),
-        dispatcher: (e) => pools.get(e, backend.scheme),
+        dispatcher: (e) => dispatcherFor(ctx, pools, backend, e, caller),
         send: forward,
         onRetry: (outcome) => {
           if (outcome === 'attempted') attempts++;
@@ -101,7 +133,30 @@ export async function exchange(
               : proxyErrors.proxyFailed(name)
             : upstreamError(err, name);
     return { error, attempts };
+  } finally {
+    meshCalls[transport].value++;
   }
+}
+
+/**
+ * The dispatcher of an attempt on endpoint `e` (a retry may pick another than the first): the tunnel's for
+ * that caller, or the plaintext pool's; a strict backend's endpoint the tunnel cannot reach throws the typed
+ * error the catch above maps.
+ */
+function dispatcherFor(
+  ctx: RoutingContext,
+  pools: UpstreamPools,
+  backend: Backend,
+  e: Endpoint,
+  caller: Caller | undefined,
+): Dispatcher {
+  const decision = ctx.tunnels.decide(backend.mtlsMode, e, caller);
+  if (decision.kind === 'unavailable') {
+    throw new TunnelUnavailableError(decision.reason, 'the tunnel cannot carry this call');
+  }
+  return decision.kind === 'mtls' && caller !== undefined
+    ? pools.tunnelled(e, backend.scheme, caller, ctx.tunnels)
+    : pools.get(e, backend.scheme);
 }
 
 /**

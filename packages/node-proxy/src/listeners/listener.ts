@@ -8,6 +8,7 @@ import type { RateLimiters } from '../resilience/rate-limiters.js';
 import type { RetryBudgets } from '../resilience/retry-budgets.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { Tracer } from '../tracing/tracer.js';
+import type { TunnelRouter } from '../tunnel/tunnel-router.js';
 
 export type ListenerKind = 'http' | 'tcp' | 'udp';
 
@@ -32,6 +33,8 @@ export interface RoutingContext {
   readonly metrics: ProxyMetrics;
   readonly callers: CallerResolver;
   readonly policy: PolicyContext;
+  /** How a call reaches a pod on another node: the tunnel, plaintext, or not at all (docs/mtls.md). */
+  readonly tunnels: TunnelRouter;
 }
 
 /** The policy chain's state: shared by all listeners, kept across snapshots. */

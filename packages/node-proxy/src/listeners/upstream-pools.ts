@@ -4,9 +4,17 @@
  * its connections, so an h2c Pool would speak HTTP/1.1). Those of endpoints gone from the snapshot are closed
  * when a new snapshot is applied.
  */
+import type { Duplex } from 'node:stream';
 import type { HttpScheme } from '@nodemesh/smi-types';
 import { Client, type Dispatcher, Pool } from 'undici';
+import type { Caller } from '../metrics/caller-resolver.js';
 import type { Backend, Endpoint, Route, Snapshot } from '../snapshot/snapshot.js';
+import { type TunnelledDispatcher, tunnelDispatcher } from './tunnel-dispatcher.js';
+
+/** What opens tunnel streams (tunnel/tunnel-router.ts). */
+export interface TunnelOpener {
+  open(caller: Caller, endpoint: Endpoint): Promise<Duplex>;
+}
 
 export interface UpstreamOptions {
   /** Connections per endpoint (HTTP/1.1); h2c multiplexes on one. */
@@ -33,6 +41,13 @@ export class UpstreamPools {
   /** Open dispatchers by scheme, then by endpoint key: neither a request nor a prune builds a key string. */
   readonly #pools = new Map<HttpScheme, Map<string, Dispatcher>>();
   readonly #options: UpstreamOptions;
+  /**
+   * Dispatchers through the tunnel (tunnel-dispatcher.ts), by scheme, then caller ServiceAccount, then
+   * endpoint key. The plaintext map above is not touched by them.
+   */
+  readonly #tunnelled = new Map<HttpScheme, Map<string, Map<string, TunnelledDispatcher>>>();
+  /** `namespace/serviceAccount` of each caller object met, so a request builds no key string. */
+  readonly #identityKeys = new WeakMap<Caller, string>();
 
   constructor(options: UpstreamOptions = DEFAULT_UPSTREAM_OPTIONS) {
     this.#options = options;
@@ -63,12 +78,50 @@ export class UpstreamPools {
     return pool;
   }
 
+  /** The dispatcher whose connections are tunnel streams to `endpoint`, opened as `caller` by `tunnels`. */
+  tunnelled(endpoint: Endpoint, scheme: HttpScheme, caller: Caller, tunnels: TunnelOpener): Dispatcher {
+    let identity = this.#identityKeys.get(caller);
+    if (identity === undefined) {
+      identity = `${caller.namespace}/${caller.serviceAccount}`;
+      this.#identityKeys.set(caller, identity);
+    }
+    let byIdentity = this.#tunnelled.get(scheme);
+    if (byIdentity === undefined) {
+      byIdentity = new Map();
+      this.#tunnelled.set(scheme, byIdentity);
+    }
+    let byKey = byIdentity.get(identity);
+    if (byKey === undefined) {
+      byKey = new Map();
+      byIdentity.set(identity, byKey);
+    }
+    let entry = byKey.get(endpoint.key);
+    if (entry === undefined) {
+      const o = this.#options;
+      entry = tunnelDispatcher(
+        endpoint,
+        scheme,
+        {
+          connectTimeout: o.connectTimeoutMs,
+          headersTimeout: o.headersTimeoutMs,
+          bodyTimeout: o.bodyTimeoutMs,
+          keepAliveTimeout: o.keepAliveTimeoutMs,
+          connections: o.connectionsPerEndpoint,
+        },
+        (e) => tunnels.open(caller, e),
+      );
+      byKey.set(endpoint.key, entry);
+    } else entry.endpoint = endpoint;
+    return entry.dispatcher;
+  }
+
   /**
    * Closes (gracefully) the pools of endpoints the snapshot no longer has. Only open pools are looked for:
    * with none open this returns at once, and otherwise each distinct route is walked once (a route is listed
    * under several Host keys).
    */
   prune(snapshot: Snapshot): void {
+    this.#pruneTunnelled(snapshot);
     let open = 0;
     for (const byKey of this.#pools.values()) open += byKey.size;
     if (open === 0) return;
@@ -94,6 +147,30 @@ export class UpstreamPools {
     }
   }
 
+  /** Closes the tunnelled dispatchers of endpoints the snapshot no longer has (none open: returns at once). */
+  #pruneTunnelled(snapshot: Snapshot): void {
+    if (this.#tunnelled.size === 0) return;
+    const live = new Set<string>();
+    const seen = new Set<Route>();
+    const visit = (route: Route): void => {
+      if (seen.has(route)) return;
+      seen.add(route);
+      for (const e of route.root.endpoints) live.add(e.key);
+      for (const backend of route.split?.backends ?? []) for (const e of backend.endpoints) live.add(e.key);
+    };
+    for (const entry of snapshot.http.values()) for (const route of entry.hosts.values()) visit(route);
+    for (const byIdentity of this.#tunnelled.values()) {
+      for (const [identity, byKey] of byIdentity) {
+        for (const [key, entry] of byKey) {
+          if (live.has(key)) continue;
+          byKey.delete(key);
+          entry.dispatcher.close().catch(() => undefined);
+        }
+        if (byKey.size === 0) byIdentity.delete(identity);
+      }
+    }
+  }
+
   /** Records the backend's endpoints that have an open pool as live. */
   #markLive(backend: Backend, live: Map<HttpScheme, Set<string>>): void {
     const byKey = this.#pools.get(backend.scheme);
@@ -111,7 +188,12 @@ export class UpstreamPools {
 
   async close(): Promise<void> {
     const pools = [...this.#pools.values()].flatMap((byKey) => [...byKey.values()]);
+    for (const byIdentity of this.#tunnelled.values()) {
+      for (const byKey of byIdentity.values())
+        for (const entry of byKey.values()) pools.push(entry.dispatcher);
+    }
     this.#pools.clear();
+    this.#tunnelled.clear();
     await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())));
   }
 }

@@ -142,6 +142,17 @@ function registerFamilies(registry: MetricsRegistry) {
       help: 'Trace spans handed to the OTLP exporter, by result (exported, dropped).',
       labelNames: ['result'],
     }),
+    // mTLS between node proxies (docs/mtls.md): the dashboard's "mTLS vs plaintext share" reads this.
+    meshCalls: registry.counter({
+      name: 'nodemesh_mesh_calls_total',
+      help: 'HTTP requests and TCP connections sent to a destination Service, by transport: mtls (through the tunnel to the node proxy of the pod), plaintext (straight to a pod on another node), local (a pod on this node, not on the wire).',
+      labelNames: [...service, 'transport'],
+    }),
+    mtlsFallbacks: registry.counter({
+      name: 'nodemesh_mtls_fallbacks_total',
+      help: 'Calls in permissive mode sent in plaintext because the tunnel could not be used, by reason (unknown_caller, no_certificate, no_node_proxy, no_tunnel, tunnel_failed).',
+      labelNames: [...service, 'reason'],
+    }),
     // The snapshot is built by the process that watches the API server; its figures are the ones shown.
     snapshotVersion: registry.gauge({
       name: 'nodemesh_snapshot_version',
@@ -285,6 +296,18 @@ export class DestinationMeters {
   }
 }
 
+/** How a call travelled to its destination Service's pod (docs/mtls.md). */
+export type MeshTransport = 'mtls' | 'plaintext' | 'local';
+
+/** The `nodemesh_mesh_calls_total` cells of one destination Service, bound once. */
+export interface MeshCallMeters {
+  readonly mtls: CounterCell;
+  readonly plaintext: CounterCell;
+  readonly local: CounterCell;
+  /** Rare (permissive mode without a usable tunnel): looked up by label values. */
+  fallback(reason: string): void;
+}
+
 export class ProxyMetrics {
   readonly registry = new MetricsRegistry();
   readonly #families = registerFamilies(this.registry);
@@ -294,6 +317,9 @@ export class ProxyMetrics {
   readonly #downstream: { http?: GaugeCell; tcp?: GaugeCell } = {};
   readonly #udpDropped = new WeakMap<Caller, Map<string, CounterCell>>();
   readonly #udpDroppedUnknown = new Map<string, CounterCell>();
+  /** By the snapshot's ServiceRef object of a backend: a call finds its cells with one WeakMap lookup. */
+  readonly #meshCalls = new WeakMap<object, MeshCallMeters>();
+  readonly #meshCallsByName = new Map<string, MeshCallMeters>();
 
   /** The meters of a destination Service, made on first use (`prepare` makes them ahead of traffic). */
   destination(namespace: string, name: string): DestinationMeters {
@@ -350,6 +376,28 @@ export class ProxyMetrics {
   }
 
   /** `serviceKey` is `<namespace>/<name>` of the backend Service retried. */
+  /** The transport cells of a destination Service (`service` is the snapshot's object: it is the cache key). */
+  meshCalls(service: { readonly namespace: string; readonly name: string }): MeshCallMeters {
+    let meters = this.#meshCalls.get(service);
+    if (meters === undefined) {
+      const key = `${service.namespace}/${service.name}`;
+      meters = this.#meshCallsByName.get(key);
+      if (meters === undefined) {
+        const { namespace, name } = service;
+        const f = this.#families;
+        meters = {
+          mtls: f.meshCalls.cell(namespace, name, 'mtls'),
+          plaintext: f.meshCalls.cell(namespace, name, 'plaintext'),
+          local: f.meshCalls.cell(namespace, name, 'local'),
+          fallback: (reason) => f.mtlsFallbacks.cell(namespace, name, reason).inc(),
+        };
+        this.#meshCallsByName.set(key, meters);
+      }
+      this.#meshCalls.set(service, meters);
+    }
+    return meters;
+  }
+
   retry(serviceKey: string, outcome: 'attempted' | 'budget_exhausted'): void {
     let cells = this.#retries.get(serviceKey);
     if (cells === undefined) {

@@ -2,7 +2,7 @@
  * The routing snapshot: everything a listener needs to route one request or connection, immutable. A new one
  * replaces the old by one assignment; a request reads it once, so it never sees half an update.
  */
-import type { HttpScheme, TrafficType } from '@nodemesh/smi-types';
+import type { HttpScheme, MtlsMode, TrafficType } from '@nodemesh/smi-types';
 import { type AccessPolicy, EMPTY_ACCESS_POLICY } from '../policy/access-policy.js';
 import type { HttpMatchRule } from '../topology/http-match.js';
 import type { MeshServiceConfig } from '../topology/inputs.js';
@@ -20,6 +20,8 @@ export interface Endpoint {
   readonly port: number;
   /** `address:port` (IPv6 in brackets): the key of its connection pool and its load counter. */
   readonly key: string;
+  /** The node the pod runs on (EndpointSlice `endpoints[].nodeName`), when the slice names it. */
+  readonly nodeName?: string;
 }
 
 /** One Service a route can send to, with its share of the traffic and its ready endpoints. */
@@ -27,6 +29,11 @@ export interface Backend {
   readonly service: ServiceRef;
   readonly weight: number;
   readonly scheme: HttpScheme;
+  /**
+   * How calls to its pods on other nodes travel (docs/mtls.md): the mode the dns-controller resolved on its
+   * shadow (`nodemesh.io/mtls-mode`), else the proxy's `--mtls-mode`.
+   */
+  readonly mtlsMode: MtlsMode;
   readonly endpoints: readonly Endpoint[];
 }
 

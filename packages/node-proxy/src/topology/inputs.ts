@@ -10,6 +10,7 @@
 import type {
   HTTPRouteGroup,
   MeshRoute,
+  MtlsMode,
   ReferenceGrant,
   ServiceMeshConfig,
   ShadowPort,
@@ -55,6 +56,11 @@ export interface MeshServiceInput {
    * (`SHADOW_ANNOTATION_SERVICE_ACCOUNTS`), so no node-proxy has to watch every pod of the cluster.
    */
   readonly serviceAccounts?: readonly string[];
+  /**
+   * How calls to its pods on other nodes travel: the shadow's `nodemesh.io/mtls-mode`, else the proxy's
+   * `--mtls-mode` (the input assembler resolves it). Absent: `DEFAULT_MTLS_MODE`.
+   */
+  readonly mtlsMode?: MtlsMode;
 }
 
 /** One endpoint of a Service, merged from its EndpointSlices. */

@@ -2,7 +2,13 @@
  * The routes of one mesh Service, built from its inputs alone (pure). The topology builder memoises the
  * result by the identity of exactly the inputs read here, so a change elsewhere never rebuilds it.
  */
-import type { HTTPRouteGroup, MeshRoute, ShadowPort, TrafficSplit } from '@nodemesh/smi-types';
+import {
+  DEFAULT_MTLS_MODE,
+  type HTTPRouteGroup,
+  type MeshRoute,
+  type ShadowPort,
+  type TrafficSplit,
+} from '@nodemesh/smi-types';
 import type { Backend, Endpoint, Problem, Route, SplitRoute } from '../snapshot/snapshot.js';
 import { endpointKey } from '../snapshot/snapshot.js';
 import { compileHttpMatch, type HttpMatchRule } from './http-match.js';
@@ -247,12 +253,18 @@ export function resolveBackend(
     if (!endpoint.ready || endpoint.terminating) continue;
     const target = endpoint.ports[servicePort.name];
     if (target === undefined) continue;
-    ready.push({ address: endpoint.address, port: target, key: endpointKey(endpoint.address, target) });
+    const key = endpointKey(endpoint.address, target);
+    ready.push(
+      endpoint.nodeName === undefined
+        ? { address: endpoint.address, port: target, key }
+        : { address: endpoint.address, port: target, key, nodeName: endpoint.nodeName },
+    );
   }
   return {
     service: { namespace: service.namespace, name: service.name },
     weight,
     scheme: service.config.scheme,
+    mtlsMode: service.mtlsMode ?? DEFAULT_MTLS_MODE,
     endpoints: ready,
   };
 }
