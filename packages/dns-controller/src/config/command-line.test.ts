@@ -106,6 +106,20 @@ describe('parseCommandLine', () => {
     expect(result.ok && result.value.command).toBe('prepare');
   });
 
+  it('reads the mesh-wide mTLS mode, permissive by default, from the flag or NODEMESH_MTLS_MODE', () => {
+    const mode = (argv: string[], env: Record<string, string> = {}) => {
+      const result = parseCommandLine(['run', ...argv], env);
+      return result.ok ? result.value.config.mtlsMode : undefined;
+    };
+    expect(mode([])).toBe('permissive');
+    expect(mode(['--mtls-mode', 'strict'])).toBe('strict');
+    expect(mode([], { NODEMESH_MTLS_MODE: 'off' })).toBe('off');
+    expect(mode(['--mtls-mode=strict'], { NODEMESH_MTLS_MODE: 'off' })).toBe('strict');
+    expect(errorsOf(['run', '--mtls-mode', 'on'])).toBe(
+      '--mtls-mode: must be one of off, permissive, strict, got "on"',
+    );
+  });
+
   it('answers help whatever else is given', () => {
     expect(parseCommandLine(['--help'], {})).toMatchObject({ ok: true, value: { command: 'help' } });
     expect(parseCommandLine(['run', '-h', '--dns-port', 'x'], {})).toMatchObject({

@@ -15,6 +15,8 @@ import {
   isTrustDomain,
   MAX_CERTIFICATE_TTL_SECONDS,
   MIN_CERTIFICATE_TTL_SECONDS,
+  MTLS_MODES,
+  type MtlsMode,
   ok,
   type PortRange,
   parseDuration,
@@ -234,6 +236,12 @@ export const FLAGS: Readonly<Record<string, { readonly help: string; readonly re
     help: 'traffic type of Services without the annotation: http, tcp, udp (default http)',
     read: oneOf<TrafficType>(['http', 'tcp', 'udp'], (d, v) => {
       d.defaultTrafficType = v;
+    }),
+  },
+  'mtls-mode': {
+    help: 'mesh-wide mTLS mode: off, permissive, strict (default permissive); nodemesh.io/mtls wins',
+    read: oneOf<MtlsMode>(MTLS_MODES, (d, v) => {
+      d.mtlsMode = v;
     }),
   },
   'watch-namespaces': {

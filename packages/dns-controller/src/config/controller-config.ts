@@ -1,8 +1,10 @@
 /** The dns-controller's settings, as the flags and `NODEMESH_*` variables give them (contract.md). */
 
 import {
+  DEFAULT_MTLS_MODE,
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
+  type MtlsMode,
   type PortRange,
   type TrafficType,
 } from '@nodemesh/smi-types';
@@ -38,6 +40,11 @@ export interface ControllerConfig {
   readonly udpPorts: PortRange;
   readonly httpEntrypoints: number;
   readonly defaultTrafficType: TrafficType;
+  /**
+   * The mesh-wide mTLS mode (docs/mtls.md): a Namespace's or Service's `nodemesh.io/mtls` annotation wins.
+   * Written on every shadow as resolved; in `strict` the leader keeps a NetworkPolicy per Service.
+   */
+  readonly mtlsMode: MtlsMode;
   /** Empty: every namespace. */
   readonly watchNamespaces: readonly string[];
   readonly ignoreNamespaces: readonly string[];
@@ -67,6 +74,7 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   udpPorts: DEFAULT_UDP_PORT_RANGE,
   httpEntrypoints: 10,
   defaultTrafficType: 'http',
+  mtlsMode: DEFAULT_MTLS_MODE,
   watchNamespaces: [],
   ignoreNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
   leaseName: 'nodemesh-dns-controller',

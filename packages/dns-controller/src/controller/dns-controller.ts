@@ -37,6 +37,7 @@ import { type ListeningAddress, MeshDnsServer } from '../dns/server.js';
 import { MeshZone } from '../dns/zone.js';
 import { IdentityRole } from '../identity/identity-role.js';
 import { configMapPath, kubeApi, secretPath, servicePath } from '../kube/kube-api.js';
+import { NAMESPACE_MTLS_FIELDS, readNamespaceMtls } from '../namespaces/namespace-mtls.js';
 import { POD_VIEW_FIELDS, readPodView } from '../pods/pod-view.js';
 import { ServiceAccountIndex } from '../pods/service-account-index.js';
 import { RouteStatusWriter } from '../route-status/route-status-writer.js';
@@ -91,6 +92,8 @@ interface LeaderWork {
   readonly identityRunner: SyncRunner | undefined;
   /** Pods are watched by the leader alone: standbys need not hold every pod of the cluster. */
   readonly podInformer: ResourceInformer;
+  /** Namespaces (their mTLS annotation only), also the leader's alone. */
+  readonly namespaceInformer: ResourceInformer;
   /** Gateway API routes and ReferenceGrants (leader only; their CRDs may be absent). */
   readonly routeStatus: RouteStatusWork;
 }
@@ -237,7 +240,11 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     informers: () => [
       ...informers.map((i) => i.state()),
       ...(leaderWork
-        ? [leaderWork.podInformer.state(), ...leaderWork.routeStatus.collections.map((c) => c.state())]
+        ? [
+            leaderWork.podInformer.state(),
+            leaderWork.namespaceInformer.state(),
+            ...leaderWork.routeStatus.collections.map((c) => c.state()),
+          ]
         : []),
     ],
     shadowServices: () => shadowInformer.state().objects,
@@ -296,10 +303,34 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     });
   }
 
+  /**
+   * The leader's namespaces informer: of each Namespace only its name and `nodemesh.io/mtls` annotation are
+   * kept, and only a change of that annotation (or a Namespace coming or going) asks for a shadow sync.
+   */
+  function createNamespaceInformer(): ResourceInformer {
+    const annotationOf = (obj: unknown) => JSON.stringify(readNamespaceMtls([obj]).values().next().value);
+    return new ResourceInformer({
+      name: 'namespaces',
+      config: kubeConfig,
+      path: '/api/v1/namespaces',
+      transform: selectFields(NAMESPACE_MTLS_FIELDS),
+      logger,
+      handlers: {
+        onAdd: () => requestShadowSync(),
+        onUpdate: (obj, previous) => {
+          if (annotationOf(obj) !== annotationOf(previous)) requestShadowSync();
+        },
+        onDelete: () => requestShadowSync(),
+        onSynced: () => startRunnersWhenSynced(),
+      },
+    });
+  }
+
   function startLeaderWork(): void {
     if (stopping || leaderWork !== undefined) return;
     const serviceAccounts = new ServiceAccountIndex();
     const podInformer = createPodInformer(serviceAccounts);
+    const namespaceInformer = createNamespaceInformer();
     const shadows = new ShadowReconciler({
       config: {
         meshNamespace: config.meshNamespace,
@@ -309,10 +340,12 @@ export async function startDnsController(options: DnsControllerOptions): Promise
         tcpRange: config.tcpPorts,
         udpRange: config.udpPorts,
         httpEntrypoints: config.httpEntrypoints,
+        mtlsMode: config.mtlsMode,
       },
       api,
       userServices: () => serviceInformer.objects(),
       shadows: () => shadowInformer.objects(),
+      namespaces: () => namespaceInformer.objects(),
       serviceAccountsOf: (namespace, selector) => serviceAccounts.serviceAccountsFor(namespace, selector),
       events,
       logger: logger.child({ reconciler: 'shadow-services' }),
@@ -361,7 +394,9 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       });
     }
     // The shadows wait for the pods too: a plan without them would strip every ServiceAccount.
-    const runners = [{ runner: shadowRunner, needs: [shadowInformer, serviceInformer, podInformer] }];
+    const runners = [
+      { runner: shadowRunner, needs: [shadowInformer, serviceInformer, podInformer, namespaceInformer] },
+    ];
     if (dnsRunner !== undefined && dnsServiceInformer !== undefined) {
       runners.push({ runner: dnsRunner, needs: [...configMapInformers, dnsServiceInformer] });
     }
@@ -376,9 +411,18 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       runners.push({ runner: identityRunner, needs: [secrets] });
     }
     const routeStatus = createRouteStatusWork();
-    leaderWork = { shadowRunner, dnsRunner, identityRunner, runners, podInformer, routeStatus };
+    leaderWork = {
+      shadowRunner,
+      dnsRunner,
+      identityRunner,
+      runners,
+      podInformer,
+      namespaceInformer,
+      routeStatus,
+    };
     logger.info('leading: reconciling shadow Services, the cluster DNS and mesh route status');
     podInformer.start();
+    namespaceInformer.start();
     for (const collection of routeStatus.collections) collection.start();
     startRunnersWhenSynced();
   }
@@ -465,6 +509,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       leaderWorkStopped = Promise.all([
         previous,
         work.podInformer.stop(),
+        work.namespaceInformer.stop(),
         ...work.runners.map(({ runner }) => runner.stop()),
         work.routeStatus.runner.stop(),
         ...work.routeStatus.collections.map((c) => c.stop()),

@@ -349,4 +349,118 @@ describe('planShadowChanges', () => {
       expect(annotationsOf(plan)?.['nodemesh.io/service-accounts']).toBe('web');
     });
   });
+
+  describe('the mTLS mode', () => {
+    const mtls = { ...config, mtlsMode: 'permissive' as const };
+    const web = (annotations: Record<string, string> = {}) =>
+      service('shop', 'web', [{ name: 'http', port: 80 }], annotations);
+    const namespace = (name: string, mode?: string) => ({
+      metadata: {
+        name,
+        uid: `uid-ns-${name}`,
+        ...(mode === undefined ? {} : { annotations: { 'nodemesh.io/mtls': mode } }),
+      },
+    });
+    const modeOn = (plan: ReturnType<typeof planShadowChanges>) =>
+      plan.create[0]?.manifest.metadata.annotations['nodemesh.io/mtls-mode'];
+
+    it('writes the Service annotation over the Namespace annotation over the mesh-wide mode', () => {
+      expect(modeOn(planShadowChanges([web()], [], mtls))).toBe('permissive');
+      expect(modeOn(planShadowChanges([web()], [], { ...mtls, mtlsMode: 'off' }))).toBe('off');
+      expect(modeOn(planShadowChanges([web()], [], mtls, undefined, [namespace('shop', 'strict')]))).toBe(
+        'strict',
+      );
+      const both = planShadowChanges([web({ 'nodemesh.io/mtls': 'off' })], [], mtls, undefined, [
+        namespace('shop', 'strict'),
+      ]);
+      expect(modeOn(both)).toBe('off');
+      expect(both.mtlsModes.get('shop/web')).toBe('off');
+      expect(both.events).toEqual([]);
+      expect(both.namespaceEvents).toEqual([]);
+    });
+
+    it('updates the shadow when the Namespace annotation changes, and writes nothing when it does not', () => {
+      const current = {
+        ...shadow('shop', 'web', 'http', [{ name: 'http', port: 80, targetPort: 5000 }]),
+      };
+      current.metadata.annotations = {
+        ...current.metadata.annotations,
+        'nodemesh.io/mtls-mode': 'permissive',
+      } as typeof current.metadata.annotations;
+      const same = planShadowChanges([web()], [current], mtls, undefined, [namespace('shop')]);
+      expect(same.update).toEqual([]);
+      const changed = planShadowChanges([web()], [current], mtls, undefined, [namespace('shop', 'strict')]);
+      expect(changed.update).toHaveLength(1);
+      const body = changed.update[0]?.body as { metadata: { annotations: Record<string, string> } };
+      expect(body.metadata.annotations['nodemesh.io/mtls-mode']).toBe('strict');
+    });
+
+    it('gives a bad Service annotation a Warning on the Service, and the Namespace mode applies', () => {
+      const plan = planShadowChanges([web({ 'nodemesh.io/mtls': 'yes' })], [], mtls, undefined, [
+        namespace('shop', 'strict'),
+      ]);
+      expect(modeOn(plan)).toBe('strict');
+      expect(plan.events).toEqual([
+        {
+          of: { namespace: 'shop', name: 'web' },
+          uid: 'uid-web',
+          type: 'Warning',
+          reason: 'InvalidMtlsMode',
+          message:
+            'metadata.annotations["nodemesh.io/mtls"] must be one of off, permissive, strict, got "yes"; the Service\'s mTLS mode is strict',
+        },
+      ]);
+    });
+
+    it('gives a bad Namespace annotation one Warning on the Namespace, and the mesh-wide mode applies', () => {
+      const plan = planShadowChanges(
+        [web(), service('shop', 'db', [{ name: 'pg', port: 5432 }], tcp)],
+        [],
+        { ...mtls, mtlsMode: 'off' },
+        undefined,
+        [namespace('shop', 'Strict')],
+      );
+      expect(plan.create.map((c) => c.manifest.metadata.annotations['nodemesh.io/mtls-mode'])).toEqual([
+        'off',
+        'off',
+      ]);
+      expect(plan.events).toEqual([]);
+      expect(plan.namespaceEvents).toEqual([
+        {
+          namespace: 'shop',
+          uid: 'uid-ns-shop',
+          type: 'Warning',
+          reason: 'InvalidMtlsMode',
+          message:
+            'metadata.annotations["nodemesh.io/mtls"] must be one of off, permissive, strict, got "Strict"; its Services fall back to their own annotation, else the mesh-wide mode off',
+        },
+      ]);
+    });
+
+    it('neither writes nor compares the mode without a mesh-wide mode (nodemesh check)', () => {
+      const plan = planShadowChanges([web({ 'nodemesh.io/mtls': 'strict' })], [], config);
+      expect(modeOn(plan)).toBeUndefined();
+      expect(plan.mtlsModes.size).toBe(0);
+    });
+
+    it('keeps the ports of a shadow whose mode annotation was spoiled, and rewrites it', () => {
+      const spoiled = shadow('shop', 'db', 'tcp', [{ name: 'pg', port: 5432, targetPort: 10007 }]);
+      spoiled.metadata.annotations = {
+        ...spoiled.metadata.annotations,
+        'nodemesh.io/mtls-mode': 'sometimes',
+      } as typeof spoiled.metadata.annotations;
+      const plan = planShadowChanges(
+        [service('shop', 'db', [{ name: 'pg', port: 5432 }], tcp)],
+        [spoiled],
+        mtls,
+      );
+      expect(plan.invalidShadows).toHaveLength(1);
+      const body = plan.update[0]?.body as {
+        metadata: { annotations: Record<string, string> };
+        spec: { ports: { targetPort: number }[] };
+      };
+      expect(body.spec.ports[0]?.targetPort).toBe(10007);
+      expect(body.metadata.annotations['nodemesh.io/mtls-mode']).toBe('permissive');
+    });
+  });
 });

@@ -4,6 +4,7 @@
  * server. The shell (shadow-reconciler.ts) applies the plan.
  */
 import {
+  ANNOTATION_MTLS,
   allocatePorts,
   allocationsFromShadows,
   desiredShadowService,
@@ -13,12 +14,15 @@ import {
   type MeshCandidateOptions,
   type MeshDefaults,
   type MeshServicePorts,
+  type MtlsMode,
   type ParsedShadow,
   type PortAllocation,
   type PortRange,
   parseServiceAnnotations,
   parseShadowService,
   readUserService,
+  resolveMtlsMode,
+  SHADOW_ANNOTATION_MTLS_MODE,
   SHADOW_ANNOTATION_SERVICE_ACCOUNTS,
   type ShadowOf,
   type ShadowServiceManifest,
@@ -26,6 +30,7 @@ import {
   type TrafficType,
   type UserService,
 } from '@nodemesh/smi-types';
+import { type NamespaceMtls, readNamespaceMtls } from '../namespaces/namespace-mtls.js';
 import { shadowDiffers, shadowUpdateBody } from './shadow-diff.js';
 
 export interface ShadowPlanConfig extends MeshCandidateOptions {
@@ -35,14 +40,30 @@ export interface ShadowPlanConfig extends MeshCandidateOptions {
   readonly udpRange: PortRange;
   /** HTTP entrypoints the node-proxies listen on: HTTP_ENTRYPOINT_BASE … + n - 1. */
   readonly httpEntrypoints: number;
+  /**
+   * The mesh-wide mTLS mode. When set, every shadow carries its Service's mode as resolved (Service
+   * annotation, else Namespace annotation, else this) in SHADOW_ANNOTATION_MTLS_MODE; unset, the annotation
+   * is neither written nor compared (`nodemesh check`).
+   */
+  readonly mtlsMode?: MtlsMode | undefined;
 }
 
 /** Why a user Service gets an Event. Stable: alerts and tests match on them. */
 export type ShadowEventReason =
   | 'InvalidService'
   | 'InvalidAnnotations'
+  | 'InvalidMtlsMode'
   | 'PortRangeExhausted'
   | 'NotEnoughHttpEntrypoints';
+
+/** A Warning Event on a Namespace whose `nodemesh.io/mtls` annotation names no mode (its Services fall back). */
+export interface NamespaceEvent {
+  readonly namespace: string;
+  readonly uid: string | undefined;
+  readonly type: 'Warning';
+  readonly reason: 'InvalidMtlsMode';
+  readonly message: string;
+}
 
 /** A Kubernetes Event to record on a user Service. */
 export interface ShadowEvent {
@@ -79,6 +100,10 @@ export interface ShadowPlan {
   readonly update: readonly ShadowUpdate[];
   readonly delete: readonly ShadowDelete[];
   readonly events: readonly ShadowEvent[];
+  /** Namespaces of meshed Services whose mTLS annotation is bad (one each, however many Services). */
+  readonly namespaceEvents: readonly NamespaceEvent[];
+  /** The mode each meshed Service resolved to (`<ns>/<name>` → mode), when `config.mtlsMode` is set. */
+  readonly mtlsModes: ReadonlyMap<string, MtlsMode>;
   /** The allocation table after this plan, for the port-usage metrics. */
   readonly allocations: readonly PortAllocation[];
   /** Shadows that could not be read (their allocations are lost); for the log. */
@@ -116,15 +141,22 @@ const keyOf = (of: ShadowOf): string => `${of.namespace}/${of.name}`;
  * - a shadow without ports is not created, and an existing one is deleted;
  * - shadows of Services that are gone or no longer meshed, and duplicates under another name, are deleted;
  * - a shadow carries the ServiceAccounts `serviceAccountsOf` gives for its Service's selector (none without a
- *   selector), so a changed set is an update and an unchanged one no write at all.
+ *   selector), so a changed set is an update and an unchanged one no write at all;
+ * - with `config.mtlsMode`, a shadow carries the mTLS mode resolved from the Service's and its Namespace's
+ *   `nodemesh.io/mtls` annotations (`namespaces`: the Namespace objects, or what an informer keeps of them);
+ *   a bad annotation gets a Warning Event on its Service or Namespace and the next level applies.
  */
 export function planShadowChanges(
   userServices: readonly unknown[],
   shadows: readonly unknown[],
   config: ShadowPlanConfig,
   serviceAccountsOf: ServiceAccountLookup = noServiceAccounts,
+  namespaces: readonly unknown[] = [],
 ): ShadowPlan {
   const events: ShadowEvent[] = [];
+  const namespaceMtls = readNamespaceMtls(namespaces);
+  const mtlsModes = new Map<string, MtlsMode>();
+  const badNamespaces = new Map<string, NamespaceEvent>();
   const invalidShadows: { name: string; message: string }[] = [];
   const shadowsOf = new Map<string, ShadowSeen[]>();
   for (const raw of shadows) {
@@ -153,6 +185,25 @@ export function planShadowChanges(
       kept.add(keyOf(of));
       events.push(warning(of, meta.uid, 'InvalidAnnotations', meshConfig.errors, 'the annotations'));
       continue;
+    }
+    if (config.mtlsMode !== undefined) {
+      const ns: NamespaceMtls | undefined = namespaceMtls.get(of.namespace);
+      const choice = resolveMtlsMode(svc.value.annotations[ANNOTATION_MTLS], ns?.annotation, config.mtlsMode);
+      mtlsModes.set(keyOf(of), choice.mode);
+      for (const problem of choice.problems) {
+        const message = `${problem.path} ${problem.message}; the Service's mTLS mode is ${choice.mode}`;
+        if (problem.source === 'Service') {
+          events.push({ of, uid: meta.uid, type: 'Warning', reason: 'InvalidMtlsMode', message });
+        } else if (!badNamespaces.has(of.namespace)) {
+          badNamespaces.set(of.namespace, {
+            namespace: of.namespace,
+            uid: ns?.uid,
+            type: 'Warning',
+            reason: 'InvalidMtlsMode',
+            message: `${problem.path} ${problem.message}; its Services fall back to their own annotation, else the mesh-wide mode ${config.mtlsMode}`,
+          });
+        }
+      }
     }
     wanted.push({ svc: svc.value, uid: meta.uid, trafficType: meshConfig.value.trafficType });
   }
@@ -189,6 +240,7 @@ export function planShadowChanges(
     const full = desiredShadowService(svc, { trafficType }, table, {
       meshNamespace: config.meshNamespace,
       serviceAccounts: serviceAccountsOf(svc.namespace, svc.selector),
+      mtlsMode: mtlsModes.get(keyOf(of)),
     });
     const lastEntrypoint = HTTP_ENTRYPOINT_BASE + config.httpEntrypoints - 1;
     const tooFar = full.spec.ports.filter(
@@ -226,7 +278,16 @@ export function planShadowChanges(
     for (const s of list)
       remove.push({ name: s.name, resourceVersion: s.resourceVersion, reason: 'orphaned' });
   }
-  return { create, update, delete: remove, events, allocations: table.allocations, invalidShadows };
+  return {
+    create,
+    update,
+    delete: remove,
+    events,
+    namespaceEvents: [...badNamespaces.values()],
+    mtlsModes,
+    allocations: table.allocations,
+    invalidShadows,
+  };
 }
 
 /** Whether Services of this namespace may join the mesh at all (the part of isMeshCandidate about namespaces). */
@@ -264,9 +325,9 @@ function readShadow(
   const parsed = parseShadowService(raw);
   if (!parsed.ok)
     invalid.push({ name: meta.name, message: formatFieldErrors(parsed.errors).replaceAll('\n', '; ') });
-  // A shadow whose only fault is its ServiceAccounts annotation (the controller's own, rewritten by this plan)
-  // keeps its port allocations: a hand-edited list must not move ports.
-  const usable = parsed.ok ? parsed : parseShadowService(withoutServiceAccounts(raw));
+  // A shadow whose only fault is its ServiceAccounts or mTLS annotation (the controller's own, rewritten by
+  // this plan) keeps its port allocations: a hand-edited value must not move ports.
+  const usable = parsed.ok ? parsed : parseShadowService(withoutControllerAnnotations(raw));
   return {
     name: meta.name,
     raw,
@@ -276,9 +337,13 @@ function readShadow(
   };
 }
 
-function withoutServiceAccounts(raw: unknown): unknown {
+function withoutControllerAnnotations(raw: unknown): unknown {
   if (!isRecord(raw) || !isRecord(raw.metadata) || !isRecord(raw.metadata.annotations)) return raw;
-  const { [SHADOW_ANNOTATION_SERVICE_ACCOUNTS]: _dropped, ...annotations } = raw.metadata.annotations;
+  const {
+    [SHADOW_ANNOTATION_SERVICE_ACCOUNTS]: _accounts,
+    [SHADOW_ANNOTATION_MTLS_MODE]: _mode,
+    ...annotations
+  } = raw.metadata.annotations;
   return { ...raw, metadata: { ...raw.metadata, annotations } };
 }
 

@@ -23,6 +23,8 @@ export interface ShadowReconcilerOptions {
   readonly userServices: () => readonly unknown[];
   /** The shadow Services the informer knows (mesh namespace, shadow label selector). */
   readonly shadows: () => readonly unknown[];
+  /** The Namespaces (what the namespaces informer keeps): their `nodemesh.io/mtls` annotations. */
+  readonly namespaces?: () => readonly unknown[];
   /** The ServiceAccounts of the pods a Service selects; without it shadows carry none. */
   readonly serviceAccountsOf?: ServiceAccountLookup;
   readonly events: EventRecorder;
@@ -55,6 +57,7 @@ export class ShadowReconciler {
       this.options.shadows(),
       config,
       this.options.serviceAccountsOf,
+      this.options.namespaces?.() ?? [],
     );
     for (const { name, message } of plan.invalidShadows) {
       logger.warn('shadow Service cannot be read; it will be rewritten or removed', {
@@ -78,6 +81,29 @@ export class ShadowReconciler {
           kind: 'Service',
           namespace: event.of.namespace,
           name: event.of.name,
+          uid: event.uid,
+        },
+        event.type,
+        event.reason,
+        event.message,
+      );
+    }
+    for (const event of plan.namespaceEvents) {
+      const key = JSON.stringify(['Namespace', event.namespace, event.reason, event.message]);
+      reported.add(key);
+      if (this.reported.has(key)) continue;
+      logger.warn('Namespace annotation not usable', {
+        namespace: event.namespace,
+        reason: event.reason,
+        message: event.message,
+      });
+      // Recorded in the Namespace itself, where its team looks (kubectl get events -n <namespace>).
+      this.options.events.record(
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          namespace: event.namespace,
+          name: event.namespace,
           uid: event.uid,
         },
         event.type,

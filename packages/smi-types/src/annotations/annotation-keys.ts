@@ -1,3 +1,4 @@
+import { ANNOTATION_MTLS } from '../identity/mtls-mode.js';
 import { ANNOTATION_PREFIX } from './service-config.js';
 
 /** Every `nodemesh.io/*` Service annotation the mesh knows. Any other key with the prefix is an error. */
@@ -25,4 +26,6 @@ export const KNOWN_SERVICE_ANNOTATIONS: readonly string[] = [
   ANNOTATION_CIRCUIT_BREAKER_OPEN_DURATION,
   ANNOTATION_RATELIMIT_AVERAGE,
   ANNOTATION_RATELIMIT_BURST,
+  // The mTLS mode (identity/mtls-mode.ts): read by the dns-controller with the Namespace's, not here.
+  ANNOTATION_MTLS,
 ];

@@ -18,6 +18,14 @@ describe('parseServiceAnnotations', () => {
     ['no annotations at all', undefined, plain],
     ['null annotations', null, plain],
     ['only foreign annotations', { 'example.com/x': 'y', 'nodemesh.io.evil/x': 'y' }, plain],
+    // The mTLS mode is known, and read (and its value checked) by the dns-controller: never an error here.
+    ['the mTLS mode', { 'nodemesh.io/mtls': 'strict' }, plain],
+    ['an mTLS mode that is not one', { 'nodemesh.io/mtls': 'very' }, plain],
+    [
+      'the mTLS mode on a tcp Service',
+      { 'nodemesh.io/traffic-type': 'tcp', 'nodemesh.io/mtls': 'strict' },
+      { ...plain, trafficType: 'tcp' },
+    ],
     ['tcp', { 'nodemesh.io/traffic-type': 'tcp' }, { ...plain, trafficType: 'tcp' }],
     ['udp', { 'nodemesh.io/traffic-type': 'udp' }, { ...plain, trafficType: 'udp' }],
     ['h2c', { 'nodemesh.io/scheme': 'h2c' }, { ...plain, scheme: 'h2c' }],
@@ -109,7 +117,7 @@ describe('parseServiceAnnotations', () => {
       'an unknown key',
       { 'nodemesh.io/retries': '3' },
       at('retries'),
-      'is not a Nodemesh annotation; known: nodemesh.io/traffic-type, nodemesh.io/scheme, nodemesh.io/retry-attempts, nodemesh.io/retry-timeout, nodemesh.io/timeout, nodemesh.io/circuit-breaker-error-percentage, nodemesh.io/circuit-breaker-min-requests, nodemesh.io/circuit-breaker-window, nodemesh.io/circuit-breaker-open-duration, nodemesh.io/ratelimit-average, nodemesh.io/ratelimit-burst',
+      'is not a Nodemesh annotation; known: nodemesh.io/traffic-type, nodemesh.io/scheme, nodemesh.io/retry-attempts, nodemesh.io/retry-timeout, nodemesh.io/timeout, nodemesh.io/circuit-breaker-error-percentage, nodemesh.io/circuit-breaker-min-requests, nodemesh.io/circuit-breaker-window, nodemesh.io/circuit-breaker-open-duration, nodemesh.io/ratelimit-average, nodemesh.io/ratelimit-burst, nodemesh.io/mtls',
     ],
     [
       'a value that is not a string',

@@ -3,6 +3,7 @@
  * with the annotation's path, so the dns-controller can put it in an Event on the Service and keep the last
  * good configuration.
  */
+import { ANNOTATION_MTLS } from '../identity/mtls-mode.js';
 import { describeValue } from '../validation/describe.js';
 import { type FieldError, fail, ok, type Result } from '../validation/result.js';
 import {
@@ -48,9 +49,9 @@ const DAY_MS = 24 * HOUR_MS;
 const TRAFFIC_TYPES: readonly TrafficType[] = ['http', 'tcp', 'udp'];
 const SCHEMES: readonly HttpScheme[] = ['http', 'h2c'];
 
-/** Annotations that only an http Service can use: all but the traffic type. */
+/** Annotations that only an http Service can use: all but the traffic type and the mTLS mode. */
 const HTTP_ONLY: readonly string[] = KNOWN_SERVICE_ANNOTATIONS.filter(
-  (key) => key !== ANNOTATION_TRAFFIC_TYPE,
+  (key) => key !== ANNOTATION_TRAFFIC_TYPE && key !== ANNOTATION_MTLS,
 );
 
 /** `metadata.annotations["nodemesh.io/timeout"]`: the path of one annotation in errors. */

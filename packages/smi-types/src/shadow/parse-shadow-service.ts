@@ -5,6 +5,7 @@
 import { ANNOTATION_TRAFFIC_TYPE } from '../annotations/annotation-keys.js';
 import { annotationPath } from '../annotations/parse-service-annotations.js';
 import type { TrafficType } from '../annotations/service-config.js';
+import { isMtlsMode, MTLS_MODES, type MtlsMode, SHADOW_ANNOTATION_MTLS_MODE } from '../identity/mtls-mode.js';
 import { describeValue } from '../validation/describe.js';
 import { type FieldError, fail, ok, type Result } from '../validation/result.js';
 import {
@@ -42,6 +43,11 @@ export interface ParsedShadow {
    * when the annotation is absent (a Service without a selector) or empty (no pods).
    */
   readonly serviceAccounts: readonly string[];
+  /**
+   * The mTLS mode the dns-controller resolved for the user Service (SHADOW_ANNOTATION_MTLS_MODE); undefined
+   * when the shadow names none (written by an older dns-controller): the node-proxy's `--mtls-mode` applies.
+   */
+  readonly mtlsMode?: MtlsMode | undefined;
   readonly resourceVersion: string | undefined;
 }
 
@@ -70,6 +76,14 @@ export function parseShadowService(obj: unknown): Result<ParsedShadow> {
     });
   }
   const serviceAccounts = readServiceAccounts(annotations[SHADOW_ANNOTATION_SERVICE_ACCOUNTS], errors);
+  const mtlsText = annotations[SHADOW_ANNOTATION_MTLS_MODE];
+  const mtlsMode = isMtlsMode(mtlsText) ? mtlsText : undefined;
+  if (mtlsText !== undefined && mtlsMode === undefined) {
+    errors.push({
+      path: annotationPath(SHADOW_ANNOTATION_MTLS_MODE),
+      message: `must be one of ${MTLS_MODES.join(', ')}, got ${describeValue(mtlsText)}`,
+    });
+  }
   if (spec === undefined) return fail([...errors, specError(obj)]);
   const clusterIPs = readClusterIPs(spec, errors);
   const ports = readShadowPorts(spec.ports, trafficType ?? 'http', errors);
@@ -83,7 +97,17 @@ export function parseShadowService(obj: unknown): Result<ParsedShadow> {
   ) {
     return fail(errors);
   }
-  return ok({ of, namespace, name, trafficType, clusterIPs, ports, serviceAccounts, resourceVersion });
+  return ok({
+    of,
+    namespace,
+    name,
+    trafficType,
+    clusterIPs,
+    ports,
+    serviceAccounts,
+    ...(mtlsMode === undefined ? {} : { mtlsMode }),
+    resourceVersion,
+  });
 }
 
 function readShadowPorts(value: unknown, trafficType: TrafficType, errors: FieldError[]): ShadowPort[] {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TrafficType } from '../annotations/service-config.js';
+import { MTLS_MODES, type MtlsMode } from '../identity/mtls-mode.js';
 import { allocationsFromShadows, parseShadowService } from './parse-shadow-service.js';
 import { allocatePorts } from './port-allocator.js';
 import { desiredShadowService, shadowPorts } from './shadow-service.js';
@@ -86,6 +87,17 @@ describe('desiredShadowService', () => {
     expect(annotations(undefined)).toEqual({ 'nodemesh.io/traffic-type': 'http' });
   });
 
+  it('writes the resolved mTLS mode when given, and nothing when not', () => {
+    const annotations = (mtlsMode?: MtlsMode) =>
+      desiredShadowService(orders, { trafficType: 'http' }, table, { ...opts, mtlsMode }).metadata
+        .annotations;
+    expect(annotations('strict')).toEqual({
+      'nodemesh.io/traffic-type': 'http',
+      'nodemesh.io/mtls-mode': 'strict',
+    });
+    expect(annotations(undefined)).toEqual({ 'nodemesh.io/traffic-type': 'http' });
+  });
+
   it('names unnamed ports after their number', () => {
     const single = {
       ...orders,
@@ -144,6 +156,32 @@ describe('parseShadowService', () => {
     expect(accounts('web,default,billing.payments')).toEqual(['billing.payments', 'default', 'web']);
     expect(accounts(undefined)).toEqual([]);
     expect(accounts('')).toEqual([]);
+  });
+
+  it('reads the mTLS mode, none when the annotation is absent, and rejects one that is not a mode', () => {
+    const mode = (value: string | undefined) => {
+      const parsed = parseShadowService({
+        ...served,
+        metadata: {
+          ...served.metadata,
+          annotations: {
+            ...served.metadata.annotations,
+            ...(value === undefined ? {} : { 'nodemesh.io/mtls-mode': value }),
+          },
+        },
+      });
+      return parsed.ok ? parsed.value.mtlsMode : parsed.errors;
+    };
+    expect(mode('off')).toBe('off');
+    expect(mode('permissive')).toBe('permissive');
+    expect(mode('strict')).toBe('strict');
+    expect(mode(undefined)).toBeUndefined();
+    expect(mode('STRICT')).toEqual([
+      {
+        path: 'metadata.annotations["nodemesh.io/mtls-mode"]',
+        message: 'must be one of off, permissive, strict, got "STRICT"',
+      },
+    ]);
   });
 
   const withPort = (port: Record<string, unknown>) => ({
@@ -255,6 +293,7 @@ describe('round trip', () => {
       namespace: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/),
       name: fc.stringMatching(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/),
       trafficType: fc.constantFrom<TrafficType>('http', 'tcp', 'udp'),
+      mtlsMode: fc.option(fc.constantFrom(...MTLS_MODES), { nil: undefined }),
       serviceAccounts: fc.option(
         fc.array(fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z0-9]{1,5}){0,2}$/), {
           maxLength: 6,
@@ -269,8 +308,9 @@ describe('round trip', () => {
         { minLength: 1, maxLength: 8, selector: (p) => `${p.protocol}/${p.port}` },
       ),
     })
-    .map(({ namespace, name, trafficType, serviceAccounts, ports }) => ({
+    .map(({ namespace, name, trafficType, mtlsMode, serviceAccounts, ports }) => ({
       trafficType,
+      mtlsMode,
       serviceAccounts,
       svc: {
         ...orders,
@@ -280,9 +320,9 @@ describe('round trip', () => {
       } satisfies UserService,
     }));
 
-  it('desiredShadowService then parseShadowService gives back the ports and ServiceAccounts', () => {
+  it('desiredShadowService then parseShadowService gives back the ports, ServiceAccounts and mTLS mode', () => {
     fc.assert(
-      fc.property(userService, ({ svc, trafficType, serviceAccounts }) => {
+      fc.property(userService, ({ svc, trafficType, mtlsMode, serviceAccounts }) => {
         const of = { namespace: svc.namespace, name: svc.name };
         const allocated = allocatePorts({
           existing: [],
@@ -291,13 +331,14 @@ describe('round trip', () => {
           udpRange: { first: 15000, last: 19999 },
         });
         const parsed = parseShadowService(
-          desiredShadowService(svc, { trafficType }, allocated, { ...opts, serviceAccounts }),
+          desiredShadowService(svc, { trafficType }, allocated, { ...opts, serviceAccounts, mtlsMode }),
         );
         expect(parsed.ok).toBe(true);
         if (!parsed.ok) return;
         expect(parsed.value.of).toEqual(of);
         expect(parsed.value.trafficType).toBe(trafficType);
         expect(parsed.value.serviceAccounts).toEqual([...new Set(serviceAccounts ?? [])].sort());
+        expect(parsed.value.mtlsMode).toBe(mtlsMode);
         expect(parsed.value.ports).toEqual(shadowPorts(svc, trafficType, allocated.allocations).ports);
         expect(parsed.value.ports).toHaveLength(svc.ports.filter((p) => p.protocol !== 'SCTP').length);
         const readBack = allocationsFromShadows([parsed.value]);

@@ -1,6 +1,7 @@
 /** The shadow Service the dns-controller wants for one user Service: a plain core/v1 Service object. */
 import { ANNOTATION_TRAFFIC_TYPE } from '../annotations/annotation-keys.js';
 import type { ServiceMeshConfig, TrafficType } from '../annotations/service-config.js';
+import { type MtlsMode, SHADOW_ANNOTATION_MTLS_MODE } from '../identity/mtls-mode.js';
 import {
   HTTP_ENTRYPOINT_BASE,
   SHADOW_ANNOTATION_SERVICE_ACCOUNTS,
@@ -83,13 +84,18 @@ export function shadowPorts(
  * out (the allocator's errors say why); a shadow with no ports at all is not a valid Service, so check
  * `spec.ports.length` (or `shadowPorts`) before creating it. With `serviceAccounts` (the ServiceAccounts the
  * Service's pods run as; leave it out for a Service without a selector) the shadow carries them, sorted and
- * de-duplicated, in SHADOW_ANNOTATION_SERVICE_ACCOUNTS (an empty list writes an empty value).
+ * de-duplicated, in SHADOW_ANNOTATION_SERVICE_ACCOUNTS (an empty list writes an empty value). With `mtlsMode`
+ * (the mode resolveMtlsMode chose for the Service) the shadow carries it in SHADOW_ANNOTATION_MTLS_MODE.
  */
 export function desiredShadowService(
   svc: UserService,
   config: Pick<ServiceMeshConfig, 'trafficType'>,
   table: Pick<AllocationTable, 'allocations'>,
-  opts: { readonly meshNamespace: string; readonly serviceAccounts?: readonly string[] | undefined },
+  opts: {
+    readonly meshNamespace: string;
+    readonly serviceAccounts?: readonly string[] | undefined;
+    readonly mtlsMode?: MtlsMode | undefined;
+  },
 ): ShadowServiceManifest {
   const of: ShadowOf = { namespace: svc.namespace, name: svc.name };
   const { ports } = shadowPorts(svc, config.trafficType, table.allocations);
@@ -97,6 +103,7 @@ export function desiredShadowService(
   if (opts.serviceAccounts !== undefined) {
     annotations[SHADOW_ANNOTATION_SERVICE_ACCOUNTS] = formatServiceAccounts(opts.serviceAccounts);
   }
+  if (opts.mtlsMode !== undefined) annotations[SHADOW_ANNOTATION_MTLS_MODE] = opts.mtlsMode;
   return {
     apiVersion: 'v1',
     kind: 'Service',
