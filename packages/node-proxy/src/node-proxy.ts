@@ -92,6 +92,7 @@ export interface NodeProxyOptions {
     readonly pods: CallerIndex;
     readonly server?: InboundTunnelOptions['server'];
   };
+  /**
    * The caller side of mTLS between node proxies (docs/mtls.md): this proxy's node, the tunnel port, and the
    * node proxies' identity. Absent: no pod is known as local, and no call can use the tunnel.
    */
