@@ -154,6 +154,8 @@ const dashboard = (uid, title, description, variables, panels) => ({
 
 const rate = (selector) => `rate(${selector}[$__rate_interval])`;
 const http = (extra = '') => `nodemesh_http_requests_total{${DEST}${extra}}`;
+/** Calls through the mesh by transport (mtls, plaintext, local): per HTTP request and per TCP connection. */
+const calls = (extra = '') => `nodemesh_mesh_calls_total{${DEST}${extra}}`;
 const SUCCESS = ', status_class!~"5xx|unknown"';
 const quantile = (q, by, selector) =>
   `histogram_quantile(${q}, sum by (${[...by, 'le'].join(', ')}) (${rate(`nodemesh_http_request_duration_seconds_bucket{${selector}}`)}))`;
@@ -212,6 +214,36 @@ const overview = dashboard(
       'p99 latency by Service',
       [[quantile(0.99, ['destination_namespace', 'destination_service'], DEST), SERVICE_LEGEND]],
       { unit: 's', width: 8 },
+    ),
+    timeseries(
+      'mTLS vs plaintext share per namespace',
+      [
+        [
+          `sum by (destination_namespace, transport) (${rate(calls())}) / ignoring (transport) group_left sum by (destination_namespace) (${rate(calls())})`,
+          '{{destination_namespace}} {{transport}}',
+        ],
+      ],
+      {
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        description:
+          'Share of the calls to each namespace’s Services by how they travelled: mtls (the tunnel between node proxies), plaintext (straight to a pod on another node), local (a pod on the caller’s node, never on the wire). HTTP requests and TCP connections. Before a namespace goes strict, plaintext should be at 0 (docs/mtls.md).',
+      },
+    ),
+    timeseries(
+      'Plaintext calls per second by Service',
+      [
+        [
+          `sum by (destination_namespace, destination_service) (${rate(calls(', transport="plaintext"'))})`,
+          SERVICE_LEGEND,
+        ],
+      ],
+      {
+        unit: 'reqps',
+        description:
+          'Calls that crossed the network without mTLS, by destination Service: what a strict mode would refuse.',
+      },
     ),
   ],
 );

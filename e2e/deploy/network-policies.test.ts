@@ -4,6 +4,7 @@
  * components run with (so changing one without the other fails here).
  */
 import { join } from 'node:path';
+import { desiredStrictPolicy } from '@nodemesh/dns-controller';
 import { describe, expect, it } from 'vitest';
 import {
   DEPLOY_DIR,
@@ -129,6 +130,17 @@ describe.each(SOURCES)('NetworkPolicies of %s', (_name, objects) => {
     expect(can(shopPodLikeAProxy, dnsPod, identityPort)).toBe(false);
   });
 
+  it('admit the mTLS tunnel port from the other node-proxies only', () => {
+    const tunnelPort = Number(configValue(objects, 'nodemesh-node-proxy', 'NODEMESH_TUNNEL_PORT'));
+    const nodeProxy: Peer = { kind: 'pod', namespace: 'nodemesh', labels: proxyPod.labels };
+    expect(can(nodeProxy, proxyPod, tunnelPort)).toBe(true);
+    for (const peer of [appPod, prometheus, meshNeighbour]) {
+      expect(can(peer, proxyPod, tunnelPort)).toBe(false);
+    }
+    const shopPodLikeAProxy: Peer = { kind: 'pod', namespace: 'shop', labels: proxyPod.labels };
+    expect(can(shopPodLikeAProxy, proxyPod, tunnelPort)).toBe(false);
+  });
+
   it('admit nothing to the debug port, which only kubectl port-forward reaches', () => {
     for (const peer of [appPod, prometheus, meshNeighbour]) {
       expect(can(peer, proxyPod, debugPort)).toBe(false);
@@ -153,6 +165,58 @@ describe.each(SOURCES)('NetworkPolicies of %s', (_name, objects) => {
         expect(admitted, `${workload.metadata.name} ${String(port.name)}`).toBe(true);
       }
     }
+  });
+});
+
+describe.each(SOURCES)('the strict-mode NetworkPolicy of the dns-controller, with %s', (_name, objects) => {
+  // What the leader writes beside a strict Service (docs/mtls.md), read the way a CNI plugin reads it.
+  const proxyPod = podOf(find(objects, 'DaemonSet', 'nodemesh-node-proxy'));
+  const meshNamespace = proxyPod.namespace;
+  const policy = desiredStrictPolicy(
+    { namespace: 'shop', name: 'orders' },
+    { app: 'orders' },
+    meshNamespace,
+  ) as unknown as KubeObject;
+  const orders: PodView = { namespace: 'shop', labels: { app: 'orders', version: 'v1' } };
+  const nodeProxy: Peer = {
+    kind: 'pod',
+    namespace: meshNamespace,
+    namespaceLabels: { 'kubernetes.io/metadata.name': meshNamespace },
+    labels: proxyPod.labels,
+  };
+
+  it('admits the node-proxy pods of the install, on any port', () => {
+    for (const port of [80, 8080, 9000]) expect(admits([policy], orders, nodeProxy, port, 'TCP')).toBe(true);
+  });
+
+  it('refuses every other pod, a pod labelled like a proxy elsewhere, and the nodes', () => {
+    const shopPod: Peer = { kind: 'pod', namespace: 'shop', namespaceLabels: {}, labels: { app: 'web' } };
+    const fakeProxy: Peer = {
+      ...nodeProxy,
+      namespace: 'shop',
+      namespaceLabels: { 'kubernetes.io/metadata.name': 'shop' },
+    };
+    const meshPod: Peer = { ...nodeProxy, labels: { app: 'other' } };
+    for (const peer of [shopPod, fakeProxy, meshPod, { kind: 'host', ip: '10.0.0.7' } as const]) {
+      expect(admits([policy], orders, peer, 80, 'TCP')).toBe(false);
+    }
+  });
+
+  it('leaves the pods of other Services alone, and adds up with a policy of the user', () => {
+    const other: PodView = { namespace: 'shop', labels: { app: 'web' } };
+    const appPod: Peer = { kind: 'pod', namespace: 'ingress', namespaceLabels: {}, labels: {} };
+    expect(admits([policy], other, appPod, 80, 'TCP')).toBe(true);
+    const allowIngress: KubeObject = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-ingress', namespace: 'shop' },
+      spec: {
+        podSelector: { matchLabels: { app: 'orders' } },
+        ingress: [{ from: [{ namespaceSelector: {} }] }],
+      },
+    };
+    expect(admits([policy], orders, appPod, 80, 'TCP')).toBe(false);
+    expect(admits([policy, allowIngress], orders, appPod, 80, 'TCP')).toBe(true);
   });
 });
 

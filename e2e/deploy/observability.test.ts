@@ -117,6 +117,16 @@ describe('Grafana dashboards', () => {
     }
   });
 
+  it('mesh overview: the mTLS vs plaintext share per namespace, and who is still called in plaintext', () => {
+    const panel = dashboardPanels(dashboard('nodemesh-overview')).find(
+      (p) => p.title === 'mTLS vs plaintext share per namespace',
+    );
+    const expr = String(records(panel?.targets)[0]?.expr);
+    expect(expr).toContain('sum by (destination_namespace, transport) (rate(nodemesh_mesh_calls_total{');
+    expect(expr).toContain('/ ignoring (transport) group_left sum by (destination_namespace)');
+    expect(exprs(dashboard('nodemesh-overview'))).toContain('transport="plaintext"');
+  });
+
   it('service detail: by source, by status class, latency', () => {
     const text = exprs(dashboard('nodemesh-service'));
     expect(text).toContain('sum by (source_namespace, source_workload)');

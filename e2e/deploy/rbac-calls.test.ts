@@ -18,11 +18,13 @@ import {
   kubeApi,
   prepareClusterDns,
   removeAllShadows,
+  removeAllStrictPolicies,
   startDnsController,
 } from '@nodemesh/dns-controller';
 import { serverConnection, silentLogger } from '@nodemesh/kube-runtime';
 import { IssuerClient, newWorkloadKey, type RunningNodeProxy, startNodeProxy } from '@nodemesh/node-proxy';
 import {
+  ANNOTATION_MTLS,
   DEFAULT_ISSUER_SECRET,
   IDENTITY_TOKEN_AUDIENCE,
   issuerServerName,
@@ -266,6 +268,31 @@ describe('RBAC against the recorded API calls', () => {
       });
     }
 
+    // mTLS strict mode (docs/mtls.md): the Namespace annotation read (namespaces list/watch), a NetworkPolicy
+    // created beside shop/orders, updated when its selector changes, deleted when the mode is relaxed.
+    const policy = async () =>
+      (
+        (await api.call('GET', '/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies')).items as {
+          metadata: { name: string };
+          spec: { podSelector: { matchLabels: Record<string, string> } };
+        }[]
+      ).find((p) => p.metadata.name === 'nodemesh-strict-orders');
+    await api.mergePatch('/api/v1/namespaces/shop', {
+      metadata: { annotations: { [ANNOTATION_MTLS]: 'strict' } },
+    });
+    await waitFor('the strict NetworkPolicy', async () => (await policy()) !== undefined);
+    await api.mergePatch('/api/v1/namespaces/shop/services/orders', {
+      spec: { selector: { app: 'orders-v2' } },
+    });
+    await waitFor(
+      'the NetworkPolicy updated',
+      async () => (await policy())?.spec.podSelector.matchLabels.app === 'orders-v2',
+    );
+    await api.mergePatch('/api/v1/namespaces/shop', {
+      metadata: { annotations: { [ANNOTATION_MTLS]: 'permissive' } },
+    });
+    await waitFor('the NetworkPolicy deleted', async () => (await policy()) === undefined);
+
     await waitFor('the mesh forward block in the Corefile', async () => {
       const cm = await api.call('GET', '/api/v1/namespaces/kube-system/configmaps/coredns');
       return String((cm.data as Record<string, unknown> | undefined)?.Corefile).includes('mesh');
@@ -286,6 +313,7 @@ describe('RBAC against the recorded API calls', () => {
     expect(prepared.problems).toEqual([]);
     expect((await cleanupClusterDns(kube, DEFAULT_CONTROLLER_CONFIG.meshDomain)).problems).toEqual([]);
     expect((await removeAllShadows(kube, MESH)).length).toBeGreaterThan(0);
+    expect(await removeAllStrictPolicies(kube)).toEqual([]);
 
     checkAgainstRbac(DNS, calls);
     expect(new Set(secretReads(calls)), 'the only Secret read is the issuer’s').toEqual(

@@ -66,6 +66,10 @@ const EXPECTED: Grant[] = [
   ...expand(DNS, 'nodemesh', [''], ['secrets'], WATCH, ['nodemesh-identity-issuer']),
   ...expand(DNS, 'nodemesh', [''], ['configmaps'], ['create']),
   ...expand(DNS, 'nodemesh', [''], ['configmaps'], ['get', 'update'], ['nodemesh-trust-bundle']),
+  // mTLS (docs/mtls.md): the Namespaces' mode annotation; in strict mode a NetworkPolicy per strict Service,
+  // in the Service's namespace (found by its labels: RBAC cannot narrow by label).
+  ...expand(DNS, '*', [''], ['namespaces'], WATCH),
+  ...expand(DNS, '*', ['networking.k8s.io'], ['networkpolicies'], [...WATCH, 'create', 'update', 'delete']),
 
   ...expand(PROXY, '*', [''], ['services'], WATCH),
   ...expand(PROXY, '*', ['discovery.k8s.io'], ['endpointslices'], WATCH),

@@ -240,6 +240,7 @@ const FLAGS = {
     'udp-ports',
     'http-entrypoints',
     'default-traffic-type',
+    'mtls-mode',
     'watch-namespaces',
     'ignore-namespaces',
     'lease-name',
@@ -269,6 +270,8 @@ const FLAGS = {
     'log-level',
     'identity-issuer',
     'trust-domain',
+    'tunnel-port',
+    'mtls-mode',
   ],
 } as const;
 const envName = (flag: string): string => `NODEMESH_${flag.toUpperCase().replaceAll('-', '_')}`;

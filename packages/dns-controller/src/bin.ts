@@ -12,6 +12,7 @@ import { envName, FLAGS, parseCommandLine } from './config/command-line.js';
 import type { ControllerConfig } from './config/controller-config.js';
 import { startDnsController } from './controller/dns-controller.js';
 import { kubeApi } from './kube/kube-api.js';
+import { removeAllStrictPolicies } from './network-policies/network-policy-reconciler.js';
 import { removeAllShadows } from './shadows/remove-all-shadows.js';
 
 function help(): string {
@@ -23,7 +24,7 @@ function help(): string {
 Usage:
   nodemesh-dns run        watch Services, keep shadow Services, serve the mesh DNS zone
   nodemesh-dns prepare    add the mesh forward block to the cluster DNS and exit
-  nodemesh-dns cleanup    remove the cluster DNS block and every shadow Service, then exit
+  nodemesh-dns cleanup    remove the cluster DNS block, every shadow Service and strict NetworkPolicy, then exit
   nodemesh-dns --help     show this help
 
 Flags (each also as an environment variable; flags win):
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
     });
     return 1;
   }
-  // cleanup: both halves are tried, whatever happens to the other.
+  // cleanup: every part is tried, whatever happens to the others.
   let failed = false;
   try {
     const outcome = await cleanupClusterDns(api, config.meshDomain);
@@ -101,6 +102,14 @@ async function main(): Promise<number> {
   } catch (error) {
     failed = true;
     logger.error('could not remove the shadow Services', { error });
+  }
+  try {
+    // Left behind, a strict policy would admit its pods' traffic only from node-proxies that are gone.
+    const removed = await removeAllStrictPolicies(api);
+    logger.info('strict-mode NetworkPolicies removed', { count: removed.length });
+  } catch (error) {
+    failed = true;
+    logger.error('could not remove the strict-mode NetworkPolicies', { error });
   }
   return failed ? 1 : 0;
 }

@@ -31,6 +31,14 @@ export {
 } from './identity/identity-role.js';
 export { generateCa } from './identity/sign-certificates.js';
 export { type KubeApi, KubeApiError, kubeApi } from './kube/kube-api.js';
+export { NAMESPACE_MTLS_FIELDS, type NamespaceMtls, readNamespaceMtls } from './namespaces/namespace-mtls.js';
+export {
+  NetworkPolicyReconciler,
+  type NetworkPolicyReconcilerOptions,
+  removeAllStrictPolicies,
+} from './network-policies/network-policy-reconciler.js';
+export * from './network-policies/plan-network-policies.js';
+export * from './network-policies/strict-policy.js';
 export * from './route-status/index.js';
 export * from './shadows/plan-shadow-changes.js';
 export { removeAllShadows } from './shadows/remove-all-shadows.js';

@@ -6,8 +6,19 @@ import type { InformerState } from '@nodemesh/kube-runtime';
 import type { PortAllocation, PortRange } from '@nodemesh/smi-types';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type ReconcilerName = 'shadow-services' | 'cluster-dns' | 'route-status' | 'identity';
-const RECONCILERS: readonly ReconcilerName[] = ['shadow-services', 'cluster-dns', 'route-status', 'identity'];
+export type ReconcilerName =
+  | 'shadow-services'
+  | 'cluster-dns'
+  | 'route-status'
+  | 'identity'
+  | 'strict-network-policies';
+const RECONCILERS: readonly ReconcilerName[] = [
+  'shadow-services',
+  'cluster-dns',
+  'route-status',
+  'identity',
+  'strict-network-policies',
+];
 
 export interface ControllerMetricSources {
   readonly isLeader: () => boolean;

@@ -38,6 +38,8 @@ import { MeshZone } from '../dns/zone.js';
 import { IdentityRole } from '../identity/identity-role.js';
 import { configMapPath, kubeApi, secretPath, servicePath } from '../kube/kube-api.js';
 import { NAMESPACE_MTLS_FIELDS, readNamespaceMtls } from '../namespaces/namespace-mtls.js';
+import { NetworkPolicyReconciler } from '../network-policies/network-policy-reconciler.js';
+import { networkPolicyPath, strictPolicySelector } from '../network-policies/strict-policy.js';
 import { POD_VIEW_FIELDS, readPodView } from '../pods/pod-view.js';
 import { ServiceAccountIndex } from '../pods/service-account-index.js';
 import { RouteStatusWriter } from '../route-status/route-status-writer.js';
@@ -94,6 +96,9 @@ interface LeaderWork {
   readonly podInformer: ResourceInformer;
   /** Namespaces (their mTLS annotation only), also the leader's alone. */
   readonly namespaceInformer: ResourceInformer;
+  /** The strict-mode NetworkPolicies the dns-controller manages (by label), and their runner. */
+  readonly policyInformer: ResourceInformer;
+  readonly policyRunner: SyncRunner;
   /** Gateway API routes and ReferenceGrants (leader only; their CRDs may be absent). */
   readonly routeStatus: RouteStatusWork;
 }
@@ -133,6 +138,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
   const serviceChanges = new ChangeTracker<unknown>();
   const dnsChanges = new ChangeTracker<unknown>();
   const requestShadowSync = () => leaderWork?.shadowRunner.run();
+  const requestPolicySync = () => leaderWork?.policyRunner.run();
   const requestRouteSync = () => leaderWork?.routeStatus.runner.run();
   const requestDnsSync = () => leaderWork?.dnsRunner?.run();
   const requestIdentitySync = () => leaderWork?.identityRunner?.run();
@@ -166,14 +172,17 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       onAdd: (obj) => {
         zoneAdapter.onAdd(obj);
         shadowHandlers.onAdd(obj);
+        requestPolicySync();
       },
       onUpdate: (obj, previous) => {
         zoneAdapter.onUpdate(obj, previous);
         shadowHandlers.onUpdate(obj, previous);
+        requestPolicySync();
       },
       onDelete: (obj) => {
         zoneAdapter.onDelete(obj);
         shadowHandlers.onDelete(obj);
+        requestPolicySync();
       },
     },
     { labelSelector: shadowListSelector() },
@@ -184,6 +193,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     tracked(serviceChanges, () => {
       requestShadowSync();
       requestRouteSync();
+      requestPolicySync();
     }),
   );
   // One informer per ConfigMap, selected by name: RBAC can then grant list/watch on those names alone.
@@ -243,6 +253,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
         ? [
             leaderWork.podInformer.state(),
             leaderWork.namespaceInformer.state(),
+            leaderWork.policyInformer.state(),
             ...leaderWork.routeStatus.collections.map((c) => c.state()),
           ]
         : []),
@@ -326,11 +337,43 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     });
   }
 
+  /** The leader's informer on the NetworkPolicies it manages (selected by label, in every namespace). */
+  function createPolicyInformer(): ResourceInformer {
+    return new ResourceInformer({
+      name: 'strict-network-policies',
+      config: kubeConfig,
+      path: networkPolicyPath(),
+      labelSelector: strictPolicySelector(),
+      logger,
+      handlers: {
+        onAdd: () => requestPolicySync(),
+        onUpdate: () => requestPolicySync(),
+        onDelete: () => requestPolicySync(),
+        onSynced: () => startRunnersWhenSynced(),
+      },
+    });
+  }
+
   function startLeaderWork(): void {
     if (stopping || leaderWork !== undefined) return;
     const serviceAccounts = new ServiceAccountIndex();
     const podInformer = createPodInformer(serviceAccounts);
     const namespaceInformer = createNamespaceInformer();
+    const policyInformer = createPolicyInformer();
+    const policies = new NetworkPolicyReconciler({
+      meshNamespace: config.meshNamespace,
+      api,
+      shadows: () => shadowInformer.objects(),
+      userServices: () => serviceInformer.objects(),
+      policies: () => policyInformer.objects(),
+      events,
+      logger: logger.child({ reconciler: 'strict-network-policies' }),
+      requestSync: requestPolicySync,
+    });
+    const policyRunner = new SyncRunner({
+      ...runnerOptions('strict-network-policies'),
+      sync: () => measured(metrics, 'strict-network-policies', () => policies.sync()),
+    });
     const shadows = new ShadowReconciler({
       config: {
         meshNamespace: config.meshNamespace,
@@ -396,6 +439,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
     // The shadows wait for the pods too: a plan without them would strip every ServiceAccount.
     const runners = [
       { runner: shadowRunner, needs: [shadowInformer, serviceInformer, podInformer, namespaceInformer] },
+      { runner: policyRunner, needs: [shadowInformer, serviceInformer, policyInformer] },
     ];
     if (dnsRunner !== undefined && dnsServiceInformer !== undefined) {
       runners.push({ runner: dnsRunner, needs: [...configMapInformers, dnsServiceInformer] });
@@ -418,11 +462,14 @@ export async function startDnsController(options: DnsControllerOptions): Promise
       runners,
       podInformer,
       namespaceInformer,
+      policyInformer,
+      policyRunner,
       routeStatus,
     };
     logger.info('leading: reconciling shadow Services, the cluster DNS and mesh route status');
     podInformer.start();
     namespaceInformer.start();
+    policyInformer.start();
     for (const collection of routeStatus.collections) collection.start();
     startRunnersWhenSynced();
   }
@@ -510,6 +557,7 @@ export async function startDnsController(options: DnsControllerOptions): Promise
         previous,
         work.podInformer.stop(),
         work.namespaceInformer.stop(),
+        work.policyInformer.stop(),
         ...work.runners.map(({ runner }) => runner.stop()),
         work.routeStatus.runner.stop(),
         ...work.routeStatus.collections.map((c) => c.stop()),

@@ -117,7 +117,7 @@ describe.skipIf(!existsSync(bin) || !existsSync('/usr/bin/dig'))('the nodemesh-d
     expect((lease.body.spec as { holderIdentity?: string }).holderIdentity ?? '').toBe('');
   });
 
-  it('prepare adds the Corefile block; cleanup removes it byte for byte and every shadow', async () => {
+  it('prepare adds the Corefile block; cleanup removes it byte for byte, every shadow and strict policy', async () => {
     server = await startCluster();
     const prepared = await runBin(['prepare', '--server', server.url]);
     expect(prepared.code).toBe(0);
@@ -136,10 +136,27 @@ describe.skipIf(!existsSync(bin) || !existsSync('/usr/bin/dig'))('the nodemesh-d
       spec: { ports: [{ name: 'web', port: 80, targetPort: 5000 }] },
     });
     expect((await shadowsByService(server)).size).toBe(1);
+    // A strict-mode NetworkPolicy it would have left, and one of the user's (kept).
+    const { desiredStrictPolicy } = await import('../../src/index.js');
+    const policies = '/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies';
+    await call(
+      server,
+      'POST',
+      policies,
+      desiredStrictPolicy({ namespace: 'shop', name: 'orders' }, { app: 'orders' }, 'nodemesh'),
+    );
+    await call(server, 'POST', policies, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'mine' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
     const cleaned = await runBin(['cleanup'], { NODEMESH_SERVER: server.url });
     expect(cleaned.code).toBe(0);
     expect(await corefile(server)).toBe(COREFILE);
     expect((await shadowsByService(server)).size).toBe(0);
+    const left = ((await call(server, 'GET', policies)).body.items ?? []) as { metadata: { name: string } }[];
+    expect(left.map((p) => p.metadata.name)).toEqual(['mine']);
     expect((await call(server, 'GET', '/api/v1/namespaces/nodemesh/services/nodemesh-dns')).status).toBe(200);
   });
 
