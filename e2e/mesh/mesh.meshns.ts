@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_NODE_PROXY_SERVICE_ACCOUNT } from '@nodemesh/smi-types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardPromql, readDashboards } from '../deploy/observability-files.js';
 import {
@@ -262,7 +263,7 @@ describe('the mesh on three nodes', () => {
     expect(missing.stdout).toContain('status: NXDOMAIN');
   });
 
-  it('gives each node’s proxy certificates for exactly the ServiceAccounts of the pods on its node', async () => {
+  it('gives each node’s proxy certificates for exactly the ServiceAccounts of the pods on its node, and its own', async () => {
     // What the API says runs on each node (the pods a node-proxy can tell apart: Running, own address).
     const pods = listItems((await mesh.api.get('/api/v1/pods')).body) as {
       metadata: { namespace: string };
@@ -271,13 +272,15 @@ describe('the mesh on three nodes', () => {
     }[];
     const expected = (node: string) =>
       [
-        ...new Set(
-          pods
+        ...new Set([
+          ...pods
             .filter(
               (p) => p.spec.nodeName === node && p.status?.phase === 'Running' && p.spec.hostNetwork !== true,
             )
             .map((p) => `${p.metadata.namespace}/${p.spec.serviceAccountName ?? 'default'}`),
-        ),
+          // The node proxies' own identity: the server side of the mTLS tunnel (docs/mtls.md).
+          `${MESH_NAMESPACE}/${DEFAULT_NODE_PROXY_SERVICE_ACCOUNT}`,
+        ]),
       ].sort();
     const held = async (node: string) =>
       sampleLabels(
@@ -289,14 +292,17 @@ describe('the mesh on three nodes', () => {
     for (const node of mesh.cluster.nodes.map((n) => n.name)) {
       const want = expected(node);
       expect(want.length, `pods on ${node}`).toBeGreaterThan(0);
+      let have: string[] = [];
       const got = await waitUntil(
         `the certificates of ${node}`,
         async () => {
-          const have = await held(node);
+          have = await held(node);
           return have.join() === want.join() ? have : undefined;
         },
         { timeoutMs: 30_000, intervalMs: 500 },
-      );
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}: held ${have.join(', ')}, want ${want.join(', ')}`);
+      });
       expect(got, node).toEqual(want);
     }
     // node-c runs only shop pods; its proxy holds nothing of node-a's (the dns-controller replica's account).

@@ -2,7 +2,7 @@
 // ask the destination directly what it decides for a certificate: TLS 1.3 with ALPN h2 to --host:--port,
 // presenting --cert/--key (or no certificate), then --count CONNECT streams to --target (podIP:port), each
 // carrying `GET --path` (HTTP/1.0) and reading the answer. Prints one JSON line:
-//   { tls: 'ok' | error, streams: [{ status, refusal, body } | { error }] }
+//   { tls: 'ok' | error, server: <fingerprint of its certificate>, streams: [{ status, refusal, body } | { error }] }
 // Bounded: --seconds for the whole run (default 10), then it exits whatever happened. The server's own
 // certificate is not checked: what is tested is what the server accepts, not whom this client trusts.
 import { readFileSync } from 'node:fs';
@@ -84,6 +84,7 @@ for (let i = 0; i < Number(values.count); i += 1) {
   }
   streams.push(await stream(connected.session));
 }
-print({ tls: 'ok', streams });
+// Which certificate the server presented: renewals show as a new fingerprint.
+print({ tls: 'ok', server: connected.session.socket?.getPeerCertificate()?.fingerprint256, streams });
 connected.session.close();
 process.exit(0);

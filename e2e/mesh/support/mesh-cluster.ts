@@ -76,6 +76,8 @@ export interface DnsReplica {
 export interface MeshClusterOptions {
   /** Extra flags for every node-proxy (e.g. `--access-control`). */
   readonly proxyFlags?: readonly string[];
+  /** Extra flags for every dns-controller replica (e.g. `--certificate-ttl 10s`). */
+  readonly dnsControllerFlags?: readonly string[];
 }
 
 export class MeshCluster {
@@ -252,6 +254,7 @@ export class MeshCluster {
         'true',
         '--identity-port',
         String(DEFAULT_ISSUER_PORT),
+        ...(this.options.dnsControllerFlags ?? []),
       ],
       env: { POD_NAME: pod.name, POD_NAMESPACE: MESH_NAMESPACE },
     });
