@@ -20,6 +20,7 @@ import {
   peerIdentity,
   type RunningControlLoop,
   type RunningNodeProxy,
+  type StartNodeProxyOptions,
   startNodeProxy,
   startNodeProxyFleet,
 } from '@nodemesh/node-proxy';
@@ -132,10 +133,19 @@ export class IdentityMesh {
     this.controller = undefined;
   }
 
-  /** A node-proxy for `node` whose node-proxy pod is `pod` (created, Running, on that node). */
-  async startProxy(node: string, pod: string, account = PROXY_ACCOUNT): Promise<RunningNodeProxy> {
+  /**
+   * A node-proxy for `node` whose node-proxy pod is `pod` (created, Running, on that node); `extra`: further
+   * options (the tunnel's port and mode).
+   */
+  async startProxy(
+    node: string,
+    pod: string,
+    account = PROXY_ACCOUNT,
+    extra: Pick<StartNodeProxyOptions, 'tunnelPort' | 'mtlsMode'> = {},
+  ): Promise<RunningNodeProxy> {
     const running = await startNodeProxy({
       ...(await this.#proxyOptions(node, pod, account)),
+      ...extra,
       proxy: { bindPort: () => 0, drainMs: 50 },
     });
     this.proxies.set(node, running);

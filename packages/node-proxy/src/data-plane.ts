@@ -7,6 +7,7 @@ import type { WorkloadIdentities } from './identity/workload-identities.js';
 import type { ProxyMetrics } from './metrics/proxy-metrics.js';
 import type { Snapshot } from './snapshot/snapshot.js';
 import type { TopologyInputs } from './topology/inputs.js';
+import type { NodeProxyDirectory } from './tunnel/node-proxy-directory.js';
 
 export interface DataPlane {
   /** Where the loop adds its watch-health metrics. */
@@ -21,6 +22,8 @@ export interface DataPlane {
    * handed to every worker.
    */
   useIdentities(identities: WorkloadIdentities): void;
+  /** The node proxies of the cluster, which the control loop watches: where the tunnel reaches each node. */
+  readonly nodeProxies: NodeProxyDirectory;
   /** The inputs have synced once: from then on it may report ready. */
   markSynced(): void;
   start(): Promise<void>;

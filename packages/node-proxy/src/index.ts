@@ -109,6 +109,14 @@ export { type BuildStats, createTopologyBuilder, type TopologyBuilder } from './
 export { OtlpExporter, type OtlpExporterOptions } from './tracing/otlp-exporter.js';
 export { formatTraceParent, parseTraceParent, type TraceParent } from './tracing/trace-context.js';
 export { Tracer, type TracingOptions } from './tracing/tracer.js';
+export { type CallerTunnelOptions, tunnelRouter } from './tunnel/caller-tunnel.js';
+export {
+  NODE_PROXY_POD_FIELDS,
+  NODE_PROXY_POD_SELECTOR,
+  NodeProxyDirectory,
+  type NodeProxyPod,
+  nodeProxyPod,
+} from './tunnel/node-proxy-directory.js';
 export {
   type Caller as TunnelCaller,
   type DestinationNode,
@@ -128,6 +136,15 @@ export {
   REFUSALS,
   type RefusalKind,
 } from './tunnel/tunnel-refusals.js';
+export {
+  type CallDecision,
+  decideCall,
+  type EndpointPlace,
+  placeEndpoint,
+  type TunnelUnavailable,
+  TunnelUnavailableError,
+} from './tunnel/tunnel-route.js';
+export { TunnelRouter, type TunnelRouterOptions } from './tunnel/tunnel-router.js';
 export {
   DEFAULT_TUNNEL_PORT,
   TunnelServer,

@@ -97,6 +97,8 @@ export interface NodeProxyOptions {
    * node proxies' identity. Absent: no pod is known as local, and no call can use the tunnel.
    */
   readonly mtls?: CallerTunnelOptions;
+  /** The directory of node proxies to route with (a worker's, fed by its primary); default: a new one. */
+  readonly nodeProxies?: NodeProxyDirectory;
 }
 
 export class NodeProxy implements DataPlane {
@@ -120,7 +122,7 @@ export class NodeProxy implements DataPlane {
   readonly #tunnel: InboundTunnel | undefined;
   readonly #drainMs: number;
   /** The node proxy of each node, for the tunnel: fed by the control loop (a worker: by its primary). */
-  readonly nodeProxies = new NodeProxyDirectory();
+  readonly nodeProxies: NodeProxyDirectory;
   /** The caller's end of the tunnel; undefined without `mtls.serverIdentity`. */
   readonly tunnelClient: TunnelClient | undefined;
 
@@ -140,6 +142,7 @@ export class NodeProxy implements DataPlane {
       retryBodyLimit: options.retryBodyLimit ?? DEFAULT_RETRY_BODY_LIMIT,
     };
     this.#pools = new UpstreamPools({ ...DEFAULT_UPSTREAM_OPTIONS, ...options.upstream });
+    this.nodeProxies = options.nodeProxies ?? new NodeProxyDirectory();
     const tunnels = tunnelRouter(options.mtls, this.nodeProxies, (namespace, serviceAccount) =>
       this.#identities?.secureContextFor(namespace, serviceAccount),
     );

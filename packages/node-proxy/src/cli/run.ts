@@ -39,6 +39,8 @@ export async function runProxy(flags: RunFlags, logger?: Logger): Promise<number
       httpEntrypoints: flags.httpEntrypoints,
       tcpPorts: flags.tcpPorts,
       udpPorts: flags.udpPorts,
+      mtlsMode: flags.mtlsMode,
+      tunnelPort: flags.tunnelPort,
       policyFlags: {
         accessControl: flags.accessControl,
         ...(flags.tracingEndpoint === undefined

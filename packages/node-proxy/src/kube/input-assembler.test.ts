@@ -1,10 +1,12 @@
 import type { Change } from '@nodemesh/kube-runtime';
 import {
   allocatePorts,
+  DEFAULT_MTLS_MODE,
   DEFAULT_TCP_PORT_RANGE,
   DEFAULT_UDP_PORT_RANGE,
   desiredShadowService,
   readUserService,
+  SHADOW_ANNOTATION_MTLS_MODE,
   SHADOW_ANNOTATION_SERVICE_ACCOUNTS,
 } from '@nodemesh/smi-types';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +120,36 @@ describe('InputAssembler', () => {
     ]);
     expect(input?.serviceAccounts).toEqual(['orders', 'payments']);
     expect(rejections).toEqual([]);
+  });
+
+  it('takes the mTLS mode from the shadow, else the proxy default; a bad mode keeps the last good shadow', () => {
+    const strictAssembler = new InputAssembler({
+      meshDomain: 'mesh',
+      meshNamespace: 'nodemesh',
+      httpEntrypoints: 10,
+      tcpPorts: DEFAULT_TCP_PORT_RANGE,
+      udpPorts: DEFAULT_UDP_PORT_RANGE,
+      onRejected: (r) => rejections.push(r),
+      mtlsMode: 'strict',
+    });
+    const orders = service('orders');
+    const payments = service('payments');
+    const ordersShadow = shadowOf(orders, { [SHADOW_ANNOTATION_MTLS_MODE]: 'off' });
+    strictAssembler.apply({
+      services: added(orders, payments),
+      shadows: added(ordersShadow, shadowOf(payments)),
+    });
+    expect(strictAssembler.inputs().services.get('shop/orders')?.mtlsMode).toBe('off');
+    expect(strictAssembler.inputs().services.get('shop/payments')?.mtlsMode).toBe('strict');
+    // Without a default of its own, the assembler uses the mesh-wide default.
+    assembler.apply({ services: added(payments), shadows: added(shadowOf(payments)) });
+    expect(assembler.inputs().services.get('shop/payments')?.mtlsMode).toBe(DEFAULT_MTLS_MODE);
+    // A mode the proxy cannot read is not taken for a weaker one: the last good shadow stays.
+    strictAssembler.apply({
+      shadows: updated(ordersShadow, shadowOf(orders, { [SHADOW_ANNOTATION_MTLS_MODE]: 'sometimes' })),
+    });
+    expect(strictAssembler.inputs().services.get('shop/orders')?.mtlsMode).toBe('off');
+    expect(rejections.map((r) => r.message).join()).toContain('nodemesh.io/mtls-mode');
   });
 
   it('has no ServiceAccounts when the shadow has no annotation, and no shadow for a Service without one', () => {

@@ -32,6 +32,7 @@ import {
   type GatewayKind,
   gatewayCollectionPaths,
   issuerServerName,
+  type MtlsMode,
   type PortRange,
   shadowListSelector,
   TRUST_BUNDLE_CONFIG_MAP,
@@ -41,7 +42,10 @@ import { IssuerClient } from '../identity/issuer-client.js';
 import { WorkloadIdentities } from '../identity/workload-identities.js';
 import { NodeProxy, type NodeProxyOptions } from '../node-proxy.js';
 import type { Problem } from '../snapshot/snapshot.js';
+import type { CallerTunnelOptions } from '../tunnel/caller-tunnel.js';
 import type { TunnelSettings } from '../tunnel/inbound-tunnel.js';
+import { NODE_PROXY_POD_FIELDS, NODE_PROXY_POD_SELECTOR } from '../tunnel/node-proxy-directory.js';
+import { DEFAULT_TUNNEL_PORT } from '../tunnel/tunnel-server.js';
 import { NodeProxyPrimary, type NodeProxyPrimaryOptions } from '../workers/node-proxy-primary.js';
 import { registerInformerMetrics } from './informer-metrics.js';
 import { InputAssembler, type InputChanges } from './input-assembler.js';
@@ -104,9 +108,11 @@ export interface StartNodeProxyOptions {
   readonly eventSink?: EventSink;
   /** Workload identity (docs/identity.md): certificates for the ServiceAccounts of this node's pods. */
   readonly identity?: IdentityOptions;
+  /** The mTLS mode of a Service whose shadow names none (`--mtls-mode`; default permissive). */
+  readonly mtlsMode?: MtlsMode;
   /**
-   * The port of the tunnel server of mTLS between node proxies (docs/mtls.md), on `listenHost`, served when
-   * `identity` is on; absent or 0: none.
+   * The port of every node proxy's tunnel server (`--tunnel-port`; 0: none; default 15008). This proxy serves
+   * it on `listenHost` when `identity` is on (docs/mtls.md).
    */
   readonly tunnelPort?: number;
 }
@@ -171,6 +177,7 @@ export async function startNodeProxy(options: StartNodeProxyOptions): Promise<Ru
     ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
     ...(options.debugPort === undefined ? {} : { debugPort: options.debugPort }),
     ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
+    mtls: callerTunnelOptions(options),
     callers,
     logger: log,
   });
@@ -195,6 +202,7 @@ export async function startNodeProxyFleet(
       logLevel: options.logLevel ?? 'info',
       ...(options.policyFlags === undefined ? {} : policyOptions(options.policyFlags)),
       ...(tunnel === undefined ? {} : { tunnel }),
+      mtls: callerTunnelOptions(options),
       ...options.worker,
     },
     callers,
@@ -241,6 +249,7 @@ async function runControlLoop<P extends DataPlane>(
     tcpPorts: options.tcpPorts ?? DEFAULT_TCP_PORT_RANGE,
     udpPorts: options.udpPorts ?? DEFAULT_UDP_PORT_RANGE,
     onRejected: (rejection) => reportRejection(rejection, log, recorder),
+    ...(options.mtlsMode === undefined ? {} : { mtlsMode: options.mtlsMode }),
   });
 
   const trackers = {
@@ -432,8 +441,26 @@ async function runControlLoop<P extends DataPlane>(
           ...backoff,
         });
 
+  // The node proxies of the cluster: where the tunnel reaches a pod's node. Not needed to route, so not
+  // waited for (until it has synced, calls to other nodes cannot use the tunnel: docs/mtls.md).
+  const nodeProxiesInformer = new ResourceInformer({
+    name: 'node-proxies',
+    config,
+    path: `/api/v1/namespaces/${encodeURIComponent(meshNamespace)}/pods`,
+    labelSelector: NODE_PROXY_POD_SELECTOR,
+    transform: selectFields(NODE_PROXY_POD_FIELDS),
+    handlers: {
+      onAdd: (obj) => proxy.nodeProxies.upsert(obj),
+      onUpdate: (obj) => proxy.nodeProxies.upsert(obj),
+      onDelete: (obj) => proxy.nodeProxies.delete(obj),
+    },
+    logger: informerLog,
+    ...backoff,
+  });
+
   const informers = (): InformerState[] => [
     ...required.map((i) => i.state()),
+    nodeProxiesInformer.state(),
     ...optional.map((o) => o.state()),
     ...(trustBundleInformer === undefined ? [] : [trustBundleInformer.state()]),
   ];
@@ -443,6 +470,7 @@ async function runControlLoop<P extends DataPlane>(
   for (const informer of required) informer.start();
   for (const collection of optional) collection.start();
   trustBundleInformer?.start();
+  nodeProxiesInformer.start();
   log.info('node-proxy started', {
     node: options.nodeName,
     meshNamespace,
@@ -456,6 +484,7 @@ async function runControlLoop<P extends DataPlane>(
       ...required.map((i) => i.stop()),
       ...optional.map((o) => o.stop()),
       trustBundleInformer?.stop(),
+      nodeProxiesInformer.stop(),
     ]);
     identities?.stop();
     await runner.stop();
@@ -486,6 +515,27 @@ function tunnelSettings(options: Omit<StartNodeProxyOptions, 'proxy'>): TunnelSe
     trustDomain: options.identity.trustDomain,
     namespace: options.meshNamespace ?? DEFAULT_MESH_NAMESPACE,
     serviceAccount: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
+  };
+}
+
+/**
+ * The caller side of the tunnel (docs/mtls.md): this node, the tunnel port, and, with workload identity on,
+ * the identity every node proxy presents (their ServiceAccount in the mesh namespace).
+ */
+function callerTunnelOptions(options: Omit<StartNodeProxyOptions, 'proxy'>): CallerTunnelOptions {
+  const identity = options.identity;
+  return {
+    nodeName: options.nodeName,
+    tunnelPort: options.tunnelPort ?? DEFAULT_TUNNEL_PORT,
+    ...(identity === undefined
+      ? {}
+      : {
+          serverIdentity: {
+            trustDomain: identity.trustDomain,
+            namespace: options.meshNamespace ?? DEFAULT_MESH_NAMESPACE,
+            serviceAccount: DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
+          },
+        }),
   };
 }
 

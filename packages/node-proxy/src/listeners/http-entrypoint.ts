@@ -347,6 +347,23 @@ export class HttpEntrypoint implements Listener {
       return;
     }
     const { labels, endpoint, backend } = resolved;
+    const decision = this.#ctx.tunnels.decide(backend.mtlsMode, endpoint, labels.caller);
+    if (decision.kind === 'unavailable') {
+      const error = proxyErrors.mtlsUnavailable(
+        `${backend.service.name}.${backend.service.namespace}`,
+        decision.reason,
+      );
+      this.#ctx.balancer.release(endpoint);
+      this.#ctx.metrics.httpRequest(labels, method, error.status, (performance.now() - started) / 1000);
+      this.#ctx.metrics.proxyError(labels, error.code);
+      endAndLinger(socket, rawErrorResponse(error));
+      return;
+    }
+    const meshCalls = this.#ctx.metrics.meshCalls(backend.service);
+    if (decision.kind === 'fallback') meshCalls.fallback(decision.reason);
+    meshCalls[decision.kind === 'fallback' ? 'plaintext' : decision.kind].value++;
+    const { caller } = labels;
+    const tunnels = this.#ctx.tunnels;
     this.#upgrades.add(socket);
     openTunnel(
       socket,
@@ -357,6 +374,9 @@ export class HttpEntrypoint implements Listener {
         headers: forwardRequestHeaders(req.headers, ip, { host: target.authority }),
         answerTimeoutMs: this.#options.headersTimeoutMs,
         maxHeaderBytes: this.#options.maxHeaderBytes,
+        ...(decision.kind === 'mtls' && caller !== undefined
+          ? { via: () => tunnels.open(caller, endpoint) }
+          : {}),
       },
       {
         answered: (status, error) => {

@@ -6,11 +6,15 @@
  * when its route, its endpoint or (with access control on) its TrafficTarget is gone (admission.ts).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { normaliseIp } from '../metrics/caller-resolver.js';
+import type { Duplex } from 'node:stream';
+import { type Caller, normaliseIp } from '../metrics/caller-resolver.js';
+import type { TrafficLabels } from '../metrics/proxy-metrics.js';
 import { checkAccess } from '../policy/access-policy.js';
 import { chooseConnectionBackend } from '../routing/connection-backend.js';
-import type { Snapshot } from '../snapshot/snapshot.js';
+import type { Backend, Endpoint, Route, Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
+import { TunnelError } from '../tunnel/tunnel-client.js';
+import { tunnelBroken } from '../tunnel/tunnel-router.js';
 import { portSharing } from '../workers/port-sharing.js';
 import { AdmittedConnections } from './admitted-connections.js';
 import { guardConnection } from './connection-guard.js';
@@ -112,9 +116,60 @@ export class TcpListener implements Listener {
       client.destroy();
       return;
     }
+    const decision = this.#ctx.tunnels.decide(backend.mtlsMode, endpoint, caller);
+    if (decision.kind === 'unavailable') {
+      // Strict, and the tunnel cannot carry it: closed before a byte leaves (docs/mtls.md).
+      this.#refuse(client, endpoint);
+      return;
+    }
+    const meshCalls = this.#ctx.metrics.meshCalls(backend.service);
+    const connection: Spliced = { client, route, backend, endpoint, caller, labels, snapshot };
+    if (decision.kind !== 'mtls' || caller === undefined) {
+      if (decision.kind === 'fallback') meshCalls.fallback(decision.reason);
+      meshCalls[decision.kind === 'local' ? 'local' : 'plaintext'].value++;
+      this.#splice(connection, this.#plaintext(endpoint));
+      return;
+    }
+    // Through the tunnel: the caller's bytes wait (paused) until the stream is open.
+    client.pause();
+    this.#ctx.tunnels.open(caller, endpoint).then(
+      (stream) => {
+        if (client.destroyed) {
+          stream.destroy();
+          this.#refuse(client, endpoint);
+          return;
+        }
+        meshCalls.mtls.value++;
+        this.#splice(connection, stream);
+      },
+      (error: unknown) => {
+        if (!client.destroyed && backend.mtlsMode === 'permissive' && fallsBack(error)) {
+          meshCalls.fallback('tunnel_failed');
+          meshCalls.plaintext.value++;
+          this.#splice(connection, this.#plaintext(endpoint));
+          return;
+        }
+        this.#refuse(client, endpoint);
+      },
+    );
+  }
+
+  #plaintext(endpoint: Endpoint): Socket {
+    return connect({ host: endpoint.address, port: endpoint.port, allowHalfOpen: true });
+  }
+
+  /** Closes a connection that gets no upstream. */
+  #refuse(client: Socket, endpoint: Endpoint): void {
+    this.#connections.delete(client);
+    this.#ctx.balancer.release(endpoint);
+    client.destroy();
+  }
+
+  /** Bytes both ways between the caller and its upstream (a pod's socket, or a tunnel stream to it). */
+  #splice(connection: Spliced, upstream: Duplex): void {
+    const { client, route, backend, endpoint, caller, labels, snapshot } = connection;
     const meters = this.#ctx.metrics.tcpConnection(labels);
     client.on('data', (chunk: Buffer) => meters.received(chunk.length));
-    const upstream = connect({ host: endpoint.address, port: endpoint.port, allowHalfOpen: true });
     let finished = false;
     const finish = () => {
       if (finished) return;
@@ -151,5 +206,22 @@ export class TcpListener implements Listener {
     upstream.on('close', sideClosed);
     client.pipe(upstream);
     upstream.pipe(client);
+    client.resume();
   }
+}
+
+/** What splicing a connection needs of its admission. */
+interface Spliced {
+  readonly client: Socket;
+  readonly route: Route;
+  readonly backend: Backend;
+  readonly endpoint: Endpoint;
+  readonly caller: Caller | undefined;
+  readonly labels: TrafficLabels;
+  readonly snapshot: Snapshot;
+}
+
+/** A permissive connection whose tunnel broke (or whose certificate went) before any byte: plaintext then. */
+function fallsBack(error: unknown): boolean {
+  return error instanceof TunnelError && (tunnelBroken(error) || error.kind === 'no-certificate');
 }

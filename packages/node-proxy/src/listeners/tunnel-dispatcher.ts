@@ -44,10 +44,16 @@ export function tunnelDispatcher(
     dispatcher: undefined,
     endpoint,
   };
+  const h2c = scheme === 'h2c';
   const connect = (_options: unknown, callback: (...args: [null, Socket] | [Error, null]) => void) => {
     open(entry.endpoint).then(
-      // A tunnel stream is a Duplex; undici uses no more of a socket than that.
-      (stream) => callback(null, stream as unknown as Socket),
+      (stream) => {
+        // undici picks HTTP/2 by the socket's ALPN (its own h2c connector marks plaintext sockets the same
+        // way), and its HTTP/2 side refs and unrefs the socket: a stream holds no handle of its own to do so.
+        if (h2c) Object.assign(stream, { alpnProtocol: 'h2', ref: () => stream, unref: () => stream });
+        // A tunnel stream is a Duplex; undici uses no more of a socket than that.
+        callback(null, stream as unknown as Socket);
+      },
       (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
     );
   };
@@ -59,9 +65,8 @@ export function tunnelDispatcher(
     connect,
   };
   const origin = `http://${endpoint.key}`;
-  const dispatcher =
-    scheme === 'h2c'
-      ? new Client(origin, Object.assign({ ...common, allowH2: true }, H2C))
-      : new Pool(origin, { ...common, connections: settings.connections });
+  const dispatcher = h2c
+    ? new Client(origin, Object.assign({ ...common, allowH2: true }, H2C))
+    : new Pool(origin, { ...common, connections: settings.connections });
   return Object.assign(entry, { dispatcher });
 }

@@ -5,11 +5,10 @@
  * connection closes, so nothing the caller sent after its request head reaches the backend outside policy.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { endAndLinger } from './connection-guard.js';
 import { withoutHopByHop } from './forward-headers.js';
-import { type ProxyError, proxyErrors, rawErrorResponse } from './http-errors.js';
+import { type ProxyError, proxyErrors, rawErrorResponse, upstreamError } from './http-errors.js';
 import type { ResolvedRequest } from './resolve-request.js';
 import { responseHead, switchedTo, TUNNEL_PROTOCOL } from './upgrade-rules.js';
 
@@ -22,6 +21,11 @@ export interface TunnelRequest {
   /** How long the endpoint may take to answer the upgrade. */
   readonly answerTimeoutMs: number;
   readonly maxHeaderBytes: number;
+  /**
+   * Opens the connection to the endpoint through the mTLS tunnel to its node's proxy (docs/mtls.md);
+   * undefined: a TCP connection straight to the pod.
+   */
+  readonly via?: () => Promise<Duplex>;
 }
 
 export interface TunnelHooks {
@@ -36,6 +40,7 @@ export interface TunnelHooks {
 /** Sends the upgrade request to the endpoint and, once it switches to websocket, tunnels. */
 export function openTunnel(socket: Duplex, head: Buffer, request: TunnelRequest, hooks: TunnelHooks): void {
   const { endpoint, backend } = request.resolved;
+  const { via } = request;
   const service = `${backend.service.name}.${backend.service.namespace}`;
   const upstream = httpRequest({
     host: endpoint.address,
@@ -44,10 +49,23 @@ export function openTunnel(socket: Duplex, head: Buffer, request: TunnelRequest,
     path: request.path,
     headers: { ...request.headers, connection: 'Upgrade', upgrade: TUNNEL_PROTOCOL },
     setHost: false,
-    agent: false,
     maxHeaderSize: request.maxHeaderBytes,
+    // node:http uses `createConnection` only without an agent (`agent: false` makes a new one).
+    ...(via === undefined
+      ? { agent: false }
+      : {
+          createConnection: (_options: unknown, oncreate: (error: Error | null, stream: Duplex) => void) => {
+            via().then(
+              (stream) => oncreate(null, stream),
+              // node:http reads no stream when given an error; its type asks for one all the same.
+              (error: unknown) =>
+                oncreate(error instanceof Error ? error : new Error(String(error)), undefined as never),
+            );
+            return undefined;
+          },
+        }),
   });
-  let upstreamSocket: Socket | undefined;
+  let upstreamSocket: Duplex | undefined;
   let unregister: (() => void) | undefined;
   let answered = false;
   let finished = false;
@@ -78,7 +96,8 @@ export function openTunnel(socket: Duplex, head: Buffer, request: TunnelRequest,
   };
   const timer = setTimeout(() => fail(proxyErrors.upstreamTimeout(service)), request.answerTimeoutMs);
   socket.once('close', finish);
-  upstream.on('error', () => fail(proxyErrors.upstreamFailed(service)));
+  // A tunnel's typed errors (a refusal by the destination, no certificate) get their own answers.
+  upstream.on('error', (error) => fail(upstreamError(error, service)));
   upstream.on('response', (res: IncomingMessage) => {
     // Not switching: the answer goes back as a plain response, delimited by the close.
     answer(res.statusCode ?? 502);
@@ -89,7 +108,7 @@ export function openTunnel(socket: Duplex, head: Buffer, request: TunnelRequest,
     res.on('end', () => endAndLinger(socket));
     res.pipe(socket, { end: false });
   });
-  upstream.on('upgrade', (res: IncomingMessage, switched: Socket, upstreamHead: Buffer) => {
+  upstream.on('upgrade', (res: IncomingMessage, switched: Duplex, upstreamHead: Buffer) => {
     upstreamSocket = switched;
     if (!switchedTo(res.statusCode ?? 0, res.headers, TUNNEL_PROTOCOL)) {
       switched.destroy();

@@ -164,7 +164,7 @@ export class UpstreamPools {
         for (const [key, entry] of byKey) {
           if (live.has(key)) continue;
           byKey.delete(key);
-          entry.dispatcher.close().catch(() => undefined);
+          closeTunnelled(entry.dispatcher);
         }
         if (byKey.size === 0) byIdentity.delete(identity);
       }
@@ -196,4 +196,19 @@ export class UpstreamPools {
     this.#tunnelled.clear();
     await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())));
   }
+}
+
+/**
+ * Closes a tunnelled dispatcher: gracefully, and destroyed if that has not finished within `graceMs`. undici's
+ * HTTP/2 side waits for its connection to close, and a tunnel stream closes only once both ends have ended,
+ * which the pod behind the tunnel may never do.
+ */
+function closeTunnelled(dispatcher: Dispatcher, graceMs = 1_000): Promise<void> {
+  const timer = setTimeout(() => dispatcher.destroy().catch(() => undefined), graceMs);
+  timer.unref();
+  return dispatcher
+    .close()
+    .catch(() => dispatcher.destroy())
+    .catch(() => undefined)
+    .finally(() => clearTimeout(timer));
 }

@@ -375,3 +375,25 @@ describe('topology builder: incremental', () => {
     expect(next.tcp.size).toBe(0);
   });
 });
+
+describe('topology builder: what the tunnel needs of a backend', () => {
+  it('keeps each endpoint’s node and the backend’s mTLS mode; a change of either rebuilds the Service', () => {
+    const builder = createTopologyBuilder();
+    const strictOrders: MeshServiceInput = { ...orders, mtlsMode: 'strict' };
+    const endpoints = [
+      { ...ep('10.0.0.1', 8000)[0], nodeName: 'node-b' },
+      ...ep('10.0.0.2', 8000),
+    ] as EndpointInput[];
+    const first = builder.build(
+      topologyInputs({ services: [strictOrders], endpoints: { 'shop/orders': endpoints } }),
+    );
+    const route = first.http.get(5000)?.hosts.get('orders.shop.mesh');
+    expect(route?.root.mtlsMode).toBe('strict');
+    expect(route?.root.endpoints.map((e) => e.nodeName)).toEqual(['node-b', undefined]);
+    // A Service input without a mode gets the mesh-wide default.
+    const second = builder.build(
+      topologyInputs({ services: [orders], endpoints: { 'shop/orders': endpoints } }),
+    );
+    expect(second.http.get(5000)?.hosts.get('orders.shop.mesh')?.root.mtlsMode).toBe('permissive');
+  });
+});

@@ -9,6 +9,7 @@ import type { IdentityUpdate } from '../identity/shared-identity.js';
 import type { PodCaller } from '../metrics/caller-index.js';
 import type { NodeProxyOptions } from '../node-proxy.js';
 import type { TunnelSettings } from '../tunnel/inbound-tunnel.js';
+import type { NodeProxyPod } from '../tunnel/node-proxy-directory.js';
 import type { InputDelta } from './input-delta.js';
 
 /** A worker's NodeProxy options: the ones that survive a structured clone, plus how to bind. */
@@ -25,6 +26,7 @@ export interface WorkerSettings
     | 'tracing'
     | 'retryBudget'
     | 'retryBodyLimit'
+    | 'mtls'
   > {
   /** How many workers share the node. */
   readonly workers: number;
@@ -43,6 +45,8 @@ export type ToWorker =
   | { readonly type: 'resync'; readonly seq: number }
   /** Pods of the node that can call: set, or removed (null). */
   | { readonly type: 'callers'; readonly pods: readonly (readonly [string, PodCaller | null])[] }
+  /** Node proxies of the cluster, for the tunnel: set, or removed (null). */
+  | { readonly type: 'node-proxies'; readonly pods: readonly (readonly [string, NodeProxyPod | null])[] }
   /** Workload identities of the node (keys, chains, trust bundle): changes, or the whole state. */
   | { readonly type: 'identities'; readonly update: IdentityUpdate }
   | { readonly type: 'scrape'; readonly id: number }
@@ -76,6 +80,7 @@ const TO_WORKER = new Set([
   'inputs',
   'resync',
   'callers',
+  'node-proxies',
   'identities',
   'scrape',
   'identity-status',

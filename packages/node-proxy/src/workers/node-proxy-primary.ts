@@ -21,6 +21,7 @@ import { EMPTY_SNAPSHOT, type Snapshot } from '../snapshot/snapshot.js';
 import { logSnapshot } from '../snapshot/snapshot-log.js';
 import type { TopologyInputs } from '../topology/inputs.js';
 import { createTopologyBuilder } from '../topology/topology-builder.js';
+import { NodeProxyDirectory } from '../tunnel/node-proxy-directory.js';
 import type { WorkerSettings } from './messages.js';
 import { type IdentitySource, WorkerFleet, type WorkerFleetOptions } from './worker-fleet.js';
 
@@ -46,6 +47,8 @@ export class NodeProxyPrimary implements DataPlane {
   readonly #options: NodeProxyPrimaryOptions;
   readonly #log: Logger;
   #snapshot: Snapshot = EMPTY_SNAPSHOT;
+  /** The node proxies of the cluster, fed by the control loop and handed to every worker. */
+  readonly nodeProxies = new NodeProxyDirectory();
 
   constructor(options: NodeProxyPrimaryOptions) {
     this.#options = options;
@@ -54,6 +57,7 @@ export class NodeProxyPrimary implements DataPlane {
       workers: options.workers,
       settings: options.settings,
       callers: options.callers,
+      nodeProxies: this.nodeProxies,
       logger: options.logger,
       ...options.fleet,
     });

@@ -18,6 +18,7 @@ import type { ReceivedIdentity } from '../identity/received-identities.js';
 import type { IdentityUpdate } from '../identity/shared-identity.js';
 import type { CallerIndex, PodCaller } from '../metrics/caller-index.js';
 import type { TopologyInputs } from '../topology/inputs.js';
+import type { NodeProxyDirectory, NodeProxyPod } from '../tunnel/node-proxy-directory.js';
 import { diffInputs } from './input-delta.js';
 import { type FromWorker, isFromWorker, type ToWorker, type WorkerSettings } from './messages.js';
 
@@ -25,6 +26,8 @@ export interface WorkerFleetOptions {
   readonly workers: number;
   readonly settings: Omit<WorkerSettings, 'workers'>;
   readonly callers: CallerIndex;
+  /** The node proxies of the cluster (for the tunnel), handed on as they change. */
+  readonly nodeProxies?: NodeProxyDirectory;
   readonly logger: Logger;
   /** Delay before restarting a worker that died, by how many times its slot died in a row. */
   readonly restartBackoff?: Backoff;
@@ -95,9 +98,16 @@ export class WorkerFleet {
       lastFamilies: undefined,
       restartTimer: undefined,
     }));
-    this.#unsubscribeCallers = options.callers.onChange((key, pod) =>
+    const unsubscribeCallers = options.callers.onChange((key, pod) =>
       this.#broadcast({ type: 'callers', pods: [[key, pod ?? null]] }),
     );
+    const unsubscribeNodeProxies = options.nodeProxies?.onChange((key, pod) =>
+      this.#broadcast({ type: 'node-proxies', pods: [[key, pod ?? null]] }),
+    );
+    this.#unsubscribeCallers = () => {
+      unsubscribeCallers();
+      unsubscribeNodeProxies?.();
+    };
   }
 
   get size(): number {
@@ -254,6 +264,11 @@ export class WorkerFleet {
   #handOver(slot: Slot, worker: Worker): void {
     const pods = this.#options.callers.pods().map((pod): readonly [string, PodCaller] => [pod.key, pod]);
     if (pods.length > 0) this.#send(worker, { type: 'callers', pods });
+    const proxies = (this.#options.nodeProxies?.pods() ?? []).map((pod): readonly [string, NodeProxyPod] => [
+      pod.key,
+      pod,
+    ]);
+    if (proxies.length > 0) this.#send(worker, { type: 'node-proxies', pods: proxies });
     if (this.#identities !== undefined) {
       this.#send(worker, { type: 'identities', update: this.#identities.source.shared() });
     }

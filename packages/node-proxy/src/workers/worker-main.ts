@@ -15,6 +15,7 @@ import { ReceivedIdentities } from '../identity/received-identities.js';
 import { CallerIndex } from '../metrics/caller-index.js';
 import { NodeProxy } from '../node-proxy.js';
 import type { TopologyInputs } from '../topology/inputs.js';
+import { NodeProxyDirectory } from '../tunnel/node-proxy-directory.js';
 import { applyDelta } from './input-delta.js';
 import { type FromWorker, isToWorker, type ToWorker, type WorkerSettings } from './messages.js';
 
@@ -25,6 +26,7 @@ let log: Logger | undefined;
 let inputs: TopologyInputs | undefined;
 const callers = new CallerIndex();
 const identities = new ReceivedIdentities();
+const nodeProxies = new NodeProxyDirectory();
 /** Messages are handled one at a time, in order: a snapshot is never applied over another. */
 let queue: Promise<void> = Promise.resolve();
 let stopping = false;
@@ -38,6 +40,7 @@ function start(settings: WorkerSettings): NodeProxy {
     workers,
     admin: false,
     callers,
+    nodeProxies,
     logger: log,
     ...(bindPorts === undefined ? {} : { bindPort: (kind, port) => bindPorts[`${kind}:${port}`] ?? port }),
   });
@@ -71,6 +74,9 @@ async function handle(message: ToWorker): Promise<void> {
     case 'callers':
       for (const [key, pod] of message.pods) callers.set(key, pod ?? undefined);
       return;
+    case 'node-proxies':
+      for (const [key, pod] of message.pods) nodeProxies.set(key, pod ?? undefined);
+      return;
     case 'identities':
       identities.apply(message.update);
       return;
@@ -100,7 +106,12 @@ process.on('message', (message: unknown) => {
   if (!isToWorker(message)) return;
   // Scrapes and identities are handled at once, not behind a snapshot being applied (in order all the same:
   // neither waits for anything).
-  if (message.type === 'scrape' || message.type === 'identities' || message.type === 'identity-status') {
+  if (
+    message.type === 'scrape' ||
+    message.type === 'identities' ||
+    message.type === 'node-proxies' ||
+    message.type === 'identity-status'
+  ) {
     void handle(message);
     return;
   }

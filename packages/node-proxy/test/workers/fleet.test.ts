@@ -129,9 +129,10 @@ describe('a node-proxy with two workers', () => {
     expect(perWorker.every((n) => n > 0)).toBe(true);
     expect(perWorker.reduce((a, b) => a + b, 0)).toBe(40);
     expect(node).toBe(40);
-    // One control loop: one list and one watch of pods for the node, not one per worker.
-    expect(calls.filter((c) => c === 'list pods')).toHaveLength(1);
-    expect(calls.filter((c) => c === 'watch pods')).toHaveLength(1);
+    // One control loop: one list and one watch of the node's pods, and one of the node proxies (the tunnel's
+    // directory), not one per worker.
+    expect(calls.filter((c) => c === 'list pods')).toHaveLength(2);
+    expect(calls.filter((c) => c === 'watch pods')).toHaveLength(2);
     const text = await (await fetch(`http://127.0.0.1:${running.proxy.adminPort()}/metrics`)).text();
     // CPU and memory of the three processes, added up; the snapshot version is the primary's.
     const rss = Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]);
