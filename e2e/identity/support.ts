@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { connect, createServer, type SecureContext, type Server, type TLSSocket } from 'node:tls';
 import { type ApiServer, startApiServer } from '@nodemesh/apiserver';
 import { DEFAULT_IDENTITY_SETTINGS, type DnsController, startDnsController } from '@nodemesh/dns-controller';
-import { loadKubeConfig, silentLogger } from '@nodemesh/kube-runtime';
+import { type Logger, loadKubeConfig, silentLogger } from '@nodemesh/kube-runtime';
 import {
   type NodeProxyPrimary,
   peerIdentity,
@@ -134,18 +134,18 @@ export class IdentityMesh {
   }
 
   /**
-   * A node-proxy for `node` whose node-proxy pod is `pod` (created, Running, on that node); `extra`: further
-   * options (the tunnel's port and mode).
+   * A node-proxy for `node` whose node-proxy pod is `pod` (created, Running, on that node); `extra`: its
+   * tunnel port (mTLS between node proxies) and mode, access control, a logger to read.
    */
   async startProxy(
     node: string,
     pod: string,
     account = PROXY_ACCOUNT,
-    extra: Pick<StartNodeProxyOptions, 'tunnelPort' | 'mtlsMode'> = {},
+    extra: ProxyExtras = {},
   ): Promise<RunningNodeProxy> {
     const running = await startNodeProxy({
       ...(await this.#proxyOptions(node, pod, account)),
-      ...extra,
+      ...proxyExtras(extra),
       proxy: { bindPort: () => 0, drainMs: 50 },
     });
     this.proxies.set(node, running);
@@ -157,11 +157,15 @@ export class IdentityMesh {
     node: string,
     pod: string,
     workers: number,
+    extra: ProxyExtras = {},
   ): Promise<RunningControlLoop<NodeProxyPrimary>> {
     const running = await startNodeProxyFleet({
       ...(await this.#proxyOptions(node, pod, PROXY_ACCOUNT)),
+      ...proxyExtras(extra),
       // Workers bind the real ports (no port mapping crosses the IPC): a loopback address of their own.
-      listenHost: `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.1`,
+      listenHost:
+        extra.listenHost ??
+        `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.1`,
       workers,
       logLevel: 'warn',
       worker: { drainMs: 50 },
@@ -207,6 +211,25 @@ export class IdentityMesh {
     await this.server.stop();
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface ProxyExtras {
+  /** Fleets only: the address the workers bind (default: a random loopback address). */
+  readonly listenHost?: string;
+  readonly tunnelPort?: number;
+  /** The mode of a Service whose shadow names none (`--mtls-mode`). */
+  readonly mtlsMode?: StartNodeProxyOptions['mtlsMode'];
+  readonly accessControl?: boolean;
+  readonly logger?: Logger;
+}
+
+function proxyExtras(extra: ProxyExtras) {
+  return {
+    ...(extra.tunnelPort === undefined ? {} : { tunnelPort: extra.tunnelPort }),
+    ...(extra.mtlsMode === undefined ? {} : { mtlsMode: extra.mtlsMode }),
+    ...(extra.accessControl === undefined ? {} : { policyFlags: { accessControl: extra.accessControl } }),
+    ...(extra.logger === undefined ? {} : { logger: extra.logger }),
+  };
 }
 
 export interface Side {

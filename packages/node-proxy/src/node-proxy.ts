@@ -239,8 +239,13 @@ export class NodeProxy implements DataPlane {
   }
 
   /** Tells the proxy its inputs have synced once: from then on it may report ready. */
-  markSynced(): void {
+  markSynced(): Promise<void> {
     this.#synced = true;
+    // The tunnel port opens only now: before, every stream would be refused for want of pods and routes.
+    // Resolves once it is open (or could not be): a worker reports its readiness after.
+    return this.#started && this.#tunnel !== undefined
+      ? this.#tunnel.open().then(() => undefined)
+      : Promise.resolve();
   }
 
   async start(): Promise<void> {
@@ -308,7 +313,7 @@ export class NodeProxy implements DataPlane {
   }
 
   async #syncListeners(snapshot: Snapshot): Promise<ListenerFailure[]> {
-    await this.#tunnel?.open();
+    if (this.#synced) await this.#tunnel?.open();
     const failures = await this.#listeners.reconcile(snapshot);
     for (const failure of failures) {
       this.#log.error('listener could not open; retried with the next snapshot', { ...failure });
@@ -326,7 +331,9 @@ export class NodeProxy implements DataPlane {
       const first = this.#lastFailures[0];
       return { ready: false, reason: `listener ${first?.kind}:${first?.port} failed: ${first?.error}` };
     }
-    if (this.#tunnel?.failure !== undefined) return { ready: false, reason: this.#tunnel.failure };
+    if (this.#tunnel !== undefined && !this.#tunnel.listening) {
+      return { ready: false, reason: this.#tunnel.failure ?? 'tunnel port opening' };
+    }
     if (this.#listenersVersion < this.#snapshot.version) return { ready: false, reason: 'listeners opening' };
     return { ready: true, reason: '' };
   }

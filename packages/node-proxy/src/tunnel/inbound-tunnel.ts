@@ -59,6 +59,8 @@ export class InboundTunnel {
   #auth: TunnelAuthorisation | undefined;
   #podsChanged = true;
   #listening = false;
+  #opening = false;
+  #closed = false;
   #failure: string | undefined;
 
   constructor(options: InboundTunnelOptions) {
@@ -81,9 +83,15 @@ export class InboundTunnel {
 
   /** Listens, unless it already does; resolves with why it could not (retried at the next call). */
   async open(): Promise<string | undefined> {
-    if (this.#listening) return undefined;
+    if (this.#listening || this.#opening || this.#closed) return undefined;
+    this.#opening = true;
     try {
       await this.server.listen(this.#o.host, this.#o.settings.port, portSharing());
+      if (this.#closed) {
+        // Stopped while it was opening.
+        await this.server.close(0);
+        return undefined;
+      }
       this.#listening = true;
       this.#failure = undefined;
       this.#o.logger.info('tunnel server listening', {
@@ -96,11 +104,17 @@ export class InboundTunnel {
       this.#o.logger.error('tunnel server could not listen; retried with the next snapshot', {
         error: this.#failure,
       });
+    } finally {
+      this.#opening = false;
     }
     return this.#failure;
   }
 
-  /** Why the tunnel port is not open, if it is not. */
+  get listening(): boolean {
+    return this.#listening;
+  }
+
+  /** Why the tunnel port could not be opened, if it could not. */
   get failure(): string | undefined {
     return this.#failure;
   }
@@ -116,6 +130,7 @@ export class InboundTunnel {
 
   /** Stops accepting, lets open streams finish up to `deadlineMs`, then cuts them. */
   async close(deadlineMs: number): Promise<void> {
+    this.#closed = true;
     this.#unsubscribe();
     if (this.#listening) await this.server.close(deadlineMs);
     this.#listening = false;

@@ -15,7 +15,7 @@ export interface AuthoriseRequest {
 
 export type Decision =
   | { readonly kind: 'allowed' }
-  /** The address is not a running pod of this node: the caller's proxy picked the wrong node, or probes. */
+  /** Not a meshed endpoint of a running pod of this node: the caller's proxy picked the wrong node, or probes. */
   | { readonly kind: 'not-on-this-node'; readonly detail?: string }
   /** A pod of this node, but no TrafficTarget admits this source to it (detail: which rule, for the log). */
   | { readonly kind: 'denied-by-policy'; readonly detail?: string }
@@ -38,7 +38,7 @@ export const REFUSALS: Readonly<Record<RefusalKind, { readonly status: number; r
   'bad-authority': { status: 400, reason: 'the CONNECT authority is not podIP:port' },
   'no-identity': { status: 401, reason: 'the client certificate names no workload identity of this mesh' },
   'denied-by-policy': { status: 403, reason: 'no TrafficTarget admits this source to this destination' },
-  'not-on-this-node': { status: 421, reason: 'the target is not a pod of this node' },
+  'not-on-this-node': { status: 421, reason: 'the target is not a meshed endpoint of a pod of this node' },
   'upstream-unreachable': { status: 503, reason: 'the pod refused or reset the connection' },
   'upstream-timeout': { status: 504, reason: 'the pod did not accept the connection in time' },
   'shutting-down': { status: 503, reason: 'the tunnel server is shutting down' },

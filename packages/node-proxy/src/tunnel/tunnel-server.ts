@@ -108,6 +108,8 @@ interface OpenStream {
 }
 
 const NO_IDENTITY = '(no identity)';
+/** The most of an untrusted certificate's names a log line shows. */
+const MAX_CLAIM_LENGTH = 256;
 
 interface Peer {
   readonly identity: WorkloadIdentity | undefined;
@@ -255,12 +257,12 @@ export class TunnelServer {
     if (!socket.authorized) {
       const presented = socket.getPeerX509Certificate();
       socket.destroy();
-      // What an untrusted certificate claims to be is logged as a claim: nothing verified it.
+      // What an untrusted certificate claims to be is logged as a claim (nothing verified it), and cut short.
       this.#refuseConnection(
         presented === undefined ? 'no-certificate' : 'untrusted-certificate',
         address,
         String(socket.authorizationError),
-        presented?.subjectAltName,
+        presented?.subjectAltName?.slice(0, MAX_CLAIM_LENGTH),
       );
       return;
     }

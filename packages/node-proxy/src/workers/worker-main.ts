@@ -62,7 +62,7 @@ async function handle(message: ToWorker): Promise<void> {
       if (proxy === undefined) return;
       inputs = applyDelta(inputs, message.delta);
       const snapshot = await proxy.applyInputs(inputs);
-      if (message.synced) proxy.markSynced();
+      if (message.synced) await proxy.markSynced();
       send({ type: 'applied', seq: message.seq, version: snapshot.version, ...proxy.readiness() });
       return;
     }
