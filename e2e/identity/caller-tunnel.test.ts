@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { silentLogger } from '@nodemesh/kube-runtime';
 import { type AuthoriseRequest, TunnelServer } from '@nodemesh/node-proxy';
 import { LABEL_COMPONENT, NODE_PROXY_COMPONENT } from '@nodemesh/smi-types';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../deploy/test-api.js';
 import { IdentityMesh, PROXY_ACCOUNT, TRUST_DOMAIN } from './support.js';
@@ -110,6 +110,56 @@ describe('a call from node A to a pod on node B (strict)', () => {
     expect(text).toMatch(
       /nodemesh_mesh_calls_total\{destination_namespace="shop",destination_service="orders",transport="mtls"\} [1-9]/,
     );
+  }, 60_000);
+
+  it('with --workers 2: every worker tunnels as the caller, with the identities and node proxies its primary sent', async () => {
+    await mesh.node('node-c');
+    // Workers bind the real ports: a loopback address of their own.
+    const host = `127.${10 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.2`;
+    const fleet = await mesh.startFleet('node-c', 'proxy-c', 2, {
+      listenHost: host,
+      mtlsMode: 'strict',
+      tunnelPort: tunnel.boundPort() ?? 0,
+    });
+    try {
+      await mesh.pod('shop', 'web-c', 'web', 'node-c');
+      await waitFor(
+        'node C to hold web’s certificate',
+        () => fleet.identities?.secureContextFor('shop', 'web') !== undefined,
+        15_000,
+      );
+      // Calls from the caller pod's address, 127.0.0.1.
+      const fromWeb = new Agent({ connect: { localAddress: '127.0.0.1' } });
+      closers.push(() => fromWeb.close());
+      const before = sources.length;
+      const statuses: number[] = [];
+      await waitFor(
+        'the workers to route',
+        async () => {
+          const res = await request(`http://${host}:5000/checkout`, {
+            headers: { host: 'orders.shop.mesh' },
+            dispatcher: fromWeb,
+          });
+          await res.body.text();
+          return res.statusCode === 200;
+        },
+        20_000,
+      );
+      for (let i = 0; i < 20; i++) {
+        const res = await request(`http://${host}:5000/checkout`, {
+          headers: { host: 'orders.shop.mesh', connection: 'close' },
+          dispatcher: fromWeb,
+        });
+        await res.body.text();
+        statuses.push(res.statusCode);
+      }
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      expect(sources.slice(before).every((s) => s === 'shop/web')).toBe(true);
+      expect(sources.length).toBeGreaterThan(before);
+    } finally {
+      await fleet.stop();
+      mesh.fleets.delete('node-c');
+    }
   }, 60_000);
 
   it('fails with 503 NM_MTLS_UNAVAILABLE when node A no longer knows where node B’s node proxy is', async () => {

@@ -304,7 +304,7 @@ export interface MeshCallMeters {
   readonly mtls: CounterCell;
   readonly plaintext: CounterCell;
   readonly local: CounterCell;
-  /** Rare (permissive mode without a usable tunnel): looked up by label values. */
+  /** A permissive call sent in plaintext: its cell bound on the reason's first use. */
   fallback(reason: string): void;
 }
 
@@ -385,11 +385,20 @@ export class ProxyMetrics {
       if (meters === undefined) {
         const { namespace, name } = service;
         const f = this.#families;
+        // Without workload identity every call to another node is a fallback: a per-call path.
+        const fallbacks = new Map<string, CounterCell>();
         meters = {
           mtls: f.meshCalls.cell(namespace, name, 'mtls'),
           plaintext: f.meshCalls.cell(namespace, name, 'plaintext'),
           local: f.meshCalls.cell(namespace, name, 'local'),
-          fallback: (reason) => f.mtlsFallbacks.cell(namespace, name, reason).inc(),
+          fallback: (reason) => {
+            let cell = fallbacks.get(reason);
+            if (cell === undefined) {
+              cell = f.mtlsFallbacks.cell(namespace, name, reason);
+              fallbacks.set(reason, cell);
+            }
+            cell.value++;
+          },
         };
         this.#meshCallsByName.set(key, meters);
       }
