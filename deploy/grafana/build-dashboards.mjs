@@ -235,7 +235,8 @@ const overview = dashboard(
       'Plaintext calls per second by Service',
       [
         [
-          `sum by (destination_namespace, destination_service) (${rate(calls(', transport="plaintext"'))})`,
+          // `or 0 * …`: a Service called only over mTLS shows 0, not nothing.
+          `sum by (destination_namespace, destination_service) (${rate(calls(', transport="plaintext"'))}) or 0 * sum by (destination_namespace, destination_service) (${rate(calls())})`,
           SERVICE_LEGEND,
         ],
       ],

@@ -17,6 +17,7 @@ import {
   renderPermissions,
   runCli,
 } from '@nodemesh/cli';
+import { desiredStrictPolicy } from '@nodemesh/dns-controller';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../deploy/manifests.js';
 
@@ -89,6 +90,11 @@ beforeAll(async () => {
   for (const object of installObjects({ overlays: [] })) await post(collectionPath(object), object);
   await meshPod('dns-controller-0', 'dns-controller', port);
   await meshPod('node-proxy-n1', 'node-proxy', port);
+  // A strict-mode NetworkPolicy the dns-controller left (docs/mtls.md): uninstall deletes it.
+  await post(
+    '/apis/networking.k8s.io/v1/namespaces/default/networkpolicies',
+    desiredStrictPolicy({ namespace: 'default', name: 'orders' }, { app: 'orders' }, 'nodemesh'),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -111,6 +117,8 @@ function covers(p: Permission, call: AuditCall): boolean {
       return call.namespace === undefined;
     case 'namespace asked (-n), or all with -A':
       return true;
+    case 'namespaces of strict Services':
+      return call.namespace !== undefined && call.namespace !== 'nodemesh';
   }
 }
 

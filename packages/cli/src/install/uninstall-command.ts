@@ -1,11 +1,17 @@
 /**
  * `nodemesh uninstall`: what docs/install.md's Uninstall does by hand, in order. The dns-controller would put
  * the cluster DNS block back while it runs, so its Deployment goes first and its pods are waited for; then the
- * block is removed from the cluster DNS and every shadow Service deleted (the dns-controller's own
- * `cleanupClusterDns` and `removeAllShadows`, whose ConfigMap editing is byte for byte); then the rest of the
+ * block is removed from the cluster DNS, every shadow Service and every strict-mode NetworkPolicy deleted (the
+ * dns-controller's own `cleanupClusterDns`, `removeAllShadows` and `removeAllStrictPolicies`, whose ConfigMap
+ * editing is byte for byte); then the rest of the
  * install, namespace last. The SMI CRDs stay unless `--crds` (deleting them deletes every SMI resource).
  */
-import { cleanupClusterDns, kubeApi, removeAllShadows } from '@nodemesh/dns-controller';
+import {
+  cleanupClusterDns,
+  kubeApi,
+  removeAllShadows,
+  removeAllStrictPolicies,
+} from '@nodemesh/dns-controller';
 import { formatFieldErrors } from '@nodemesh/smi-types';
 import { readControllerSettings } from '../check/gather.js';
 import type { CommandContext } from '../context.js';
@@ -50,6 +56,7 @@ export async function runUninstall(ctx: CommandContext, options: UninstallOption
       `remove the "${config.meshDomain}" block from the cluster DNS (kube-system ConfigMaps coredns, coredns-custom, kube-dns)`,
     );
     plan(`delete every shadow Service in namespace ${meshNs}`);
+    plan('delete every strict-mode NetworkPolicy of the dns-controller, in every namespace');
     for (const o of [...objects].reverse())
       if (o !== controller)
         plan(`delete ${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
@@ -84,6 +91,13 @@ export async function runUninstall(ctx: CommandContext, options: UninstallOption
     done(`deleted ${removed.length} shadow Service${removed.length === 1 ? '' : 's'}`);
   } catch (error) {
     fail(`deleting shadow Services: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    // Left behind, they would admit their pods' traffic only from node-proxies that are gone.
+    const removed = await removeAllStrictPolicies(api);
+    done(`deleted ${removed.length} strict-mode NetworkPolic${removed.length === 1 ? 'y' : 'ies'}`);
+  } catch (error) {
+    fail(`deleting strict-mode NetworkPolicies: ${error instanceof Error ? error.message : String(error)}`);
   }
   for (const object of [...objects].reverse()) {
     if (object === controller) continue;

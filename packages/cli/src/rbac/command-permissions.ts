@@ -8,6 +8,7 @@ export type Scope =
   | 'kube-system'
   | 'namespace asked (-n), or all with -A'
   | 'all namespaces'
+  | 'namespaces of strict Services'
   | 'cluster';
 
 export interface Permission {
@@ -110,6 +111,14 @@ export const COMMAND_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
       names: CLUSTER_DNS,
     },
     { verbs: ['list'], apiGroup: '', resource: 'services', scope: 'mesh namespace' },
+    // The strict-mode NetworkPolicies of the dns-controller (docs/mtls.md), found by label.
+    { verbs: ['list'], apiGroup: 'networking.k8s.io', resource: 'networkpolicies', scope: 'all namespaces' },
+    {
+      verbs: ['delete'],
+      apiGroup: 'networking.k8s.io',
+      resource: 'networkpolicies',
+      scope: 'namespaces of strict Services',
+    },
     ...INSTALL_KINDS.map((kind) =>
       kind.resource === 'customresourcedefinitions'
         ? { ...kind, verbs: ['delete'], flag: '--crds' }

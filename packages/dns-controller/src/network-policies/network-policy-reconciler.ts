@@ -72,6 +72,14 @@ export class NetworkPolicyReconciler {
         logger.info(`strict NetworkPolicy ${operation}d`, { policy: `${namespace}/${name}` });
       } catch (error) {
         const status = statusOf(error);
+        if (operation === 'create' && status === 409) {
+          // Ours, not yet in the informer (its event asks for a sync), or someone else's policy under the name:
+          // left alone, retried at the periodic resync rather than in a loop.
+          logger.warn('a NetworkPolicy of that name exists already; not touched', {
+            policy: `${namespace}/${name}`,
+          });
+          return;
+        }
         if (status === 409 || status === 404) {
           logger.info('NetworkPolicy changed meanwhile; next sync retries', {
             policy: `${namespace}/${name}`,

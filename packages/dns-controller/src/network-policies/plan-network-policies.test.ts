@@ -69,12 +69,7 @@ describe('planNetworkPolicies', () => {
                 from: [
                   {
                     namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'nodemesh' } },
-                    podSelector: {
-                      matchLabels: {
-                        'app.kubernetes.io/component': 'node-proxy',
-                        'app.kubernetes.io/part-of': 'nodemesh',
-                      },
-                    },
+                    podSelector: { matchLabels: { 'app.kubernetes.io/component': 'node-proxy' } },
                   },
                 ],
               },

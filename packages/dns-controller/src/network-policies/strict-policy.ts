@@ -6,12 +6,13 @@
  * ingress controller). Pure.
  */
 import {
+  LABEL_COMPONENT,
   LABEL_MANAGED_BY,
   LABEL_MANAGED_BY_VALUE,
   LABEL_PART_OF,
   LABEL_PART_OF_VALUE,
+  NODE_PROXY_COMPONENT,
   type ShadowOf,
-  shadowSelectorForProxies,
 } from '@nodemesh/smi-types';
 
 /** On each managed NetworkPolicy: the name of the Service (in the policy's own namespace) it closes. */
@@ -72,7 +73,8 @@ export function strictPolicyLabels(of: ShadowOf): Record<string, string> {
 
 /**
  * The policy of one strict Service: its pods (the Service's selector, non-empty) admit ingress only from
- * pods labelled as node-proxies in the mesh namespace, on every port (the tunnel delivers to any port of a
+ * pods labelled `app.kubernetes.io/component: node-proxy` in the mesh namespace (named by the label every
+ * Namespace carries), on every port (the tunnel delivers to any port of a
  * pod). Nothing about egress.
  */
 export function desiredStrictPolicy(
@@ -92,7 +94,7 @@ export function desiredStrictPolicy(
           from: [
             {
               namespaceSelector: { matchLabels: { [LABEL_NAMESPACE_NAME]: meshNamespace } },
-              podSelector: { matchLabels: shadowSelectorForProxies() },
+              podSelector: { matchLabels: { [LABEL_COMPONENT]: NODE_PROXY_COMPONENT } },
             },
           ],
         },

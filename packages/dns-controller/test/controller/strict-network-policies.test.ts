@@ -72,12 +72,7 @@ describe('strict-mode NetworkPolicies', () => {
         from: [
           {
             namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'nodemesh' } },
-            podSelector: {
-              matchLabels: {
-                'app.kubernetes.io/component': 'node-proxy',
-                'app.kubernetes.io/part-of': 'nodemesh',
-              },
-            },
+            podSelector: { matchLabels: { 'app.kubernetes.io/component': 'node-proxy' } },
           },
         ],
       },
