@@ -325,8 +325,10 @@ describe('the mesh on three nodes', () => {
         const answer = await get(client, `http://web.shop.mesh:${WEB_PORT}/own-node`);
         expect(['web-v1', 'web-v2']).toContain(answer.pod);
         expect(answer.path).toBe('/own-node');
-        // The backend sees the caller's node-proxy: the node's address (or its pod gateway on the same node).
-        expect([node.ip, podGateway(node.index)]).toContain(answer.client);
+        // The backend sees the node-proxy of its own node: the caller's for a pod on the same node, the far end
+        // of the mTLS tunnel for one on another (docs/mtls.md); the node's address or its pod gateway.
+        const delivering = mesh.cluster.node(answer.node);
+        expect([delivering.ip, podGateway(delivering.index)]).toContain(answer.client);
       }
       const after = await Promise.all(mesh.cluster.nodes.map((n) => httpCount(n.name, 'web')));
       const delta = after.map((count, i) => count - (before[i] ?? 0));
@@ -335,7 +337,6 @@ describe('the mesh on three nodes', () => {
   });
 
   it('carries raw TCP (nc) through the own node’s proxy', async () => {
-    const node = mesh.cluster.node('node-b');
     const before = sumSamples(await mesh.proxyMetrics('node-b'), 'nodemesh_tcp_connections_total');
     const result = await tcpExchange(
       clients.b.ns,
@@ -345,7 +346,11 @@ describe('the mesh on three nodes', () => {
     );
     expect(result.code, result.stderr).toBe(0);
     const body = result.stdout.slice(result.stdout.indexOf('\r\n\r\n') + 4);
-    expect(parseIdentity(body)).toEqual({ pod: 'back', node: 'node-c', client: node.ip, path: '/over-tcp' });
+    // node-b's proxy tunnels the connection to node-c's, which dials back: back sees node-c's proxy.
+    const nodeC = mesh.cluster.node('node-c');
+    const identity = parseIdentity(body);
+    expect(identity).toMatchObject({ pod: 'back', node: 'node-c', path: '/over-tcp' });
+    expect([nodeC.ip, podGateway(nodeC.index)]).toContain(identity.client);
     const after = sumSamples(await mesh.proxyMetrics('node-b'), 'nodemesh_tcp_connections_total');
     expect(after - before).toBe(1);
   });
