@@ -46,6 +46,19 @@ export interface ListeningAddress {
 
 const PORT_ATTEMPTS = 20;
 
+/**
+ * The UDP socket's "lookup" of where a reply goes. Replies only go to the address a query came from, which
+ * the kernel gave as a numeric address: `dns.lookup` would parse it again and call back on the next tick
+ * (one more pass through the tick queue per datagram); this hands it back as it is, at once.
+ */
+function peerAddress(family: 4 | 6) {
+  return (
+    address: string,
+    _options: unknown,
+    callback: (error: null, address: string, family: number) => void,
+  ) => callback(null, address, family);
+}
+
 export class MeshDnsServer {
   readonly metrics: DnsMetrics;
   private readonly resolver: ResolverOptions;
@@ -116,7 +129,8 @@ export class MeshDnsServer {
 
   private bindUdp(host: string, port: number): Promise<UdpSocket> {
     return new Promise((resolve, reject) => {
-      const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+      const family = isIPv6(host) ? 6 : 4;
+      const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: peerAddress(family) });
       socket.once('error', reject);
       socket.bind(port, host, () => {
         socket.off('error', reject);
@@ -232,9 +246,10 @@ export class MeshDnsServer {
   }
 
   /**
-   * The common query answered from the zone's stored bytes (wire-answers.ts) and counted: the reply (for
-   * TCP with its length in front), or undefined when the query is not of the common shape or its name has
-   * no stored answers; then `handle` answers it in full. Nothing here is allocated but the reply.
+   * The common query answered from the zone's stored bytes (wire-answers.ts; names outside the zone and
+   * names it lacks included) and counted: the reply (for TCP with its length in front), or undefined when
+   * the query is not of the common shape or its answer is not stored; then `handle` answers it in full.
+   * Nothing here is allocated but the reply.
    */
   private fromStore(packet: Buffer, transport: Transport, started: number): Buffer | undefined {
     const { answers, head } = this;

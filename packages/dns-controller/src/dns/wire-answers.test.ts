@@ -56,6 +56,13 @@ const NAMES = [
   'nope.mesh',
   'a.b.c.d.e.mesh',
   'example.com',
+  'nope.dns.mesh',
+  'y.hostmaster.mesh',
+  '_grpc._tcp.orders.shop.mesh',
+  'xmesh',
+  'a.xmesh',
+  'mesh.example.com',
+  `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.mesh`,
 ];
 const TYPES = [RRType.A, RRType.AAAA, RRType.ANY, RRType.SRV, RRType.SOA, RRType.NS, 16, 15, 65, 252, 41];
 
@@ -110,6 +117,7 @@ describe('WireAnswers', () => {
     const answers = new WireAnswers(zone, options);
     const head = new QueryHead();
     let stored = 0;
+    let negative = 0;
     fc.assert(
       fc.property(query, (q) => {
         const packet = packetOf(q);
@@ -117,6 +125,7 @@ describe('WireAnswers', () => {
         const full = respond(packet, zone, options, q.transport);
         if (fast !== undefined) {
           stored++;
+          if (fast.rcode === 'NXDOMAIN' || fast.rcode === 'REFUSED') negative++;
           expect(fast.reply?.toString('hex')).toBe(full.reply?.toString('hex'));
           expect([fast.qtype, fast.rcode, fast.truncated]).toEqual([full.qtype, full.rcode, full.truncated]);
         }
@@ -124,6 +133,7 @@ describe('WireAnswers', () => {
       { numRuns: 3000 },
     );
     expect(stored).toBeGreaterThan(1000);
+    expect(negative).toBeGreaterThan(200);
   });
 
   it('frames a TCP reply with its length in front when asked', () => {
@@ -142,7 +152,7 @@ describe('WireAnswers', () => {
     }
   });
 
-  it('stores every answer that exists: names of the zone with ordinary types come from bytes', () => {
+  it('stores every answer: names of the zone, names it lacks and names outside it come from bytes', () => {
     const zone = sampleZone();
     const answers = new WireAnswers(zone, options);
     const head = new QueryHead();
@@ -154,8 +164,17 @@ describe('WireAnswers', () => {
         ).toBeDefined();
       }
     }
-    for (const name of ['nope.shop.mesh', 'example.com', '_http._udp.orders.shop.mesh']) {
-      expect(respondFromStore(encodeQuery(name, RRType.A), head, answers, 'udp')).toBeUndefined();
+    for (const name of ['nope.shop.mesh', 'NOPE.mesh', '_http._udp.orders.shop.mesh', 'a.b.c.d.e.mesh']) {
+      expect(respondFromStore(encodeQuery(name, 16), head, answers, 'udp')?.rcode, name).toBe('NXDOMAIN');
+    }
+    for (const name of ['example.com', 'xmesh', 'mesh.example.com', '']) {
+      expect(respondFromStore(encodeQuery(name, RRType.A), head, answers, 'udp')?.rcode, name).toBe(
+        'REFUSED',
+      );
+    }
+    // Their SOA would point at the label the name shares with the SOA's names: answered in full.
+    for (const name of ['nope.dns.mesh', 'y.hostmaster.mesh', 'a.b.DNS.mesh']) {
+      expect(respondFromStore(encodeQuery(name, RRType.A), head, answers, 'udp'), name).toBeUndefined();
     }
     expect(respondFromStore(encodeQuery('mesh', 252), head, answers, 'udp')).toBeUndefined();
   });
@@ -185,13 +204,73 @@ describe('WireAnswers', () => {
     same('new.mesh', RRType.A);
     same('shop.mesh', 16);
     zone.remove('new', 'svc');
-    expect(respondFromStore(encodeQuery('svc.new.mesh', RRType.A), head, answers, 'udp')).toBeUndefined();
-    expect(respondFromStore(encodeQuery('new.mesh', RRType.A), head, answers, 'udp')).toBeUndefined();
+    same('svc.new.mesh', RRType.A);
+    same('new.mesh', RRType.A);
+    expect(respondFromStore(encodeQuery('new.mesh', RRType.A), head, answers, 'udp')?.rcode).toBe('NXDOMAIN');
     zone.remove('dns', 'ns');
     same('ns.dns.mesh', RRType.A);
     answers.close();
     zone.upsert({ namespace: 'late', name: 'one', clusterIPs: ['10.96.2.2'], ports: [] });
-    expect(respondFromStore(encodeQuery('one.late.mesh', RRType.A), head, answers, 'udp')).toBeUndefined();
+    expect(respondFromStore(encodeQuery('one.late.mesh', RRType.A), head, answers, 'udp')?.rcode).not.toBe(
+      'NOERROR',
+    );
+  });
+
+  it('answers NXDOMAIN and REFUSED of every name length as the full path does, in a deeper domain', () => {
+    const zone = new MeshZone('cluster.local');
+    zone.upsert({ namespace: 'shop', name: 'orders', clusterIPs: ['10.96.0.10'], ports: [] });
+    const deep: ResolverOptions = {
+      ...resolverDefaults('cluster.local'),
+      nsName: 'ns.dns.cluster.local',
+      hostmaster: 'admin.example.org',
+    };
+    const answers = new WireAnswers(zone, deep);
+    const head = new QueryHead();
+    const fromBytes = new Set<string>();
+    // Names of 1 to 240 characters before the domain, in labels of 1 to 63, in mixed case.
+    const nameOf = (length: number, seed: number, suffix: string) => {
+      const labels: string[] = [];
+      let left = length;
+      for (let i = 0; left > 0; i++) {
+        const size = Math.min(left, 1 + ((seed * (i + 7)) % 63));
+        labels.push(recase('x-y_z9'.repeat(11).slice(0, size), seed * (i + 1)));
+        left -= size + 1;
+      }
+      return `${labels.join('.')}.${suffix}`;
+    };
+    for (let length = 1; length <= 240; length++) {
+      for (const suffix of ['cluster.local', 'CLUSTER.Local', 'local', 'cluster.local.example']) {
+        const name = nameOf(length, length + suffix.length, suffix);
+        if (name.length > 253) continue;
+        for (const transport of ['udp', 'tcp'] as const) {
+          const packet = encodeQuery(name, RRType.AAAA, {
+            edns: { udpPayloadSize: 1232, version: 0, dnssecOk: true },
+          });
+          const fast = respondFromStore(packet, head, answers, transport);
+          const full = respond(packet, zone, deep, transport);
+          expect(fast?.reply.toString('hex'), name).toBe(full.reply?.toString('hex'));
+          fromBytes.add(`${fast?.rcode}`);
+        }
+      }
+    }
+    expect([...fromBytes].sort()).toEqual(['NXDOMAIN', 'REFUSED']);
+  });
+
+  it('leaves names it lacks to the full path while a name that exists could not be stored', () => {
+    const zone = new MeshZone('mesh');
+    const answers = new WireAnswers(zone, options);
+    const head = new QueryHead();
+    const rcode = (name: string) =>
+      respondFromStore(encodeQuery(name, RRType.A), head, answers, 'udp')?.rcode;
+    expect(rcode('huge.shop.mesh')).toBe('NXDOMAIN');
+    // 4 100 A records: more than the store's two-byte length of an answer's records.
+    const many = Array.from({ length: 4100 }, (_, i) => `10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`);
+    zone.upsert({ namespace: 'shop', name: 'huge', clusterIPs: many, ports: [] });
+    expect(rcode('huge.shop.mesh')).toBeUndefined();
+    expect(rcode('nope.shop.mesh')).toBeUndefined();
+    expect(rcode('example.com')).toBe('REFUSED');
+    zone.remove('shop', 'huge');
+    expect(rcode('huge.shop.mesh')).toBe('NXDOMAIN');
   });
 
   it('shares the negative answers of names alike', () => {

@@ -9,8 +9,12 @@
  * What is stored: for every name that exists (the apex, the name server's name, each namespace, each
  * Service, its `_tcp`/`_udp` names and its named ports) the answers to the types that can have records
  * there, and one NODATA answer for every other type (shared by all names whose apex sits at the same
- * offset). Names that do not exist (NXDOMAIN), zone transfers and unusual queries take the full path; the
- * property test in wire-answers.test.ts holds both paths to the same bytes.
+ * offset). Beside them, the answers to names that are not stored: one REFUSED for names outside the zone,
+ * and one NXDOMAIN per length of the name (its SOA points into the question at the apex, so the bytes
+ * depend only on where the apex sits). These do not change with the zone's Services; only the serial does,
+ * written per reply. A name whose label before the apex is one of the SOA's own labels (`dns` in
+ * `x.dns.mesh`, whose SOA compresses differently), zone transfers and unusual queries take the full path;
+ * the property test in wire-answers.test.ts holds both paths to the same bytes.
  *
  * Per query the work is what the query itself decides: its name is looked up by its bytes where it lies in
  * the packet, in a store that keeps names and answers side by side in one byte array (wire-store.ts), and
@@ -19,7 +23,7 @@
  */
 import { type ResolverOptions, resolve } from './answer.js';
 import { encodeWithSerials } from './encode.js';
-import { CLASSIC_UDP_LIMIT, type Query, RRType } from './message.js';
+import { CLASSIC_UDP_LIMIT, type Query, Rcode, RRType } from './message.js';
 import type { QueryHead } from './query-head.js';
 import {
   ANSWER_COUNTS,
@@ -66,6 +70,9 @@ const SRV_TYPES: readonly number[] = [RRType.SRV, RRType.ANY];
 const OPT_LENGTH = 11;
 const TCP_LIMIT = 65535;
 const HEADER = 12;
+const MAX_NAME = 255;
+/** `find` found nothing: the full path answers. */
+const NONE = -1;
 
 /** The lower-cased wire form of a name (without the root), as QueryHead computes it from a query. */
 export function wireKey(labels: readonly string[]): string {
@@ -85,7 +92,7 @@ export class WireAnswers {
   /** Every name with stored answers, by its wire key: what the store is written from. */
   readonly #names = new Map<string, NameAnswers>();
   /** The same names and answers laid out for queries. */
-  readonly #store = new WireStore<WireAnswer>(() => this.#storable());
+  readonly #store: WireStore<WireAnswer>;
   /** The apex and the name server's name: never replaced by a Service's name, as the resolver checks them first. */
   readonly #fixed = new Set<string>();
   /** `<namespace>/<name>` → the keys of the names that Service owns. */
@@ -94,6 +101,16 @@ export class WireAnswers {
   readonly #nodataByLength = new Map<number, WireAnswer>();
   /** Suffixes of the SOA's names (name server, hostmaster) longer than the domain. */
   readonly #soaSuffixes = new Set<string>();
+  /** Names that exist but the store could not keep (too large for its layout): while any, misses take the full path. */
+  readonly #unstored = new Set<string>();
+  /** Where the REFUSED answer sits in the store, or NONE. */
+  readonly #refused: number;
+  /** Where the NXDOMAIN answer to a name of each wire length (root included) sits in the store, or NONE. */
+  readonly #nxdomain = new Int32Array(MAX_NAME + 1).fill(NONE);
+  /** The domain's wire form in lower case, without the root. */
+  readonly #domainWire: Buffer;
+  /** The SOA names' labels just before the domain, as wire bytes in lower case (`\x03dns`, `\x0ahostmaster`). */
+  readonly #soaLabels: Buffer[] = [];
   readonly #unsubscribe: () => void;
 
   constructor(zone: MeshZone, options: ResolverOptions) {
@@ -104,7 +121,17 @@ export class WireAnswers {
       const soaLabels = soaName.split('.').filter((label) => label !== '');
       for (let i = 0; i < soaLabels.length - domain.length; i++)
         this.#soaSuffixes.add(wireKey(soaLabels.slice(i)));
+      const before = soaLabels.length - domain.length - 1;
+      if (before >= 0 && wireKey(soaLabels.slice(before + 1)) === wireKey(domain))
+        this.#soaLabels.push(Buffer.from(wireKey(soaLabels.slice(before, before + 1)), 'latin1'));
     }
+    this.#domainWire = Buffer.from(wireKey(domain), 'latin1');
+    const { refused, nxdomain } = this.#negatives();
+    const unnamed = [...(refused === undefined ? [] : [refused]), ...nxdomain.values()];
+    this.#store = new WireStore<WireAnswer>(() => this.#storable(), undefined, unnamed);
+    const at = new Map(unnamed.map((answer, i) => [answer, this.#store.unnamedAt[i] ?? NONE]));
+    this.#refused = refused === undefined ? NONE : (at.get(refused) ?? NONE);
+    for (const [length, answer] of nxdomain) this.#nxdomain[length] = at.get(answer) ?? NONE;
     this.#setFixed(wireKey(domain), this.#build(domain));
     const nsLabels = options.nsName.split('.').filter((label) => label !== '');
     const nsInZone =
@@ -126,11 +153,13 @@ export class WireAnswers {
   }
 
   /**
-   * Where the stored answer to the query in `packet`, read by `head`, sits in the store (a number for
-   * `reply` and `rcodeOf`), or -1 when it has none (use the full path).
+   * Where the stored answer to the query in `packet`, read by `head`, sits (a number for `reply` and
+   * `rcodeOf`), or -1 when it has none (use the full path). A name the store does not hold gets REFUSED
+   * outside the zone and NXDOMAIN inside it.
    */
   find(packet: Buffer, head: QueryHead): number {
-    return this.#store.find(packet, HEADER, head.nameEnd, head.type);
+    const stored = this.#store.find(packet, HEADER, head.nameEnd, head.type);
+    return stored >= 0 ? stored : this.#notStored(packet, head.nameEnd);
   }
 
   /** The rcode of a stored answer. */
@@ -140,6 +169,43 @@ export class WireAnswers {
       ((bytes[answer + ANSWER_RCODE_HIGH] as number) << 4) |
       ((bytes[answer + ANSWER_FLAGS + 1] as number) & 0x0f)
     );
+  }
+
+  /**
+   * The answer to a name (the question's, ending at `nameEnd`) the store does not hold: REFUSED when it
+   * is outside the zone, NXDOMAIN when inside, NONE when the full path must decide (see the file's head).
+   * Its labels were checked by QueryHead: they run exactly to `nameEnd`.
+   */
+  #notStored(packet: Buffer, nameEnd: number): number {
+    const domain = this.#domainWire;
+    const apex = nameEnd - domain.length;
+    let before = NONE;
+    let at = HEADER;
+    while (at < apex) {
+      before = at;
+      at += (packet[at] as number) + 1;
+    }
+    if (at !== apex || !sameFolded(packet, apex, nameEnd, domain)) return this.#refused;
+    // The apex itself is always stored; a name that exists but is not stored is answered in full.
+    if (before === NONE || this.#unstored.size > 0) return NONE;
+    for (const label of this.#soaLabels) if (sameFolded(packet, before, apex, label)) return NONE;
+    return this.#nxdomain[nameEnd - HEADER + 1] ?? NONE;
+  }
+
+  /**
+   * REFUSED and every NXDOMAIN, from the resolver itself: asked of the root (outside any zone) and of
+   * names of each length made of `*` labels, which no namespace or Service can have. NXDOMAIN by the
+   * name's wire length.
+   */
+  #negatives(): { refused: WireAnswer | undefined; nxdomain: Map<number, WireAnswer> } {
+    const refused = this.#answer([], RRType.A);
+    const nxdomain = new Map<number, WireAnswer>();
+    const domain = this.#zone.domainLabels;
+    for (let length = wireLength(domain) + 2; length <= MAX_NAME; length++) {
+      const answer = this.#answer([...filler(length - wireLength(domain)), ...domain], RRType.A);
+      if (answer.rcode === Rcode.NXDOMAIN) nxdomain.set(length, answer);
+    }
+    return { refused: refused.rcode === Rcode.REFUSED ? refused : undefined, nxdomain };
   }
 
   /**
@@ -252,19 +318,24 @@ export class WireAnswers {
 
   #setFixed(key: string, answers: NameAnswers): void {
     this.#fixed.add(key);
-    this.#names.set(key, answers);
-    this.#store.set(wireName(key), answers);
+    this.#keep(key, answers);
   }
 
   /** A Service's name; the apex and the name server's name keep their own answers. */
   #setName(key: string, answers: NameAnswers): void {
     if (this.#fixed.has(key)) return;
+    this.#keep(key, answers);
+  }
+
+  #keep(key: string, answers: NameAnswers): void {
     this.#names.set(key, answers);
-    this.#store.set(wireName(key), answers);
+    if (this.#store.set(wireName(key), answers)) this.#unstored.delete(key);
+    else this.#unstored.add(key);
   }
 
   #deleteName(key: string): void {
     if (this.#fixed.has(key) || !this.#names.delete(key)) return;
+    this.#unstored.delete(key);
     this.#store.delete(wireName(key));
   }
 
@@ -342,6 +413,30 @@ export class WireAnswers {
       serialOffsets: serialOffsets.map((offset) => offset - start),
     };
   }
+}
+
+/** Whether `packet[start, end)` is `lower` with ASCII letters folded to lower case. */
+function sameFolded(packet: Buffer, start: number, end: number, lower: Buffer): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const byte = packet[start + i] as number;
+    if ((byte >= 65 && byte <= 90 ? byte | 0x20 : byte) !== lower[i]) return false;
+  }
+  return true;
+}
+
+/** Labels of `*` taking `length` (at least 2) bytes on the wire. */
+function filler(length: number): string[] {
+  const labels: string[] = [];
+  let left = length;
+  while (left > 0) {
+    // A label takes its length + 1 bytes (at most 64); never leave a single byte behind.
+    let size = Math.min(63, left - 1);
+    if (left - (size + 1) === 1) size--;
+    labels.push('*'.repeat(size));
+    left -= size + 1;
+  }
+  return labels;
 }
 
 /** Bytes of a name on the wire, root label included. */

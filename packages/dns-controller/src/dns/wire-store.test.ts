@@ -45,11 +45,12 @@ function answersOf(name: string, nodata: StorableAnswer): SlottedAnswers<Storabl
 }
 
 /** A store over its own record of names, as WireAnswers keeps one. */
-function storeWithSource(seed?: number) {
+function storeWithSource(seed?: number, unnamed: readonly StorableAnswer[] = []) {
   const source = new Map<string, SlottedAnswers<StorableAnswer>>();
   const store = new WireStore<StorableAnswer>(
     () => [...source].map(([name, answers]) => [wire(name), answers] as const),
     seed,
+    unnamed,
   );
   return {
     store,
@@ -143,6 +144,26 @@ describe('WireStore', () => {
       1,
     ]);
     expect(found(store, 'small.mesh', 1)).toBe('small A');
+  });
+
+  it('keeps answers that belong to no name where they were, with their bytes, through compactions', () => {
+    const unnamed = [answer('REFUSED'), answer('NXDOMAIN', [2])];
+    const { store, set, delete: remove } = storeWithSource(undefined, unnamed);
+    const records = (at: number) => {
+      const bytes = store.bytes;
+      const serials = bytes[at + ANSWER_SERIALS] ?? 0;
+      const start = at + ANSWER_SERIAL_OFFSETS + serials * 2;
+      return bytes.toString('latin1', start, start + bytes.readUInt16BE(at + ANSWER_RECORDS_LENGTH));
+    };
+    const [refused = -1, nxdomain = -1] = store.unnamedAt;
+    expect([records(refused), records(nxdomain)]).toEqual(['REFUSED', 'NXDOMAIN']);
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 2000; i++) set(`svc-${i}.mesh`, answersOf(`svc-${i}#${round}`, answer('nodata')));
+      for (let i = 0; i < 2000; i += 2) remove(`svc-${i}.mesh`);
+    }
+    expect(store.unnamedAt).toEqual([refused, nxdomain]);
+    expect([records(refused), records(nxdomain)]).toEqual(['REFUSED', 'NXDOMAIN']);
+    expect(found(store, 'svc-1.mesh', 1)).toBe('svc-1#3 A');
   });
 
   it('writes an answer shared by many names once', () => {

@@ -14,7 +14,8 @@
  * offset per answer slot (A, AAAA, ANY, SRV, SOA, NS, any other type). Answer: flags (2 bytes: QR, AA and the
  * rcode's low bits), the three record counts (2 bytes each), the rcode's high bits (1), how many SOA serials
  * (1), the records' length (2), the serials' offsets in the records (2 each), then the records. An answer
- * shared by many names (NODATA) is written once.
+ * shared by many names (NODATA) is written once. Answers that belong to no name (a zone's REFUSED and
+ * NXDOMAIN) can be given when the store is made: they come first and keep their offsets for good.
  *
  * Changes append; a removed or replaced name leaves its bytes behind until the bytes in use reach twice
  * what the last compaction kept, when everything is written anew from the names given (amortised O(1) per
@@ -104,6 +105,26 @@ export function wireNameHash(seed: number, bytes: Uint8Array, start: number, end
   return (hash ^ (hash >>> 15)) & HASH_MASK;
 }
 
+/** Bytes `answer` takes in the layout. */
+function answerSize(answer: StorableAnswer): number {
+  return ANSWER_SERIAL_OFFSETS + answer.serialOffsets.length * 2 + answer.records.length;
+}
+
+/** Writes `answer` at `at` in the layout (the caller made room: `answerSize`). */
+function writeAnswer(bytes: Buffer, at: number, answer: StorableAnswer): void {
+  const serials = answer.serialOffsets.length;
+  bytes.writeUInt16BE(answer.flags, at + ANSWER_FLAGS);
+  bytes.writeUInt16BE(answer.answers, at + ANSWER_COUNTS);
+  bytes.writeUInt16BE(answer.authorities, at + ANSWER_COUNTS + 2);
+  bytes.writeUInt16BE(answer.additionals, at + ANSWER_COUNTS + 4);
+  bytes[at + ANSWER_RCODE_HIGH] = answer.rcode >>> 4;
+  bytes[at + ANSWER_SERIALS] = serials;
+  bytes.writeUInt16BE(answer.records.length, at + ANSWER_RECORDS_LENGTH);
+  for (const [i, offset] of answer.serialOffsets.entries())
+    bytes.writeUInt16BE(offset, at + ANSWER_SERIAL_OFFSETS + i * 2);
+  answer.records.copy(bytes, at + ANSWER_SERIAL_OFFSETS + serials * 2);
+}
+
 export class WireStore<A extends StorableAnswer> {
   /** Name entries and answers. */
   #bytes = Buffer.alloc(MIN_BYTES);
@@ -120,13 +141,19 @@ export class WireStore<A extends StorableAnswer> {
   readonly #seed: number;
   /** All names and their answers, for a compaction: the caller's own record of them. */
   readonly #source: () => Iterable<readonly [Buffer, SlottedAnswers<A>]>;
+  readonly #unnamed: readonly A[];
+  /** Where each answer given as `unnamed` sits, in their order: the same through every compaction. */
+  readonly unnamedAt: readonly number[];
 
   constructor(
     source: () => Iterable<readonly [Buffer, SlottedAnswers<A>]>,
     seed: number = (Math.random() * 0x100000000) >>> 0,
+    unnamed: readonly A[] = [],
   ) {
     this.#source = source;
     this.#seed = seed;
+    this.#unnamed = unnamed;
+    this.unnamedAt = this.#writeUnnamed();
   }
 
   /** The bytes answers are read from (valid until the next change). */
@@ -159,12 +186,14 @@ export class WireStore<A extends StorableAnswer> {
   /**
    * Keeps `answers` for `name` (lower case wire form, no root), replacing what it had. A name whose answers
    * do not fit the layout (records over 65 535 bytes, more than 255 serials) is not kept: the full path
-   * answers it.
+   * answers it. Returns whether the name was kept.
    */
-  set(name: Buffer, answers: SlottedAnswers<A>): void {
+  set(name: Buffer, answers: SlottedAnswers<A>): boolean {
     this.#remove(name);
-    if (fits(name, answers)) this.#write(name, answers);
+    const kept = fits(name, answers);
+    if (kept) this.#write(name, answers);
     this.#compactIfWasteful();
+    return kept;
   }
 
   /** Forgets `name`; returns whether it was kept. */
@@ -242,19 +271,8 @@ export class WireStore<A extends StorableAnswer> {
   }
 
   #writeAnswer(answer: A): number {
-    const serials = answer.serialOffsets.length;
-    const at = this.#reserve(ANSWER_SERIAL_OFFSETS + serials * 2 + answer.records.length);
-    const bytes = this.#bytes;
-    bytes.writeUInt16BE(answer.flags, at + ANSWER_FLAGS);
-    bytes.writeUInt16BE(answer.answers, at + ANSWER_COUNTS);
-    bytes.writeUInt16BE(answer.authorities, at + ANSWER_COUNTS + 2);
-    bytes.writeUInt16BE(answer.additionals, at + ANSWER_COUNTS + 4);
-    bytes[at + ANSWER_RCODE_HIGH] = answer.rcode >>> 4;
-    bytes[at + ANSWER_SERIALS] = serials;
-    bytes.writeUInt16BE(answer.records.length, at + ANSWER_RECORDS_LENGTH);
-    for (const [i, offset] of answer.serialOffsets.entries())
-      bytes.writeUInt16BE(offset, at + ANSWER_SERIAL_OFFSETS + i * 2);
-    answer.records.copy(bytes, at + ANSWER_SERIAL_OFFSETS + serials * 2);
+    const at = this.#reserve(answerSize(answer));
+    writeAnswer(this.#bytes, at, answer);
     return at;
   }
 
@@ -311,7 +329,13 @@ export class WireStore<A extends StorableAnswer> {
     this.#names = 0;
     this.#tombstones = 0;
     this.#written = new Map();
+    this.#writeUnnamed();
     for (const [name, answers] of this.#source()) if (fits(name, answers)) this.#write(name, answers);
     this.#kept = this.#used;
+  }
+
+  /** Writes the unnamed answers at the start of empty bytes (so always at the same offsets). */
+  #writeUnnamed(): number[] {
+    return this.#unnamed.map((answer) => this.#writeAnswer(answer));
   }
 }

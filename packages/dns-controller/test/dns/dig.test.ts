@@ -59,6 +59,46 @@ describe.skipIf(!existsSync('/usr/bin/dig'))('mesh DNS server, asked by dig', ()
     expect(status(await dig(port, 'example.com', 'A'))).toBe('REFUSED');
   });
 
+  it('answers NXDOMAIN and REFUSED from stored bytes over UDP and TCP, with EDNS, in the case asked', async () => {
+    const queries = 'nodemesh_dns_queries_total';
+    for (const transport of ['+notcp', '+tcp']) {
+      const nxBefore = await metricValue(registry, queries, { rcode: 'NXDOMAIN' });
+      const nx = await dig(
+        port,
+        transport,
+        '+dnssec',
+        'Missing.SHOP.mesh',
+        'TXT',
+        '+noall',
+        '+comments',
+        '+authority',
+      );
+      expect(status(nx)).toBe('NXDOMAIN');
+      expect(flags(nx)).toContain('aa');
+      expect(nx).toMatch(/; EDNS: version: 0, flags: do; udp: 4096/);
+      expect(nx).toMatch(
+        /^mesh\.\s+9\s+IN\s+SOA\s+ns\.dns\.mesh\. hostmaster\.mesh\. \d+ 7200 1800 86400 9$/m,
+      );
+      expect(await metricValue(registry, queries, { rcode: 'NXDOMAIN' })).toBe(nxBefore + 1);
+      const refused = await dig(
+        port,
+        transport,
+        'Shop.Example.COM',
+        'AAAA',
+        '+noall',
+        '+comments',
+        '+question',
+      );
+      expect(status(refused)).toBe('REFUSED');
+      expect(flags(refused)).not.toContain('aa');
+      expect(refused).toMatch(/^;Shop\.Example\.COM\.\s+IN\s+AAAA$/m);
+    }
+    // A name whose label before the apex is the SOA's own (`dns`): answered in full, the same to dig.
+    const full = await dig(port, 'nope.dns.mesh', 'A', '+noall', '+comments', '+authority');
+    expect(status(full)).toBe('NXDOMAIN');
+    expect(full).toMatch(/^mesh\.\s+9\s+IN\s+SOA\s+ns\.dns\.mesh\. hostmaster\.mesh\./m);
+  });
+
   it('answers over TCP', async () => {
     const before = await metricValue(registry, 'nodemesh_dns_queries_total', { transport: 'tcp' });
     expect((await dig(port, '+tcp', 'orders.shop.mesh', 'A', '+short')).trim()).toBe('10.96.0.10');

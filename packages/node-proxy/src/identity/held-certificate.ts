@@ -5,8 +5,8 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { CertificateResponse } from '@nodemesh/smi-types';
+import { pemBlocks } from './pem.js';
 import { sha256Hex, type TrustBundle } from './trust-bundle.js';
-import { pemBlocks } from './x509.js';
 
 export interface HeldCertificate {
   readonly namespace: string;

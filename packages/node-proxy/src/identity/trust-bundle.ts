@@ -5,7 +5,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { TRUST_BUNDLE_ISSUER_KEY, TRUST_BUNDLE_ROOTS_KEY } from '@nodemesh/smi-types';
-import { pemBlocks } from './x509.js';
+import { pemBlocks } from './pem.js';
 
 export interface TrustBundle {
   readonly roots: readonly X509Certificate[];

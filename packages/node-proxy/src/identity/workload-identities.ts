@@ -21,6 +21,7 @@ import { acceptIssued, type HeldCertificate, renewalTime, rootOf } from './held-
 import { createIdentityMetrics, type IdentityMetrics } from './identity-metrics.js';
 import { type IdentityStore, identityContext } from './identity-store.js';
 import type { IssueOutcome } from './issuer-client.js';
+import { pemBlocks } from './pem.js';
 import {
   type IdentityUpdate,
   identityKey,
@@ -29,7 +30,6 @@ import {
 } from './shared-identity.js';
 import { readTrustBundle, type TrustBundle } from './trust-bundle.js';
 import { newWorkloadKey } from './workload-key.js';
-import { pemBlocks } from './x509.js';
 
 export interface WorkloadIdentitiesOptions {
   readonly trustDomain: string;

@@ -3,7 +3,6 @@
  * The CSR's subject is a placeholder; the issuer writes the SPIFFE ID itself.
  */
 import { webcrypto } from 'node:crypto';
-import { P256, x509 } from './x509.js';
 
 export interface WorkloadKey {
   /** PKCS#8 PEM, for a TLS SecureContext. */
@@ -13,6 +12,8 @@ export interface WorkloadKey {
 }
 
 export async function newWorkloadKey(): Promise<WorkloadKey> {
+  // @peculiar/x509 is loaded with the first key: a proxy without workload identity never needs it.
+  const { P256, x509 } = await import('./x509.js');
   const keys = await webcrypto.subtle.generateKey(P256, true, ['sign', 'verify']);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: 'O=nodemesh',

@@ -1,6 +1,7 @@
 /**
  * @peculiar/x509 set up once for the node-proxy: the Reflect metadata polyfill it needs (through tsyringe)
  * and Node's WebCrypto as its provider. It writes CSRs here; node:crypto's X509Certificate reads certificates.
+ * Loaded on first use (workload-key.ts): a proxy without workload identity never loads it (about 200 modules).
  */
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
@@ -13,8 +14,4 @@ export { x509 };
 /** ECDSA over P-256 with SHA-256, the only key the mesh CA signs for. */
 export const P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
-/** Every PEM block of one label in a text, in order, each ending in a newline. */
-export function pemBlocks(text: string, label: string): string[] {
-  const pattern = new RegExp(`-----BEGIN ${label}-----[\\s\\S]+?-----END ${label}-----`, 'g');
-  return [...text.matchAll(pattern)].map((m) => `${m[0]}\n`);
-}
+export { pemBlocks } from './pem.js';
