@@ -6,15 +6,19 @@
  * control → rate limit → endpoint → breaker → forward with timeout and retries (resolve-request.ts,
  * http-exchange.ts). Connections count against the node's limits (connection-guard.ts) from the first byte.
  */
+
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { connect as connectTcp, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { MtlsMode } from '@nodemesh/smi-types';
 import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.js';
-import { normaliseIp } from '../metrics/caller-resolver.js';
-import { errorKind } from '../metrics/proxy-metrics.js';
+import { type Caller, normaliseIp } from '../metrics/caller-resolver.js';
+import { errorKind, type MeshCallMeters } from '../metrics/proxy-metrics.js';
 import type { MeshPlan } from '../routing/decide-rule.js';
-import type { Snapshot } from '../snapshot/snapshot.js';
+import type { Endpoint, Snapshot } from '../snapshot/snapshot.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
+import { fallsBack, type TunnelRouter } from '../tunnel/tunnel-router.js';
 import { portSharing } from '../workers/port-sharing.js';
 import { AdmittedConnections } from './admitted-connections.js';
 import { endAndLinger, guardConnection } from './connection-guard.js';
@@ -361,7 +365,8 @@ export class HttpEntrypoint implements Listener {
     }
     const meshCalls = this.#ctx.metrics.meshCalls(backend.service);
     if (decision.kind === 'fallback') meshCalls.fallback(decision.reason);
-    meshCalls[decision.kind === 'fallback' ? 'plaintext' : decision.kind].value++;
+    if (decision.kind !== 'mtls')
+      meshCalls[decision.kind === 'fallback' ? 'plaintext' : decision.kind].value++;
     const { caller } = labels;
     const tunnels = this.#ctx.tunnels;
     this.#upgrades.add(socket);
@@ -375,7 +380,7 @@ export class HttpEntrypoint implements Listener {
         answerTimeoutMs: this.#options.headersTimeoutMs,
         maxHeaderBytes: this.#options.maxHeaderBytes,
         ...(decision.kind === 'mtls' && caller !== undefined
-          ? { via: () => tunnels.open(caller, endpoint) }
+          ? { via: () => tunnelOrFallback(tunnels, caller, endpoint, backend.mtlsMode, meshCalls) }
           : {}),
       },
       {
@@ -473,4 +478,30 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
         ? 'request took too long'
         : 'malformed HTTP request';
   socket.end(rawResponse(status, REASONS[status] ?? 'Bad Request', message));
+}
+
+/**
+ * The connection of a WebSocket upgrade to a pod on another node: a tunnel stream, or, in permissive mode when
+ * the tunnel cannot be brought up, a TCP connection straight to the pod (nothing was sent yet). Counted here,
+ * by what it turned out to be.
+ */
+async function tunnelOrFallback(
+  tunnels: TunnelRouter,
+  caller: Caller,
+  endpoint: Endpoint,
+  mode: MtlsMode,
+  meshCalls: MeshCallMeters,
+): Promise<Duplex> {
+  try {
+    const stream = await tunnels.open(caller, endpoint);
+    meshCalls.mtls.value++;
+    return stream;
+  } catch (error) {
+    if (mode !== 'permissive' || !fallsBack(error)) throw error;
+    meshCalls.fallback('tunnel_failed');
+    meshCalls.plaintext.value++;
+    const socket = connectTcp({ host: endpoint.address, port: endpoint.port });
+    await once(socket, 'connect');
+    return socket;
+  }
 }

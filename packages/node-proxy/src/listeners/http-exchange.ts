@@ -16,9 +16,7 @@ import { RequestTimeoutError, resilientForward } from '../resilience/resilient-f
 import { watchBody } from '../resilience/watched-body.js';
 import type { Backend, Endpoint } from '../snapshot/snapshot.js';
 import type { ActiveSpan } from '../tracing/tracer.js';
-import { TunnelError } from '../tunnel/tunnel-client.js';
 import { TunnelUnavailableError } from '../tunnel/tunnel-route.js';
-import { tunnelBroken } from '../tunnel/tunnel-router.js';
 import { exchangePlan } from './exchange-plan.js';
 import { forward, type UpstreamResponse } from './forward.js';
 import { type ProxyError, proxyErrors, upstreamError } from './http-errors.js';
@@ -55,34 +53,32 @@ export async function exchange(
     return { error: proxyErrors.mtlsUnavailable(plan.backendName, decision.reason), attempts: 1 };
   }
   const meshCalls = ctx.metrics.meshCalls(backend.service);
-  if (decision.kind === 'fallback') meshCalls.fallback(decision.reason);
+  let fallback = decision.kind === 'fallback' ? decision.reason : undefined;
+  if (
+    decision.kind === 'mtls' &&
+    caller !== undefined &&
+    backend.mtlsMode === 'permissive' &&
+    !ctx.tunnels.isUp(caller, endpoint) &&
+    !(await ctx.tunnels.warm(caller, endpoint))
+  ) {
+    // Permissive, and the tunnel to that node cannot be brought up: plaintext, before the request is sent.
+    fallback = 'tunnel_failed';
+  }
+  if (fallback !== undefined) meshCalls.fallback(fallback);
+  const tunnelled = decision.kind === 'mtls' && fallback === undefined;
   const headers =
     request.span === undefined
       ? request.headers
       : { ...request.headers, traceparent: request.span.traceparent };
   let attempts = 1;
-  let transport: MeshTransport = decision.kind === 'fallback' ? 'plaintext' : decision.kind;
+  const transport: MeshTransport = decision.kind === 'local' ? 'local' : tunnelled ? 'mtls' : 'plaintext';
   try {
     if (plan.direct) {
       const dispatcher =
-        decision.kind === 'mtls' && caller !== undefined
+        tunnelled && caller !== undefined
           ? pools.tunnelled(endpoint, backend.scheme, caller, ctx.tunnels)
           : pools.get(endpoint, backend.scheme);
-      try {
-        return { response: await sendDirect(dispatcher, request, headers), attempts };
-      } catch (err) {
-        // Permissive: a request with no body, whose tunnel broke before it was sent, goes again in plaintext.
-        if (!(decision.kind === 'mtls' && backend.mtlsMode === 'permissive' && request.body === undefined)) {
-          throw err;
-        }
-        if (!(err instanceof TunnelError && (tunnelBroken(err) || err.kind === 'no-certificate'))) throw err;
-        meshCalls.fallback('tunnel_failed');
-        transport = 'plaintext';
-        return {
-          response: await sendDirect(pools.get(endpoint, backend.scheme), request, headers),
-          attempts,
-        };
-      }
+      return { response: await sendDirect(dispatcher, request, headers), attempts };
     }
     const { policy } = ctx;
     let body: RequestBody =
@@ -111,7 +107,10 @@ export async function exchange(
         firstEndpoint: endpoint,
         pick: () => ctx.balancer.pick(backend.endpoints),
         release: (e) => ctx.balancer.release(e),
-        dispatcher: (e) => dispatcherFor(ctx, pools, backend, e, caller),
+        dispatcher: (e) =>
+          e === endpoint && !tunnelled
+            ? pools.get(e, backend.scheme)
+            : dispatcherFor(ctx, pools, backend, e, caller),
         send: forward,
         onRetry: (outcome) => {
           if (outcome === 'attempted') attempts++;

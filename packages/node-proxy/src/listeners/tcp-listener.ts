@@ -13,8 +13,7 @@ import { checkAccess } from '../policy/access-policy.js';
 import { chooseConnectionBackend } from '../routing/connection-backend.js';
 import type { Backend, Endpoint, Route, Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
-import { TunnelError } from '../tunnel/tunnel-client.js';
-import { tunnelBroken } from '../tunnel/tunnel-router.js';
+import { fallsBack } from '../tunnel/tunnel-router.js';
 import { portSharing } from '../workers/port-sharing.js';
 import { AdmittedConnections } from './admitted-connections.js';
 import { guardConnection } from './connection-guard.js';
@@ -219,9 +218,4 @@ interface Spliced {
   readonly caller: Caller | undefined;
   readonly labels: TrafficLabels;
   readonly snapshot: Snapshot;
-}
-
-/** A permissive connection whose tunnel broke (or whose certificate went) before any byte: plaintext then. */
-function fallsBack(error: unknown): boolean {
-  return error instanceof TunnelError && (tunnelBroken(error) || error.kind === 'no-certificate');
 }

@@ -139,6 +139,42 @@ export class TunnelClient {
     return this.#request(pooled, target);
   }
 
+  /**
+   * Resolves once a session to `node` as `caller` is up (the destination admitted the certificate), opening
+   * one if need be; rejects with a TunnelError. Lets a caller find out before it commits a request to it.
+   */
+  ready(caller: Caller, node: DestinationNode): Promise<void> {
+    if (this.#closed) return Promise.reject(new TunnelError('closed', 'the tunnel client is closed'));
+    const context = this.#o.secureContextFor(caller.namespace, caller.serviceAccount);
+    if (context === undefined) {
+      return Promise.reject(
+        new TunnelError(
+          'no-certificate',
+          `no certificate for ${caller.namespace}/${caller.serviceAccount} on this node`,
+        ),
+      );
+    }
+    const pooled = this.#sessionFor(caller, node, context);
+    if (pooled.admitted) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const { session } = pooled;
+      const done = () => {
+        session.off('remoteSettings', up);
+        session.off('close', down);
+      };
+      const up = () => {
+        done();
+        resolve();
+      };
+      const down = () => {
+        done();
+        reject(new TunnelError('connect-failed', 'the tunnel connection closed before HTTP/2 began'));
+      };
+      session.once('remoteSettings', up);
+      session.once('close', down);
+    });
+  }
+
   /** Open sessions, retired ones included. */
   get sessions(): number {
     return this.#all.size;

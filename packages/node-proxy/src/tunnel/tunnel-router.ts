@@ -41,6 +41,8 @@ export class TunnelRouter implements TunnelState {
   #placesVersion = -1;
   /** Node name → until when its tunnel counts as failing. */
   readonly #failing = new Map<string, number>();
+  /** Per caller object, the nodes a tunnel session was seen up to (found without building a key). */
+  #up = new WeakMap<Caller, Set<string>>();
 
   constructor(options: TunnelRouterOptions) {
     this.#o = options;
@@ -97,15 +99,62 @@ export class TunnelRouter implements TunnelState {
     }
     try {
       const stream = await client.open(caller, place.node, { podIP: endpoint.address, port: endpoint.port });
-      this.#failing.delete(place.nodeName);
+      this.#sessionUp(caller, place.nodeName);
       return stream;
     } catch (error) {
-      if (error instanceof TunnelError && tunnelBroken(error)) {
-        this.#failing.set(place.nodeName, this.#now() + (this.#o.failureHoldMs ?? 5_000));
-      }
+      this.#sessionFailed(caller, place.nodeName, error);
       throw error;
     }
   }
+
+  /**
+   * Whether the tunnel to `endpoint`'s node is known up for `caller` (a session was admitted and has not
+   * failed since): a permissive call may then commit to it without a fallback in reserve.
+   */
+  isUp(caller: Caller, endpoint: Endpoint): boolean {
+    const place = this.place(endpoint);
+    return place.kind === 'remote' && this.#up.get(caller)?.has(place.nodeName) === true;
+  }
+
+  /** Brings the tunnel to `endpoint`'s node up for `caller`: true once it is, false when it cannot be. */
+  async warm(caller: Caller, endpoint: Endpoint): Promise<boolean> {
+    const { client } = this.#o;
+    const place = this.place(endpoint);
+    if (client === undefined || place.kind !== 'remote') return false;
+    try {
+      await client.ready(caller, place.node);
+      this.#sessionUp(caller, place.nodeName);
+      return true;
+    } catch (error) {
+      this.#sessionFailed(caller, place.nodeName, error);
+      return false;
+    }
+  }
+
+  #sessionUp(caller: Caller, nodeName: string): void {
+    this.#failing.delete(nodeName);
+    let nodes = this.#up.get(caller);
+    if (nodes === undefined) {
+      nodes = new Set();
+      this.#up.set(caller, nodes);
+    }
+    nodes.add(nodeName);
+  }
+
+  #sessionFailed(caller: Caller, nodeName: string, error: unknown): void {
+    if (!fallsBack(error)) return;
+    this.#up.get(caller)?.delete(nodeName);
+    if (error instanceof TunnelError && tunnelBroken(error))
+      this.#failing.set(nodeName, this.#now() + (this.#o.failureHoldMs ?? 5_000));
+  }
+}
+
+/**
+ * A permissive call may go in plaintext after this error: the tunnel itself failed, or the caller's certificate
+ * went, before anything was sent. Never after a refusal by the destination: that is its answer.
+ */
+export function fallsBack(error: unknown): boolean {
+  return error instanceof TunnelError && (tunnelBroken(error) || error.kind === 'no-certificate');
 }
 
 /** The tunnel itself failed (not an answer from the destination, not a missing certificate). */

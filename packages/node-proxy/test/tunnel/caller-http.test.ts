@@ -165,7 +165,7 @@ describe('permissive', () => {
     expect(await metricValue(nodes.proxy, fallbacks('permissive', 'no_certificate'))).toBe(1);
   });
 
-  it('falls back when the tunnel to the node cannot connect: a bodiless request at once, then every call', async () => {
+  it('falls back, before sending, when the tunnel to the node cannot be brought up, requests with bodies too', async () => {
     nodes.callAs('web');
     const port = nodes.proxy.boundPort('http', 5005) ?? 0;
     const first = await request(`http://127.0.0.1:${port}/first`, {

@@ -52,11 +52,14 @@ beforeEach(async () => {
         tcpService('db-strict', 10000, 'strict'),
         tcpService('db-permissive', 10001, 'permissive'),
         wsService('ws-strict', 5000, 'strict'),
+        wsService('ws-unreachable', 5001, 'permissive'),
       ],
       endpoints: {
         'shop/db-strict': pod(echo),
         'shop/db-permissive': pod(echo),
         'shop/ws-strict': pod(wsPort),
+        // Node C's node proxy is known but does not answer.
+        'shop/ws-unreachable': pod(wsPort).map((e) => ({ ...e, nodeName: 'node-c' })),
       },
     }),
   );
@@ -114,9 +117,9 @@ describe('TCP to a pod on another node', () => {
 });
 
 describe('WebSocket to a pod on another node', () => {
-  const open = (): Promise<WebSocket> => {
-    const port = nodes.proxy.boundPort('http', 5000) ?? 0;
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { host: 'ws-strict.shop.mesh' } });
+  const open = (service = 'ws-strict', entrypoint = 5000): Promise<WebSocket> => {
+    const port = nodes.proxy.boundPort('http', entrypoint) ?? 0;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { host: `${service}.shop.mesh` } });
     resources.add(ws, async (w) => w.terminate());
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(ws));
@@ -144,5 +147,14 @@ describe('WebSocket to a pod on another node', () => {
   it('a destination that denies the caller answers 403', async () => {
     nodes.callAs('intruder');
     await expect(open()).rejects.toThrow('status 403');
+  });
+
+  it('permissive: an upgrade whose tunnel cannot connect goes straight to the pod, counted', async () => {
+    const ws = await open('ws-unreachable', 5001);
+    ws.send('hello');
+    const [reply] = await once(ws, 'message');
+    expect(String(reply)).toBe('echo hello');
+    expect(await metricValue(nodes.proxy, meshCalls('ws-unreachable', 'plaintext'))).toBe(1);
+    expect(await metricValue(nodes.proxy, fallbacks('ws-unreachable', 'tunnel_failed'))).toBe(1);
   });
 });
