@@ -163,7 +163,7 @@ describe('report', () => {
   });
 
   it('puts the tunnel beside the plaintext path of the same runtime', () => {
-    const one = (median) => ({ median, min: median, max: median, runs: 1 });
+    const one = (median: number) => ({ median, min: median, max: median, runs: 1 });
     const common = { runtime: 'node20', vcpuPer1000AtMax: one(0.1), p50: one(0.4) };
     const table = mtlsTable([
       {

@@ -3,6 +3,7 @@
  * the cluster DNS, and bounded clients run inside the namespaces. See e2e/README.md.
  */
 export * from './addressing.js';
+export { type Capture, type CaptureOptions, startCapture } from './capture.js';
 export { type ClientOptions, curl, type DigOptions, dig, tcpExchange, udpExchange } from './clients.js';
 export {
   Cluster,
@@ -29,6 +30,22 @@ export {
 export { waitForLog } from './log-wait.js';
 export { linkTag, runPrefix } from './names.js';
 export { mustRunIn, runIn } from './netns.js';
+export { NetworkPolicyEnforcer } from './network-policy.js';
+export {
+  type NetworkPolicy,
+  type NodePolicyInput,
+  type PolicyPod,
+  parseNetworkPolicy,
+  renderNodePolicyRules,
+} from './network-policy-rules.js';
+export {
+  type CaptureVerdict,
+  flowStreams,
+  judgeCapture,
+  type TcpSegment,
+  tcpSegments,
+  tlsRecords,
+} from './pcap.js';
 export { waitForPort } from './port-wait.js';
 export { harnessSkipReason } from './preflight.js';
 export type { ManagedProcess, ProcessExit, ProcessSpec } from './process.js';

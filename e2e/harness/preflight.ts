@@ -22,6 +22,8 @@ export const REQUIRED_TOOLS: Readonly<Record<string, string>> = {
   dig: 'dnsutils',
   socat: 'socat',
   nc: 'netcat-openbsd',
+  tcpdump: 'tcpdump',
+  openssl: 'openssl',
 };
 
 /** Directories searched besides PATH: root's tools live in sbin, which a non-login PATH may lack. */

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_NODE_PROXY_SERVICE_ACCOUNT } from '@nodemesh/smi-types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardPromql, readDashboards } from '../deploy/observability-files.js';
 import {
@@ -262,7 +263,7 @@ describe('the mesh on three nodes', () => {
     expect(missing.stdout).toContain('status: NXDOMAIN');
   });
 
-  it('gives each node’s proxy certificates for exactly the ServiceAccounts of the pods on its node', async () => {
+  it('gives each node’s proxy certificates for exactly the ServiceAccounts of the pods on its node, and its own', async () => {
     // What the API says runs on each node (the pods a node-proxy can tell apart: Running, own address).
     const pods = listItems((await mesh.api.get('/api/v1/pods')).body) as {
       metadata: { namespace: string };
@@ -271,13 +272,15 @@ describe('the mesh on three nodes', () => {
     }[];
     const expected = (node: string) =>
       [
-        ...new Set(
-          pods
+        ...new Set([
+          ...pods
             .filter(
               (p) => p.spec.nodeName === node && p.status?.phase === 'Running' && p.spec.hostNetwork !== true,
             )
             .map((p) => `${p.metadata.namespace}/${p.spec.serviceAccountName ?? 'default'}`),
-        ),
+          // The node proxies' own identity: the server side of the mTLS tunnel (docs/mtls.md).
+          `${MESH_NAMESPACE}/${DEFAULT_NODE_PROXY_SERVICE_ACCOUNT}`,
+        ]),
       ].sort();
     const held = async (node: string) =>
       sampleLabels(
@@ -289,14 +292,17 @@ describe('the mesh on three nodes', () => {
     for (const node of mesh.cluster.nodes.map((n) => n.name)) {
       const want = expected(node);
       expect(want.length, `pods on ${node}`).toBeGreaterThan(0);
+      let have: string[] = [];
       const got = await waitUntil(
         `the certificates of ${node}`,
         async () => {
-          const have = await held(node);
+          have = await held(node);
           return have.join() === want.join() ? have : undefined;
         },
         { timeoutMs: 30_000, intervalMs: 500 },
-      );
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}: held ${have.join(', ')}, want ${want.join(', ')}`);
+      });
       expect(got, node).toEqual(want);
     }
     // node-c runs only shop pods; its proxy holds nothing of node-a's (the dns-controller replica's account).
@@ -319,8 +325,10 @@ describe('the mesh on three nodes', () => {
         const answer = await get(client, `http://web.shop.mesh:${WEB_PORT}/own-node`);
         expect(['web-v1', 'web-v2']).toContain(answer.pod);
         expect(answer.path).toBe('/own-node');
-        // The backend sees the caller's node-proxy: the node's address (or its pod gateway on the same node).
-        expect([node.ip, podGateway(node.index)]).toContain(answer.client);
+        // The backend sees the node-proxy of its own node: the caller's for a pod on the same node, the far end
+        // of the mTLS tunnel for one on another (docs/mtls.md); the node's address or its pod gateway.
+        const delivering = mesh.cluster.node(answer.node);
+        expect([delivering.ip, podGateway(delivering.index)]).toContain(answer.client);
       }
       const after = await Promise.all(mesh.cluster.nodes.map((n) => httpCount(n.name, 'web')));
       const delta = after.map((count, i) => count - (before[i] ?? 0));
@@ -329,7 +337,6 @@ describe('the mesh on three nodes', () => {
   });
 
   it('carries raw TCP (nc) through the own node’s proxy', async () => {
-    const node = mesh.cluster.node('node-b');
     const before = sumSamples(await mesh.proxyMetrics('node-b'), 'nodemesh_tcp_connections_total');
     const result = await tcpExchange(
       clients.b.ns,
@@ -339,7 +346,11 @@ describe('the mesh on three nodes', () => {
     );
     expect(result.code, result.stderr).toBe(0);
     const body = result.stdout.slice(result.stdout.indexOf('\r\n\r\n') + 4);
-    expect(parseIdentity(body)).toEqual({ pod: 'back', node: 'node-c', client: node.ip, path: '/over-tcp' });
+    // node-b's proxy tunnels the connection to node-c's, which dials back: back sees node-c's proxy.
+    const nodeC = mesh.cluster.node('node-c');
+    const identity = parseIdentity(body);
+    expect(identity).toMatchObject({ pod: 'back', node: 'node-c', path: '/over-tcp' });
+    expect([nodeC.ip, podGateway(nodeC.index)]).toContain(identity.client);
     const after = sumSamples(await mesh.proxyMetrics('node-b'), 'nodemesh_tcp_connections_total');
     expect(after - before).toBe(1);
   });

@@ -20,6 +20,7 @@ import {
   curl,
   KubeProxy,
   type ManagedProcess,
+  NetworkPolicyEnforcer,
   type NodeHost,
   type Pod,
   runIn,
@@ -33,6 +34,7 @@ import { ApiClient } from './api-client.js';
 import { BINARIES, SMI_CRDS } from './binaries.js';
 import { KubeProxyLoop } from './kube-proxy-loop.js';
 import { MESH_NAMESPACE, namespaceManifest, podManifest, serviceManifest } from './manifests.js';
+import { NetworkPolicyLoop } from './network-policy-loop.js';
 import { waitUntil } from './wait-until.js';
 
 const FLAKY_SERVER = fileURLToPath(new URL('../servers/flaky-server.mjs', import.meta.url));
@@ -74,6 +76,8 @@ export interface DnsReplica {
 export interface MeshClusterOptions {
   /** Extra flags for every node-proxy (e.g. `--access-control`). */
   readonly proxyFlags?: readonly string[];
+  /** Extra flags for every dns-controller replica (e.g. `--certificate-ttl 10s`). */
+  readonly dnsControllerFlags?: readonly string[];
 }
 
 export class MeshCluster {
@@ -87,6 +91,8 @@ export class MeshCluster {
     readonly cluster: Cluster,
     readonly api: ApiClient,
     readonly kubeProxy: KubeProxyLoop,
+    /** The CNI's NetworkPolicy part: the API's NetworkPolicies as iptables rules in every node. */
+    readonly networkPolicy: NetworkPolicyLoop,
     private readonly options: MeshClusterOptions,
   ) {}
 
@@ -98,7 +104,13 @@ export class MeshCluster {
     // The control plane is kube-proxied too (its dnsmasq forwards to a ClusterIP): it needs a route for
     // the service range before OUTPUT's DNAT. Unmatched packets go to the hub's bridge, where nobody answers.
     const kubeProxy = new KubeProxy([...cluster.nodes, { name: 'ctl', ns: ctl.ns }]);
-    const mesh = new MeshCluster(cluster, api, new KubeProxyLoop(api, kubeProxy), options);
+    const mesh = new MeshCluster(
+      cluster,
+      api,
+      new KubeProxyLoop(api, kubeProxy),
+      new NetworkPolicyLoop(api, new NetworkPolicyEnforcer(cluster.nodes)),
+      options,
+    );
     try {
       await runIn(ctl.ns, 'ip', ['route', 'add', SERVICE_CIDR, 'dev', 'eth0']);
       // dnsmasq keeps its upstream sockets, so a UDP conntrack entry made towards the DNS ClusterIP (before the
@@ -154,6 +166,7 @@ export class MeshCluster {
     if (gateway.code !== 0)
       throw new Error(`kubectl apply of the Gateway API CRDs failed: ${gateway.stderr}`);
     this.kubeProxy.start();
+    this.networkPolicy.start();
 
     await this.api.create(
       `/api/v1/namespaces/${MESH_NAMESPACE}/services`,
@@ -241,6 +254,7 @@ export class MeshCluster {
         'true',
         '--identity-port',
         String(DEFAULT_ISSUER_PORT),
+        ...(this.options.dnsControllerFlags ?? []),
       ],
       env: { POD_NAME: pod.name, POD_NAMESPACE: MESH_NAMESPACE },
     });
@@ -453,12 +467,13 @@ export class MeshCluster {
       await this.cluster.logTails(30),
       await this.cluster.networkState(),
       `kube-proxy loop: ${this.kubeProxy.lastError ?? 'no error'}`,
+      `NetworkPolicy loop: ${this.networkPolicy.lastError ?? 'no error'}; ${this.networkPolicy.problems.join('; ') || 'no problem'}`,
     ].join('\n');
   }
 
   /** Stops the loop and tears the cluster down; returns what could not be undone. */
   async teardown(): Promise<string[]> {
-    await this.kubeProxy.stop();
+    await Promise.all([this.kubeProxy.stop(), this.networkPolicy.stop()]);
     return this.cluster.teardown();
   }
 }
