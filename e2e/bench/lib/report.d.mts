@@ -14,6 +14,7 @@ export declare function med(
 export declare function convergenceTable(convergence: unknown): string;
 export declare function coresTable(cores: unknown): string;
 export declare function memoryTable(memory: unknown): string;
+export declare function mtlsTable(mtls: unknown): string;
 export declare function generatorNote(http: unknown, rates: readonly number[]): string;
 export declare function evaluateTargets(results: unknown): TargetResult[];
 export declare function renderReport(results: unknown, options?: { chartPrefix?: string }): string;
