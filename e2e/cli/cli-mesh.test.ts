@@ -1,8 +1,9 @@
 /**
- * `nodemesh` against local mode's mesh (the in-memory API server, the dns-controller and a node-proxy as the
- * same binaries a cluster runs): check on a healthy and on a broken mesh, stat numbers against the requests
- * this test sends, config of the real node-proxy, version. The commands run in-process (runCli) so that
- * `stat`'s window can be filled with exactly the traffic the test sends. Needs `pnpm build`.
+ * `nodemesh` against local mode's mesh (the in-memory API server, the dns-controller and a node-proxy on each
+ * of its two nodes, as the same binaries a cluster runs): check on a healthy and on a broken mesh, stat
+ * numbers against the requests this test sends, config of the real node-proxy, version. The commands run
+ * in-process (runCli) so that `stat`'s window can be filled with exactly the traffic the test sends. Needs
+ * `pnpm build`.
  */
 import { existsSync } from 'node:fs';
 import { createServer as createHttpServer, request, type Server } from 'node:http';
@@ -130,6 +131,8 @@ describe.skipIf(!built)('nodemesh against local mode', () => {
       proxyDebugPort: await freePort(),
       serviceCidr: `127.${block}.0.0/16`,
       nodeIP: `127.${block + 25}.0.1`,
+      secondNodeIP: `127.${block + 25}.0.2`,
+      secondProxyAdminPort: await freePort(),
       podPrefix: `127.${block + 25}.1`,
     };
     mesh = await startLocalMesh(settings, () => {});
@@ -158,10 +161,17 @@ describe.skipIf(!built)('nodemesh against local mode', () => {
     tcpEchoIp = await shadowOf('tcp-echo');
     await until('a route to stat-target', async () => ((await call('/')) === 200 ? true : undefined));
     // The proxy asks for its pods' certificates once it has seen them: `check` judges them, so wait for them.
-    await until('the node-proxy to hold certificates', async () => {
-      const text = await (await fetch(`http://127.0.0.1:${settings.proxyAdminPort}/metrics`)).text();
-      return /^nodemesh_node_proxy_certificate_expiration_timestamp_seconds\{/m.test(text) ? true : undefined;
-    });
+    for (const admin of [
+      `127.0.0.1:${settings.proxyAdminPort}`,
+      `${settings.secondNodeIP}:${settings.secondProxyAdminPort}`,
+    ]) {
+      await until(`the node-proxy at ${admin} to hold certificates`, async () => {
+        const text = await (await fetch(`http://${admin}/metrics`)).text();
+        return /^nodemesh_node_proxy_certificate_expiration_timestamp_seconds\{/m.test(text)
+          ? true
+          : undefined;
+      });
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -174,12 +184,16 @@ describe.skipIf(!built)('nodemesh against local mode', () => {
     expect(result.err).toBe('');
     expect(result.out).toContain('✔ one leader: dns-controller-local');
     expect(result.out).toContain('✔ forward block for "mesh" in place (corefile');
-    expect(result.out).toContain('✔ node-proxy ready on 1 of 1 schedulable node');
+    // Local mode's two nodes, each with its node-proxy (the second one's reached at its node's address).
+    expect(result.out).toContain('✔ node-proxy ready on 2 of 2 schedulable nodes');
     // Workload identity, from the components' own metrics: the issuer, the root, the proxy's certificates.
     expect(result.out).toMatch(/✔ issuer: ready, its certificate expires in 36[45]d/);
     expect(result.out).toMatch(/✔ root [0-9a-f]{16} expires in \d+d/);
     expect(result.out).toMatch(
       /✔ node-proxy nodemesh-node-proxy-local on node local: \d+ certificates, the soonest expires in /,
+    );
+    expect(result.out).toMatch(
+      /✔ node-proxy nodemesh-node-proxy-local-b on node local-b: 2 certificates, the soonest expires in /,
     );
     expect(result.code).toBe(0);
   });
@@ -275,6 +289,7 @@ describe.skipIf(!built)('nodemesh against local mode', () => {
       components: [
         { component: 'dns-controller', pod: 'dns-controller-local', version: '0.1.0' },
         { component: 'node-proxy', pod: 'nodemesh-node-proxy-local', version: '0.1.0' },
+        { component: 'node-proxy', pod: 'nodemesh-node-proxy-local-b', version: '0.1.0' },
       ],
     });
   });

@@ -1,7 +1,7 @@
 /**
- * Local mode: the whole mesh on one machine. It starts the in-memory API server, seeds it (namespaces, the
- * SMI CRDs, the sample Services and Pods), runs the dns-controller and one node-proxy as the same binaries a
- * cluster runs, plays kube-proxy's part for shadow ClusterIPs, and starts the sample pods.
+ * Local mode: the whole mesh on one machine. It starts the in-memory API server, seeds it (namespaces, two
+ * nodes, the SMI CRDs, the sample Services and Pods), runs the dns-controller and a node-proxy per node as the
+ * same binaries a cluster runs, plays kube-proxy's part for shadow ClusterIPs, and starts the sample pods.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,17 +18,18 @@ import { applyObject, type KubeObjectRef, putStatus } from './api-client.js';
 import { startChild } from './child-process.js';
 import { Forwarder } from './kube-proxy/forwarder.js';
 import { forwardingRules } from './kube-proxy/forwarding-rules.js';
+import { localNodes } from './local-nodes.js';
 import {
   clusterObjects,
   componentObjects,
   DNS_CONTROLLER_POD,
   dnsControllerArgs,
-  NODE_PROXY_POD,
+  type LocalNodeProxy,
   nodeProxyArgs,
   nodeProxyPod,
 } from './mesh-objects.js';
 import { ProjectedToken } from './projected-token.js';
-import { podManifest, samplePods } from './sample-pods.js';
+import { podManifest, type SamplePod, samplePods } from './sample-pods.js';
 import type { LocalSettings } from './settings.js';
 import { Supervisor } from './supervisor.js';
 
@@ -61,14 +62,14 @@ export async function startLocalMesh(
   let apiServer: ApiServer | undefined;
   const forwarder = new Forwarder();
   let shadowInformer: ResourceInformer | undefined;
-  let token: ProjectedToken | undefined;
+  const tokens: ProjectedToken[] = [];
 
   const stop = async () => {
     const running = [...processes.values()].reverse();
     processes.clear();
     await Promise.all(running.map((supervisor) => supervisor.stop()));
     await shadowInformer?.stop();
-    await token?.stop();
+    await Promise.all(tokens.map((token) => token.stop()));
     await forwarder.close();
     await apiServer?.stop();
   };
@@ -79,26 +80,39 @@ export async function startLocalMesh(
     await seedCluster(server, settings);
 
     const { config } = await loadKubeConfig({ server });
-    // What a projected volume gives the node-proxy on a cluster: its pod-bound token for the issuer. The Pod
-    // comes first, since the token is bound to it.
-    token = await ProjectedToken.prepare(server, DEFAULT_MESH_NAMESPACE, NODE_PROXY_POD);
-    await registerObjects(server, [nodeProxyPod(settings, server, token.file, new Date())]);
-    await token.start();
+    // What a projected volume gives each node-proxy on a cluster: its pod-bound token for the issuer. The Pod
+    // comes first, since the token is bound to it; it also tells the other node's proxy where the tunnel is.
+    const proxies: LocalNodeProxy[] = [];
+    for (const node of localNodes(settings)) {
+      const token = await ProjectedToken.prepare(server, DEFAULT_MESH_NAMESPACE, node.proxyPod);
+      tokens.push(token);
+      const proxy = { node, tokenFile: token.file };
+      await registerObjects(server, [nodeProxyPod(settings, proxy, server, new Date())]);
+      await token.start();
+      proxies.push(proxy);
+    }
     shadowInformer = watchShadowServices(config, settings, forwarder, print);
 
     supervise('dns-controller', [componentBin('dns-controller'), ...dnsControllerArgs(settings, server)], {
       POD_NAME: DNS_CONTROLLER_POD,
       POD_NAMESPACE: DEFAULT_MESH_NAMESPACE,
     });
-    supervise('node-proxy', [componentBin('node-proxy'), ...nodeProxyArgs(settings, server, token.file)], {
-      NODE_NAME: settings.nodeName,
-    });
+    for (const { node, tokenFile } of proxies) {
+      supervise(
+        node.process,
+        [componentBin('node-proxy'), ...nodeProxyArgs(settings, node, server, tokenFile)],
+        {
+          NODE_NAME: node.name,
+        },
+      );
+    }
     await waitReady(`http://127.0.0.1:${settings.dnsAdminPort}/readyz`, 'dns-controller');
-    await waitReady(`http://127.0.0.1:${settings.proxyAdminPort}/readyz`, 'node-proxy');
-    await registerObjects(server, componentObjects(settings, server, token.file, new Date()));
+    for (const { node } of proxies) {
+      await waitReady(`http://${node.adminHost}:${node.adminPort}/readyz`, node.process);
+    }
+    await registerObjects(server, componentObjects(settings, server, proxies, new Date()));
 
-    const meshDns = `${settings.dnsHost}:${settings.dnsPort}`;
-    for (const pod of samplePods(meshDns, settings.podPrefix)) {
+    for (const pod of sampleWorkloads(settings)) {
       supervise(pod.name, [sampleProgram(pod.program)], { ...pod.env, POD_IP: pod.ip });
     }
     return { server, processes, stop };
@@ -115,7 +129,8 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
     metadata: { name },
   });
   await applyObject(server, namespace(DEFAULT_MESH_NAMESPACE));
-  await applyObject(server, { apiVersion: 'v1', kind: 'Node', metadata: { name: settings.nodeName } });
+  for (const node of localNodes(settings))
+    await applyObject(server, { apiVersion: 'v1', kind: 'Node', metadata: { name: node.name } });
   await registerObjects(server, clusterObjects(settings));
   // The SMI kinds and the Gateway API kinds Nodemesh reads (on a cluster, users install the upstream ones).
   for (const crd of [...smiCustomResourceDefinitions(), ...gatewayCustomResourceDefinitions()])
@@ -127,13 +142,20 @@ async function seedCluster(server: string, settings: LocalSettings): Promise<voi
     for (const object of readManifests(`${examples}/${file}`)) await applyObject(server, object);
   }
   const now = new Date();
-  for (const pod of samplePods(`${settings.dnsHost}:${settings.dnsPort}`, settings.podPrefix)) {
-    const manifest = podManifest(pod, settings.nodeName, now) as unknown as KubeObjectRef & {
+  for (const pod of sampleWorkloads(settings)) {
+    const manifest = podManifest(pod, now) as unknown as KubeObjectRef & {
       status: unknown;
     };
     await applyObject(server, manifest);
     await putStatus(server, manifest);
   }
+}
+
+function sampleWorkloads(settings: LocalSettings): readonly SamplePod[] {
+  return samplePods(`${settings.dnsHost}:${settings.dnsPort}`, settings.podPrefix, {
+    first: settings.nodeName,
+    second: settings.secondNodeName,
+  });
 }
 
 /** Creates (or replaces) each object, then writes its status when it has one (there is no kubelet). */
@@ -153,6 +175,9 @@ function watchShadowServices(
   const logger = createLogger({ component: 'local-kube-proxy', level: 'warn' });
   let pending = Promise.resolve();
   const resync = () => {
+    // Every shadow ClusterIP leads to the first node's proxy, as `internalTrafficPolicy: Local` does for a
+    // caller there: every caller runs on the first node. The second node's proxy is reached only through the
+    // tunnel, by the first, for bookstore-v2.
     const plan = forwardingRules(informer.objects(), settings.nodeIP);
     for (const problem of plan.problems) print(`[kube-proxy] skipping shadow ${problem.shadow}`);
     pending = pending.then(() => forwarder.apply(plan.rules, (message) => print(`[kube-proxy] ${message}`)));

@@ -1,21 +1,21 @@
 /**
  * What a real cluster would show of the mesh itself, registered by local mode so `nodemesh check`, `stat`,
- * `config` and `version` read the same objects as on a cluster: the dns-controller's Deployment and Pod, the
- * node-proxy's Pod on the local node (both Running and Ready, podIP 127.0.0.1 where their admin servers
- * listen, with their real command lines and admin ports), the mesh DNS Service, and a CoreDNS ConfigMap and
- * kube-dns Service in kube-system for the dns-controller to add its forward block to (nothing reads that
- * Corefile: local mode's callers ask the mesh DNS server directly). Pure.
+ * `config` and `version` read the same objects as on a cluster: the dns-controller's Deployment and Pod, a
+ * node-proxy Pod on each node (all Running and Ready, with their real command lines and admin ports, and the
+ * podIP where their admin servers listen: 127.0.0.1, or the second node's address, see local-nodes.ts), the
+ * mesh DNS Service, and a CoreDNS ConfigMap and kube-dns Service in kube-system for the dns-controller to add
+ * its forward block to (nothing reads that Corefile: local mode's callers ask the mesh DNS server directly).
+ * Pure.
  */
 import {
   DEFAULT_MESH_NAMESPACE,
   DEFAULT_NODE_PROXY_SERVICE_ACCOUNT,
   DEFAULT_TRUST_DOMAIN,
 } from '@nodemesh/smi-types';
+import type { LocalNode } from './local-nodes.js';
 import type { LocalSettings } from './settings.js';
 
 export const DNS_CONTROLLER_POD = 'dns-controller-local';
-/** The node-proxy's Pod: its identity token is bound to it (TokenRequest), so it exists before the proxy starts. */
-export const NODE_PROXY_POD = 'nodemesh-node-proxy-local';
 
 export function dnsControllerArgs(settings: LocalSettings, server: string): string[] {
   return [
@@ -35,16 +35,24 @@ export function dnsControllerArgs(settings: LocalSettings, server: string): stri
   ];
 }
 
-/** `tokenFile`: where local mode writes the node-proxy's pod-bound token, as a projected volume would. */
-export function nodeProxyArgs(settings: LocalSettings, server: string, tokenFile: string): string[] {
+/**
+ * The command line of `node`'s node-proxy, the same shape on each node. `tokenFile`: where local mode writes
+ * the node-proxy's pod-bound token, as a projected volume would.
+ */
+export function nodeProxyArgs(
+  settings: LocalSettings,
+  node: LocalNode,
+  server: string,
+  tokenFile: string,
+): string[] {
   return [
     'run',
     `--server=${server}`,
-    `--node-name=${settings.nodeName}`,
-    `--listen-host=${settings.nodeIP}`,
-    '--admin-host=127.0.0.1',
-    `--admin-port=${settings.proxyAdminPort}`,
-    `--debug-port=${settings.proxyDebugPort}`,
+    `--node-name=${node.name}`,
+    `--listen-host=${node.ip}`,
+    `--admin-host=${node.adminHost}`,
+    `--admin-port=${node.adminPort}`,
+    `--debug-port=${node.debugPort}`,
     `--access-control=${settings.accessControl}`,
     '--log-level=warn',
     `--identity-issuer=https://127.0.0.1:${settings.identityPort}`,
@@ -72,8 +80,9 @@ function pod(
   args: string[],
   ports: unknown[],
   now: Date,
-  hostNetwork = false,
+  placement: { podIP: string; hostNetwork: boolean } = { podIP: '127.0.0.1', hostNetwork: false },
 ): Obj {
+  const { podIP, hostNetwork } = placement;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -86,8 +95,8 @@ function pod(
     },
     status: {
       phase: 'Running',
-      podIP: '127.0.0.1',
-      podIPs: [{ ip: '127.0.0.1' }],
+      podIP,
+      podIPs: [{ ip: podIP }],
       conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now.toISOString() }],
     },
   };
@@ -145,11 +154,17 @@ export function clusterObjects(settings: LocalSettings): Obj[] {
   ];
 }
 
+/** A node-proxy as local mode runs it: its node and the file of its pod-bound token. */
+export interface LocalNodeProxy {
+  readonly node: LocalNode;
+  readonly tokenFile: string;
+}
+
 /** Objects to create once the components are ready: their workloads and pods, as a cluster would show. */
 export function componentObjects(
   settings: LocalSettings,
   server: string,
-  tokenFile: string,
+  proxies: readonly LocalNodeProxy[],
   now: Date,
 ): Obj[] {
   const controllerPod = pod(
@@ -164,7 +179,7 @@ export function componentObjects(
     ],
     now,
   );
-  const proxyPod = nodeProxyPod(settings, server, tokenFile, now);
+  const proxyPods = proxies.map((proxy) => nodeProxyPod(settings, proxy, server, now));
   const deployment: Obj = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -185,23 +200,27 @@ export function componentObjects(
     },
     status: { replicas: 1, readyReplicas: 1, availableReplicas: 1, updatedReplicas: 1 },
   };
-  return [deployment, controllerPod, proxyPod];
+  return [deployment, controllerPod, ...proxyPods];
 }
 
-/** The node-proxy's Pod, Running and Ready, with its real command line and admin and debug ports. */
-export function nodeProxyPod(settings: LocalSettings, server: string, tokenFile: string, now: Date): Obj {
+/**
+ * A node-proxy's Pod on its node, Running and Ready, with its real command line and admin and debug ports.
+ * Its identity token is bound to it (TokenRequest), so it exists before the proxy starts.
+ */
+export function nodeProxyPod(settings: LocalSettings, proxy: LocalNodeProxy, server: string, now: Date): Obj {
+  const { node, tokenFile } = proxy;
   return pod(
-    NODE_PROXY_POD,
+    node.proxyPod,
     'node-proxy',
-    settings.nodeName,
-    nodeProxyArgs(settings, server, tokenFile),
+    node.name,
+    nodeProxyArgs(settings, node, server, tokenFile),
     [
-      { name: 'admin', containerPort: settings.proxyAdminPort, protocol: 'TCP' },
+      { name: 'admin', containerPort: node.adminPort, protocol: 'TCP' },
       // The /debug listener, bound to the pod's loopback; `nodemesh config` reads the port named debug.
-      { name: 'debug', containerPort: settings.proxyDebugPort, protocol: 'TCP' },
+      ...(node.debugPort === 0 ? [] : [{ name: 'debug', containerPort: node.debugPort, protocol: 'TCP' }]),
     ],
     now,
     // It listens on the node's address, as a host-network pod would.
-    true,
+    { podIP: node.podIP, hostNetwork: true },
   );
 }

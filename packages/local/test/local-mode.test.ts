@@ -1,6 +1,7 @@
 /**
- * Local mode as a user meets it: the whole mesh from the built binaries, the sample pods calling through real
- * DNS and real sockets, and `kubectl apply` changing the split. Needs `pnpm build` (pnpm test does it).
+ * Local mode as a user meets it: the whole mesh from the built binaries, two nodes each with its node-proxy,
+ * the sample pods calling through real DNS and real sockets (to bookstore-v2 on the second node through the
+ * mTLS tunnel), and `kubectl apply` changing the split. Needs `pnpm build` (pnpm test does it).
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,6 +42,27 @@ function runWithInput(command: string, args: readonly string[], input: string, t
   });
 }
 
+/** The node-proxy certificates a /metrics text shows, as `namespace/serviceAccount`, sorted. */
+function heldCertificates(metrics: string): string[] {
+  const pattern =
+    /^nodemesh_node_proxy_certificate_expiration_timestamp_seconds\{namespace="([^"]+)",service_account="([^"]+)"\}/gm;
+  return [...metrics.matchAll(pattern)].map((m) => `${m[1]}/${m[2]}`).sort();
+}
+
+/** The value of the sample of `name` whose labels include every one of `labels`; 0 when there is none. */
+function sampleValue(metrics: string, name: string, labels: Readonly<Record<string, string>>): number {
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const close = line.lastIndexOf('}');
+    const text = line.slice(name.length + 1, close);
+    const found = new Map([...text.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([key, value]) => found.get(key) === value)) {
+      return Number(line.slice(close + 1).trim());
+    }
+  }
+  return 0;
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -79,6 +101,8 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
       identityPort: await freePort(),
       serviceCidr: `127.${block}.0.0/16`,
       nodeIP: `127.${block + 50}.0.1`,
+      secondNodeIP: `127.${block + 50}.0.2`,
+      secondProxyAdminPort: await freePort(),
       podPrefix: `127.${block + 50}.1`,
       accessControl: true,
     };
@@ -109,19 +133,23 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
     expect(thief).not.toMatch(/bookstore-v/);
   });
 
-  it('gives the node-proxy a certificate for each ServiceAccount of the pods on its node and its own, no other', {
-    timeout: 30_000,
+  it('gives each node-proxy a certificate for each ServiceAccount of the pods on its node and its own, no other', {
+    timeout: 50_000,
   }, async () => {
-    const held = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${settings.proxyAdminPort}/metrics`)).text();
-      const pattern =
-        /^nodemesh_node_proxy_certificate_expiration_timestamp_seconds\{namespace="([^"]+)",service_account="([^"]+)"\}/gm;
-      return [...text.matchAll(pattern)].map((m) => `${m[1]}/${m[2]}`).sort();
+    const held = async (metricsUrl: string, expected: readonly string[]) => {
+      const deadline = Date.now() + 20_000;
+      let last: string[] = [];
+      while (Date.now() < deadline) {
+        last = heldCertificates(await (await fetch(metricsUrl)).text());
+        if (last.join() === expected.join()) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return last;
     };
-    // The sample pods, and the dns-controller's Pod, which local mode registers on the node as a cluster would
-    // show it; and the node proxies' own ServiceAccount, whose certificate its tunnel server presents (held
-    // although its Pod uses the node's network and so counts as no caller).
-    const expected = [
+    // The sample pods of the first node, and the dns-controller's Pod, which local mode registers on it as a
+    // cluster would show it; and the node proxies' own ServiceAccount, whose certificate its tunnel server
+    // presents (held although its Pod uses the node's network and so counts as no caller).
+    const first = [
       'default/bookbuyer',
       'default/bookstore',
       'default/bookthief',
@@ -129,14 +157,11 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
       'nodemesh/nodemesh-dns-controller',
       'nodemesh/nodemesh-node-proxy',
     ];
-    const deadline = Date.now() + 20_000;
-    let last: string[] = [];
-    while (Date.now() < deadline) {
-      last = await held();
-      if (last.join() === expected.join()) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(last).toEqual(expected);
+    expect(await held(`http://127.0.0.1:${settings.proxyAdminPort}/metrics`, first)).toEqual(first);
+    // The second node runs bookstore-v2 only.
+    const second = ['default/bookstore', 'nodemesh/nodemesh-node-proxy'];
+    const secondUrl = `http://${settings.secondNodeIP}:${settings.secondProxyAdminPort}/metrics`;
+    expect(await held(secondUrl, second)).toEqual(second);
   });
 
   it('shifts traffic when a TrafficSplit is applied with kubectl', { timeout: 40_000 }, async () => {
@@ -149,6 +174,38 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
       `${REPO_ROOT}/deploy/examples/traffic-split-v2.yaml`,
     ]);
     await waitForLine((line) => /\[bookbuyer\] bookbuyer: .*bookstore-v2 [1-9]/.test(line), before);
+  });
+
+  it("tunnels bookbuyer's calls to bookstore-v2 on the second node, admitted there by bookbuyer's identity", {
+    timeout: 40_000,
+  }, async () => {
+    // The split sends everything to v2 now, which runs on the second node: each call leaves the first node's
+    // proxy through the tunnel, and the second node's proxy admits it by the caller's certificate.
+    const firstUrl = `http://127.0.0.1:${settings.proxyAdminPort}/metrics`;
+    const secondUrl = `http://${settings.secondNodeIP}:${settings.secondProxyAdminPort}/metrics`;
+    const bookstore = { destination_namespace: 'default', destination_service: 'bookstore' };
+    const calls = async (transport: string) =>
+      sampleValue(await (await fetch(firstUrl)).text(), 'nodemesh_mesh_calls_total', {
+        ...bookstore,
+        transport,
+      });
+    const accepted = async () =>
+      sampleValue(await (await fetch(secondUrl)).text(), 'nodemesh_tunnel_inbound_streams_total', {
+        source_identity: 'spiffe://cluster.local/ns/default/sa/bookbuyer',
+        destination_identity: 'spiffe://cluster.local/ns/default/sa/bookstore',
+        outcome: 'accepted',
+      });
+    const before = await calls('mtls');
+    const deadline = Date.now() + 30_000;
+    while ((await calls('mtls')) < before + 3 || (await accepted()) < 1) {
+      if (Date.now() > deadline) {
+        const seen = `mtls ${await calls('mtls')} (was ${before}), plaintext ${await calls('plaintext')}`;
+        throw new Error(`no calls through the tunnel: ${seen}, accepted streams ${await accepted()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Nothing fell back to plaintext: the tunnel was there from the start.
+    expect(await calls('plaintext')).toBe(0);
   });
 
   it.skipIf(!hasNc)(

@@ -1,7 +1,9 @@
 /**
  * Local mode plays kube-proxy's part for shadow Services: every shadow ClusterIP:port (taken from 127.x, which
- * Linux routes to loopback) is forwarded to the one node-proxy's listener on the targetPort, as
- * `internalTrafficPolicy: Local` would on a cluster. Pure: shadow Services in, forwarding rules out.
+ * Linux routes to loopback) is forwarded to the first node's proxy listener on the targetPort, as
+ * `internalTrafficPolicy: Local` would on a cluster for a caller on that node: every caller of local mode runs
+ * there (the second node's proxy is reached through the tunnel). Pure: shadow Services in, forwarding rules
+ * out.
  */
 import { type FieldError, parseShadowService } from '@nodemesh/smi-types';
 
