@@ -55,7 +55,9 @@ function sampleValue(metrics: string, name: string, labels: Readonly<Record<stri
     if (!line.startsWith(`${name}{`)) continue;
     const close = line.lastIndexOf('}');
     const text = line.slice(name.length + 1, close);
-    const found = new Map([...text.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const found = new Map(
+      [...text.matchAll(/(\w+)="([^"]*)"/g)].map((m): [string, string] => [m[1] ?? '', m[2] ?? '']),
+    );
     if (Object.entries(labels).every(([key, value]) => found.get(key) === value)) {
       return Number(line.slice(close + 1).trim());
     }
