@@ -142,7 +142,8 @@ describe('ResourceInformer against a list+watch server on 127.0.0.1', () => {
     const backoffCalls: number[] = [];
     const { calls, handlers } = recorder();
     const informer = await start(server, handlers, { backoffCalls });
-    await waitFor('connected', () => informer.state().connected);
+    // Connected after both failures: a watch counts as connected from its request, before its 500 is read.
+    await waitFor('connected', () => informer.state().restarts === 2 && informer.state().connected);
     expect(backoffCalls).toEqual([1, 2]);
     expect(informer.state()).toMatchObject({ restarts: 2, connected: true });
     expect(informer.state().lastError).toMatch(/500/);
