@@ -41,7 +41,7 @@ Try:
 The identity of a call (mTLS between node proxies, docs/mtls.md); with a split, some calls go to v2 on ${second.name}:
   ${kubectl} apply -f ${examples}/traffic-split-75-25.yaml
   curl -s ${metricsUrl(first)} | grep nodemesh_mesh_calls_total
-      # on ${first.name}, by transport: "local" to v1 (same node), "mtls" to v2 (through the tunnel)
+      # on ${first.name}, by backend and transport: bookstore-v1 "local" (same node), bookstore-v2 "mtls" (tunnel)
   curl -s ${metricsUrl(second)} | grep nodemesh_tunnel_inbound_streams_total
       # on ${second.name}, by verified identity: source_identity="spiffe://${DEFAULT_TRUST_DOMAIN}/ns/default/sa/bookbuyer"
   ${kubectl} annotate namespace default nodemesh.io/mtls=strict   # only through the tunnel; nodemesh.io/mtls- undoes

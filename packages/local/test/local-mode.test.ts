@@ -185,7 +185,8 @@ describe.skipIf(!built || !hasKubectl || !hasDig)('local mode (pnpm start)', () 
     // proxy through the tunnel, and the second node's proxy admits it by the caller's certificate.
     const firstUrl = `http://127.0.0.1:${settings.proxyAdminPort}/metrics`;
     const secondUrl = `http://${settings.secondNodeIP}:${settings.secondProxyAdminPort}/metrics`;
-    const bookstore = { destination_namespace: 'default', destination_service: 'bookstore' };
+    // Counted by the backend Service the split sent the call to.
+    const bookstore = { destination_namespace: 'default', destination_service: 'bookstore-v2' };
     const calls = async (transport: string) =>
       sampleValue(await (await fetch(firstUrl)).text(), 'nodemesh_mesh_calls_total', {
         ...bookstore,
