@@ -270,13 +270,12 @@ describe('RBAC against the recorded API calls', () => {
 
     // mTLS strict mode (docs/mtls.md): the Namespace annotation read (namespaces list/watch), a NetworkPolicy
     // created beside shop/orders, updated when its selector changes, deleted when the mode is relaxed.
-    const policy = async () =>
-      (
-        (await api.call('GET', '/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies')).items as {
-          metadata: { name: string };
-          spec: { podSelector: { matchLabels: Record<string, string> } };
-        }[]
-      ).find((p) => p.metadata.name === 'nodemesh-strict-orders');
+    const policies = async () =>
+      (await api.call('GET', '/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies')).items as {
+        metadata: { name: string };
+        spec: { podSelector: { matchLabels: Record<string, string> } };
+      }[];
+    const policy = async () => (await policies()).find((p) => p.metadata.name === 'nodemesh-strict-orders');
     await api.mergePatch('/api/v1/namespaces/shop', {
       metadata: { annotations: { [ANNOTATION_MTLS]: 'strict' } },
     });
@@ -291,7 +290,10 @@ describe('RBAC against the recorded API calls', () => {
     await api.mergePatch('/api/v1/namespaces/shop', {
       metadata: { annotations: { [ANNOTATION_MTLS]: 'permissive' } },
     });
-    await waitFor('the NetworkPolicy deleted', async () => (await policy()) === undefined);
+    // Every strict Service of shop had one (orders, db): all go once the mode is relaxed.
+    await waitFor('the NetworkPolicies deleted', async () =>
+      (await policies()).every((p) => !p.metadata.name.startsWith('nodemesh-strict-')),
+    );
 
     await waitFor('the mesh forward block in the Corefile', async () => {
       const cm = await api.call('GET', '/api/v1/namespaces/kube-system/configmaps/coredns');
