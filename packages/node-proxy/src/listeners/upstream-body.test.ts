@@ -24,17 +24,27 @@ function body() {
 }
 
 describe('UpstreamBody', () => {
-  it('holds what comes before its consumer, pausing the upstream, and hands it over in order', () => {
+  it('holds a small body that comes before its consumer without pausing the upstream, in order', () => {
     const { upstream, calls } = body();
-    expect(upstream.push(Buffer.from('a'))).toBe(false);
-    upstream.push(Buffer.from('b'));
+    expect(upstream.push(Buffer.from('a'))).toBe(true);
+    expect(upstream.push(Buffer.from('b'))).toBe(true);
     const { seen, sink } = recorder();
     upstream.pipeTo(sink);
     expect(seen).toEqual(['a', 'b']);
-    expect(calls.resumed).toBe(1);
+    expect(calls.resumed).toBe(0);
     expect(upstream.push(Buffer.from('c'))).toBe(true);
     upstream.complete();
     expect(seen).toEqual(['a', 'b', 'c', '<end>']);
+  });
+
+  it('pauses the upstream once more than 64 KiB waits for the consumer, and resumes it when it attaches', () => {
+    const { upstream, calls } = body();
+    expect(upstream.push(Buffer.alloc(60 * 1024, 0x61))).toBe(true);
+    expect(upstream.push(Buffer.alloc(8 * 1024, 0x62))).toBe(false);
+    const { seen, sink } = recorder();
+    upstream.pipeTo(sink);
+    expect(seen.map((chunk) => chunk.length)).toEqual([60 * 1024, 8 * 1024]);
+    expect(calls.resumed).toBe(1);
   });
 
   it('a body that ended before its consumer came is delivered whole, and nothing is aborted', () => {

@@ -1,7 +1,7 @@
 /**
  * The body of an upstream response, between undici's dispatch handler and the one consumer that takes it: the
  * HTTP/1.1 side writes it straight into the caller's response (no stream in between), the HTTP/2 side asks for a
- * Readable. Chunks that arrive before the consumer attaches are held and the upstream paused; a consumer that
+ * Readable. Chunks that arrive before the consumer attaches are held (the upstream paused past 64 KiB); a consumer that
  * cannot take more says so, and the upstream stays paused until it `resume`s.
  */
 import { Readable } from 'node:stream';
@@ -13,10 +13,14 @@ export interface BodySink {
   fail(err: Error): void;
 }
 
+/** What is held before the consumer attaches while the upstream keeps sending (the size of a socket read). */
+const HOLD_WITHOUT_PAUSE_BYTES = 64 * 1024;
+
 export class UpstreamBody {
   readonly #resumeUpstream: () => void;
   readonly #abortUpstream: (err?: Error) => void;
   #held: Buffer[] | undefined;
+  #heldBytes = 0;
   #sink: BodySink | undefined;
   #state: 'open' | 'ended' | 'failed' = 'open';
   #error: Error | undefined;
@@ -34,6 +38,10 @@ export class UpstreamBody {
     if (sink === undefined) {
       if (this.#held === undefined) this.#held = [chunk];
       else this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+      // A small body (most are) is held whole without pausing the upstream: a pause and resume of undici's
+      // parser costs more than the response it carries. Past the limit the upstream waits for the consumer.
+      if (this.#heldBytes <= HOLD_WITHOUT_PAUSE_BYTES) return true;
       this.#paused = true;
       return false;
     }
