@@ -31,7 +31,7 @@ export {
   startNodeProxy,
   startNodeProxyFleet,
 } from './kube/start-node-proxy.js';
-export { forward, headersToObject, type UpstreamResponse } from './listeners/forward.js';
+export { forward, headersToObject, type ResponseSink, type UpstreamControl } from './listeners/forward.js';
 export {
   forwardRequestHeaders,
   HOP_BY_HOP_HEADERS,
@@ -43,6 +43,7 @@ export {
   type HttpEntrypointOptions,
 } from './listeners/http-entrypoint.js';
 export { type ProxyError, proxyErrors } from './listeners/http-errors.js';
+export type { UpstreamResponse } from './listeners/http-exchange.js';
 export type { Listener, ListenerKind, RoutingContext } from './listeners/listener.js';
 export {
   type ListenerFailure,

@@ -1,26 +1,37 @@
 /**
- * One request to an upstream through an undici dispatcher: the response head as the upstream sent it (a flat
- * list of names and values), the body for one consumer to take (upstream-body.ts) and its trailers. undici's `request()` loses HTTP/2 trailers (7.30: it parses node's trailer object as a raw header
- * list, which yields nothing), and gRPC carries its status there, so this uses `dispatch` with a handler of
- * its own, which receives the trailers as they come: a raw list over HTTP/1.1, an object over HTTP/2.
+ * One request to an upstream through an undici dispatcher, its response handed to a sink as undici parses it:
+ * the head once, then the chunks, then the end (or a failure). No promise, no stream in between: the HTTP/1.1
+ * side writes each piece straight into the caller's response, as undici's own `stream()` does. undici's
+ * `request()` would also lose HTTP/2 trailers (7.30: it parses node's trailer object as a raw header list,
+ * which yields nothing), and gRPC carries its status there; `dispatch` receives them as they come: a raw list
+ * over HTTP/1.1, an object over HTTP/2.
  */
 import type { Dispatcher } from 'undici';
-import { UpstreamBody } from './upstream-body.js';
-
-export interface UpstreamResponse {
-  readonly statusCode: number;
-  /** Names and values in turn (an object when undici speaks HTTP/2 upstream): `headersToObject` reads both. */
-  readonly rawHeaders: RawHeaders;
-  readonly body: UpstreamBody;
-  /** Filled when the body has ended. */
-  readonly trailers: Record<string, string | string[]>;
-}
 
 export type RawHeaders =
   | readonly (Buffer | string | string[])[]
   | Readonly<Record<string, unknown>>
   | null
   | undefined;
+
+/** What a sink may do with the upstream response it was handed. */
+export interface UpstreamControl {
+  /** The sink can take more after a `data` that returned false. */
+  resume(): void;
+  /** Stops the upstream request (a no-op once the response ended). */
+  abort(err?: Error): void;
+}
+
+/** Where an upstream response goes. Exactly one of `head` or `fail` comes first; after `head`, `end` or `fail`. */
+export interface ResponseSink {
+  /** The response head (1xx skipped). */
+  head(statusCode: number, rawHeaders: RawHeaders, control: UpstreamControl): void;
+  /** A chunk of the body; false pauses the upstream until `control.resume()`. */
+  data(chunk: Buffer): boolean;
+  end(trailers: RawHeaders): void;
+  /** No response came (before `head`), or the body broke off (after). */
+  fail(err: Error): void;
+}
 
 /** Header lists as undici hands them (raw pairs, or an object from node:http2) to one object, lower-case names. */
 export function headersToObject(raw: RawHeaders, into: Record<string, string | string[]> = {}) {
@@ -49,37 +60,60 @@ function addHeader(into: Record<string, string | string[]>, name: string, value:
   else into[key] = [...(Array.isArray(prior) ? prior : [prior]), ...(Array.isArray(value) ? value : [value])];
 }
 
-/** Sends the request; resolves at the response head (1xx skipped), rejects if none comes. */
+/** Sends the request; the response goes to `sink`. */
 export function forward(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
-): Promise<UpstreamResponse> {
-  return new Promise((resolve, reject) => {
-    let abort: ((err?: Error) => void) | undefined;
-    let body: UpstreamBody | undefined;
-    const trailers: Record<string, string | string[]> = {};
-    const handler: Dispatcher.DispatchHandler = {
-      onConnect(abortRequest) {
-        abort = abortRequest;
-      },
-      onHeaders(statusCode, rawHeaders, resume) {
-        if (statusCode < 200) return true;
-        body = new UpstreamBody(resume, (err) => abort?.(err));
-        resolve({ statusCode, rawHeaders: rawHeaders as RawHeaders, body, trailers });
-        return true;
-      },
-      onData(chunk) {
-        return body?.push(chunk) ?? true;
-      },
-      onComplete(rawTrailers) {
-        headersToObject(rawTrailers as RawHeaders, trailers);
-        body?.complete();
-      },
-      onError(err) {
-        if (body === undefined) reject(err);
-        else body.fail(err);
-      },
-    };
-    dispatcher.dispatch(options, handler);
-  });
+  sink: ResponseSink,
+): void {
+  dispatcher.dispatch(options, new ForwardHandler(sink));
+}
+
+/** undici's handler of one request: hands each piece to the sink, and is the sink's control. */
+class ForwardHandler implements Dispatcher.DispatchHandler, UpstreamControl {
+  readonly #sink: ResponseSink;
+  #abort: ((err?: Error) => void) | undefined;
+  #resume: (() => void) | undefined;
+  #done = false;
+
+  constructor(sink: ResponseSink) {
+    this.#sink = sink;
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true;
+    this.#resume = resume;
+    this.#sink.head(statusCode, rawHeaders, this);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.#sink.data(chunk);
+  }
+
+  onComplete(trailers: string[] | null): void {
+    this.#done = true;
+    this.#sink.end(trailers);
+  }
+
+  onError(err: Error): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#sink.fail(err);
+  }
+
+  resume(): void {
+    if (!this.#done) this.#resume?.();
+  }
+
+  /** The sink gave the response up: undici's error for it is not the sink's to hear. */
+  abort(err?: Error): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#abort?.(err);
+  }
 }

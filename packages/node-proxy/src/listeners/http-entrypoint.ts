@@ -12,20 +12,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect as connectTcp, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { MtlsMode } from '@nodemesh/smi-types';
-import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.js';
+import { planRequestHeaders } from '../filters/apply-plan.js';
 import { type Caller, normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind, type MeshCallMeters } from '../metrics/proxy-metrics.js';
-import type { MeshPlan } from '../routing/decide-rule.js';
 import type { Endpoint, Snapshot } from '../snapshot/snapshot.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
 import { fallsBack, type TunnelRouter } from '../tunnel/tunnel-router.js';
 import { portSharing } from '../workers/port-sharing.js';
 import { AdmittedConnections } from './admitted-connections.js';
+import { answer, CallerResponse } from './caller-response.js';
 import { endAndLinger, guardConnection } from './connection-guard.js';
 import { ConnectionLimiter } from './connection-limiter.js';
-import { headersToObject, type RawHeaders } from './forward.js';
-import { forwardRequestHeaders, responseHeaderList, withoutHopByHop } from './forward-headers.js';
-import { type ProxyError, proxyErrors, REASONS, rawErrorResponse, rawResponse } from './http-errors.js';
+import { forwardRequestHeaders } from './forward-headers.js';
+import { proxyErrors, REASONS, rawErrorResponse, rawResponse } from './http-errors.js';
 import { exchange } from './http-exchange.js';
 import { Http2Downstream } from './http2-downstream.js';
 import type { Listener, RoutingContext } from './listener.js';
@@ -34,7 +33,6 @@ import { OPTIONS_ANSWER_ALLOW, parseRequestTarget } from './request-target.js';
 import { type ResolvedRequest, resolveRequest, type UnroutableRequest } from './resolve-request.js';
 import { headWithoutUpgrade, upgradeKind } from './upgrade-rules.js';
 import { openTunnel } from './upgrade-tunnel.js';
-import type { UpstreamBody } from './upstream-body.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 export interface HttpEntrypointOptions {
@@ -177,18 +175,23 @@ export class HttpEntrypoint implements Listener {
       answer(res, proxyErrors.draining(), true);
       return;
     }
-    this.#proxy(req, res, awaitingContinue).catch(() => {
+    try {
+      this.#proxy(req, res, awaitingContinue);
+    } catch {
       // A fault of the proxy's own after the checks above: never a hanging caller.
       if (res.headersSent) res.destroy();
-      else answer(res, proxyErrors.proxyFailed('the upstream'), awaitingContinue);
-    });
+      else if (!res.destroyed) answer(res, proxyErrors.proxyFailed('the upstream'), awaitingContinue);
+    }
   }
 
-  async #proxy(req: IncomingMessage, res: ServerResponse, awaitingContinue: boolean): Promise<void> {
+  #proxy(req: IncomingMessage, res: ServerResponse, awaitingContinue: boolean): void {
     const started = performance.now();
     const method = req.method ?? 'GET';
     const target = parseRequestTarget(method, req.url ?? '/', { absoluteForm: true });
-    if ('error' in target) return answer(res, proxyErrors.badRequest(target.error), awaitingContinue);
+    if ('error' in target) {
+      answer(res, proxyErrors.badRequest(target.error), awaitingContinue);
+      return;
+    }
     if (target.kind === 'asterisk') {
       // `OPTIONS *` asks about the server, which here is the proxy: it answers, no backend is involved.
       const head: Record<string, string> = { allow: OPTIONS_ANSWER_ALLOW, 'content-length': '0' };
@@ -209,7 +212,8 @@ export class HttpEntrypoint implements Listener {
         if (span !== undefined) annotateRoute(span, labels, {});
       }
       if (span !== undefined) endRequestSpan(span, error.status, errorKind(error.code), 1);
-      return answer(res, error, awaitingContinue);
+      answer(res, error, awaitingContinue);
+      return;
     }
     const { backend, endpoint, labels } = resolved;
     if (span !== undefined) {
@@ -219,61 +223,36 @@ export class HttpEntrypoint implements Listener {
         allowedBy: resolved.allowedBy,
       });
     }
-    let released = false;
-    let attempts = 1;
-    let outcome = 'forwarded';
-    let body: UpstreamBody | undefined;
-    res.once('close', () => {
-      // A caller that went away before the end stops the upstream request (a no-op once the body ended).
-      body?.destroy();
-      if (!released) this.#ctx.balancer.release(endpoint);
-      released = true;
-      const seconds = (performance.now() - started) / 1000;
-      this.#ctx.metrics.httpRequest(labels, method, res.statusCode, seconds);
-      if (span !== undefined) {
-        endRequestSpan(span, res.headersSent ? res.statusCode : 0, outcome, attempts);
-      }
+    const response = new CallerResponse(res, this.#ctx, {
+      labels,
+      method,
+      endpoint,
+      mesh: resolved.mesh,
+      span,
+      started,
     });
     // Admitted: now the caller may send its body (undici cannot pass `Expect` on, so the proxy answers it).
     if (awaitingContinue) res.writeContinue();
     const hasBody =
       req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     const length = Number(req.headers['content-length']);
-    const result = await exchange(this.#ctx, this.#pools, resolved, {
-      method,
-      path: resolved.mesh?.pathAndQuery ?? target.pathAndQuery,
-      headers: planRequestHeaders(
-        forwardRequestHeaders(req.headers, ip, { host: target.authority }),
-        resolved.mesh,
-      ),
-      body: hasBody ? req : undefined,
-      contentLength: Number.isSafeInteger(length) ? length : undefined,
-      span,
-    });
-    attempts = result.attempts;
-    if ('error' in result) {
-      outcome = errorKind(result.error.code);
-      this.#ctx.metrics.proxyError(labels, result.error.code);
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      return answer(res, result.error, false);
-    }
-    const upstream = result.response;
-    if (res.destroyed) {
-      upstream.body.destroy();
-      return;
-    }
-    try {
-      res.writeHead(upstream.statusCode, responseHead(upstream.rawHeaders, resolved.mesh));
-    } catch (err) {
-      // node:http refused a header the upstream sent: the caller gets the proxy's answer instead.
-      upstream.body.destroy();
-      throw err;
-    }
-    body = upstream.body;
-    writeBody(body, res);
+    exchange(
+      this.#ctx,
+      this.#pools,
+      resolved,
+      {
+        method,
+        path: resolved.mesh?.pathAndQuery ?? target.pathAndQuery,
+        headers: planRequestHeaders(
+          forwardRequestHeaders(req.headers, ip, { host: target.authority }),
+          resolved.mesh,
+        ),
+        body: hasBody ? req : undefined,
+        contentLength: Number.isSafeInteger(length) ? length : undefined,
+        span,
+      },
+      response,
+    );
   }
 
   #resolve(
@@ -301,7 +280,7 @@ export class HttpEntrypoint implements Listener {
     }
     const state = inFlight;
     state.count++;
-    res.once('close', () => {
+    res.on('close', () => {
       state.count--;
       if (state.count === 0) for (const resume of state.idle.splice(0)) resume();
     });
@@ -413,54 +392,9 @@ export class HttpEntrypoint implements Listener {
   }
 }
 
-/**
- * The caller's response head: a flat list straight from the upstream's, or, when a Gateway API rule may modify
- * response headers, through the header object its filters work on.
- */
-function responseHead(
-  raw: RawHeaders,
-  mesh: MeshPlan | undefined,
-): string[] | Record<string, string | string[]> {
-  if (mesh === undefined && Array.isArray(raw)) return responseHeaderList(raw);
-  return planResponseHeaders(withoutHopByHop(headersToObject(raw), { stripMesh: true }), mesh);
-}
-
-/**
- * The upstream body straight into the caller's response, chunk by chunk, with back-pressure both ways (the
- * response's `close` stops the upstream request: the handler of #proxy sees to it).
- */
-function writeBody(body: UpstreamBody, res: ServerResponse): void {
-  const resume = () => body.resume();
-  body.pipeTo({
-    write: (chunk) => {
-      if (res.write(chunk)) return true;
-      res.once('drain', resume);
-      return false;
-    },
-    end: () => res.end(),
-    fail: () => res.destroy(),
-  });
-}
-
 function clientIp(req: IncomingMessage): string | undefined {
   const address = req.socket.remoteAddress;
   return address === undefined ? undefined : normaliseIp(address);
-}
-
-/**
- * The proxy's own answer. `close`: the caller was waiting for a 100 that will not come, and may send its
- * body anyway; the connection ends after the answer rather than read it as the next request.
- */
-function answer(res: ServerResponse, error: ProxyError, close: boolean): void {
-  const body = `${error.message}\n`;
-  const head: Record<string, string> = {
-    'content-type': 'text/plain; charset=utf-8',
-    'x-nodemesh-error': error.code,
-    ...error.headers,
-    'content-length': String(Buffer.byteLength(body)),
-  };
-  if (close) head.connection = 'close';
-  res.writeHead(error.status, head).end(body);
 }
 
 /** Malformed or oversized requests and slow clients: a short answer, then the connection is closed. */

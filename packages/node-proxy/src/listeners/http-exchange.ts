@@ -2,26 +2,38 @@
  * What follows admission for one HTTP request, shared by the HTTP/1.1 and HTTP/2 sides, as the route's plan
  * (exchange-plan.ts, made once per snapshot) says: a route without retries, timeout or breaker sends the
  * request as it is; otherwise the request body (buffered when it may be retried), then breaker → timeout →
- * retries → forward. Typed failures are mapped here, once, to the proxy's answer and its error-kind label.
+ * retries → forward (resilient-forward.ts). The response goes to the caller's side as undici hands it over
+ * (an `ExchangeSink`); typed failures are mapped here, once, to the proxy's answer and its error-kind label.
+ * `exchangeResponse` gives the same as a promise of a response with a body to stream, for the HTTP/2 side.
  */
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Caller } from '../metrics/caller-resolver.js';
-import type { MeshTransport } from '../metrics/proxy-metrics.js';
-import type { RequestBody } from '../resilience/buffered-body.js';
-import { bufferBody } from '../resilience/buffered-body.js';
+import type { MeshCallMeters } from '../metrics/proxy-metrics.js';
+import { bufferBody, type RequestBody } from '../resilience/buffered-body.js';
 import { CircuitOpenError } from '../resilience/circuit-breakers.js';
 import { failureOrigin, NotUpstreamError } from '../resilience/failure-origin.js';
-import { RequestTimeoutError, resilientForward } from '../resilience/resilient-forward.js';
-import { watchBody } from '../resilience/watched-body.js';
+import {
+  RequestTimeoutError,
+  type ResilientSink,
+  resilientForward,
+} from '../resilience/resilient-forward.js';
+import { type WatchedBody, watchBody } from '../resilience/watched-body.js';
 import type { Backend, Endpoint } from '../snapshot/snapshot.js';
 import type { ActiveSpan } from '../tracing/tracer.js';
-import { TunnelUnavailableError } from '../tunnel/tunnel-route.js';
-import { exchangePlan } from './exchange-plan.js';
-import { forward, type UpstreamResponse } from './forward.js';
+import { type CallDecision, TunnelUnavailableError } from '../tunnel/tunnel-route.js';
+import { type ExchangePlan, exchangePlan } from './exchange-plan.js';
+import {
+  forward,
+  headersToObject,
+  type RawHeaders,
+  type ResponseSink,
+  type UpstreamControl,
+} from './forward.js';
 import { type ProxyError, proxyErrors, upstreamError } from './http-errors.js';
 import type { RoutingContext } from './listener.js';
 import type { ResolvedRequest } from './resolve-request.js';
+import { UpstreamBody } from './upstream-body.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 export interface ExchangeRequest {
@@ -35,63 +47,101 @@ export interface ExchangeRequest {
   readonly span: ActiveSpan | undefined;
 }
 
-export type ExchangeResult =
-  | { readonly response: UpstreamResponse; readonly attempts: number }
-  | { readonly error: ProxyError; readonly attempts: number };
+/** The caller's side of an exchange: the response as it comes, or the proxy's answer when none does. */
+export interface ExchangeSink extends ResponseSink {
+  /** No response will come: the proxy answers with `error` (`fail` is only for a body that broke off). */
+  refused(error: ProxyError): void;
+  /** Attempts made (1 without retries), told before `head` or `refused`. */
+  attempts(count: number): void;
+}
 
-export async function exchange(
+/** Sends the request as the route's plan says; the outcome goes to `sink`. */
+export function exchange(
   ctx: RoutingContext,
   pools: UpstreamPools,
   resolved: ResolvedRequest,
   request: ExchangeRequest,
-): Promise<ExchangeResult> {
+  sink: ExchangeSink,
+): void {
   const { backend, endpoint } = resolved;
   const plan = exchangePlan(ctx, resolved);
   const caller = resolved.labels.caller;
   const decision = ctx.tunnels.decide(backend.mtlsMode, endpoint, caller);
   if (decision.kind === 'unavailable') {
-    return { error: proxyErrors.mtlsUnavailable(plan.backendName, decision.reason), attempts: 1 };
+    sink.attempts(1);
+    sink.refused(proxyErrors.mtlsUnavailable(plan.backendName, decision.reason));
+    return;
   }
   const meshCalls = ctx.metrics.meshCalls(backend.service);
-  let fallback = decision.kind === 'fallback' ? decision.reason : undefined;
+  const send = (fallback: string | undefined) =>
+    sendPlanned(ctx, pools, resolved, request, sink, { plan, decision, fallback, meshCalls });
   if (
     decision.kind === 'mtls' &&
     caller !== undefined &&
     backend.mtlsMode === 'permissive' &&
-    !ctx.tunnels.isUp(caller, endpoint) &&
-    !(await ctx.tunnels.warm(caller, endpoint))
+    !ctx.tunnels.isUp(caller, endpoint)
   ) {
-    // Permissive, and the tunnel to that node cannot be brought up: plaintext, before the request is sent.
-    fallback = 'tunnel_failed';
+    // Permissive, and the tunnel to that node is not up: brought up first, else plaintext, before any byte is sent.
+    ctx.tunnels.warm(caller, endpoint).then(
+      (up) => send(up ? undefined : 'tunnel_failed'),
+      () => send('tunnel_failed'),
+    );
+    return;
   }
+  send(decision.kind === 'fallback' ? decision.reason : undefined);
+}
+
+interface Route {
+  readonly plan: ExchangePlan;
+  readonly decision: CallDecision;
+  /** Why a call the tunnel should carry goes in plaintext (permissive mode), if it does. */
+  readonly fallback: string | undefined;
+  readonly meshCalls: MeshCallMeters;
+}
+
+function sendPlanned(
+  ctx: RoutingContext,
+  pools: UpstreamPools,
+  resolved: ResolvedRequest,
+  request: ExchangeRequest,
+  sink: ExchangeSink,
+  { plan, decision, fallback, meshCalls }: Route,
+): void {
+  const { backend, endpoint } = resolved;
+  const caller = resolved.labels.caller;
   if (fallback !== undefined) meshCalls.fallback(fallback);
   const tunnelled = decision.kind === 'mtls' && fallback === undefined;
+  meshCalls[decision.kind === 'local' ? 'local' : tunnelled ? 'mtls' : 'plaintext'].value++;
   const headers =
     request.span === undefined
       ? request.headers
       : { ...request.headers, traceparent: request.span.traceparent };
-  let attempts = 1;
-  const transport: MeshTransport = decision.kind === 'local' ? 'local' : tunnelled ? 'mtls' : 'plaintext';
-  try {
-    if (plan.direct) {
+  if (plan.direct) {
+    sink.attempts(1);
+    const watched = request.body === undefined ? undefined : watchBody(request.body);
+    const mapped = new MappedSink(sink, plan, watched);
+    try {
       const dispatcher =
         tunnelled && caller !== undefined
           ? pools.tunnelled(endpoint, backend.scheme, caller, ctx.tunnels)
           : pools.get(endpoint, backend.scheme);
-      return { response: await sendDirect(dispatcher, request, headers), attempts };
+      forward(
+        dispatcher,
+        {
+          method: request.method as Dispatcher.HttpMethod,
+          path: request.path,
+          headers,
+          body: watched?.stream,
+        },
+        mapped,
+      );
+    } catch (err) {
+      mapped.fail(err instanceof Error ? err : new Error(String(err)));
     }
-    const { policy } = ctx;
-    let body: RequestBody =
-      request.body === undefined ? { kind: 'none' } : { kind: 'stream', stream: request.body };
-    if (request.body !== undefined && plan.buffersBody) {
-      // Only a request that could be retried is worth holding: any method on a refused connection.
-      const stream = request.body;
-      body = await bufferBody(stream, policy.retryBodyLimit, request.contentLength).catch((err: unknown) => {
-        throw new NotUpstreamError('request', err);
-      });
-    }
-    const { backendKey } = plan;
-    const result = await resilientForward(
+    return;
+  }
+  const resilient = (body: RequestBody) =>
+    resilientForward(
       {
         method: request.method,
         path: request.path,
@@ -112,35 +162,88 @@ export async function exchange(
             ? pools.get(e, backend.scheme)
             : dispatcherFor(ctx, pools, backend, e, caller),
         send: forward,
-        onRetry: (outcome) => {
-          if (outcome === 'attempted') attempts++;
-          ctx.metrics.retry(backendKey, outcome);
-        },
+        onRetry: (outcome) => ctx.metrics.retry(plan.backendKey, outcome),
       },
+      new MappedSink(sink, plan, undefined),
     );
-    return result;
-  } catch (err) {
-    const name = plan.backendName;
-    const error =
-      err instanceof CircuitOpenError
-        ? proxyErrors.circuitOpen(name)
-        : err instanceof RequestTimeoutError
-          ? proxyErrors.requestTimeout(plan.routeName)
-          : err instanceof NotUpstreamError
-            ? err.origin === 'request'
-              ? proxyErrors.requestFailed()
-              : proxyErrors.proxyFailed(name)
-            : upstreamError(err, name);
-    return { error, attempts };
-  } finally {
-    meshCalls[transport].value++;
+  if (request.body === undefined) resilient(NO_REQUEST_BODY);
+  else if (!plan.buffersBody) resilient({ kind: 'stream', stream: request.body });
+  else {
+    // Only a request that could be retried is worth holding: any method on a refused connection.
+    bufferBody(request.body, ctx.policy.retryBodyLimit, request.contentLength).then(resilient, () => {
+      sink.attempts(1);
+      sink.refused(proxyErrors.requestFailed());
+    });
   }
+}
+
+const NO_REQUEST_BODY: RequestBody = { kind: 'none' };
+
+/**
+ * Passes the response on, and maps a failure before it to the proxy's answer: typed by the resilience wrapper,
+ * or (a direct request, `watched` its body) told apart here as the caller's, the proxy's or the upstream's.
+ */
+class MappedSink implements ResilientSink {
+  readonly #out: ExchangeSink;
+  readonly #plan: ExchangePlan;
+  readonly #direct: boolean;
+  readonly #watched: WatchedBody | undefined;
+  #answered = false;
+
+  constructor(out: ExchangeSink, plan: ExchangePlan, watched: WatchedBody | undefined) {
+    this.#out = out;
+    this.#plan = plan;
+    this.#direct = plan.direct;
+    this.#watched = watched;
+  }
+
+  attempts(count: number): void {
+    this.#out.attempts(count);
+  }
+
+  head(statusCode: number, rawHeaders: RawHeaders, control: UpstreamControl): void {
+    this.#answered = true;
+    this.#out.head(statusCode, rawHeaders, control);
+  }
+
+  data(chunk: Buffer): boolean {
+    return this.#out.data(chunk);
+  }
+
+  end(trailers: RawHeaders): void {
+    this.#out.end(trailers);
+  }
+
+  fail(err: Error): void {
+    if (this.#answered) {
+      this.#out.fail(err);
+      return;
+    }
+    this.#answered = true;
+    let failure: Error = err;
+    if (this.#direct) {
+      const origin = failureOrigin(err, this.#watched?.callerFailed() ?? false);
+      if (origin !== 'upstream') failure = new NotUpstreamError(origin, err);
+    }
+    this.#out.refused(proxyErrorOf(failure, this.#plan));
+  }
+}
+
+/** The proxy's answer for a request that got no response, by the failure's type. */
+function proxyErrorOf(err: Error, plan: ExchangePlan): ProxyError {
+  const name = plan.backendName;
+  if (err instanceof CircuitOpenError) return proxyErrors.circuitOpen(name);
+  if (err instanceof RequestTimeoutError) return proxyErrors.requestTimeout(plan.routeName);
+  if (err instanceof NotUpstreamError) {
+    return err.origin === 'request' ? proxyErrors.requestFailed() : proxyErrors.proxyFailed(name);
+  }
+  return upstreamError(err, name);
 }
 
 /**
  * The dispatcher of an attempt on endpoint `e` (a retry may pick another than the first): the tunnel's for
  * that caller, or the plaintext pool's; a strict backend's endpoint the tunnel cannot reach throws the typed
- * error the catch above maps.
+ * error the mapping above turns into an answer.
  */
 function dispatcherFor(
   ctx: RoutingContext,
@@ -158,26 +261,49 @@ function dispatcherFor(
     : pools.get(e, backend.scheme);
 }
 
-/**
- * A request whose route needs no resilience wrapper: one attempt, its failure told apart as the caller's,
- * the proxy's or the upstream's (failure-origin.ts) as resilientForward does.
- */
-async function sendDirect(
-  dispatcher: Dispatcher,
+/** An upstream response as a value: its head, a body for one consumer, and trailers once the body ended. */
+export interface UpstreamResponse {
+  readonly statusCode: number;
+  /** Names and values in turn (an object when undici speaks HTTP/2 upstream): `headersToObject` reads both. */
+  readonly rawHeaders: RawHeaders;
+  readonly body: UpstreamBody;
+  /** Filled when the body has ended. */
+  readonly trailers: Record<string, string | string[]>;
+}
+
+export type ExchangeResult =
+  | { readonly response: UpstreamResponse; readonly attempts: number }
+  | { readonly error: ProxyError; readonly attempts: number };
+
+/** The exchange as a promise: resolves at the response head, or with the proxy's answer. */
+export function exchangeResponse(
+  ctx: RoutingContext,
+  pools: UpstreamPools,
+  resolved: ResolvedRequest,
   request: ExchangeRequest,
-  headers: Record<string, string | string[]>,
-): Promise<UpstreamResponse> {
-  const watched = request.body === undefined ? undefined : watchBody(request.body);
-  try {
-    return await forward(dispatcher, {
-      method: request.method as Dispatcher.HttpMethod,
-      path: request.path,
-      headers,
-      body: watched?.stream,
+): Promise<ExchangeResult> {
+  return new Promise((resolve) => {
+    let attempts = 1;
+    let body: UpstreamBody | undefined;
+    const trailers: Record<string, string | string[]> = {};
+    exchange(ctx, pools, resolved, request, {
+      attempts: (count) => {
+        attempts = count;
+      },
+      refused: (error) => resolve({ error, attempts }),
+      head: (statusCode, rawHeaders, control) => {
+        body = new UpstreamBody(
+          () => control.resume(),
+          (err) => control.abort(err),
+        );
+        resolve({ response: { statusCode, rawHeaders, body, trailers }, attempts });
+      },
+      data: (chunk) => body?.push(chunk) ?? true,
+      end: (raw) => {
+        headersToObject(raw, trailers);
+        body?.complete();
+      },
+      fail: (err) => body?.fail(err),
     });
-  } catch (err) {
-    const origin = failureOrigin(err, watched?.callerFailed() ?? false);
-    if (origin !== 'upstream') throw new NotUpstreamError(origin, err);
-    throw err;
-  }
+  });
 }

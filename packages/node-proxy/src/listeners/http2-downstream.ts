@@ -17,7 +17,7 @@ import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
 import { headersToObject } from './forward.js';
 import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
 import { type ProxyError, proxyErrors } from './http-errors.js';
-import { exchange } from './http-exchange.js';
+import { exchangeResponse } from './http-exchange.js';
 import type { RoutingContext } from './listener.js';
 import { OPTIONS_ANSWER_ALLOW, parseRequestTarget } from './request-target.js';
 import { resolveRequest } from './resolve-request.js';
@@ -127,7 +127,7 @@ export class Http2Downstream {
     });
     if (this.#awaitingContinue.has(req)) res.writeContinue();
     const length = Number(req.headers['content-length']);
-    const result = await exchange(this.#ctx, this.#pools, resolved, {
+    const result = await exchangeResponse(this.#ctx, this.#pools, resolved, {
       method: req.method,
       path: resolved.mesh?.pathAndQuery ?? target.pathAndQuery,
       headers: planRequestHeaders(forwardRequestHeaders({ ...headers, host }, clientIp), resolved.mesh),
