@@ -118,4 +118,10 @@ describe('the response head as a flat list', () => {
       '3',
     ]);
   });
+
+  it('passes a header value byte for byte, obs-text included (read as latin1, as node:http writes it)', () => {
+    const value = Buffer.from([0x63, 0x61, 0x66, 0xe9]);
+    const [, out] = responseHeaderList([Buffer.from('X-Name'), value]);
+    expect(Buffer.from(out ?? '', 'latin1')).toEqual(value);
+  });
 });

@@ -130,17 +130,19 @@ export function responseHeaderList(raw: readonly RawItem[]): string[] {
   const out: string[] = [];
   let connection: string[] | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = String(raw[i]);
+    const item = raw[i];
+    if (item === undefined || Array.isArray(item)) continue;
+    const name = text(item);
     const verdict = nameVerdict(name);
     const value = raw[i + 1];
     if (verdict.lower === 'connection') {
       connection ??= [];
       if (Array.isArray(value)) connection.push(...value);
-      else connection.push(String(value));
+      else if (value !== undefined) connection.push(text(value));
     }
     if (verdict.dropped) continue;
     if (Array.isArray(value)) for (const one of value) out.push(name, one);
-    else out.push(name, String(value));
+    else if (value !== undefined) out.push(name, text(value));
   }
   if (connection === undefined) return out;
   // Nearly always `keep-alive` or `close`, hop-by-hop already: only other names cost a second pass.
@@ -154,6 +156,14 @@ export function responseHeaderList(raw: readonly RawItem[]): string[] {
     if (!named.has(nameVerdict(name).lower)) kept.push(name, out[i + 1] as string);
   }
   return kept;
+}
+
+/**
+ * A name or value as undici read it: bytes taken one for one (latin1), as node:http writes them out again, so
+ * an obs-text byte passes unchanged rather than as a replacement character.
+ */
+function text(item: Buffer | string): string {
+  return typeof item === 'string' ? item : item.toString('latin1');
 }
 
 /** What the proxy makes of a header name as spelled: its lower case, and whether it never passes. */
