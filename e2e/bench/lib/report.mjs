@@ -537,6 +537,7 @@ ${
 
 Keep-alive, ${s.wrkConnections} connections, a ${s.bodyBytes ?? 37}-byte body from one nginx origin. Max req/s: wrk flat out, ${s.maxSeconds} s per run;
 fixed rates: wrk paced by load/paced.lua over ${s.pacedConnections} connections, ${s.rateSeconds} s per run; added latency is over direct's at the same rate.
+Rounds interleaved: each round runs every variant once (started afresh, warmed up), so a variant and its baseline share the machine's state of the moment.
 
 ${httpTable(results.http, rates)}
 
