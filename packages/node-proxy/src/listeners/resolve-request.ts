@@ -1,7 +1,8 @@
 /**
  * The routing and admission steps an HTTP request goes through, shared by the HTTP/1.1 and HTTP/2 sides of an
  * entrypoint: Host → route → split (backend) → access control (against the chosen backend) → rate limit
- * (of the addressed Service) → endpoint. Reads the snapshot once.
+ * (of the addressed Service) → endpoint, composed in `resolveRequest`, each policy step a function of its own
+ * that answers with the proxy's error or lets the request on. Reads the snapshot once.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { chooseBackend } from '../balancer/choose-target.js';
@@ -86,32 +87,10 @@ export function resolveRequest(
   if (backend === undefined) {
     return { error: proxyErrors.noBackend(`${route.service.name}.${route.service.namespace}`), labels };
   }
-  let allowedBy: string | undefined;
-  if (ctx.policy.accessControl) {
-    const decision = checkAccess(snapshot.access, {
-      serviceKey: objectKey(backend.service.namespace, backend.service.name),
-      port: route.port,
-      protocol: 'http',
-      caller,
-      request,
-    });
-    if (!decision.allowed) {
-      ctx.metrics.denied(labels, 'http', decision.reason);
-      const name = `${backend.service.name}.${backend.service.namespace}`;
-      return { error: proxyErrors.accessDenied(name, decision.reason), labels };
-    }
-    allowedBy = decision.target;
-  }
-  const rootKey = objectKey(route.service.namespace, route.service.name);
-  const rateLimit = snapshot.services.get(rootKey)?.rateLimit;
-  if (rateLimit !== undefined) {
-    const taken = ctx.policy.limiters.get(rootKey, rateLimit).take();
-    if (!taken.ok) {
-      ctx.metrics.rateLimited(labels);
-      const name = `${route.service.name}.${route.service.namespace}`;
-      return { error: proxyErrors.rateLimited(name, taken.retryAfterMs), labels };
-    }
-  }
+  const allowedBy = admitByAccessPolicy(ctx, snapshot, route, backend, request, labels);
+  if (typeof allowedBy === 'object') return { error: allowedBy, labels };
+  const limited = admitByRateLimit(ctx, snapshot, route, labels);
+  if (limited !== undefined) return { error: limited, labels };
   const endpoint = ctx.balancer.pick(backend.endpoints);
   if (endpoint === undefined) {
     return { error: proxyErrors.noEndpoint(`${backend.service.name}.${backend.service.namespace}`), labels };
@@ -119,4 +98,45 @@ export function resolveRequest(
   return mesh === undefined
     ? { snapshot, route, backend, endpoint, labels, allowedBy }
     : { snapshot, route, backend, endpoint, labels, allowedBy, mesh };
+}
+
+/**
+ * Access control (SMI TrafficTargets), against the backend chosen: the name of the TrafficTarget that allowed
+ * the call, or the 403 to answer; undefined when access control is off (nothing checked, nothing allocated).
+ */
+function admitByAccessPolicy(
+  ctx: RoutingContext,
+  snapshot: Snapshot,
+  route: Route,
+  backend: Backend,
+  request: RoutableRequest,
+  labels: TrafficLabels,
+): string | ProxyError | undefined {
+  if (!ctx.policy.accessControl) return undefined;
+  const decision = checkAccess(snapshot.access, {
+    serviceKey: objectKey(backend.service.namespace, backend.service.name),
+    port: route.port,
+    protocol: 'http',
+    caller: labels.caller,
+    request,
+  });
+  if (decision.allowed) return decision.target;
+  ctx.metrics.denied(labels, 'http', decision.reason);
+  return proxyErrors.accessDenied(`${backend.service.name}.${backend.service.namespace}`, decision.reason);
+}
+
+/** The rate limit of the addressed Service: the 429 to answer when its bucket is empty, else undefined. */
+function admitByRateLimit(
+  ctx: RoutingContext,
+  snapshot: Snapshot,
+  route: Route,
+  labels: TrafficLabels,
+): ProxyError | undefined {
+  const rootKey = objectKey(route.service.namespace, route.service.name);
+  const rateLimit = snapshot.services.get(rootKey)?.rateLimit;
+  if (rateLimit === undefined) return undefined;
+  const taken = ctx.policy.limiters.get(rootKey, rateLimit).take();
+  if (taken.ok) return undefined;
+  ctx.metrics.rateLimited(labels);
+  return proxyErrors.rateLimited(`${route.service.name}.${route.service.namespace}`, taken.retryAfterMs);
 }
