@@ -30,7 +30,7 @@ export {
   type IdentitySettings,
 } from './identity/identity-role.js';
 export { generateCa } from './identity/sign-certificates.js';
-export { type KubeApi, KubeApiError, kubeApi } from './kube/kube-api.js';
+export { type KubeApi, kubeApi } from './kube/kube-api.js';
 export { NAMESPACE_MTLS_FIELDS, type NamespaceMtls, readNamespaceMtls } from './namespaces/namespace-mtls.js';
 export {
   NetworkPolicyReconciler,

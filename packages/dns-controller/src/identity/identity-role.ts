@@ -5,7 +5,12 @@
  * Secret at all, and publishes the trust bundle ConfigMap. A Secret that cannot be used gets a Warning Event
  * and leaves the last good issuer in place.
  */
-import type { EventRecorder, Logger, ObjectReference } from '@nodemesh/kube-runtime';
+import {
+  ApiStatusError,
+  type EventRecorder,
+  type Logger,
+  type ObjectReference,
+} from '@nodemesh/kube-runtime';
 import {
   DEFAULT_CERTIFICATE_TTL_SECONDS,
   DEFAULT_ISSUER_PORT,
@@ -20,7 +25,7 @@ import {
   TRUST_BUNDLE_CONFIG_MAP,
 } from '@nodemesh/smi-types';
 import type { Registry } from 'prom-client';
-import { configMapPath, type KubeApi, KubeApiError } from '../kube/kube-api.js';
+import { configMapPath, type KubeApi } from '../kube/kube-api.js';
 import { type NodePod, type ReviewedToken, readNodePod, readTokenReview } from './authorize-issuance.js';
 import { createIdentityMetrics, type IdentityMetrics } from './identity-metrics.js';
 import { type IssuerMaterial, readIssuerMaterial } from './issuer-material.js';
@@ -165,7 +170,7 @@ export class IdentityRole {
         );
       } catch (error) {
         // Another replica, or an operator, got there first: that Secret is the one.
-        if (!(error instanceof KubeApiError && error.statusCode === 409)) throw error;
+        if (!(error instanceof ApiStatusError && error.statusCode === 409)) throw error;
       }
     }
     const material = this.#material;

@@ -1,7 +1,7 @@
-import { type EventRecord, EventRecorder, silentLogger } from '@nodemesh/kube-runtime';
+import { ApiStatusError, type EventRecord, EventRecorder, silentLogger } from '@nodemesh/kube-runtime';
 import { DEFAULT_MESH_DEFAULTS, desiredShadowService, readUserService } from '@nodemesh/smi-types';
 import { describe, expect, it } from 'vitest';
-import { type KubeApi, KubeApiError } from '../kube/kube-api.js';
+import type { KubeApi } from '../kube/kube-api.js';
 import { NetworkPolicyReconciler } from './network-policy-reconciler.js';
 
 const service = (name: string, selector?: Record<string, string>) => ({
@@ -30,7 +30,7 @@ function setup(services: unknown[], createStatus?: number) {
     list: async () => [],
     create: async (path) => {
       calls.push(`POST ${path}`);
-      if (createStatus !== undefined) throw new KubeApiError(createStatus, undefined, `HTTP ${createStatus}`);
+      if (createStatus !== undefined) throw new ApiStatusError(createStatus, `HTTP ${createStatus}`);
       return {};
     },
     replace: async (path) => calls.push(`PUT ${path}`),

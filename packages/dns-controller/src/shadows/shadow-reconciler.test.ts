@@ -1,7 +1,7 @@
-import { type EventRecord, EventRecorder, silentLogger } from '@nodemesh/kube-runtime';
+import { ApiStatusError, type EventRecord, EventRecorder, silentLogger } from '@nodemesh/kube-runtime';
 import { DEFAULT_MESH_DEFAULTS } from '@nodemesh/smi-types';
 import { describe, expect, it } from 'vitest';
-import { type KubeApi, KubeApiError } from '../kube/kube-api.js';
+import type { KubeApi } from '../kube/kube-api.js';
 import { ShadowReconciler, type ShadowReconcilerOptions } from './shadow-reconciler.js';
 
 const config = {
@@ -27,7 +27,7 @@ function fakeApi(status?: number) {
     list: async () => [],
     create: async (path, body) => {
       calls.push(`POST ${path}`);
-      if (status !== undefined) throw new KubeApiError(status, undefined, `HTTP ${status}`);
+      if (status !== undefined) throw new ApiStatusError(status, `HTTP ${status}`);
       return body;
     },
     replace: async (path) => calls.push(`PUT ${path}`),
