@@ -82,10 +82,13 @@ export function exchange(
     !ctx.tunnels.isUp(caller, endpoint)
   ) {
     // Permissive, and the tunnel to that node is not up: brought up first, else plaintext, before any byte is sent.
-    ctx.tunnels.warm(caller, endpoint).then(
-      (up) => send(up ? undefined : 'tunnel_failed'),
-      () => send('tunnel_failed'),
-    );
+    ctx.tunnels
+      .warm(caller, endpoint)
+      .then(
+        (up) => send(up ? undefined : 'tunnel_failed'),
+        () => send('tunnel_failed'),
+      )
+      .catch(() => refuseAsProxyFault(sink, plan));
     return;
   }
   send(decision.kind === 'fallback' ? decision.reason : undefined);
@@ -170,14 +173,22 @@ function sendPlanned(
   else if (!plan.buffersBody) resilient({ kind: 'stream', stream: request.body });
   else {
     // Only a request that could be retried is worth holding: any method on a refused connection.
-    bufferBody(request.body, ctx.policy.retryBodyLimit, request.contentLength).then(resilient, () => {
-      sink.attempts(1);
-      sink.refused(proxyErrors.requestFailed());
-    });
+    bufferBody(request.body, ctx.policy.retryBodyLimit, request.contentLength)
+      .then(resilient, () => {
+        sink.attempts(1);
+        sink.refused(proxyErrors.requestFailed());
+      })
+      .catch(() => refuseAsProxyFault(sink, plan));
   }
 }
 
 const NO_REQUEST_BODY: RequestBody = { kind: 'none' };
+
+/** A fault of the proxy's own after an await (never an unhandled rejection): the caller still gets an answer. */
+function refuseAsProxyFault(sink: ExchangeSink, plan: ExchangePlan): void {
+  sink.attempts(1);
+  sink.refused(proxyErrors.proxyFailed(plan.backendName));
+}
 
 /**
  * Passes the response on, and maps a failure before it to the proxy's answer: typed by the resilience wrapper,
