@@ -9,7 +9,6 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Caller } from '../metrics/caller-resolver.js';
-import type { MeshCallMeters } from '../metrics/proxy-metrics.js';
 import { bufferBody, type RequestBody } from '../resilience/buffered-body.js';
 import { CircuitOpenError } from '../resilience/circuit-breakers.js';
 import { failureOrigin, NotUpstreamError } from '../resilience/failure-origin.js';
@@ -72,9 +71,6 @@ export function exchange(
     sink.refused(proxyErrors.mtlsUnavailable(plan.backendName, decision.reason));
     return;
   }
-  const meshCalls = ctx.metrics.meshCalls(backend.service);
-  const send = (fallback: string | undefined) =>
-    sendPlanned(ctx, pools, resolved, request, sink, { plan, decision, fallback, meshCalls });
   if (
     decision.kind === 'mtls' &&
     caller !== undefined &&
@@ -82,6 +78,8 @@ export function exchange(
     !ctx.tunnels.isUp(caller, endpoint)
   ) {
     // Permissive, and the tunnel to that node is not up: brought up first, else plaintext, before any byte is sent.
+    const send = (fallback: string | undefined) =>
+      sendPlanned(ctx, pools, resolved, request, sink, plan, decision, fallback);
     ctx.tunnels
       .warm(caller, endpoint)
       .then(
@@ -91,27 +89,27 @@ export function exchange(
       .catch(() => refuseAsProxyFault(sink, plan));
     return;
   }
-  send(decision.kind === 'fallback' ? decision.reason : undefined);
+  const fallback = decision.kind === 'fallback' ? decision.reason : undefined;
+  sendPlanned(ctx, pools, resolved, request, sink, plan, decision, fallback);
 }
 
-interface Route {
-  readonly plan: ExchangePlan;
-  readonly decision: CallDecision;
-  /** Why a call the tunnel should carry goes in plaintext (permissive mode), if it does. */
-  readonly fallback: string | undefined;
-  readonly meshCalls: MeshCallMeters;
-}
-
+/**
+ * Sends the request as `plan` says, through the tunnel or not as `decision` says; `fallback`: why a call the
+ * tunnel should carry goes in plaintext (permissive mode), if it does.
+ */
 function sendPlanned(
   ctx: RoutingContext,
   pools: UpstreamPools,
   resolved: ResolvedRequest,
   request: ExchangeRequest,
   sink: ExchangeSink,
-  { plan, decision, fallback, meshCalls }: Route,
+  plan: ExchangePlan,
+  decision: CallDecision,
+  fallback: string | undefined,
 ): void {
   const { backend, endpoint } = resolved;
   const caller = resolved.labels.caller;
+  const meshCalls = ctx.metrics.meshCalls(backend.service);
   if (fallback !== undefined) meshCalls.fallback(fallback);
   const tunnelled = decision.kind === 'mtls' && fallback === undefined;
   meshCalls[decision.kind === 'local' ? 'local' : tunnelled ? 'mtls' : 'plaintext'].value++;
@@ -197,14 +195,12 @@ function refuseAsProxyFault(sink: ExchangeSink, plan: ExchangePlan): void {
 class MappedSink implements ResilientSink {
   readonly #out: ExchangeSink;
   readonly #plan: ExchangePlan;
-  readonly #direct: boolean;
   readonly #watched: WatchedBody | undefined;
   #answered = false;
 
   constructor(out: ExchangeSink, plan: ExchangePlan, watched: WatchedBody | undefined) {
     this.#out = out;
     this.#plan = plan;
-    this.#direct = plan.direct;
     this.#watched = watched;
   }
 
@@ -232,7 +228,7 @@ class MappedSink implements ResilientSink {
     }
     this.#answered = true;
     let failure: Error = err;
-    if (this.#direct) {
+    if (this.#plan.direct) {
       const origin = failureOrigin(err, this.#watched?.callerFailed() ?? false);
       if (origin !== 'upstream') failure = new NotUpstreamError(origin, err);
     }
