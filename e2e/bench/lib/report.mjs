@@ -552,6 +552,7 @@ Latency by percentile: ${rates.map((r) => `[${r}/s](${chartPrefix}latency-${r}rp
     ? `## TCP
 
 Bulk: one connection reading ${num((s.bulkBytes ?? 0) / 2 ** 20)} MiB. New connections: 16 concurrent clients, each waiting for the origin's one-byte greeting, ${s.connectSeconds} s.
+Rounds interleaved, as for HTTP.
 
 ${tcpTable(results.tcp)}
 
@@ -562,6 +563,7 @@ ${tcpTable(results.tcp)}
     ? `## UDP
 
 Echo of 64-byte datagrams, 4 client sockets with 32 in flight each, ${s.udpSeconds} s.
+Rounds interleaved, as for HTTP.
 
 ${udpTable(results.udp)}
 

@@ -1,10 +1,12 @@
 /**
  * TCP (bulk throughput, new connections per second) and UDP (echo packets per second), per variant that
- * serves the protocol. The clients run on the load core; the origin is the Node socket origin.
+ * serves the protocol, rounds interleaved (lib/interleaved.mjs). The clients run on the load core; the origin
+ * is the Node socket origin.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runToEnd, stopProcess, usage } from '../lib/processes.mjs';
+import { interleavedRounds, medianRssMiB } from '../lib/interleaved.mjs';
+import { runToEnd } from '../lib/processes.mjs';
 import { summarize } from '../lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -17,75 +19,55 @@ async function tool(ctx, script, args, seconds) {
   return JSON.parse(out.trim().split('\n').pop() ?? '{}');
 }
 
-async function eachVariant(ctx, variants, protocol, measure) {
-  const out = [];
-  for (const variant of variants.filter((v) => v.protocols.includes(protocol))) {
-    const about = { id: variant.id, kind: variant.kind, runtime: variant.runtime, label: variant.label };
-    if (variant.pending) {
-      out.push({ ...about, pending: variant.pending });
-      continue;
-    }
-    ctx.log(`${protocol}: ${variant.label}`);
-    let started;
-    try {
-      started = await variant.start(ctx);
-      const result = await measure(started.ports);
-      out.push({
-        ...about,
-        ...result,
-        rssMiB: started.proc ? usage(started.proc.pid).rssBytes / 2 ** 20 : Number.NaN,
-      });
-    } catch (error) {
-      ctx.log(`${protocol}: ${variant.label} failed: ${error.message}`);
-      out.push({ ...about, error: String(error.message).split('\n')[0] });
-    } finally {
-      await stopProcess(started?.proc);
-    }
-  }
-  return out;
+/** The rounds' results folded by `fold`, with the median RSS; a pending or failed variant as it is. */
+function folded(results, fold) {
+  return results.map(({ rounds, rssBytes, ...rest }) =>
+    rounds === undefined ? rest : { ...rest, ...fold(rounds), rssMiB: medianRssMiB(rssBytes) },
+  );
 }
 
-export function tcpSection(ctx, variants) {
+export async function tcpSection(ctx, variants) {
   const { settings } = ctx;
-  return eachVariant(ctx, variants, 'tcp', async (ports) => {
+  const results = await interleavedRounds(ctx, variants, 'tcp', async ({ ports }) => {
     await tool(ctx, 'tcp-load.mjs', ['bulk', String(ports.bulk), String(settings.bulkBytes / 4)], 30);
-    const bulk = [];
-    for (let run = 0; run < settings.runs; run++) {
-      const r = await tool(ctx, 'tcp-load.mjs', ['bulk', String(ports.bulk), String(settings.bulkBytes)], 60);
-      bulk.push(r.bytes >= settings.bulkBytes ? (r.bytesPerSecond * 8) / 1e9 : Number.NaN);
-    }
-    const connect = [];
-    let failed = 0;
-    for (let run = 0; run < settings.runs; run++) {
-      const r = await tool(
-        ctx,
-        'tcp-load.mjs',
-        ['connect', String(ports.greeter), String(settings.connectSeconds), '16'],
-        settings.connectSeconds,
-      );
-      connect.push(r.perSecond);
-      failed += r.failed;
-    }
-    return { bulkGbps: summarize(bulk), connectionsPerSecond: summarize(connect), connectFailed: failed };
+    const bulk = await tool(
+      ctx,
+      'tcp-load.mjs',
+      ['bulk', String(ports.bulk), String(settings.bulkBytes)],
+      60,
+    );
+    const connect = await tool(
+      ctx,
+      'tcp-load.mjs',
+      ['connect', String(ports.greeter), String(settings.connectSeconds), '16'],
+      settings.connectSeconds,
+    );
+    return {
+      bulkGbps: bulk.bytes >= settings.bulkBytes ? (bulk.bytesPerSecond * 8) / 1e9 : Number.NaN,
+      connectionsPerSecond: connect.perSecond,
+      connectFailed: connect.failed,
+    };
   });
+  return folded(results, (rounds) => ({
+    bulkGbps: summarize(rounds.map((r) => r.bulkGbps)),
+    connectionsPerSecond: summarize(rounds.map((r) => r.connectionsPerSecond)),
+    connectFailed: rounds.reduce((sum, r) => sum + r.connectFailed, 0),
+  }));
 }
 
-export function udpSection(ctx, variants) {
+export async function udpSection(ctx, variants) {
   const { settings } = ctx;
-  return eachVariant(ctx, variants, 'udp', async (ports) => {
+  const results = await interleavedRounds(ctx, variants, 'udp', async ({ ports }) => {
     await tool(ctx, 'udp-load.mjs', [String(ports.udp), '1', '4', '32'], 1);
-    const pps = [];
-    let lost = 0;
-    for (let run = 0; run < settings.runs; run++) {
-      const r = await tool(
-        ctx,
-        'udp-load.mjs',
-        [String(ports.udp), String(settings.udpSeconds), '4', '32'],
-        settings.udpSeconds,
-      );
-      pps.push(r.perSecond);
-      lost += r.lost;
-    }
-    return { packetsPerSecond: summarize(pps), lost };
+    return tool(
+      ctx,
+      'udp-load.mjs',
+      [String(ports.udp), String(settings.udpSeconds), '4', '32'],
+      settings.udpSeconds,
+    );
   });
+  return folded(results, (rounds) => ({
+    packetsPerSecond: summarize(rounds.map((r) => r.perSecond)),
+    lost: rounds.reduce((sum, r) => sum + r.lost, 0),
+  }));
 }
