@@ -30,6 +30,8 @@ export class CallerResponse implements ExchangeSink {
   #control: UpstreamControl | undefined;
   #attempts = 1;
   #outcome = 'forwarded';
+  #bodyStarted = false;
+  #held: Buffer | undefined;
   #closed = false;
 
   constructor(
@@ -83,22 +85,50 @@ export class CallerResponse implements ExchangeSink {
     }
   }
 
+  /**
+   * The first chunk is held until the end or until undici's read is over (a microtask): a body that came in one
+   * read (most) goes out with the head in one `end(chunk)`, which writes once, rather than through `write`,
+   * which corks the socket and uncorks it on the next tick.
+   */
   data(chunk: Buffer): boolean {
+    if (!this.#bodyStarted) {
+      this.#bodyStarted = true;
+      this.#held = chunk;
+      queueMicrotask(this.#flush);
+      return true;
+    }
+    this.#flush();
+    return this.#write(chunk);
+  }
+
+  end(): void {
+    this.#control = undefined;
+    const held = this.#held;
+    this.#held = undefined;
+    if (held === undefined) this.#res.end();
+    else this.#res.end(held);
+  }
+
+  fail(): void {
+    this.#control = undefined;
+    this.#held = undefined;
+    this.#res.destroy();
+  }
+
+  #write(chunk: Buffer): boolean {
     const res = this.#res;
     if (res.write(chunk)) return true;
     res.once('drain', this.#resume);
     return false;
   }
 
-  end(): void {
-    this.#control = undefined;
-    this.#res.end();
-  }
-
-  fail(): void {
-    this.#control = undefined;
-    this.#res.destroy();
-  }
+  /** Writes the held chunk (its back-pressure is felt by the next chunk: one chunk more may be buffered). */
+  readonly #flush = (): void => {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    this.#write(held);
+  };
 
   readonly #resume = (): void => {
     this.#control?.resume();

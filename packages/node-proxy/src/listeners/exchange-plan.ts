@@ -1,7 +1,7 @@
 /**
- * What the exchange of a request needs from its route and backend, worked out once per snapshot rather than
- * per request: the Services' keys and names, the retries and timeout of the addressed Service, the breaker and
- * retry budget of the called one, and which wrappers the request goes through. A route with no retries, no
+ * What admitting and sending a request needs from its route and backend, worked out once per snapshot rather
+ * than per request: the Services' keys and names, the rate limit of the addressed Service, its retries and
+ * timeout, the breaker and retry budget of the called one, and which wrappers the request goes through. A route with no retries, no
  * timeout and no breaker is `direct`: its requests go to the upstream with no resilience wrapper at all and
  * no body buffering. A request a Gateway API rule decided gets a plan of its own (the rule may set timeouts
  * and retries).
@@ -10,14 +10,17 @@ import type { RetryConfig } from '@nodemesh/smi-types';
 import { planResilience } from '../filters/apply-plan.js';
 import type { ServiceBreaker } from '../resilience/circuit-breakers.js';
 import type { RetryBudget } from '../resilience/retry-budget.js';
+import type { TokenBucket } from '../resilience/token-bucket.js';
+import type { MeshPlan } from '../routing/decide-rule.js';
 import type { Backend, Route, Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
 import type { PolicyContext, RoutingContext } from './listener.js';
-import type { ResolvedRequest } from './resolve-request.js';
 
 export interface ExchangePlan {
-  /** The called Service's key: its retry metrics and breaker. */
+  /** The called Service's key: access control, its retry metrics and breaker. */
   readonly backendKey: string;
+  /** The addressed Service's token bucket, when it has a rate limit. */
+  readonly rateLimiter: TokenBucket | undefined;
   /** `name.namespace` of the called Service and of the addressed one, for the proxy's answers. */
   readonly backendName: string;
   readonly routeName: string;
@@ -39,7 +42,7 @@ export function planExchange(
   snapshot: Snapshot,
   route: Route,
   backend: Backend,
-  resolved?: ResolvedRequest,
+  mesh?: MeshPlan,
 ): ExchangePlan {
   const rootKey = objectKey(route.service.namespace, route.service.name);
   const backendKey = objectKey(backend.service.namespace, backend.service.name);
@@ -48,12 +51,14 @@ export function planExchange(
   // Retries and the timeout are the contract of the Service the caller addressed; the breaker guards the
   // Service actually called (its own annotations, else the addressed Service's).
   // A Gateway API rule's timeouts and retry replace the annotations' where it sets them.
-  const { retry, timeoutMs, retryStatuses } = planResilience(resolved?.mesh, rootConfig);
+  const { retry, timeoutMs, retryStatuses } = planResilience(mesh, rootConfig);
   const breakerConfig = backendConfig?.circuitBreaker ?? rootConfig?.circuitBreaker;
   const breaker = breakerConfig === undefined ? undefined : policy.breakers.get(backendKey, breakerConfig);
   const budget = retry === undefined ? undefined : policy.retryBudgets.get(backendKey, retry);
+  const rateLimit = rootConfig?.rateLimit;
   return {
     backendKey,
+    rateLimiter: rateLimit === undefined ? undefined : policy.limiters.get(rootKey, rateLimit),
     backendName: `${backend.service.name}.${backend.service.namespace}`,
     routeName: `${route.service.name}.${route.service.namespace}`,
     retry,
@@ -71,9 +76,14 @@ class ExchangePlans {
   #snapshot: Snapshot | undefined;
   #byRoute = new Map<Route, Map<Backend, ExchangePlan>>();
 
-  get(policy: PolicyContext, resolved: ResolvedRequest): ExchangePlan {
-    const { snapshot, route, backend } = resolved;
-    if (resolved.mesh !== undefined) return planExchange(policy, snapshot, route, backend, resolved);
+  get(
+    policy: PolicyContext,
+    snapshot: Snapshot,
+    route: Route,
+    backend: Backend,
+    mesh: MeshPlan | undefined,
+  ): ExchangePlan {
+    if (mesh !== undefined) return planExchange(policy, snapshot, route, backend, mesh);
     if (snapshot !== this.#snapshot) {
       this.#snapshot = snapshot;
       this.#byRoute = new Map();
@@ -94,12 +104,21 @@ class ExchangePlans {
 
 const plansByContext = new WeakMap<RoutingContext, ExchangePlans>();
 
-/** The exchange plan of a resolved request, from the plans its routing context keeps. */
-export function exchangePlan(ctx: RoutingContext, resolved: ResolvedRequest): ExchangePlan {
+/**
+ * The plan of a request routed to `backend` on `route` (`mesh`: the Gateway API rule that decided it, whose plan
+ * is made for it), from the plans its routing context keeps.
+ */
+export function exchangePlan(
+  ctx: RoutingContext,
+  snapshot: Snapshot,
+  route: Route,
+  backend: Backend,
+  mesh: MeshPlan | undefined,
+): ExchangePlan {
   let plans = plansByContext.get(ctx);
   if (plans === undefined) {
     plans = new ExchangePlans();
     plansByContext.set(ctx, plans);
   }
-  return plans.get(ctx.policy, resolved);
+  return plans.get(ctx.policy, snapshot, route, backend, mesh);
 }

@@ -60,9 +60,27 @@ const UNLIMITED = {
 };
 
 /** Responses in flight on one connection; an upgrade request pipelined behind them waits for them. */
-interface InFlight {
-  count: number;
-  readonly idle: (() => void)[];
+class InFlight {
+  #count = 0;
+  readonly #idle: (() => void)[] = [];
+
+  /** Counts `res` until it closes. */
+  add(res: ServerResponse): void {
+    this.#count++;
+    res.on('close', this.#closed);
+  }
+
+  /** Resolves once no response is in flight. */
+  idle(): Promise<void> {
+    if (this.#count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** The one listener of every response's 'close' on this connection: no closure per request. */
+  readonly #closed = (): void => {
+    this.#count--;
+    if (this.#count === 0) for (const resume of this.#idle.splice(0)) resume();
+  };
 }
 
 export class HttpEntrypoint implements Listener {
@@ -275,22 +293,15 @@ export class HttpEntrypoint implements Listener {
   #track(socket: Duplex, res: ServerResponse): void {
     let inFlight = this.#inFlight.get(socket);
     if (inFlight === undefined) {
-      inFlight = { count: 0, idle: [] };
+      inFlight = new InFlight();
       this.#inFlight.set(socket, inFlight);
     }
-    const state = inFlight;
-    state.count++;
-    res.on('close', () => {
-      state.count--;
-      if (state.count === 0) for (const resume of state.idle.splice(0)) resume();
-    });
+    inFlight.add(res);
   }
 
   /** Resolves once no response is in flight on the connection. */
   #idle(socket: Duplex): Promise<void> {
-    const inFlight = this.#inFlight.get(socket);
-    if (inFlight === undefined || inFlight.count === 0) return Promise.resolve();
-    return new Promise((resolve) => inFlight.idle.push(resolve));
+    return this.#inFlight.get(socket)?.idle() ?? Promise.resolve();
   }
 
   /**

@@ -13,6 +13,7 @@ import { bufferBody, type RequestBody } from '../resilience/buffered-body.js';
 import { CircuitOpenError } from '../resilience/circuit-breakers.js';
 import { failureOrigin, NotUpstreamError } from '../resilience/failure-origin.js';
 import {
+  type AttemptTools,
   RequestTimeoutError,
   type ResilientSink,
   resilientForward,
@@ -21,7 +22,7 @@ import { type WatchedBody, watchBody } from '../resilience/watched-body.js';
 import type { Backend, Endpoint } from '../snapshot/snapshot.js';
 import type { ActiveSpan } from '../tracing/tracer.js';
 import { type CallDecision, TunnelUnavailableError } from '../tunnel/tunnel-route.js';
-import { type ExchangePlan, exchangePlan } from './exchange-plan.js';
+import type { ExchangePlan } from './exchange-plan.js';
 import {
   forward,
   headersToObject,
@@ -63,7 +64,7 @@ export function exchange(
   sink: ExchangeSink,
 ): void {
   const { backend, endpoint } = resolved;
-  const plan = exchangePlan(ctx, resolved);
+  const { plan } = resolved;
   const caller = resolved.labels.caller;
   const decision = ctx.tunnels.decide(backend.mtlsMode, endpoint, caller);
   if (decision.kind === 'unavailable') {
@@ -141,6 +142,8 @@ function sendPlanned(
     }
     return;
   }
+  const tools = new PlannedAttempts(ctx, pools, plan, resolved, tunnelled);
+  const mapped = new MappedSink(sink, plan, undefined);
   const resilient = (body: RequestBody) =>
     resilientForward(
       {
@@ -150,22 +153,12 @@ function sendPlanned(
         body,
         retry: plan.retry,
         timeoutMs: plan.timeoutMs,
-        ...(plan.retryStatuses === undefined ? {} : { retryStatuses: plan.retryStatuses }),
+        retryStatuses: plan.retryStatuses,
         breaker: plan.breaker,
         budget: plan.budget,
       },
-      {
-        firstEndpoint: endpoint,
-        pick: () => ctx.balancer.pick(backend.endpoints),
-        release: (e) => ctx.balancer.release(e),
-        dispatcher: (e) =>
-          e === endpoint && !tunnelled
-            ? pools.get(e, backend.scheme)
-            : dispatcherFor(ctx, pools, backend, e, caller),
-        send: forward,
-        onRetry: (outcome) => ctx.metrics.retry(plan.backendKey, outcome),
-      },
-      new MappedSink(sink, plan, undefined),
+      tools,
+      mapped,
     );
   if (request.body === undefined) resilient(NO_REQUEST_BODY);
   else if (!plan.buffersBody) resilient({ kind: 'stream', stream: request.body });
@@ -245,6 +238,55 @@ function proxyErrorOf(err: Error, plan: ExchangePlan): ProxyError {
     return err.origin === 'request' ? proxyErrors.requestFailed() : proxyErrors.proxyFailed(name);
   }
   return upstreamError(err, name);
+}
+
+/** What the attempts of one planned request use: its endpoints, their dispatchers, its retry metric. */
+class PlannedAttempts implements AttemptTools {
+  readonly #ctx: RoutingContext;
+  readonly #pools: UpstreamPools;
+  readonly #plan: ExchangePlan;
+  readonly #backend: Backend;
+  readonly #caller: Caller | undefined;
+  readonly #tunnelled: boolean;
+  readonly firstEndpoint: Endpoint;
+
+  constructor(
+    ctx: RoutingContext,
+    pools: UpstreamPools,
+    plan: ExchangePlan,
+    resolved: ResolvedRequest,
+    tunnelled: boolean,
+  ) {
+    this.#ctx = ctx;
+    this.#pools = pools;
+    this.#plan = plan;
+    this.#backend = resolved.backend;
+    this.#caller = resolved.labels.caller;
+    this.#tunnelled = tunnelled;
+    this.firstEndpoint = resolved.endpoint;
+  }
+
+  pick(): Endpoint | undefined {
+    return this.#ctx.balancer.pick(this.#backend.endpoints);
+  }
+
+  release(endpoint: Endpoint): void {
+    this.#ctx.balancer.release(endpoint);
+  }
+
+  dispatcher(endpoint: Endpoint): Dispatcher {
+    return endpoint === this.firstEndpoint && !this.#tunnelled
+      ? this.#pools.get(endpoint, this.#backend.scheme)
+      : dispatcherFor(this.#ctx, this.#pools, this.#backend, endpoint, this.#caller);
+  }
+
+  send(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, sink: ResponseSink): void {
+    forward(dispatcher, options, sink);
+  }
+
+  onRetry(outcome: 'attempted' | 'budget_exhausted'): void {
+    this.#ctx.metrics.retry(this.#plan.backendKey, outcome);
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import { decideMeshRule, type MeshPlan } from '../routing/decide-rule.js';
 import { tablesFor } from '../routing/select-rule.js';
 import { normaliseHost } from '../snapshot/host.js';
 import type { Backend, Endpoint, Route, Snapshot } from '../snapshot/snapshot.js';
-import { objectKey } from '../topology/inputs.js';
+import { type ExchangePlan, exchangePlan } from './exchange-plan.js';
 import { type ProxyError, proxyErrors } from './http-errors.js';
 import type { RoutingContext } from './listener.js';
 
@@ -37,6 +37,8 @@ export interface ResolvedRequest {
   readonly allowedBy: string | undefined;
   /** The Gateway API rule the request took, with its rewritten URL; undefined when no route is attached. */
   readonly mesh?: MeshPlan;
+  /** What the snapshot decided for this route and backend (exchange-plan.ts). */
+  readonly plan: ExchangePlan;
 }
 
 export interface UnroutableRequest {
@@ -87,17 +89,18 @@ export function resolveRequest(
   if (backend === undefined) {
     return { error: proxyErrors.noBackend(`${route.service.name}.${route.service.namespace}`), labels };
   }
-  const allowedBy = admitByAccessPolicy(ctx, snapshot, route, backend, request, labels);
+  const plan = exchangePlan(ctx, snapshot, route, backend, mesh);
+  const allowedBy = admitByAccessPolicy(ctx, snapshot, route, plan, request, labels);
   if (typeof allowedBy === 'object') return { error: allowedBy, labels };
-  const limited = admitByRateLimit(ctx, snapshot, route, labels);
+  const limited = admitByRateLimit(ctx, plan, labels);
   if (limited !== undefined) return { error: limited, labels };
   const endpoint = ctx.balancer.pick(backend.endpoints);
   if (endpoint === undefined) {
     return { error: proxyErrors.noEndpoint(`${backend.service.name}.${backend.service.namespace}`), labels };
   }
   return mesh === undefined
-    ? { snapshot, route, backend, endpoint, labels, allowedBy }
-    : { snapshot, route, backend, endpoint, labels, allowedBy, mesh };
+    ? { snapshot, route, backend, endpoint, labels, allowedBy, plan }
+    : { snapshot, route, backend, endpoint, labels, allowedBy, mesh, plan };
 }
 
 /**
@@ -108,13 +111,13 @@ function admitByAccessPolicy(
   ctx: RoutingContext,
   snapshot: Snapshot,
   route: Route,
-  backend: Backend,
+  plan: ExchangePlan,
   request: RoutableRequest,
   labels: TrafficLabels,
 ): string | ProxyError | undefined {
   if (!ctx.policy.accessControl) return undefined;
   const decision = checkAccess(snapshot.access, {
-    serviceKey: objectKey(backend.service.namespace, backend.service.name),
+    serviceKey: plan.backendKey,
     port: route.port,
     protocol: 'http',
     caller: labels.caller,
@@ -122,21 +125,17 @@ function admitByAccessPolicy(
   });
   if (decision.allowed) return decision.target;
   ctx.metrics.denied(labels, 'http', decision.reason);
-  return proxyErrors.accessDenied(`${backend.service.name}.${backend.service.namespace}`, decision.reason);
+  return proxyErrors.accessDenied(plan.backendName, decision.reason);
 }
 
 /** The rate limit of the addressed Service: the 429 to answer when its bucket is empty, else undefined. */
 function admitByRateLimit(
   ctx: RoutingContext,
-  snapshot: Snapshot,
-  route: Route,
+  plan: ExchangePlan,
   labels: TrafficLabels,
 ): ProxyError | undefined {
-  const rootKey = objectKey(route.service.namespace, route.service.name);
-  const rateLimit = snapshot.services.get(rootKey)?.rateLimit;
-  if (rateLimit === undefined) return undefined;
-  const taken = ctx.policy.limiters.get(rootKey, rateLimit).take();
-  if (taken.ok) return undefined;
+  const taken = plan.rateLimiter?.take();
+  if (taken === undefined || taken.ok) return undefined;
   ctx.metrics.rateLimited(labels);
-  return proxyErrors.rateLimited(`${route.service.name}.${route.service.namespace}`, taken.retryAfterMs);
+  return proxyErrors.rateLimited(plan.routeName, taken.retryAfterMs);
 }

@@ -58,7 +58,7 @@ export interface AccessQuery {
 /** SMI semantics: nothing passes unless a TrafficTarget allows it. */
 export function checkAccess(policy: AccessPolicy, query: AccessQuery): AccessDecision {
   if (query.caller === undefined) return { allowed: false, reason: 'unknown_source' };
-  const source = `${query.caller.namespace}/${query.caller.serviceAccount}`;
+  const source = sourceKey(query.caller);
   let reason: DenyReason = 'no_traffic_target';
   for (const destination of policy.serviceAccounts.get(query.serviceKey) ?? []) {
     const bySource = policy.grants.get(destination);
@@ -74,6 +74,18 @@ export function checkAccess(policy: AccessPolicy, query: AccessQuery): AccessDec
     }
   }
   return { allowed: false, reason };
+}
+
+/** `<namespace>/<serviceAccount>` of each caller object met (they live as long as their pod): no key per check. */
+const sourceKeys = new WeakMap<Caller, string>();
+
+function sourceKey(caller: Caller): string {
+  let key = sourceKeys.get(caller);
+  if (key === undefined) {
+    key = `${caller.namespace}/${caller.serviceAccount}`;
+    sourceKeys.set(caller, key);
+  }
+  return key;
 }
 
 function grantAllows(grant: AccessGrant, query: AccessQuery): boolean {

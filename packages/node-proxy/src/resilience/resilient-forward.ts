@@ -37,7 +37,7 @@ export interface ResilientRequest {
   readonly breaker: ServiceBreaker | undefined;
   readonly budget: RetryBudget | undefined;
   /** Upstream statuses retried (idempotent methods only); default 502, 503 and 504. */
-  readonly retryStatuses?: ReadonlySet<number>;
+  readonly retryStatuses?: ReadonlySet<number> | undefined;
 }
 
 export interface AttemptTools {
