@@ -592,6 +592,7 @@ ${udpTable(results.udp)}
     ? `## DNS
 
 ${num(results.dns?.names)} names (A), the same dnsperf query file for every server; max queries/s with 4 clients and 200 outstanding, ${s.dnsSeconds} s; latency from dnsperf -v at ${results.dns?.rate} queries/s. The reflector answers each query with itself (no lookup): the floor of a DNS server in Node.js.
+Rounds interleaved, as for HTTP.
 
 ${dnsTable(results.dns)}
 

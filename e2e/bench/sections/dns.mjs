@@ -1,23 +1,17 @@
 /**
  * DNS: the mesh DNS server against unbound (one thread, local-data), both serving the same `names` and
  * asked the same query file by dnsperf, with a bare node:dgram reflector beside them (each query echoed as
- * its own answer: the floor of any DNS server in Node.js). The Node ones run on each runtime. Max queries/s with dnsperf flat out; latency percentiles from
- * dnsperf's per-query verbose output at a fixed rate (its summary has only mean and max).
+ * its own answer: the floor of any DNS server in Node.js). The Node ones run on each runtime. Max queries/s
+ * with dnsperf flat out; latency percentiles from dnsperf's per-query verbose output at a fixed rate (its
+ * summary has only mean and max). Rounds interleaved, as for HTTP.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unboundConfig } from '../lib/configs.mjs';
 import { meshRecords, queryFile } from '../lib/dns-names.mjs';
-import {
-  freePort,
-  runToEnd,
-  startProcess,
-  stopProcess,
-  usage,
-  waitForOutput,
-  waitForPort,
-} from '../lib/processes.mjs';
+import { interleavedRounds, medianRssMiB } from '../lib/interleaved.mjs';
+import { freePort, runToEnd, startProcess, waitForOutput, waitForPort } from '../lib/processes.mjs';
 import { majorOf } from '../lib/runtimes.mjs';
 import { latencyProfile, summarize } from '../lib/stats.mjs';
 
@@ -116,50 +110,37 @@ export async function dnsSection(ctx, runtimes) {
     }),
     { id: 'unbound', kind: 'unbound', label: 'unbound, 1 thread', start: startUnbound },
   ];
-  const out = [];
-  for (const server of servers) {
-    const about = { id: server.id, kind: server.kind, runtime: server.runtime, label: server.label };
-    if (server.pending) {
-      out.push({ ...about, pending: server.pending });
-      continue;
-    }
-    ctx.log(`dns: ${server.label}`);
-    let started;
-    try {
-      started = await server.start(ctx, names);
-      await dnsperf(started.port, ['-c', '4', '-q', '200'], settings.warmupSeconds);
-      const max = [];
-      for (let run = 0; run < settings.runs; run++) {
-        max.push(parseDnsperf(await dnsperf(started.port, ['-c', '4', '-q', '200'], settings.dnsSeconds)));
-      }
-      const latency = [];
-      let notNoerror = 0;
-      for (let run = 0; run < settings.runs; run++) {
-        const text = await dnsperf(
-          started.port,
-          ['-Q', String(settings.dnsRate), '-v'],
-          settings.dnsSeconds,
-          64 * 2 ** 20,
-        );
-        const parsed = parseDnsperfVerbose(text);
-        notNoerror += parsed.notNoerror;
-        latency.push(latencyProfile(parsed.latencies));
-      }
-      out.push({
-        ...about,
-        qps: summarize(max.map((m) => m.qps)),
-        lost: max.reduce((sum, m) => sum + m.lost, 0),
-        p50: summarize(latency.map((l) => l.p50)),
-        p99: summarize(latency.map((l) => l.p99)),
-        notNoerror,
-        rssMiB: usage(started.proc.pid).rssBytes / 2 ** 20,
-      });
-    } catch (error) {
-      ctx.log(`dns: ${server.label} failed: ${error.message}`);
-      out.push({ ...about, error: String(error.message).split('\n')[0] });
-    } finally {
-      await stopProcess(started?.proc);
-    }
-  }
+  // Rounds interleaved (lib/interleaved.mjs): each round starts every server afresh, warms it up, then one
+  // flat-out run and one run at the fixed rate.
+  const variants = servers.map((server) => ({
+    ...server,
+    protocols: ['dns'],
+    start: (c) => server.start(c, names),
+  }));
+  const results = await interleavedRounds(ctx, variants, 'dns', async ({ port }) => {
+    await dnsperf(port, ['-c', '4', '-q', '200'], settings.warmupSeconds);
+    const max = parseDnsperf(await dnsperf(port, ['-c', '4', '-q', '200'], settings.dnsSeconds));
+    const text = await dnsperf(
+      port,
+      ['-Q', String(settings.dnsRate), '-v'],
+      settings.dnsSeconds,
+      64 * 2 ** 20,
+    );
+    const parsed = parseDnsperfVerbose(text);
+    return { max, latency: latencyProfile(parsed.latencies), notNoerror: parsed.notNoerror };
+  });
+  const out = results.map(({ rounds, rssBytes, ...about }) =>
+    rounds === undefined
+      ? about
+      : {
+          ...about,
+          qps: summarize(rounds.map((r) => r.max.qps)),
+          lost: rounds.reduce((sum, r) => sum + r.max.lost, 0),
+          p50: summarize(rounds.map((r) => r.latency.p50)),
+          p99: summarize(rounds.map((r) => r.latency.p99)),
+          notNoerror: rounds.reduce((sum, r) => sum + r.notNoerror, 0),
+          rssMiB: medianRssMiB(rssBytes),
+        },
+  );
   return { names, rate: settings.dnsRate, servers: out };
 }
