@@ -43,7 +43,6 @@ export {
   type HttpEntrypointOptions,
 } from './listeners/http-entrypoint.js';
 export { type ProxyError, proxyErrors } from './listeners/http-errors.js';
-export type { UpstreamResponse } from './listeners/http-exchange.js';
 export type { Listener, ListenerKind, RoutingContext } from './listeners/listener.js';
 export {
   type ListenerFailure,

@@ -206,6 +206,28 @@ describe('HTTP entrypoint', () => {
     expect((await call('nope.shop.mesh', '/')).status).toBe(404);
   });
 
+  it('stops the upstream response when an HTTP/2 caller resets its stream', async () => {
+    const upstreamClosed = new Promise<boolean>((resolve) => {
+      orders.server.on('request', (_req, res: import('node:http').ServerResponse) => {
+        res.on('close', () => resolve(res.writableEnded));
+      });
+    });
+    const session = connectH2(url(''));
+    resources.add(session, async (s) => void s.destroy());
+    session.on('error', () => undefined);
+    const stream = session.request({
+      ':method': 'GET',
+      ':path': '/stream?chunks=100000',
+      ':authority': 'orders.shop.mesh',
+    });
+    stream.on('error', () => undefined);
+    // The first chunk has come through the proxy: the caller goes away mid-body.
+    await new Promise((resolve) => stream.once('data', resolve));
+    stream.close(0x8 /* CANCEL */);
+    // The backend's response closed before it ended: the proxy gave the upstream request up.
+    expect(await upstreamClosed).toBe(false);
+  });
+
   it('while it drains, finishes the response in flight and answers 503 to a request behind it, then closes', async () => {
     const socket = connect({ host: '127.0.0.1', port: entry });
     const chunks: Buffer[] = [];

@@ -59,6 +59,9 @@ const UNLIMITED = {
   maxConnectionsPerSource: Number.POSITIVE_INFINITY,
 };
 
+/** HTTP/1.1 takes absolute-form targets (a request addressed as to a forward proxy); one object for all. */
+const HTTP1_TARGETS = { absoluteForm: true } as const;
+
 /** Responses in flight on one connection; an upgrade request pipelined behind them waits for them. */
 class InFlight {
   #count = 0;
@@ -205,7 +208,7 @@ export class HttpEntrypoint implements Listener {
   #proxy(req: IncomingMessage, res: ServerResponse, awaitingContinue: boolean): void {
     const started = performance.now();
     const method = req.method ?? 'GET';
-    const target = parseRequestTarget(method, req.url ?? '/', { absoluteForm: true });
+    const target = parseRequestTarget(method, req.url ?? '/', HTTP1_TARGETS);
     if ('error' in target) {
       answer(res, proxyErrors.badRequest(target.error), awaitingContinue);
       return;
@@ -323,7 +326,7 @@ export class HttpEntrypoint implements Listener {
       return;
     }
     const started = performance.now();
-    const target = parseRequestTarget(method, req.url ?? '/', { absoluteForm: true });
+    const target = parseRequestTarget(method, req.url ?? '/', HTTP1_TARGETS);
     if ('error' in target || target.kind === 'asterisk') {
       const message = 'error' in target ? target.error : 'no upgrade for *';
       endAndLinger(socket, rawErrorResponse(proxyErrors.badRequest(message)));

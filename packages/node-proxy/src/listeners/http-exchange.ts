@@ -3,8 +3,8 @@
  * (exchange-plan.ts, made once per snapshot) says: a route without retries, timeout or breaker sends the
  * request as it is; otherwise the request body (buffered when it may be retried), then breaker → timeout →
  * retries → forward (resilient-forward.ts). The response goes to the caller's side as undici hands it over
- * (an `ExchangeSink`); typed failures are mapped here, once, to the proxy's answer and its error-kind label.
- * `exchangeResponse` gives the same as a promise of a response with a body to stream, for the HTTP/2 side.
+ * (an `ExchangeSink`: caller-response.ts over HTTP/1.1, http2-caller-response.ts over HTTP/2); typed failures
+ * are mapped here, once, to the proxy's answer and its error-kind label.
  */
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -23,17 +23,10 @@ import type { Backend, Endpoint } from '../snapshot/snapshot.js';
 import type { ActiveSpan } from '../tracing/tracer.js';
 import { type CallDecision, TunnelUnavailableError } from '../tunnel/tunnel-route.js';
 import type { ExchangePlan } from './exchange-plan.js';
-import {
-  forward,
-  headersToObject,
-  type RawHeaders,
-  type ResponseSink,
-  type UpstreamControl,
-} from './forward.js';
+import { forward, type RawHeaders, type ResponseSink, type UpstreamControl } from './forward.js';
 import { type ProxyError, proxyErrors, upstreamError } from './http-errors.js';
 import type { RoutingContext } from './listener.js';
 import type { ResolvedRequest } from './resolve-request.js';
-import { UpstreamBody } from './upstream-body.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
 export interface ExchangeRequest {
@@ -308,51 +301,4 @@ function dispatcherFor(
   return decision.kind === 'mtls' && caller !== undefined
     ? pools.tunnelled(e, backend.scheme, caller, ctx.tunnels)
     : pools.get(e, backend.scheme);
-}
-
-/** An upstream response as a value: its head, a body for one consumer, and trailers once the body ended. */
-export interface UpstreamResponse {
-  readonly statusCode: number;
-  /** Names and values in turn (an object when undici speaks HTTP/2 upstream): `headersToObject` reads both. */
-  readonly rawHeaders: RawHeaders;
-  readonly body: UpstreamBody;
-  /** Filled when the body has ended. */
-  readonly trailers: Record<string, string | string[]>;
-}
-
-export type ExchangeResult =
-  | { readonly response: UpstreamResponse; readonly attempts: number }
-  | { readonly error: ProxyError; readonly attempts: number };
-
-/** The exchange as a promise: resolves at the response head, or with the proxy's answer. */
-export function exchangeResponse(
-  ctx: RoutingContext,
-  pools: UpstreamPools,
-  resolved: ResolvedRequest,
-  request: ExchangeRequest,
-): Promise<ExchangeResult> {
-  return new Promise((resolve) => {
-    let attempts = 1;
-    let body: UpstreamBody | undefined;
-    const trailers: Record<string, string | string[]> = {};
-    exchange(ctx, pools, resolved, request, {
-      attempts: (count) => {
-        attempts = count;
-      },
-      refused: (error) => resolve({ error, attempts }),
-      head: (statusCode, rawHeaders, control) => {
-        body = new UpstreamBody(
-          () => control.resume(),
-          (err) => control.abort(err),
-        );
-        resolve({ response: { statusCode, rawHeaders, body, trailers }, attempts });
-      },
-      data: (chunk) => body?.push(chunk) ?? true,
-      end: (raw) => {
-        headersToObject(raw, trailers);
-        body?.complete();
-      },
-      fail: (err) => body?.fail(err),
-    });
-  });
 }

@@ -10,14 +10,14 @@ import {
   type Http2Session,
 } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { planRequestHeaders, planResponseHeaders } from '../filters/apply-plan.js';
+import { planRequestHeaders } from '../filters/apply-plan.js';
 import { normaliseIp } from '../metrics/caller-resolver.js';
 import { errorKind } from '../metrics/proxy-metrics.js';
 import { annotateRoute, endRequestSpan } from '../tracing/request-span.js';
-import { headersToObject } from './forward.js';
-import { forwardRequestHeaders, withoutHopByHop } from './forward-headers.js';
-import { type ProxyError, proxyErrors } from './http-errors.js';
-import { exchangeResponse } from './http-exchange.js';
+import { forwardRequestHeaders } from './forward-headers.js';
+import { proxyErrors } from './http-errors.js';
+import { exchange } from './http-exchange.js';
+import { answerHttp2, Http2CallerResponse } from './http2-caller-response.js';
 import type { RoutingContext } from './listener.js';
 import { OPTIONS_ANSWER_ALLOW, parseRequestTarget } from './request-target.js';
 import { resolveRequest } from './resolve-request.js';
@@ -45,12 +45,12 @@ export class Http2Downstream {
       session.on('error', () => undefined);
       session.on('close', () => this.#sessions.delete(session));
     });
-    this.#server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
-      this.#proxy(req, res).catch(() => res.stream.destroy());
-    });
+    this.#server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) =>
+      this.#request(req, res),
+    );
     this.#server.on('checkContinue', (req: Http2ServerRequest, res: Http2ServerResponse) => {
       this.#awaitingContinue.add(req);
-      this.#proxy(req, res).catch(() => res.stream.destroy());
+      this.#request(req, res);
     });
   }
 
@@ -75,14 +75,23 @@ export class Http2Downstream {
     return this.#sessions.size;
   }
 
-  async #proxy(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+  /** One request; a fault of the proxy's own resets its stream rather than leave the caller hanging. */
+  #request(req: Http2ServerRequest, res: Http2ServerResponse): void {
+    try {
+      this.#proxy(req, res);
+    } catch {
+      res.stream.destroy();
+    }
+  }
+
+  #proxy(req: Http2ServerRequest, res: Http2ServerResponse): void {
     const started = performance.now();
     const clientIp = this.#addresses.get(req.stream.session as Http2Session);
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !name.startsWith(':')));
     const host = req.authority || req.headers.host;
     const target = parseRequestTarget(req.method, req.url ?? '', { absoluteForm: false });
     if ('error' in target) {
-      answer(res, proxyErrors.badRequest(target.error));
+      answerHttp2(res, proxyErrors.badRequest(target.error));
       return;
     }
     if (target.kind === 'asterisk') {
@@ -107,7 +116,7 @@ export class Http2Downstream {
         if (span !== undefined) annotateRoute(span, labels, {});
       }
       if (span !== undefined) endRequestSpan(span, error.status, errorKind(error.code), 1);
-      answer(res, error);
+      answerHttp2(res, error);
       return;
     }
     const { backend, endpoint, labels } = resolved;
@@ -118,58 +127,29 @@ export class Http2Downstream {
         allowedBy: resolved.allowedBy,
       });
     }
-    let attempts = 1;
-    let outcome = 'forwarded';
-    res.once('close', () => {
-      this.#ctx.balancer.release(endpoint);
-      this.#ctx.metrics.httpRequest(labels, req.method, res.statusCode, (performance.now() - started) / 1000);
-      if (span !== undefined) endRequestSpan(span, res.headersSent ? res.statusCode : 0, outcome, attempts);
+    const response = new Http2CallerResponse(res, this.#ctx, {
+      labels,
+      method: req.method,
+      endpoint,
+      mesh: resolved.mesh,
+      span,
+      started,
     });
     if (this.#awaitingContinue.has(req)) res.writeContinue();
     const length = Number(req.headers['content-length']);
-    const result = await exchangeResponse(this.#ctx, this.#pools, resolved, {
-      method: req.method,
-      path: resolved.mesh?.pathAndQuery ?? target.pathAndQuery,
-      headers: planRequestHeaders(forwardRequestHeaders({ ...headers, host }, clientIp), resolved.mesh),
-      body: req.stream.endAfterHeaders ? undefined : req,
-      contentLength: Number.isSafeInteger(length) ? length : undefined,
-      span,
-    });
-    attempts = result.attempts;
-    if ('error' in result) {
-      outcome = errorKind(result.error.code);
-      this.#ctx.metrics.proxyError(labels, result.error.code);
-      if (res.headersSent) {
-        res.stream.close(2);
-        return;
-      }
-      answer(res, result.error);
-      return;
-    }
-    const upstream = result.response;
-    res.writeHead(
-      upstream.statusCode,
-      planResponseHeaders(
-        withoutHopByHop(headersToObject(upstream.rawHeaders), { stripMesh: true }),
-        resolved.mesh,
-      ),
+    exchange(
+      this.#ctx,
+      this.#pools,
+      resolved,
+      {
+        method: req.method,
+        path: resolved.mesh?.pathAndQuery ?? target.pathAndQuery,
+        headers: planRequestHeaders(forwardRequestHeaders({ ...headers, host }, clientIp), resolved.mesh),
+        body: req.stream.endAfterHeaders ? undefined : req,
+        contentLength: Number.isSafeInteger(length) ? length : undefined,
+        span,
+      },
+      response,
     );
-    const body = upstream.body.stream();
-    body.on('error', () => res.stream.close(2 /* INTERNAL_ERROR */));
-    body.on('end', () => {
-      const trailers = withoutHopByHop(upstream.trailers, { stripMesh: true });
-      if (Object.keys(trailers).length > 0) res.addTrailers(trailers);
-      res.end();
-    });
-    body.pipe(res, { end: false });
   }
-}
-
-function answer(res: Http2ServerResponse, error: ProxyError): void {
-  res.writeHead(error.status, {
-    'content-type': 'text/plain; charset=utf-8',
-    'x-nodemesh-error': error.code,
-    ...error.headers,
-  });
-  res.end(`${error.message}\n`);
 }

@@ -375,7 +375,6 @@ export class ProxyMetrics {
     this.#of(labels).rateLimited();
   }
 
-  /** `serviceKey` is `<namespace>/<name>` of the backend Service retried. */
   /** The transport cells of a destination Service (`service` is the snapshot's object: it is the cache key). */
   meshCalls(service: { readonly namespace: string; readonly name: string }): MeshCallMeters {
     let meters = this.#meshCalls.get(service);
@@ -407,6 +406,7 @@ export class ProxyMetrics {
     return meters;
   }
 
+  /** `serviceKey` is `<namespace>/<name>` of the backend Service retried. */
   retry(serviceKey: string, outcome: 'attempted' | 'budget_exhausted'): void {
     let cells = this.#retries.get(serviceKey);
     if (cells === undefined) {
