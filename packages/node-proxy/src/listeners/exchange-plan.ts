@@ -1,9 +1,9 @@
 /**
  * What admitting and sending a request needs from its route and backend, worked out once per snapshot rather
  * than per request: the Services' keys and names, the rate limit of the addressed Service, its retries and
- * timeout, the breaker and retry budget of the called one, and which wrappers the request goes through. A route with no retries, no
- * timeout and no breaker is `direct`: its requests go to the upstream with no resilience wrapper at all and
- * no body buffering. A request a Gateway API rule decided gets a plan of its own (the rule may set timeouts
+ * timeout, the breaker and retry budget of the called one, and which wrappers the request goes through. A
+ * route with no retries, no timeout and no breaker is `direct`: its requests go to the upstream with no
+ * resilience wrapper at all and no body buffering. A request a Gateway API rule decided gets a plan of its own (the rule may set timeouts
  * and retries).
  */
 import type { RetryConfig } from '@nodemesh/smi-types';
