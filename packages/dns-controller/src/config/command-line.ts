@@ -129,6 +129,13 @@ function bool(set: (draft: Draft, value: boolean) => void): FlagReader {
   };
 }
 
+/** Sets one field of the config. */
+const field =
+  <K extends keyof Draft>(key: K) =>
+  (draft: Draft, value: Draft[K]) => {
+    draft[key] = value;
+  };
+
 /** Sets one field of the identity settings. */
 const identity =
   <K extends keyof ControllerConfig['identitySettings']>(key: K) =>
@@ -157,9 +164,7 @@ export const FLAGS: Readonly<Record<string, { readonly help: string; readonly re
   },
   'mesh-namespace': {
     help: 'where shadow Services live (default nodemesh)',
-    read: name('label', (d, v) => {
-      d.meshNamespace = v;
-    }),
+    read: name('label', field('meshNamespace')),
   },
   'mesh-domain': {
     help: 'the DNS zone (default mesh)',
@@ -172,15 +177,11 @@ export const FLAGS: Readonly<Record<string, { readonly help: string; readonly re
   },
   'dns-host': {
     help: 'DNS listen address (default 0.0.0.0)',
-    read: host((d, v) => {
-      d.dnsHost = v;
-    }),
+    read: host(field('dnsHost')),
   },
   'dns-port': {
     help: 'DNS UDP and TCP port (default 5353)',
-    read: port((d, v) => {
-      d.dnsPort = v;
-    }),
+    read: port(field('dnsPort')),
   },
   'dns-ttl': {
     help: 'TTL of answers (default 30s)',
@@ -194,33 +195,23 @@ export const FLAGS: Readonly<Record<string, { readonly help: string; readonly re
   },
   'dns-service': {
     help: 'the Service in the mesh namespace the cluster DNS forwards to (default nodemesh-dns)',
-    read: name('label', (d, v) => {
-      d.dnsService = v;
-    }),
+    read: name('label', field('dnsService')),
   },
   'admin-host': {
     help: 'address of /healthz, /readyz, /metrics (default 0.0.0.0)',
-    read: host((d, v) => {
-      d.adminHost = v;
-    }),
+    read: host(field('adminHost')),
   },
   'admin-port': {
     help: 'port of /healthz, /readyz, /metrics (default 9090)',
-    read: port((d, v) => {
-      d.adminPort = v;
-    }),
+    read: port(field('adminPort')),
   },
   'tcp-ports': {
     help: 'TCP allocation range (default 10000-14999)',
-    read: portRange((d, v) => {
-      d.tcpPorts = v;
-    }),
+    read: portRange(field('tcpPorts')),
   },
   'udp-ports': {
     help: 'UDP allocation range (default 15000-19999)',
-    read: portRange((d, v) => {
-      d.udpPorts = v;
-    }),
+    read: portRange(field('udpPorts')),
   },
   'http-entrypoints': {
     help: 'number of HTTP entrypoints, 5000 … 5000+N-1 (default 10)',
@@ -234,63 +225,43 @@ export const FLAGS: Readonly<Record<string, { readonly help: string; readonly re
   },
   'default-traffic-type': {
     help: 'traffic type of Services without the annotation: http, tcp, udp (default http)',
-    read: oneOf<TrafficType>(['http', 'tcp', 'udp'], (d, v) => {
-      d.defaultTrafficType = v;
-    }),
+    read: oneOf<TrafficType>(['http', 'tcp', 'udp'], field('defaultTrafficType')),
   },
   'mtls-mode': {
     help: 'mesh-wide mTLS mode: off, permissive, strict (default permissive); nodemesh.io/mtls wins',
-    read: oneOf<MtlsMode>(MTLS_MODES, (d, v) => {
-      d.mtlsMode = v;
-    }),
+    read: oneOf<MtlsMode>(MTLS_MODES, field('mtlsMode')),
   },
   'watch-namespaces': {
     help: 'comma-separated namespaces to mesh (default: all)',
-    read: namespaces((d, v) => {
-      d.watchNamespaces = v;
-    }),
+    read: namespaces(field('watchNamespaces')),
   },
   'ignore-namespaces': {
     help: 'comma-separated namespaces never meshed (default kube-system,kube-public,kube-node-lease)',
-    read: namespaces((d, v) => {
-      d.ignoreNamespaces = v;
-    }),
+    read: namespaces(field('ignoreNamespaces')),
   },
   'lease-name': {
     help: 'the coordination.k8s.io Lease in the mesh namespace (default nodemesh-dns-controller)',
-    read: name('subdomain', (d, v) => {
-      d.leaseName = v;
-    }),
+    read: name('subdomain', field('leaseName')),
   },
   'lease-duration': {
     help: 'how long a standby waits for an unrenewed lease (default 15s)',
-    read: duration(1000, (d, v) => {
-      d.leaseDurationMs = v;
-    }),
+    read: duration(1000, field('leaseDurationMs')),
   },
   'lease-renew-deadline': {
     help: 'the leader steps down if it cannot renew for this long (default 10s)',
-    read: duration(1, (d, v) => {
-      d.leaseRenewDeadlineMs = v;
-    }),
+    read: duration(1, field('leaseRenewDeadlineMs')),
   },
   'lease-retry-period': {
     help: 'time between lease attempts (default 2s)',
-    read: duration(1, (d, v) => {
-      d.leaseRetryPeriodMs = v;
-    }),
+    read: duration(1, field('leaseRetryPeriodMs')),
   },
   'cluster-dns': {
     help: 'auto, coredns, coredns-custom, kube-dns, none (default auto)',
-    read: oneOf<ClusterDnsMode>(CLUSTER_DNS_MODES, (d, v) => {
-      d.clusterDns = v;
-    }),
+    read: oneOf<ClusterDnsMode>(CLUSTER_DNS_MODES, field('clusterDns')),
   },
   identity: {
     help: 'run the identity role: mesh CA, trust bundle, certificate issuer (true, false; default false)',
-    read: bool((d, v) => {
-      d.identityRole = v;
-    }),
+    read: bool(field('identityRole')),
   },
   'trust-domain': {
     help: 'SPIFFE trust domain of workload certificates (default cluster.local)',
@@ -334,9 +305,7 @@ export const FLAGS: Readonly<Record<string, { readonly help: string; readonly re
   },
   'log-level': {
     help: 'debug, info, warn, error (default info)',
-    read: oneOf<ControllerLogLevel>(['debug', 'info', 'warn', 'error'], (d, v) => {
-      d.logLevel = v;
-    }),
+    read: oneOf<ControllerLogLevel>(['debug', 'info', 'warn', 'error'], field('logLevel')),
   },
 };
 
