@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NodeProxy } from '../src/index.js';
@@ -13,20 +14,26 @@ afterEach(async () => {
   await resources.closeAll();
 });
 
+/** The db (TCP) and dns (UDP) Services, the latter with one endpoint per port in `udpPorts`. */
+function inputsFor(tcpPort: number, udpPorts: readonly number[]) {
+  return topologyInputs({
+    services: [
+      meshService('shop', 'db', [{ name: 'pg', port: 5432, targetPort: 10000 }], { trafficType: 'tcp' }),
+      meshService('shop', 'dns', [{ name: 'dns', port: 53, targetPort: 15000 }], { trafficType: 'udp' }),
+    ],
+    endpoints: {
+      'shop/db': readyEndpoints([{ address: '127.0.0.1', port: tcpPort }], 'pg'),
+      'shop/dns': readyEndpoints(
+        udpPorts.map((port) => ({ address: '127.0.0.1', port })),
+        'dns',
+      ),
+    },
+  });
+}
+
 async function proxyFor(tcpPort: number, udpPort: number, udpOptions = {}): Promise<NodeProxy> {
   const proxy = await startProxy(resources, { udp: udpOptions });
-  await proxy.applyInputs(
-    topologyInputs({
-      services: [
-        meshService('shop', 'db', [{ name: 'pg', port: 5432, targetPort: 10000 }], { trafficType: 'tcp' }),
-        meshService('shop', 'dns', [{ name: 'dns', port: 53, targetPort: 15000 }], { trafficType: 'udp' }),
-      ],
-      endpoints: {
-        'shop/db': readyEndpoints([{ address: '127.0.0.1', port: tcpPort }], 'pg'),
-        'shop/dns': readyEndpoints([{ address: '127.0.0.1', port: udpPort }], 'dns'),
-      },
-    }),
-  );
+  await proxy.applyInputs(inputsFor(tcpPort, [udpPort]));
   return proxy;
 }
 
@@ -96,6 +103,35 @@ describe('UDP listener', () => {
     expect(await proxy.metrics.registry.getSingleMetricAsString('nodemesh_udp_packets_total')).toMatch(
       /direction="sent"} 2/,
     );
+  });
+
+  it('moves a client that keeps its source port off an endpoint that left the snapshot, counted', async () => {
+    const tcp = await tcpEchoBackend(resources);
+    const a = await udpEchoBackend(resources, 'a');
+    const b = await udpEchoBackend(resources, 'b');
+    const proxy = await startProxy(resources);
+    await proxy.applyInputs(inputsFor(tcp, [a, b]));
+    const port = proxy.boundPort('udp', 15000) ?? 0;
+    // One client socket, so one session: its datagrams keep going to the endpoint it was given.
+    const client = createSocket('udp4');
+    resources.add(client, (s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    const exchange = (message: string) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no UDP reply to ${message}`)), 2_000);
+        client.once('message', (data) => {
+          clearTimeout(timer);
+          resolve(data.toString());
+        });
+        client.send(message, port, '127.0.0.1');
+      });
+    const first = await exchange('one');
+    expect(await exchange('two')).toBe(`${first.slice(0, 1)}:two`);
+    // That endpoint goes not ready: the session ends, and the next datagram opens one to the other endpoint.
+    const [left, leftName] = first.startsWith('a:') ? [b, 'b'] : [a, 'a'];
+    await proxy.applyInputs(inputsFor(tcp, [left]));
+    expect(await exchange('three')).toBe(`${leftName}:three`);
+    const text = await proxy.metrics.registry.getSingleMetricAsString('nodemesh_revoked_connections_total');
+    expect(text).toMatch(/destination_service="dns",protocol="udp",reason="endpoint_gone"} 1/);
   });
 
   it('drops datagrams beyond the session bound, and frees sessions after the idle time', async () => {

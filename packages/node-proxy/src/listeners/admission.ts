@@ -1,8 +1,8 @@
 /**
  * Whether a long-lived connection admitted under one snapshot is still admitted under a newer one (pure): a
- * WebSocket tunnel or a TCP connection is closed when its route is gone (or no longer leads to its backend
- * Service), when its endpoint has left that backend's ready endpoints, or when access control no longer
- * allows its caller (the same check as at admission, with the same request for a tunnel). Weights and rate
+ * WebSocket tunnel, a TCP connection or a UDP session ends when its route is gone (or no longer leads to its
+ * backend Service), when its endpoint has left that backend's ready endpoints, or when access control no
+ * longer allows its caller (the same check as at admission, with the same request for a tunnel). Weights and rate
  * limits are for new traffic: a changed split weight or bucket leaves open connections alone.
  */
 import type { Caller } from '../metrics/caller-resolver.js';
@@ -18,8 +18,8 @@ export type RevokeReason = 'route_gone' | 'endpoint_gone' | 'access_denied';
 
 /** What a connection was admitted with. */
 export interface Admission {
-  readonly protocol: 'websocket' | 'tcp';
-  /** The listener's snapshot port (HTTP entrypoint or TCP port). */
+  readonly protocol: 'websocket' | 'tcp' | 'udp';
+  /** The listener's snapshot port (HTTP entrypoint, TCP or UDP port). */
   readonly listenerPort: number;
   /** WebSocket only: the Host it was routed by (as sent) and the request access control looked at. */
   readonly host?: string;
@@ -54,7 +54,7 @@ export function readmit(snapshot: Snapshot, accessControl: boolean, admission: A
     const decision = checkAccess(snapshot.access, {
       serviceKey: objectKey(admission.backend.namespace, admission.backend.name),
       port: route.port,
-      protocol: admission.protocol === 'tcp' ? 'tcp' : 'http',
+      protocol: admission.protocol === 'websocket' ? 'http' : admission.protocol,
       caller: admission.caller,
       ...(admission.request === undefined ? {} : { request: admission.request }),
     });
@@ -65,6 +65,7 @@ export function readmit(snapshot: Snapshot, accessControl: boolean, admission: A
 
 function currentRoute(snapshot: Snapshot, admission: Admission): Route | undefined {
   if (admission.protocol === 'tcp') return snapshot.tcp.get(admission.listenerPort);
+  if (admission.protocol === 'udp') return snapshot.udp.get(admission.listenerPort);
   const host = admission.host;
   return host === undefined
     ? undefined

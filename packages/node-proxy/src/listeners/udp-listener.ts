@@ -2,9 +2,12 @@
  * A UDP listener: each client address gets a session, a socket of its own towards one endpoint, so replies
  * find their way back. Sessions end after an idle time; their number is bounded in total and per source
  * address (one pod sending from thousands of ports cannot lock the others out), and a datagram that would
- * open one more is dropped. With access control on, a datagram no TrafficTarget allows is dropped, and a
- * session is checked again under each new snapshot (a removed TrafficTarget ends it). Every dropped datagram
- * is counted in `nodemesh_udp_dropped_datagrams_total{reason}`.
+ * open one more is dropped. With access control on, a datagram no TrafficTarget allows is dropped. A session
+ * is checked again under each new snapshot, as a TCP connection is (admission.ts): one whose route, endpoint
+ * or TrafficTarget is gone ends, counted in `nodemesh_revoked_connections_total{protocol="udp"}`, and the
+ * client's next datagram opens a new session (so a client that keeps its source port moves off a pod that
+ * went not ready, as kube-proxy's conntrack clean-up does). Every dropped datagram is counted in
+ * `nodemesh_udp_dropped_datagrams_total{reason}`.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -15,6 +18,7 @@ import { checkAccess } from '../policy/access-policy.js';
 import type { Endpoint, Snapshot } from '../snapshot/snapshot.js';
 import { objectKey } from '../topology/inputs.js';
 import { portSharing } from '../workers/port-sharing.js';
+import { type Admission, readmit } from './admission.js';
 import type { Listener, RoutingContext } from './listener.js';
 
 export interface UdpListenerOptions {
@@ -34,12 +38,12 @@ export const DEFAULT_UDP_OPTIONS: UdpListenerOptions = {
 export type UdpDropReason = 'no_route' | 'no_endpoint' | 'denied' | 'session_limit' | 'source_limit';
 
 interface Session {
-  /** The snapshot the session was admitted under; a new one re-checks access on the next datagram. */
+  /** The snapshot the session was last checked under; a newer one checks it again (admission.ts). */
   snapshot: Snapshot;
+  /** What admitted it: route, backend Service, endpoint, caller, access policy. */
+  admission: Admission;
   /** The client's address (its source), for the per-source count. */
   readonly source: string;
-  readonly serviceKey: string;
-  readonly port: number;
   readonly upstream: Socket;
   readonly endpoint: Endpoint;
   readonly labels: TrafficLabels;
@@ -104,12 +108,16 @@ export class UdpListener implements Listener {
         return;
       }
       session = opened;
-    } else {
-      if (session.snapshot !== this.#ctx.snapshot() && !this.#readmit(session)) {
-        this.#end(key);
-        this.#drop(from.address, 'denied');
+    } else if (session.snapshot !== this.#ctx.snapshot() && !this.#readmit(session, this.#ctx.snapshot())) {
+      // No longer admitted: this datagram is the first of a new session, checked and routed afresh.
+      this.#end(key);
+      const opened = this.#open(key, from);
+      if (typeof opened === 'string') {
+        this.#drop(from.address, opened);
         return;
       }
+      session = opened;
+    } else {
       session.timer.refresh();
     }
     session.meters.received();
@@ -151,11 +159,19 @@ export class UdpListener implements Listener {
       this.#socket?.send(reply, from.port, from.address);
     });
     const timer = setTimeout(() => this.#end(key), this.#options.sessionIdleMs);
+    const admission: Admission = {
+      protocol: 'udp',
+      listenerPort: this.logicalPort,
+      backend: backend.service,
+      endpointKey: endpoint.key,
+      caller: labels.caller,
+      route,
+      access: snapshot.access,
+    };
     const session: Session = {
       snapshot,
+      admission,
       source,
-      serviceKey,
-      port: route.port,
       upstream,
       endpoint,
       labels,
@@ -180,11 +196,24 @@ export class UdpListener implements Listener {
     return decision.allowed;
   }
 
-  /** A session's first datagram under a new snapshot: still allowed (TrafficTargets may have changed)? */
-  #readmit(session: Session): boolean {
-    const snapshot = this.#ctx.snapshot();
-    if (!this.#admitted(snapshot, session.serviceKey, session.port, session.labels)) return false;
+  /** Ends the sessions `snapshot` no longer admits (their upstream sockets and endpoint counts go with them). */
+  revalidate(snapshot: Snapshot): void {
+    for (const [key, session] of this.#sessions) {
+      if (session.snapshot !== snapshot && !this.#readmit(session, snapshot)) this.#end(key);
+    }
+  }
+
+  /** Whether `session` is still admitted under `snapshot`; a revoked one is counted (the caller ends it). */
+  #readmit(session: Session, snapshot: Snapshot): boolean {
+    const result = readmit(snapshot, this.#ctx.policy.accessControl, session.admission);
+    if (!result.admitted) {
+      this.#ctx.metrics.connectionRevoked(session.labels, 'udp', result.reason);
+      return false;
+    }
     session.snapshot = snapshot;
+    if (result.route !== session.admission.route || result.access !== session.admission.access) {
+      session.admission = { ...session.admission, route: result.route, access: result.access };
+    }
     return true;
   }
 

@@ -129,7 +129,7 @@ function registerFamilies(registry: MetricsRegistry) {
     }),
     revokedConnections: registry.counter({
       name: 'nodemesh_revoked_connections_total',
-      help: 'WebSocket tunnels and TCP connections closed because a new snapshot no longer admits them (route_gone, endpoint_gone, access_denied).',
+      help: 'WebSocket tunnels, TCP connections and UDP sessions ended because a new snapshot no longer admits them (route_gone, endpoint_gone, access_denied).',
       labelNames: [...service, 'protocol', 'reason'],
     }),
     udpDropped: registry.counter({
@@ -456,7 +456,7 @@ export class ProxyMetrics {
   }
 
   /** A tunnel or TCP connection closed because a new snapshot no longer admits it (rare). */
-  connectionRevoked(labels: TrafficLabels, protocol: 'websocket' | 'tcp', reason: string): void {
+  connectionRevoked(labels: TrafficLabels, protocol: 'websocket' | 'tcp' | 'udp', reason: string): void {
     this.#families.revokedConnections
       .cell(labels.destinationNamespace, labels.destinationService, protocol, reason)
       .inc();
