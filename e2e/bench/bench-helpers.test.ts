@@ -13,6 +13,7 @@ import {
   coresTable,
   evaluateTargets,
   generatorNote,
+  httpCpuTable,
   med,
   memoryTable,
   mtlsTable,
@@ -55,6 +56,29 @@ describe('report', () => {
     expect(renderTable(['a', 'b'], [['1', 'x|y']])).toBe('| a | b |\n| --- | --- |\n| 1 | x\\|y |');
     expect(med({ median: 1234.5, min: 1000, max: 1500, runs: 3 })).toBe('1,235 (1,000–1,500)');
     expect(med(undefined)).toBe('—');
+  });
+
+  it("splits a request's CPU into user space and kernel, flat out and per rate, leaving direct out", () => {
+    const table = httpCpuTable(
+      [
+        { id: 'direct', kind: 'direct', label: 'direct', rates: {} },
+        {
+          id: 'bare@node20',
+          kind: 'bare',
+          runtime: 'node20',
+          label: 'bare',
+          userUsAtMax: { median: 27.04 },
+          systemUsAtMax: { median: 17.5 },
+          rates: { 1000: { userUs: { median: 149.8 }, systemUs: { median: 78.6 } } },
+        },
+      ],
+      [1000],
+    );
+    expect(table.split('\n')).toEqual([
+      '| variant | user µs per request (at max) | kernel µs per request (at max) | user µs per request @1000/s | kernel µs per request @1000/s |',
+      '| --- | --- | --- | --- | --- |',
+      '| bare | 27.0 | 17.5 | 149.8 | 78.6 |',
+    ]);
   });
 
   it('reports targets with their gap and never as failures of the run', () => {

@@ -155,17 +155,19 @@ export function processTree(rootPid) {
   return pids;
 }
 
-/** CPU seconds (user + system) and resident bytes of a process tree, now. */
+/** CPU seconds (user + system, and each) and resident bytes of a process tree, now. */
 export function usage(rootPid) {
-  let cpuSeconds = 0;
+  let userSeconds = 0;
+  let systemSeconds = 0;
   let rssBytes = 0;
   for (const pid of processTree(rootPid)) {
     const stat = readStat(pid);
     if (stat === undefined) continue;
-    cpuSeconds += (stat.utime + stat.stime) / CLOCK_TICKS;
+    userSeconds += stat.utime / CLOCK_TICKS;
+    systemSeconds += stat.stime / CLOCK_TICKS;
     rssBytes += readRss(pid);
   }
-  return { cpuSeconds, rssBytes };
+  return { cpuSeconds: userSeconds + systemSeconds, userSeconds, systemSeconds, rssBytes };
 }
 
 function readStat(pid) {

@@ -11,6 +11,7 @@ export declare function med(
   summary: { median: number; min: number; max: number; runs: number } | undefined,
   digits?: number,
 ): string;
+export declare function httpCpuTable(http: unknown, rates: readonly number[]): string;
 export declare function convergenceTable(convergence: unknown): string;
 export declare function coresTable(cores: unknown): string;
 export declare function memoryTable(memory: unknown): string;

@@ -86,6 +86,29 @@ export function httpTable(http, rates) {
   return renderTable(headers, rows);
 }
 
+/**
+ * Where a request's CPU goes: µs per request in user space and in the kernel, flat out and at each fixed
+ * rate. At a low rate every request wakes the process on its own, so what a request costs there (not at max,
+ * where one wake-up serves many) is what its latency is made of.
+ */
+export function httpCpuTable(http, rates) {
+  const headers = [
+    'variant',
+    'user µs per request (at max)',
+    'kernel µs per request (at max)',
+    ...rates.flatMap((r) => [`user µs per request @${r}/s`, `kernel µs per request @${r}/s`]),
+  ];
+  const rows = (http ?? [])
+    .filter((v) => v.kind !== 'direct' && !notMeasured(v))
+    .map((v) => [
+      v.label,
+      num(v.userUsAtMax?.median, 1),
+      num(v.systemUsAtMax?.median, 1),
+      ...rates.flatMap((r) => [num(v.rates?.[r]?.userUs?.median, 1), num(v.rates?.[r]?.systemUs?.median, 1)]),
+    ]);
+  return renderTable(headers, rows);
+}
+
 export function tcpTable(tcp) {
   const direct = byId(tcp, 'direct');
   const haproxy = byId(tcp, 'haproxy');
@@ -560,6 +583,10 @@ Rounds interleaved: each round runs every variant once (started afresh, warmed u
 ${httpTable(results.http, rates)}
 
 ${generatorNote(results.http, rates)}
+
+Where a request's CPU goes (the same runs): at a fixed rate each request wakes the system under test on its own, with cold caches, so it costs several times what it costs flat out; the user-space part is what sets a proxy's added latency apart from another's.
+
+${httpCpuTable(results.http, rates)}
 
 Latency by percentile: ${rates.map((r) => `[${r}/s](${chartPrefix}latency-${r}rps.svg)`).join(', ')}.
 

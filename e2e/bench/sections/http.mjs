@@ -10,12 +10,29 @@ import { wrkMax, wrkPaced } from '../lib/wrk.mjs';
 
 export const HOST = 'echo.bench.mesh';
 
-/** CPU seconds the SUT spent while `work` ran; NaN without a SUT process. */
+/** CPU seconds the SUT spent while `work` ran, in all and in user space; NaN without a SUT process. */
 export async function measuredCpu(proc, work) {
-  const before = proc ? usage(proc.pid).cpuSeconds : Number.NaN;
+  const before = proc ? usage(proc.pid) : undefined;
   const result = await work();
-  const after = proc ? usage(proc.pid).cpuSeconds : Number.NaN;
-  return { result, cpuSeconds: after - before };
+  const after = proc ? usage(proc.pid) : undefined;
+  if (before === undefined || after === undefined) {
+    return { result, cpuSeconds: Number.NaN, userSeconds: Number.NaN };
+  }
+  return {
+    result,
+    cpuSeconds: after.cpuSeconds - before.cpuSeconds,
+    userSeconds: after.userSeconds - before.userSeconds,
+  };
+}
+
+/** What one measured run cost per request: all CPU (per 1000 requests), and µs in user space and in the kernel. */
+function perRequest({ result, cpuSeconds, userSeconds }) {
+  const requests = result.requests;
+  return {
+    vcpuPer1000: cpuSeconds / (requests / 1000),
+    userUs: (userSeconds / requests) * 1e6,
+    systemUs: ((cpuSeconds - userSeconds) / requests) * 1e6,
+  };
 }
 
 /** Max requests/s (median of runs) and vCPU per 1000 requests at max, after a warm-up. */
@@ -52,6 +69,8 @@ export async function httpSection(ctx, variants) {
         p99: summarize(rateRuns.map((r) => r.latency.p99)),
         p999: summarize(rateRuns.map((r) => r.latency.p999)),
         vcpuPer1000: summarize(rateRuns.map((r) => r.vcpuPer1000)),
+        userUs: summarize(rateRuns.map((r) => r.userUs)),
+        systemUs: summarize(rateRuns.map((r) => r.systemUs)),
         failed: rateRuns.reduce((sum, r) => sum + r.errors, 0),
         late: rateRuns.reduce((sum, r) => sum + r.late, 0),
         scheduled: rateRuns.reduce((sum, r) => sum + r.paced, 0),
@@ -62,6 +81,8 @@ export async function httpSection(ctx, variants) {
       ...about,
       maxRps: summarize(rounds.map((r) => r.max.rps)),
       vcpuPer1000AtMax: summarize(rounds.map((r) => r.max.vcpuPer1000)),
+      userUsAtMax: summarize(rounds.map((r) => r.max.userUs)),
+      systemUsAtMax: summarize(rounds.map((r) => r.max.systemUs)),
       errorsAtMax: rounds.reduce((sum, r) => sum + r.max.errors, 0),
       rssMiB: medianRssMiB(rssBytes),
       rates,
@@ -77,8 +98,8 @@ async function oneRound(ctx, started) {
   const flatOut = (seconds) =>
     wrkMax(ctx, { port, host: HOST, seconds, connections: settings.wrkConnections });
   await flatOut(settings.warmupSeconds);
-  const { result, cpuSeconds } = await measuredCpu(proc, () => flatOut(settings.maxSeconds));
-  const round = { max: { ...result, vcpuPer1000: cpuSeconds / (result.requests / 1000) }, rates: {} };
+  const max = await measuredCpu(proc, () => flatOut(settings.maxSeconds));
+  const round = { max: { ...max.result, ...perRequest(max) }, rates: {} };
   for (const rate of settings.rates) {
     const paced = await measuredCpu(proc, () =>
       wrkPaced(ctx, {
@@ -89,7 +110,7 @@ async function oneRound(ctx, started) {
         connections: settings.pacedConnections,
       }),
     );
-    round.rates[rate] = { ...paced.result, vcpuPer1000: paced.cpuSeconds / (paced.result.requests / 1000) };
+    round.rates[rate] = { ...paced.result, ...perRequest(paced) };
   }
   return round;
 }
