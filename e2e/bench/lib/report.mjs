@@ -584,7 +584,7 @@ ${httpTable(results.http, rates)}
 
 ${generatorNote(results.http, rates)}
 
-Where a request's CPU goes (the same runs): at a fixed rate each request wakes the system under test on its own, with cold caches, so it costs several times what it costs flat out; the user-space part is what sets a proxy's added latency apart from another's.
+Where a request's CPU goes (the same runs): at a fixed rate each request wakes the system under test on its own (its caches likely cold: this machine has no hardware counters to show it), so it costs several times what it costs flat out; the user-space part is what sets a proxy's added latency apart from another's.
 
 ${httpCpuTable(results.http, rates)}
 
