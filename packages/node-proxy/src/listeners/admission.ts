@@ -2,8 +2,8 @@
  * Whether a long-lived connection admitted under one snapshot is still admitted under a newer one (pure): a
  * WebSocket tunnel, a TCP connection or a UDP session ends when its route is gone (or no longer leads to its
  * backend Service), when its endpoint has left that backend's ready endpoints, or when access control no
- * longer allows its caller (the same check as at admission, with the same request for a tunnel). Weights and rate
- * limits are for new traffic: a changed split weight or bucket leaves open connections alone.
+ * longer allows its caller (the same check as at admission, with the same request for a tunnel). Weights
+ * and rate limits are for new traffic: a changed split weight or bucket leaves open connections alone.
  */
 import type { Caller } from '../metrics/caller-resolver.js';
 import { checkAccess } from '../policy/access-policy.js';
